@@ -1,0 +1,44 @@
+# Watchfloor — `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+TSTAMP := $(VENV)/.installed-test
+
+.PHONY: run test bench lint reference clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TSTAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/watchfloor db upgrade
+	$(BIN)/watchfloor reference load
+	$(BIN)/watchfloor demo load
+	$(BIN)/watchfloor serve
+
+test: $(TSTAMP)
+	@set -e; eval "$$(bash scripts/services.sh)"; \
+	export WATCHFLOOR_TEST_PG_URL WATCHFLOOR_TEST_NATS_URL; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+
+lint: $(TSTAMP)
+	$(BIN)/ruff check src tests scripts bench
+
+# Rebuild the shipped reference catalogue from ../shared/data (developers only).
+reference: $(STAMP)
+	$(BIN)/python scripts/build_reference.py
+
+clean:
+	rm -rf $(VENV) var test-output .pytest_cache

@@ -1,0 +1,251 @@
+"""Build the reference catalogue shipped in src/watchfloor/reference/data from ../shared/data.
+
+Run from the repository root: ``python scripts/build_reference.py [SHARED_DATA_DIR]``.
+The output is committed, so a user's clone needs no ../shared. Re-running it is deterministic.
+
+Inputs (each named as the source of the facts it gives, in the output rows):
+- un-precursors/precursors.csv: 1988 Convention Tables I/II with CAS, HS 2022, year; a trailing
+  ``?`` marks a value not confirmed in a retrieved source and is kept in ``unverified``.
+- reference/data/un_drugs.csv (in this repo): UN 1961/1971 schedules, CAS and HS 2022 of the main
+  controlled drugs.
+- drug-lexicon/csv/dea_controlled.csv: US DEA schedules, controlled-substance codes, synonyms.
+- drug-lexicon/csv/dea_street_names.csv: DEA slang terms and brand names.
+- hs-nomenclature/harmonized-system.csv: HS 2022 codes and descriptions.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "src" / "watchfloor" / "reference" / "data"
+
+SOURCES = {
+    "un-precursors": "UN 1988 Convention Tables I and II, compiled 2026-11-25 from INCB documents, "
+    "EU Reg. 111/2005 annex and national lists (per-row detail in the sources column)",
+    "incb-lists": "INCB Yellow List (narcotic drugs, 62nd ed., 2023) and Green List (psychotropic "
+    "substances, 34th ed., 2023) for UN 1961/1971 schedules; CAS registry numbers as listed by "
+    "PubChem; HS codes from the WCO HS 2022 subheading texts",
+    "dea-controlled": "US DEA Diversion Control, Controlled Substances - Alphabetical Order, "
+    "via the DOPE R package v2.1.0 (github.com/CTN-0094/DOPE, MIT licence)",
+    "dea-slang": "US DEA Slang Terms and Code Words, via the DOPE R package v2.1.0 "
+    "(github.com/CTN-0094/DOPE, MIT licence)",
+    "hs2022": "HS 2022 nomenclature as extracted from UN Comtrade, "
+    "github.com/datasets/harmonized-system commit 905e5a0 (ODC-PDDL-1.0)",
+}
+SRC_PRECURSORS, SRC_UN, SRC_DEA, SRC_SLANG = "un-precursors", "incb-lists", "dea-controlled", "dea-slang"
+
+# DEA slang categories -> catalogue key of the substance they name
+SLANG_CATEGORY = {
+    "Marijuana": "cannabis", "Marijuana Concentrates": "cannabis", "Cocaine": "cocaine",
+    "Crack Cocaine": "cocaine", "Heroin": "heroin", "LSD": "lsd", "PCP": "phencyclidine",
+    "Methamphetamine": "methamphetamine", "Amphetamine": "amphetamine",
+    "Synthetic Cannabinoids": "synthetic-cannabinoids", "Opium": "opium", "MDMA": "mdma",
+    "Synthetic Cathinones": "synthetic-cathinones",
+    "Fentanyl and Fentanyl Derivatives": "fentanyl", "Acetaminophen and Oxycodone": "oxycodone",
+    "Peyote": "peyote", "Ketamine": "ketamine", "Alprazolam": "alprazolam",
+    "Mushrooms": "psilocybin", "Mescaline": "mescaline", "Hydrocodone": "hydrocodone",
+    "Oxycodone": "oxycodone", "Promethazine with Codeine": "codeine", "GHB": "ghb",
+    "Clonazepam": "clonazepam", "Ritalin": "methylphenidate",
+}
+# substance groups that DEA slang names but that are not single substances
+GROUPS = {
+    "synthetic-cannabinoids": ("Synthetic cannabinoids", "cannabis"),
+    "synthetic-cathinones": ("Synthetic cathinones", "other"),
+}
+
+FIELDS = [
+    "key", "name", "kind", "drug_class", "cas", "hs2022", "un_1961", "un_1971", "un_1988_table",
+    "un_1988_year", "dea_schedule", "dea_code", "dea_narcotic", "used_for", "unverified", "note",
+    "sources",
+]
+
+
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "", name.lower())
+
+
+def cas_ok(cas: str) -> bool:
+    digits = cas.replace("-", "")
+    if not re.fullmatch(r"\d{2,7}-\d\d-\d", cas):
+        return False
+    body, check = digits[:-1], int(digits[-1])
+    return sum(int(c) * (i + 1) for i, c in enumerate(reversed(body))) % 10 == check
+
+
+class Catalogue:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, str]] = {}
+        self.names: dict[tuple[str, str], tuple[str, str]] = {}  # (key, norm) -> (name, kind+src)
+        self.by_norm: dict[str, str] = {}
+
+    def add(self, key: str, row: dict[str, str]) -> None:
+        base = {f: "" for f in FIELDS}
+        base.update(row)
+        base["key"] = key
+        self.rows[key] = base
+        self.index(key, row["name"])
+
+    def index(self, key: str, name: str) -> None:
+        self.by_norm.setdefault(norm(name), key)
+
+    def name(self, key: str, name: str, kind: str, source: str) -> None:
+        name = name.strip()
+        if not name or norm(name) == norm(self.rows[key]["name"]):
+            return
+        self.names.setdefault((key, name.lower()), (name, f"{kind}\t{source}"))
+        if kind in ("synonym", "abbreviation"):
+            self.index(key, name)
+
+    def merge_source(self, key: str, source: str) -> None:
+        srcs = self.rows[key]["sources"]
+        if source not in [part.split(":", 1)[0] for part in srcs.split(" | ")]:
+            self.rows[key]["sources"] = f"{srcs} | {source}" if srcs else source
+
+
+def build(shared: Path) -> Catalogue:
+    cat = Catalogue()
+    hs_codes = {r["hscode"] for r in csv.DictReader(open(shared / "hs-nomenclature/harmonized-system.csv"))}
+
+    for r in csv.DictReader(open(shared / "un-precursors/precursors.csv", encoding="utf-8")):
+        unverified = [f for f in ("cas", "year_added") if r[f].endswith("?")]
+        cas = r["cas"].rstrip("?")
+        if cas and not cas_ok(cas):
+            raise SystemExit(f"precursor {r['name']}: CAS {cas} fails its check digit")
+        if r["hs2022"] not in hs_codes:
+            raise SystemExit(f"precursor {r['name']}: HS {r['hs2022']} not in HS 2022")
+        key = slug(r["name"])
+        cat.add(key, {
+            "name": r["name"], "kind": "precursor", "drug_class": "precursor", "cas": cas,
+            "hs2022": r["hs2022"], "un_1988_table": r["un_1988_table"],
+            "un_1988_year": r["year_added"], "used_for": r["used_for"],
+            "unverified": ";".join(f"{f}={r[f]}" for f in unverified),
+            "sources": f"{SRC_PRECURSORS}: {r['source']}",
+        })
+        for syn in filter(None, r["synonyms"].split(";")):
+            kind = "abbreviation" if re.fullmatch(r"[A-Z0-9-]{2,10}", syn) else "synonym"
+            cat.name(key, syn, kind, SRC_PRECURSORS)
+
+    for r in csv.DictReader(open(OUT / "un_drugs.csv", encoding="utf-8")):
+        if r["cas"] and not cas_ok(r["cas"]):
+            raise SystemExit(f"drug {r['name']}: CAS {r['cas']} fails its check digit")
+        if r["hs2022"] and r["hs2022"] not in hs_codes:
+            raise SystemExit(f"drug {r['name']}: HS {r['hs2022']} not in HS 2022")
+        key = slug(r["name"])
+        cat.add(key, {
+            "name": r["name"], "kind": "drug", "drug_class": r["drug_class"], "cas": r["cas"],
+            "hs2022": r["hs2022"], "un_1961": r["un_1961"], "un_1971": r["un_1971"],
+            "note": r["note"], "sources": SRC_UN,
+        })
+        for syn in filter(None, r["synonyms"].split(";")):
+            cat.name(key, syn, "synonym", SRC_UN)
+        if r["dea_name"]:
+            cat.by_norm[norm(r["dea_name"])] = key
+
+    for key, (name, cls) in GROUPS.items():
+        cat.add(key, {"name": name, "kind": "drug", "drug_class": cls, "note": "substance group",
+                      "sources": SRC_SLANG})
+
+    dea: dict[str, list[dict[str, str]]] = {}
+    for r in csv.DictReader(open(shared / "drug-lexicon/csv/dea_controlled.csv", encoding="utf-8")):
+        dea.setdefault(r["substance"].strip(), []).append(r)
+    for substance, rows in sorted(dea.items()):
+        first = rows[0]
+        paren = re.findall(r"\(([^()]+)\)", substance)
+        bare = re.sub(r"\s*\([^()]*\)\s*", " ", substance).strip()
+        key = None
+        for cand in [substance, bare, *paren]:
+            key = cat.by_norm.get(norm(cand))
+            if key:
+                break
+        if key is None:
+            key = slug(bare)[:60] or slug(substance)[:60]
+            if key in cat.rows:
+                key = f"{key}-dea{int(float(first['number'] or 0))}"
+            cat.add(key, {"name": bare, "kind": "drug", "drug_class": guess_class(substance),
+                          "sources": SRC_DEA})
+        row = cat.rows[key]
+        row["dea_schedule"] = first["schedule"]
+        row["dea_code"] = str(int(float(first["number"]))) if first["number"] else ""
+        row["dea_narcotic"] = first["narcotic"]
+        cat.merge_source(key, SRC_DEA)
+        for name in [substance, bare, *paren, *(r["synonym"] for r in rows)]:
+            if not name or "precursor" in name.lower():
+                continue
+            # DEA lists a class word ("fentanyl") as a synonym of its analogues: skip names
+            # that already belong to another entry
+            owner = cat.by_norm.get(norm(name))
+            if owner is not None and owner != key:
+                continue
+            cat.name(key, name, "synonym", SRC_DEA)
+
+    for r in csv.DictReader(open(shared / "drug-lexicon/csv/dea_street_names.csv", encoding="utf-8")):
+        key = SLANG_CATEGORY.get(r["category"])
+        if key is None or key not in cat.rows:
+            raise SystemExit(f"DEA slang category {r['category']!r} has no catalogue entry")
+        slang = re.sub(r"\s*\(.*?\)\s*", " ", r["slang"]).strip()
+        cat.name(key, slang, "slang", SRC_SLANG)
+        if r["brand"]:
+            cat.name(key, r["brand"].replace("®", ""), "brand", SRC_SLANG)
+        cat.merge_source(key, SRC_SLANG)
+    return cat
+
+
+def guess_class(name: str) -> str:
+    """Class of a DEA-only substance from its chemical name (a naming rule, not a source fact)."""
+    n = name.lower()
+    rules = [
+        ("fentanyl", "fentanyl"), ("azepam", "benzodiazepine"), ("azolam", "benzodiazepine"),
+        ("cannabi", "cannabis"), ("thc", "cannabis"), ("tryptamine", "psychedelic"),
+        ("2c-", "psychedelic"), ("methylenedioxy", "mdma"), ("amphetamine", "amphetamine"),
+        ("cathinone", "other"), ("morph", "opioid"), ("codeine", "opioid"), ("nitazene", "opioid"),
+        ("barbit", "prescription"), ("testosterone", "prescription"), ("nandrolone", "prescription"),
+    ]
+    for needle, cls in rules:
+        if needle in n:
+            return cls
+    return "other"
+
+
+def write(cat: Catalogue) -> None:
+    with open(OUT / "substances.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, FIELDS, lineterminator="\n")
+        w.writeheader()
+        for key in sorted(cat.rows):
+            w.writerow(cat.rows[key])
+    with open(OUT / "sources.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["id", "description"])
+        for sid, text in SOURCES.items():
+            w.writerow([sid, text])
+    with open(OUT / "names.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["key", "name", "name_kind", "source"])
+        for (key, _), (name, meta) in sorted(cat.names.items()):
+            kind, source = meta.split("\t")
+            w.writerow([key, name, kind, source])
+
+
+def copy_hs(shared: Path) -> None:
+    with open(shared / "hs-nomenclature/harmonized-system.csv", encoding="utf-8") as src, open(
+        OUT / "hs2022.csv", "w", newline="", encoding="utf-8"
+    ) as dst:
+        w = csv.writer(dst, lineterminator="\n")
+        w.writerow(["hscode", "level", "parent", "section", "description"])
+        for r in csv.DictReader(src):
+            w.writerow([r["hscode"], r["level"], r["parent"], r["section"], r["description"]])
+
+
+if __name__ == "__main__":
+    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
+    catalogue = build(shared)
+    write(catalogue)
+    copy_hs(shared)
+    print(f"{len(catalogue.rows)} substances, {len(catalogue.names)} names written to {OUT}")

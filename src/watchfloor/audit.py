@@ -1,0 +1,198 @@
+"""Append-only, hash-chained audit log.
+
+Every write, share, decision and read of another agency's data calls :func:`record` inside the
+same transaction as the change it records, so either both land or neither does. Event ``n``
+stores the hash of event ``n-1``; its own hash is SHA-256 over its canonical JSON (which
+includes that previous hash). Altering, deleting, inserting or reordering any row therefore
+breaks the chain at a sequence number that :func:`verify` reports.
+
+Concurrent writers never fork the chain: :func:`record` first updates the single
+``audit_head`` row, which takes a row lock on PostgreSQL and the write lock on SQLite, so
+writers append strictly one after another.
+
+>>> # with a session inside a transaction
+>>> # record(session, actor="user:ana", agency="MX-ANAM", action="seizure.create",
+>>> #        object_type="seizure", object_id="17", detail={"tlp": "amber"})
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from watchfloor.db import Base, UTCDateTime, utcnow
+
+GENESIS = "0" * 64
+
+
+class AuditEvent(Base):
+    """One entry of the chain. Rows are never updated or deleted by the application."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    agency: Mapped[str | None] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """A single row holding the last sequence number and hash: the chain's lock and its tail."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def canonical(obj: Any) -> str:
+    """Canonical JSON: sorted keys, no spaces, UTF-8 text. Stable across backends and runs."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def _iso(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(
+    *,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    agency: str | None,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    detail: str,
+    prev_hash: str,
+) -> str:
+    """SHA-256 (hex) over the canonical JSON of an event's fields and the previous hash."""
+    payload = canonical(
+        {
+            "seq": seq,
+            "at": _iso(at),
+            "actor": actor,
+            "agency": agency,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "detail": detail,
+            "prev_hash": prev_hash,
+        }
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    agency: str | None = None,
+    object_type: str | None = None,
+    object_id: str | int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (the caller commits)."""
+    session.flush()
+    # Taking the head row first serialises writers: nobody reads the tail until they own it.
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    head = session.execute(
+        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
+    ).one()
+    seq, prev_hash = head.seq, head.hash
+    at = utcnow()
+    fields = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "agency": agency,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "detail": canonical(detail or {}),
+        "prev_hash": prev_hash,
+    }
+    digest = event_hash(**fields)
+    event = AuditEvent(**fields, hash=digest)
+    session.add(event)
+    session.flush()
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(hash=digest)
+    )
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Outcome of walking the chain."""
+
+    ok: bool
+    verified: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+
+def _events(session: Session) -> Iterator[AuditEvent]:
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
+    yield from session.scalars(stmt)
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain from the first event; report the first sequence number that is wrong."""
+    expected_seq = 1
+    prev = GENESIS
+    count = 0
+    for ev in _events(session):
+        if ev.seq != expected_seq:
+            if ev.seq > expected_seq:
+                why = f"event {expected_seq} is missing (next stored event is {ev.seq})"
+            else:
+                why = f"unexpected sequence number {ev.seq} where {expected_seq} was due"
+            return VerifyResult(False, count, expected_seq, why)
+        if ev.prev_hash != prev:
+            return VerifyResult(
+                False, count, ev.seq, "previous-hash link broken (event moved, inserted or removed)"
+            )
+        digest = event_hash(
+            seq=ev.seq,
+            at=ev.at,
+            actor=ev.actor,
+            agency=ev.agency,
+            action=ev.action,
+            object_type=ev.object_type,
+            object_id=ev.object_id,
+            detail=ev.detail,
+            prev_hash=ev.prev_hash,
+        )
+        if digest != ev.hash:
+            return VerifyResult(False, count, ev.seq, "content does not match its hash (altered)")
+        prev = ev.hash
+        expected_seq += 1
+        count += 1
+    head = session.get(AuditHead, 1)
+    if head is None:
+        return VerifyResult(False, count, expected_seq, "audit head row is missing")
+    if head.seq != count or head.hash != prev:
+        return VerifyResult(
+            False,
+            count,
+            count + 1,
+            f"chain ends at event {count} but the head records event {head.seq} "
+            "(events removed from the end?)",
+        )
+    return VerifyResult(True, count)

@@ -1,0 +1,210 @@
+"""The ``watchfloor`` command: ``watchfloor <domain> <verb>``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn
+from rich.table import Table
+
+from watchfloor.db import DatabaseUnavailable, check_connection, get_engine, session_scope
+from watchfloor.errors import WatchfloorError
+from watchfloor.settings import ConfigError, get_settings
+
+app = typer.Typer(help="Watchfloor: a shared watch floor against illicit drug supply.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
+reference_app = typer.Typer(help="Reference catalogue.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo scenario.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
+for sub, name in [(db_app, "db"), (reference_app, "reference"), (demo_app, "demo"),
+                  (keys_app, "keys"), (audit_app, "audit")]:
+    app.add_typer(sub, name=name)
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    engine = get_engine()
+    check_connection(engine)
+    return engine
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Create or migrate the schema to the latest revision (idempotent)."""
+    from watchfloor.db import describe_url
+    from watchfloor.migrate import current_revision, upgrade
+
+    engine = _engine()
+    before = current_revision(engine)
+    upgrade(engine, revision)
+    after = current_revision(engine)
+    where = describe_url(engine.url.render_as_string())
+    if before == after:
+        out.print(f"schema already at revision {after} ({where})")
+    else:
+        out.print(f"schema migrated {before or 'empty'} -> {after} ({where})")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database."""
+    from watchfloor.migrate import current_revision, head_revision
+
+    rev = current_revision(_engine())
+    out.print(f"current {rev or 'none'}; head {head_revision()}")
+
+
+@reference_app.command("load")
+def reference_load(as_json: JsonOpt = False) -> None:
+    """Load the reference catalogue shipped in the package (no-op when already loaded)."""
+    from watchfloor.reference.loader import load_catalogue
+
+    engine = _engine()
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total}"), console=err,
+                  disable=as_json) as progress:
+        tasks: dict[str, int] = {}
+
+        def tick(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = progress.add_task(label, total=total)
+            progress.update(tasks[label], completed=done)
+
+        with session_scope(engine) as session:
+            report = load_catalogue(session, progress=tick)
+    if as_json:
+        print(json.dumps(report.__dict__))
+    elif report.loaded:
+        out.print(f"loaded {report.substances} substances, {report.names} names, "
+                  f"{report.hs_codes} HS codes")
+    else:
+        out.print(f"reference catalogue already loaded ({report.substances} substances)")
+
+
+@demo_app.command("load")
+def demo_load(as_json: JsonOpt = False) -> None:
+    """Load the demo agencies, users and seizures, and print the demo logins."""
+    from watchfloor.demo import DEMO_PASSWORD, load_demo
+
+    with session_scope(_engine()) as session:
+        report = load_demo(session)
+    if as_json:
+        print(json.dumps({**report.__dict__, "password": DEMO_PASSWORD}))
+        return
+    out.print(f"demo: {report.agencies_created} agencies, {report.users_created} users, "
+              f"{report.seizures_created} seizures created")
+    table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
+    for col in ("username", "agency", "role"):
+        table.add_column(col)
+    for row in report.logins:
+        table.add_row(*row)
+    out.print(table)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the web UI and the JSON API."""
+    import uvicorn
+
+    from watchfloor.web.app import create_app
+
+    settings = get_settings()
+    _engine()
+    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port,
+                log_level=settings.log_level)
+
+
+@keys_app.command("create")
+def keys_create(
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. US-CBP.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst, officer or admin.")],
+    label: Annotated[str, typer.Option(help="What the key is for.")] = "",
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an API key; the key is printed once and only its hash is stored."""
+    from watchfloor.security.service import create_api_key, get_agency
+
+    with session_scope(_engine()) as session:
+        key = create_api_key(session, agency=get_agency(session, agency), role=role, label=label,
+                             actor="cli")
+    if as_json:
+        print(json.dumps(key.__dict__))
+    else:
+        out.print(f"API key for {key.agency} ({key.role}), prefix {key.prefix}. "
+                  "Store it now: it is not shown again.")
+        print(key.secret)
+
+
+@keys_app.command("revoke")
+def keys_revoke(prefix: Annotated[str, typer.Argument(help="Key prefix (or the whole key).")]) -> None:
+    """Revoke an API key at once."""
+    from watchfloor.security.service import revoke_api_key
+
+    with session_scope(_engine()) as session:
+        key = revoke_api_key(session, prefix, actor="cli")
+        out.print(f"revoked key {key.prefix} of {key.agency.code}")
+
+
+@keys_app.command("list")
+def keys_list(as_json: JsonOpt = False) -> None:
+    """List API keys (prefixes only)."""
+    from watchfloor.security.service import list_api_keys
+
+    with session_scope(_engine()) as session:
+        rows = [{"prefix": k.prefix, "agency": k.agency.code, "role": k.role, "label": k.label,
+                 "created_at": k.created_at.isoformat(),
+                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
+                for k in list_api_keys(session)]
+    if as_json:
+        print(json.dumps(rows))
+        return
+    table = Table()
+    for col in ("prefix", "agency", "role", "label", "created_at", "revoked_at"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r[c] or "") for c in ("prefix", "agency", "role", "label",
+                                                   "created_at", "revoked_at")))
+    out.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(as_json: JsonOpt = False) -> None:
+    """Walk the hash chain; exit 1 naming the first bad sequence number if it is broken."""
+    from watchfloor import audit
+
+    with session_scope(_engine()) as session:
+        result = audit.verify(session)
+    if as_json:
+        print(json.dumps(result.__dict__))
+    elif result.ok:
+        out.print(f"audit chain intact: {result.verified} events verified")
+    else:
+        err.print(f"audit chain BROKEN at sequence {result.first_bad_seq}: {result.reason} "
+                  f"({result.verified} events verified before it)")
+    raise typer.Exit(0 if result.ok else 1)
+
+
+def main() -> None:
+    """Entry point: turn expected failures into one clear line and exit status 2."""
+    try:
+        get_settings()
+        app()
+    except (ConfigError, DatabaseUnavailable, WatchfloorError) as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""Database engine, sessions and the declarative base.
+
+SQLite (the default, one file) and PostgreSQL (``postgresql+psycopg://``) run the same code and
+the same Alembic migrations. Schemas are only ever created by migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from watchfloor.settings import get_settings
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware (SQLite forgets zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Watchfloor stores UTC-aware timestamps only")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the message names host and port, never the password."""
+
+
+def describe_url(url: str) -> str:
+    """A human description of a database URL without its password."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return f"SQLite file {u.database}"
+    return f"{u.get_backend_name()} at {u.host or 'localhost'}:{u.port or 5432} database {u.database}"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def build_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with the settings each backend needs."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            from pathlib import Path
+
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    timeout = get_settings().db_connect_timeout
+    return create_engine(
+        url, pool_pre_ping=True, connect_args={"connect_timeout": timeout}
+    )
+
+
+@lru_cache(maxsize=8)
+def get_engine(url: str | None = None) -> Engine:
+    """The shared engine for ``url`` (default: the configured database)."""
+    return build_engine(url or get_settings().resolved_database_url())
+
+
+def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error (CLI, workers, loaders)."""
+    session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def check_connection(engine: Engine) -> None:
+    """Raise :class:`DatabaseUnavailable` with a one-line reason if the database is unreachable."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        # psycopg messages may echo the DSN; keep only the part after the last colon-less clause
+        password = engine.url.password
+        if password:
+            reason = reason.replace(str(password), "***")
+        raise DatabaseUnavailable(
+            f"cannot reach the database: {describe_url(engine.url.render_as_string())}: {reason}"
+        ) from None

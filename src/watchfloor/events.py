@@ -1,0 +1,159 @@
+"""Event bus between intake and workers: NATS JetStream when configured, in-process otherwise.
+
+Subjects are ``watchfloor.<domain>.<event>``. Publishers may pass ``msg_id``: both buses drop a
+second message with the same id (JetStream through its duplicate window), so a retried publish
+does not produce a second event. Handlers must still be idempotent, because JetStream
+redelivers any message whose handler did not finish (ack after commit).
+
+>>> import asyncio
+>>> async def demo():
+...     bus = InProcessBus()
+...     seen = []
+...     async def handler(subject, payload): seen.append((subject, payload["n"]))
+...     await bus.subscribe("watchfloor.demo.*", handler, durable="doc")
+...     await bus.publish("watchfloor.demo.ping", {"n": 1}, msg_id="a")
+...     await bus.publish("watchfloor.demo.ping", {"n": 1}, msg_id="a")
+...     return seen
+>>> asyncio.run(demo())
+[('watchfloor.demo.ping', 1)]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from watchfloor.settings import Settings, get_settings
+
+log = logging.getLogger("watchfloor.events")
+Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
+SUBJECT_ROOT = "watchfloor"
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS subject matching: ``*`` is one token, a final ``>`` is one or more tokens."""
+    p, s = pattern.split("."), subject.split(".")
+    for i, token in enumerate(p):
+        if token == ">":
+            return len(s) > i
+        if i >= len(s) or (token != "*" and token != s[i]):
+            return False
+    return len(p) == len(s)
+
+
+class EventBus(Protocol):
+    async def publish(self, subject: str, payload: dict[str, Any], *,
+                      msg_id: str | None = None) -> None: ...
+
+    async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class InProcessBus:
+    """Delivers each event to matching handlers in the publishing process, in order."""
+
+    _subs: list[tuple[str, Handler]] = field(default_factory=list)
+    _seen: set[str] = field(default_factory=set)
+
+    async def publish(self, subject: str, payload: dict[str, Any], *,
+                      msg_id: str | None = None) -> None:
+        if msg_id is not None:
+            if msg_id in self._seen:
+                return
+            self._seen.add(msg_id)
+        for pattern, handler in list(self._subs):
+            if subject_matches(pattern, subject):
+                await handler(subject, payload)
+
+    async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
+        self._subs.append((subject, handler))
+
+    async def close(self) -> None:
+        self._subs.clear()
+
+
+class JetStreamBus:
+    """NATS JetStream: a persistent stream, durable pull consumers, ack after the handler."""
+
+    def __init__(self, url: str, *, stream: str = "WATCHFLOOR", ack_wait: float = 30.0) -> None:
+        self.url, self.stream, self.ack_wait = url, stream, ack_wait
+        self._nc: Any = None
+        self._js: Any = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def connect(self) -> JetStreamBus:
+        import nats
+        from nats.js.api import StreamConfig
+        from nats.js.errors import BadRequestError
+
+        self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=3)
+        self._js = self._nc.jetstream()
+        config = StreamConfig(name=self.stream, subjects=[f"{SUBJECT_ROOT}.>"],
+                              duplicate_window=120.0)
+        try:
+            await self._js.add_stream(config)
+        except BadRequestError:
+            await self._js.update_stream(config)
+        return self
+
+    async def publish(self, subject: str, payload: dict[str, Any], *,
+                      msg_id: str | None = None) -> None:
+        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+        data = json.dumps(payload, default=str).encode("utf-8")
+        await self._js.publish(subject, data, headers=headers, stream=self.stream)
+
+    async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
+        from nats.js.api import ConsumerConfig
+
+        sub = await self._js.pull_subscribe(
+            subject, durable=durable, stream=self.stream,
+            config=ConsumerConfig(ack_wait=self.ack_wait, max_deliver=20),
+        )
+        self._tasks.append(asyncio.create_task(self._consume(sub, handler)))
+
+    async def _consume(self, sub: Any, handler: Handler) -> None:
+        import nats.errors
+
+        while True:
+            try:
+                msgs = await sub.fetch(batch=64, timeout=1.0)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                return
+            for msg in msgs:
+                try:
+                    await handler(msg.subject, json.loads(msg.data))
+                except asyncio.CancelledError:
+                    return
+                except Exception:
+                    log.exception("handler failed on %s; message will be redelivered", msg.subject)
+                    await msg.nak(delay=1.0)
+                else:
+                    await msg.ack()
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self._nc is not None:
+            await self._nc.drain()
+            self._nc = None
+
+
+async def connect_bus(settings: Settings | None = None) -> EventBus:
+    """The bus the settings ask for: JetStream when ``WATCHFLOOR_NATS_URL`` is set."""
+    settings = settings or get_settings()
+    if settings.nats_url:
+        return await JetStreamBus(settings.nats_url, stream=settings.nats_stream).connect()
+    return InProcessBus()

@@ -1,0 +1,9 @@
+"""Import every table so that Base.metadata is complete (Alembic, tests)."""
+
+from watchfloor import audit  # noqa: F401
+from watchfloor.db import Base
+from watchfloor.reference import models as reference_models  # noqa: F401
+from watchfloor.security import models as security_models  # noqa: F401
+from watchfloor.sharing import models as sharing_models  # noqa: F401
+
+__all__ = ["Base"]

@@ -1,0 +1,1 @@
+"""Agencies, users, roles, API keys and the principal a request acts as."""

@@ -1,0 +1,74 @@
+"""FastAPI dependencies: a database session per request and the calling principal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from watchfloor.db import get_engine, session_factory
+from watchfloor.errors import Unauthenticated
+from watchfloor.security.service import (
+    Principal,
+    Role,
+    key_principal,
+    require_role,
+    session_principal,
+)
+
+SESSION_COOKIE = "wf_session"
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One session per request; endpoints that write commit it themselves."""
+    engine = getattr(request.app.state, "engine", None) or get_engine()
+    session = session_factory(engine)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db)]
+
+
+def optional_principal(request: Request, db: Db) -> Principal | None:
+    """The caller by bearer key or session cookie, or None when anonymous."""
+    auth = request.headers.get("authorization", "")
+    if auth:
+        scheme, _, token = auth.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("Authorization header must be 'Bearer <api key>'")
+        principal = key_principal(db, token.strip())
+        if principal is None:
+            raise Unauthenticated("the API key is unknown or revoked")
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return session_principal(db, cookie)
+    return None
+
+
+def current_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
+    """The caller, or 401 when nobody is logged in."""
+    if principal is None:
+        raise Unauthenticated("log in or send 'Authorization: Bearer <api key>'")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def requires(role: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets only callers with ``role`` or higher through (403 otherwise)."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        require_role(principal, role)
+        return principal
+
+    return check

@@ -1,0 +1,75 @@
+"""Tables for agencies, their users, API keys and browser sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from watchfloor.db import Base, UTCDateTime, utcnow
+
+AGENCY_KINDS = ("customs", "postal", "police", "health", "regulator", "platform", "international")
+ROLES = ("viewer", "analyst", "officer", "admin")
+
+
+class Agency(Base):
+    """An organisation on the instance: a customs service, a police force, a platform..."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(Base):
+    """A person who logs in; belongs to exactly one agency and holds one role there."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(10))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class ApiKey(Base):
+    """A machine credential scoped to an agency and a role; only a hash of the secret is kept."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class WebSession(Base):
+    """A browser login. The cookie holds a random token; the table holds only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(lazy="joined")

@@ -1,0 +1,243 @@
+"""Who is calling, and what they may do: passwords, API keys, sessions, roles.
+
+Passwords are hashed with Argon2 (pwdlib). API keys and session tokens are 256-bit random
+secrets, so a single SHA-256 is enough to store them: they cannot be guessed from the hash.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Literal
+
+from pwdlib import PasswordHash
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor import audit
+from watchfloor.db import utcnow
+from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from watchfloor.security.models import AGENCY_KINDS, ROLES, Agency, ApiKey, User, WebSession
+
+Role = Literal["viewer", "analyst", "officer", "admin"]
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+KEY_PREFIX = "wf_"
+
+_hasher = PasswordHash.recommended()
+# hashed once so that a login for an unknown user costs as much as one for a known user
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The caller of a request or command: an agency, a role and who exactly acts."""
+
+    actor: str
+    agency_id: int
+    agency_code: str
+    agency_country: str | None
+    agency_kind: str
+    role: str
+    user_id: int | None = None
+    display_name: str = ""
+
+    def has_role(self, needed: str) -> bool:
+        return ROLE_RANK[self.role] >= ROLE_RANK[needed]
+
+
+def require_role(principal: Principal, needed: Role) -> None:
+    """Raise :class:`Forbidden` unless the principal holds ``needed`` or a higher role."""
+    if not principal.has_role(needed):
+        raise Forbidden(f"this action needs the {needed} role; you are {principal.role}")
+
+
+def system_principal(agency: Agency) -> Principal:
+    """The principal used by the CLI when it acts for an agency from the operator's shell."""
+    return Principal(
+        actor="cli", agency_id=agency.id, agency_code=agency.code,
+        agency_country=agency.country, agency_kind=agency.kind, role="admin", display_name="command line",
+    )
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+# --- agencies and users -------------------------------------------------------------------
+
+def get_agency(session: Session, code: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code.upper()))
+    if agency is None:
+        raise NotFound(f"agency {code!r} does not exist")
+    return agency
+
+
+def create_agency(
+    session: Session, *, code: str, name: str, country: str | None, kind: str, actor: str
+) -> Agency:
+    """Register an agency. ``country`` is an ISO 3166-1 alpha-2 code (None for bodies like INCB)."""
+    from watchfloor.reference.countries import validate_country
+
+    problems = []
+    if kind not in AGENCY_KINDS:
+        problems.append(f"kind must be one of {', '.join(AGENCY_KINDS)}")
+    if country is not None:
+        try:
+            country = validate_country(country)
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise Invalid(f"agency {code}: " + "; ".join(problems))
+    if session.scalar(select(Agency.id).where(Agency.code == code.upper())):
+        raise Conflict(f"agency {code!r} already exists")
+    agency = Agency(code=code.upper(), name=name, country=country, kind=kind)
+    session.add(agency)
+    session.flush()
+    audit.record(session, actor=actor, agency=agency.code, action="agency.create",
+                 object_type="agency", object_id=agency.id,
+                 detail={"code": agency.code, "country": country, "kind": kind})
+    return agency
+
+
+def create_user(
+    session: Session, *, agency: Agency, username: str, password: str, role: str,
+    display_name: str | None = None, actor: str,
+) -> User:
+    if role not in ROLES:
+        raise Invalid(f"user {username}: role must be one of {', '.join(ROLES)}")
+    if len(password) < 10:
+        raise Invalid(f"user {username}: password must have at least 10 characters")
+    username = username.strip().lower()
+    if session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"user {username!r} already exists")
+    user = User(agency_id=agency.id, username=username, role=role,
+                display_name=display_name or username, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    audit.record(session, actor=actor, agency=agency.code, action="user.create",
+                 object_type="user", object_id=user.id, detail={"username": username, "role": role})
+    return user
+
+
+def principal_for_user(user: User) -> Principal:
+    return Principal(
+        actor=f"user:{user.username}", agency_id=user.agency_id, agency_code=user.agency.code,
+        agency_country=user.agency.country, agency_kind=user.agency.kind, role=user.role, user_id=user.id,
+        display_name=user.display_name,
+    )
+
+
+def authenticate_password(session: Session, username: str, password: str) -> User:
+    """Check a username and password; the error never says which of the two was wrong."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None or not user.active:
+        _hasher.verify(password, _DUMMY_HASH)
+        raise Unauthenticated("wrong username or password")
+    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
+    if not valid:
+        audit.record(session, actor=f"user:{user.username}", agency=user.agency.code,
+                     action="login.failed", object_type="user", object_id=user.id)
+        raise Unauthenticated("wrong username or password")
+    if new_hash:
+        user.password_hash = new_hash
+    return user
+
+
+# --- browser sessions -----------------------------------------------------------------------
+
+def open_session(session: Session, user: User, *, hours: float) -> str:
+    """Start a browser session for ``user``; return the token for the cookie (shown once)."""
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_sha256(token), user_id=user.id,
+                           expires_at=utcnow() + dt.timedelta(hours=hours)))
+    audit.record(session, actor=f"user:{user.username}", agency=user.agency.code,
+                 action="login", object_type="user", object_id=user.id)
+    return token
+
+
+def session_principal(session: Session, token: str) -> Principal | None:
+    ws = session.get(WebSession, _sha256(token))
+    if ws is None or ws.expires_at <= utcnow() or not ws.user.active:
+        return None
+    return principal_for_user(ws.user)
+
+
+def close_session(session: Session, token: str) -> None:
+    ws = session.get(WebSession, _sha256(token))
+    if ws is not None:
+        audit.record(session, actor=f"user:{ws.user.username}", agency=ws.user.agency.code,
+                     action="logout", object_type="user", object_id=ws.user_id)
+        session.delete(ws)
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly created key. ``secret`` is the only time the full key exists outside the caller."""
+
+    id: int
+    prefix: str
+    secret: str
+    agency: str
+    role: str
+
+
+def create_api_key(
+    session: Session, *, agency: Agency, role: str, label: str = "", actor: str
+) -> NewKey:
+    if role not in ROLES:
+        raise Invalid(f"api key: role must be one of {', '.join(ROLES)}")
+    prefix = secrets.token_hex(6)
+    secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(prefix=prefix, secret_hash=_sha256(secret), agency_id=agency.id, role=role,
+                 label=label, created_by=actor)
+    session.add(key)
+    session.flush()
+    audit.record(session, actor=actor, agency=agency.code, action="apikey.create",
+                 object_type="api_key", object_id=prefix, detail={"role": role, "label": label})
+    return NewKey(id=key.id, prefix=prefix, secret=secret, agency=agency.code, role=role)
+
+
+def revoke_api_key(session: Session, prefix: str, *, actor: str) -> ApiKey:
+    """Revoke the key whose prefix (the 12 hex digits after ``wf_``) is given."""
+    if prefix.startswith(KEY_PREFIX):
+        prefix = prefix[len(KEY_PREFIX):].split("_", 1)[0]
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None:
+        raise NotFound(f"no API key with prefix {prefix!r}")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(session, actor=actor, agency=key.agency.code, action="apikey.revoke",
+                     object_type="api_key", object_id=prefix)
+    return key
+
+
+def list_api_keys(session: Session, agency: Agency | None = None) -> list[ApiKey]:
+    stmt = select(ApiKey).order_by(ApiKey.id)
+    if agency is not None:
+        stmt = stmt.where(ApiKey.agency_id == agency.id)
+    return list(session.scalars(stmt))
+
+
+def key_principal(session: Session, secret: str) -> Principal | None:
+    """The principal for a bearer key, or None if it is unknown, malformed or revoked."""
+    if not secret.startswith(KEY_PREFIX) or secret.count("_") < 2:
+        return None
+    prefix = secret[len(KEY_PREFIX):].split("_", 1)[0]
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or key.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(key.secret_hash, _sha256(secret)):
+        return None
+    return Principal(
+        actor=f"key:{key.prefix}", agency_id=key.agency_id, agency_code=key.agency.code,
+        agency_country=key.agency.country, agency_kind=key.agency.kind, role=key.role, display_name=key.label or key.prefix,
+    )

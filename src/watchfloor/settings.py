@@ -1,0 +1,66 @@
+"""Runtime configuration, read once from ``WATCHFLOOR_*`` environment variables.
+
+Nothing else in the package reads ``os.environ``: code asks :func:`get_settings`, and tests
+override it by calling :func:`get_settings.cache_clear` after changing the environment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    """All of Watchfloor's settings; each maps to ``WATCHFLOOR_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="WATCHFLOOR_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; unset means an SQLite file under data_dir. "
+        "PostgreSQL: postgresql+psycopg://user:password@host:5432/db",
+    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the SQLite file lives.")
+    nats_url: str | None = Field(
+        default=None, description="NATS server, e.g. nats://127.0.0.1:4222; unset = in-process bus."
+    )
+    nats_stream: str = Field(default="WATCHFLOOR", description="JetStream stream name.")
+    host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds to.")
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="Lifetime of a browser session in hours."
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Mark cookies Secure (set true behind HTTPS)."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info")
+    db_connect_timeout: int = Field(default=5, ge=1, le=120, description="Seconds.")
+
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or the embedded SQLite file."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'watchfloor.db').resolve()}"
+
+
+class ConfigError(Exception):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Read and validate the settings once; raise :class:`ConfigError` naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            problems.append(f"WATCHFLOOR_{field.upper()}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,1 @@
+"""Sharing under explicit rules: the policy, and the records it governs."""

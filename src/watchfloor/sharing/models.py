@@ -1,0 +1,92 @@
+"""The sharing columns every shareable record carries, its recipients, and seizures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.orm import Mapped, declared_attr, foreign, mapped_column, relationship
+
+from watchfloor.db import Base, UTCDateTime, utcnow
+from watchfloor.security.models import Agency
+
+TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+
+
+class ShareRecipient(Base):
+    """A named recipient agency of one shareable record."""
+
+    __tablename__ = "share_recipients"
+    __table_args__ = (UniqueConstraint("record_type", "record_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[int] = mapped_column(Integer, index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    granted_by: Mapped[str] = mapped_column(String(120))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
+
+
+class Shareable:
+    """Mixin: owner agency, TLP, named recipients, originator control, legal basis, expiry.
+
+    ``sharing.policy.can_read`` and ``sharing.policy.visible`` decide who sees a record from
+    these columns alone.
+    """
+
+    share_type: ClassVar[str]
+
+    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    tlp: Mapped[str] = mapped_column(String(12), default="amber")
+    originator_control: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_basis: Mapped[str | None] = mapped_column(Text)
+    share_expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @declared_attr
+    def owner(cls) -> Mapped[Agency]:  # noqa: N805
+        return relationship(Agency, lazy="joined", foreign_keys=lambda: [cls.owner_agency_id])
+
+    @declared_attr
+    def recipients(cls) -> Mapped[list[ShareRecipient]]:  # noqa: N805
+        def join() -> Any:
+            return and_(
+                ShareRecipient.record_type == cls.share_type,
+                foreign(ShareRecipient.record_id) == cls.id,
+            )
+
+        return relationship(ShareRecipient, primaryjoin=join, lazy="selectin", viewonly=True)
+
+
+class Seizure(Shareable, Base):
+    """A seizure of drugs or precursors recorded by an agency."""
+
+    __tablename__ = "seizures"
+    __table_args__ = (UniqueConstraint("owner_agency_id", "reference"),)
+    share_type = "seizure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80))
+    seized_on: Mapped[dt.date] = mapped_column(Date)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    substance_key: Mapped[str | None] = mapped_column(String(80), index=True)
+    substance_text: Mapped[str] = mapped_column(String(300))
+    quantity: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(10))
+    mode: Mapped[str | None] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))

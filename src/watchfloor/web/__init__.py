@@ -1,0 +1,1 @@
+"""Web layer: the app factory, HTML pages and static assets."""

@@ -1,0 +1,80 @@
+"""The application factory: middleware, error handlers, and one router per domain."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+
+from watchfloor import __version__
+from watchfloor.db import check_connection, get_engine
+from watchfloor.web import problems
+
+STATIC = Path(__file__).parent / "static"
+CSRF_COOKIE = "wf_csrf"
+
+
+def create_app(engine: Engine | None = None) -> FastAPI:
+    """Build the Watchfloor web app; ``engine`` defaults to the configured database."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        check_connection(app.state.engine)
+        yield
+
+    app = FastAPI(
+        title="Watchfloor",
+        version=__version__,
+        summary="A shared watch floor against the supply of illicit drugs.",
+        lifespan=lifespan,
+    )
+    app.state.engine = engine or get_engine()
+
+    @app.middleware("http")
+    async def request_context(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+        token = request.cookies.get(CSRF_COOKIE)
+        fresh = token is None or len(token) < 32
+        request.state.csrf_token = secrets.token_urlsafe(32) if fresh else token
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if fresh and not request.url.path.startswith("/api/"):
+            response.set_cookie(CSRF_COOKIE, request.state.csrf_token, httponly=True,
+                                samesite="strict", secure=_secure(), path="/")
+        return response
+
+    problems.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from watchfloor.reference.api import router as reference_router
+    from watchfloor.security.api import router as security_router
+    from watchfloor.sharing.api import router as sharing_router
+    from watchfloor.web.pages import router as pages_router
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """Liveness and database reachability."""
+        check_connection(app.state.engine)
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(security_router)
+    app.include_router(reference_router)
+    app.include_router(sharing_router)
+    app.include_router(pages_router)
+    return app
+
+
+def _secure() -> bool:
+    from watchfloor.settings import get_settings
+
+    return get_settings().cookie_secure

@@ -1,0 +1,177 @@
+"""Server-rendered pages. They call services, never the database directly."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from watchfloor.errors import Forbidden, Unauthenticated
+from watchfloor.reference.countries import country_name
+from watchfloor.reference.service import get_substance, search_substances
+from watchfloor.security import service as security
+from watchfloor.security.deps import SESSION_COOKIE, CurrentPrincipal, Db, optional_principal
+from watchfloor.security.service import Principal
+from watchfloor.settings import get_settings
+from watchfloor.sharing.models import Seizure
+from watchfloor.sharing.service import count_seizures, list_seizures, read_record, sharing_out
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.globals["country_name"] = country_name
+router = APIRouter(include_in_schema=False)
+
+NAV = [
+    ("shipments", "Shipments", "/shipments"),
+    ("listings", "Online sales", "/listings"),
+    ("cooperation", "Cooperation", "/cooperation"),
+    ("warning", "Early warning", "/warning"),
+    ("reference", "Reference", "/reference"),
+]
+
+
+def render(
+    request: Request, template: str, principal: Principal | None, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    ctx.update(request=request, me=principal, nav=NAV, csrf_token=request.state.csrf_token)
+    return templates.TemplateResponse(request, template, ctx, status_code=status)
+
+
+def error_page(
+    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]]
+) -> HTMLResponse:
+    if status == 401:
+        nxt = request.url.path if request.method == "GET" else "/"
+        return render(request, "login.html", None, status=401, error=None, next=nxt,
+                      message="Please log in to continue.")
+    return render(request, "error.html", getattr(request.state, "principal", None),
+                  status=status, title=title, detail=detail, errors=errors)
+
+
+def check_csrf(request: Request, token: str) -> None:
+    cookie = request.cookies.get("wf_csrf", "")
+    if not cookie or not token or not hmac.compare_digest(cookie, token):
+        raise Forbidden("the form's CSRF token is missing or wrong; reload the page and try again")
+
+
+def page_principal(request: Request, principal: CurrentPrincipal) -> Principal:
+    request.state.principal = principal
+    return principal
+
+
+Me = Annotated[Principal, Depends(page_principal)]
+
+
+def _safe_next(nxt: str | None) -> str:
+    if not nxt or not nxt.startswith("/") or nxt.startswith("//"):
+        return "/"
+    return nxt
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request, principal: Annotated[Principal | None, Depends(optional_principal)],
+    next: str = "/",
+) -> Response:
+    if principal is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
+    return render(request, "login.html", None, error=None, next=_safe_next(next), message=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request, db: Db,
+    username: Annotated[str, Form(max_length=80)], password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        user = security.authenticate_password(db, username, password)
+    except Unauthenticated as exc:
+        db.commit()  # keep the audit record of the failed attempt
+        return render(request, "login.html", None, status=401, error=str(exc),
+                      next=_safe_next(next), message=None)
+    token = security.open_session(db, user, hours=get_settings().session_hours)
+    db.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().cookie_secure,
+        max_age=int(get_settings().session_hours * 3600), path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: Db, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        security.close_session(db, token)
+        db.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, db: Db, me: Me) -> Response:
+    return render(request, "dashboard.html", me, active=None,
+                  seizures_visible=count_seizures(db, me))
+
+
+@router.get("/shipments", response_class=HTMLResponse)
+def shipments(request: Request, me: Me) -> Response:
+    return render(request, "capability.html", me, active="shipments", title="Shipments",
+                  summary="Advance electronic data for postal items, express consignments and "
+                  "cargo; explainable risk scores; targeting within inspection capacity.")
+
+
+@router.get("/listings", response_class=HTMLResponse)
+def listings(request: Request, me: Me) -> Response:
+    return render(request, "capability.html", me, active="listings", title="Online sales",
+                  summary="Listings and posts reported by platforms and analysts; drug-sale "
+                  "classification; sellers linked across platforms; notices to platforms.")
+
+
+@router.get("/warning", response_class=HTMLResponse)
+def warning(request: Request, me: Me) -> Response:
+    return render(request, "capability.html", me, active="warning", title="Early warning",
+                  summary="First sightings and spikes of substances; evaluation of "
+                  "interventions; dashboards and reports.")
+
+
+@router.get("/cooperation", response_class=HTMLResponse)
+def cooperation(
+    request: Request, db: Db, me: Me, cursor: Annotated[int | None, Query(ge=1)] = None,
+    country: Annotated[str | None, Query(max_length=2)] = None,
+) -> Response:
+    rows, nxt = list_seizures(db, me, cursor=cursor, country=country or None, limit=50)
+    return render(request, "cooperation/seizures.html", me, active="cooperation",
+                  seizures=[(s, sharing_out(s)) for s in rows], next_cursor=nxt,
+                  country=country or "")
+
+
+@router.get("/cooperation/seizures/{seizure_id}", response_class=HTMLResponse)
+def seizure_page(request: Request, db: Db, me: Me, seizure_id: int) -> Response:
+    seizure = read_record(db, me, Seizure, seizure_id)
+    return render(request, "cooperation/seizure.html", me, active="cooperation",
+                  seizure=seizure, sharing=sharing_out(seizure))
+
+
+@router.get("/reference", response_class=HTMLResponse)
+def reference(
+    request: Request, db: Db, me: Me, q: Annotated[str, Query(max_length=200)] = ""
+) -> Response:
+    hits = search_substances(db, q, limit=50) if q.strip() else []
+    return render(request, "reference/search.html", me, active="reference", q=q, hits=hits)
+
+
+@router.get("/reference/substances/{key}", response_class=HTMLResponse)
+def substance_page(request: Request, db: Db, me: Me, key: str) -> Response:
+    sub = get_substance(db, key)
+    return render(request, "reference/substance.html", me, active="reference", s=sub,
+                  quote=quote)

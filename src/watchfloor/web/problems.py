@@ -1,0 +1,82 @@
+"""Render every error as RFC 9457 problem details (API) or an error page (HTML)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from watchfloor.db import DatabaseUnavailable
+from watchfloor.errors import WatchfloorError
+
+log = logging.getLogger("watchfloor.web")
+PROBLEM = "application/problem+json"
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+) -> Response:
+    if not _is_api(request):
+        from watchfloor.web.pages import error_page
+
+        return error_page(request, status, title, detail, errors or [])
+    body: dict[str, Any] = {
+        "type": "about:blank", "title": title, "status": status, "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        where, parts = parts[0], parts[1:]
+        return (".".join(parts) or where) if where == "body" else f"{where}.{'.'.join(parts)}"
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(WatchfloorError)
+    async def domain_error(request: Request, exc: WatchfloorError) -> Response:
+        return problem(request, exc.status, exc.title, exc.detail,
+                       [p.as_dict() for p in exc.problems])
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for err in exc.errors():
+            if err.get("type") == "json_invalid":
+                ctx = err.get("ctx") or {}
+                return problem(request, 400, "Malformed JSON",
+                               f"the request body is not valid JSON: {ctx.get('error', 'parse error')}"
+                               f" at position {err['loc'][-1] if err.get('loc') else '?'}")
+            errors.append({"field": _field(err.get("loc", ())), "reason": err.get("msg", "invalid")})
+        detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
+        return problem(request, 422, "Invalid input", detail, errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+        return problem(request, exc.status_code, titles.get(exc.status_code, "Error"),
+                       str(exc.detail))
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def db_down(request: Request, exc: DatabaseUnavailable) -> Response:
+        return problem(request, 503, "Database unavailable", str(exc))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem(request, 500, "Internal error",
+                       f"an unexpected error occurred (request id {request.state.request_id})")

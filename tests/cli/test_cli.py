@@ -1,0 +1,77 @@
+"""The `watchfloor` command as a user runs it: set-up steps, keys, clear errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from watchfloor.audit import AuditEvent
+from watchfloor.db import build_engine, session_scope
+from watchfloor.security.models import Agency, User
+from watchfloor.sharing.models import Seizure
+
+WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
+    full.update(env or {})
+    return subprocess.run([WATCHFLOOR, *args], env=full, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[no-untyped-def]
+    url = make_db("empty")
+    env = {"WATCHFLOOR_DATABASE_URL": url}
+    counts = []
+    for _ in range(2):
+        for step in (["db", "upgrade"], ["reference", "load"], ["demo", "load"]):
+            r = run(*step, env=env)
+            assert r.returncode == 0, r.stderr
+        engine = build_engine(url)
+        with session_scope(engine) as s:
+            counts.append(tuple(s.scalar(select(func.count()).select_from(m))
+                                for m in (Agency, User, Seizure, AuditEvent)))
+        engine.dispose()
+    assert counts[0] == counts[1]
+    agencies, users, seizures, _ = counts[0]
+    assert agencies >= 8 and users >= 12 and seizures >= 6
+    assert "already at revision" in run("db", "upgrade", env=env).stdout
+    demo = run("demo", "load", env=env).stdout
+    assert "us.cbp.officer" in demo and "watchfloor-demo" in demo
+
+
+def test_keys_create_prints_once_and_revoke(db_url: str) -> None:
+    env = {"WATCHFLOOR_DATABASE_URL": db_url}
+    r = run("keys", "create", "--agency", "US-CBP", "--role", "analyst", env=env)
+    assert r.returncode == 0, r.stderr
+    secret = r.stdout.strip().splitlines()[-1]
+    assert secret.startswith("wf_")
+    listing = run("keys", "list", "--json", env=env).stdout
+    assert secret not in listing and secret.split("_")[1] in listing
+    assert run("keys", "revoke", secret.split("_")[1], env=env).returncode == 0
+    assert '"revoked_at": null' not in run("keys", "list", "--json", env=env).stdout
+    bad = run("keys", "create", "--agency", "XX-NONE", "--role", "analyst", env=env)
+    assert bad.returncode == 2 and "agency 'XX-NONE' does not exist" in bad.stderr
+
+
+def test_malformed_setting_names_the_variable() -> None:
+    r = run("db", "current", env={"WATCHFLOOR_PORT": "eighty"})
+    assert r.returncode == 2
+    assert "WATCHFLOOR_PORT" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_unreachable_database_is_one_line_without_password() -> None:
+    url = "postgresql+psycopg://watch:s3cret-pw@127.0.0.1:1/nowhere"
+    r = run("db", "upgrade", env={"WATCHFLOOR_DATABASE_URL": url,
+                                  "WATCHFLOOR_DB_CONNECT_TIMEOUT": "2"})
+    assert r.returncode == 2
+    lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, r.stderr
+    assert "127.0.0.1:1" in lines[0]
+    assert "s3cret-pw" not in r.stderr and "Traceback" not in r.stderr

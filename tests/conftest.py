@@ -1,0 +1,196 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL, each in its own database.
+
+A template database per backend and flavour ("empty": migrated; "demo": migrated, reference
+catalogue and demo scenario loaded) is built once per run with the real migrations and loaders;
+each test gets a fresh copy (a file copy for SQLite, ``CREATE DATABASE ... TEMPLATE`` for
+PostgreSQL), so tests are isolated and cheap.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from watchfloor.db import build_engine, session_scope
+from watchfloor.migrate import upgrade
+
+BACKENDS = ("sqlite", "postgresql")
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+OUTPUT = ROOT / "test-output"
+
+
+def pg_admin_url() -> str | None:
+    return os.environ.get("WATCHFLOOR_TEST_PG_URL") or None
+
+
+def _with_db(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_admin_engine() -> Engine:
+    return create_engine(pg_admin_url(), isolation_level="AUTOCOMMIT")  # type: ignore[arg-type]
+
+
+def _fill(url: str, flavour: str) -> None:
+    engine = build_engine(url)
+    try:
+        upgrade(engine)
+        if flavour == "demo":
+            from watchfloor.demo import load_demo
+            from watchfloor.reference.loader import load_catalogue
+
+            with session_scope(engine) as s:
+                load_catalogue(s)
+            with session_scope(engine) as s:
+                load_demo(s)
+    finally:
+        engine.dispose()
+
+
+class Templates:
+    """Builds each template database once, on first use, and drops them at the end."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.urls: dict[tuple[str, str], str] = {}
+        self.run_id = uuid.uuid4().hex[:8]
+
+    def get(self, backend: str, flavour: str) -> str:
+        key = (backend, flavour)
+        if key not in self.urls:
+            if backend == "sqlite":
+                path = self.workdir / f"template-{flavour}.db"
+                url = f"sqlite:///{path}"
+                _fill(url, flavour)
+            else:
+                name = f"wf_tpl_{flavour}_{self.run_id}"
+                admin = _pg_admin_engine()
+                with admin.connect() as c:
+                    c.execute(text(f'CREATE DATABASE "{name}"'))
+                admin.dispose()
+                url = _with_db(pg_admin_url(), name)  # type: ignore[arg-type]
+                _fill(url, flavour)
+            self.urls[key] = url
+        return self.urls[key]
+
+    def drop_all(self) -> None:
+        pg = [u for (b, _), u in self.urls.items() if b == "postgresql"]
+        if pg:
+            admin = _pg_admin_engine()
+            with admin.connect() as c:
+                for url in pg:
+                    c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    t = Templates(tmp_path_factory.mktemp("templates"))
+    yield t
+    t.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgresql" and not pg_admin_url():
+        pytest.skip("no PostgreSQL: set WATCHFLOOR_TEST_PG_URL (make test does)")
+    return request.param
+
+
+@pytest.fixture
+def make_db(backend: str, templates: Templates, tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Return a function that creates a fresh database of a flavour and gives its URL."""
+    created: list[str] = []
+
+    def make(flavour: str = "demo") -> str:
+        template = templates.get(backend, flavour)
+        if backend == "sqlite":
+            path = tmp_path / f"{flavour}-{uuid.uuid4().hex[:6]}.db"
+            shutil.copyfile(make_url(template).database, path)  # type: ignore[arg-type]
+            return f"sqlite:///{path}"
+        name = f"wf_t_{uuid.uuid4().hex[:12]}"
+        admin = _pg_admin_engine()
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(template).database}"'))
+        admin.dispose()
+        created.append(name)
+        return _with_db(pg_admin_url(), name)  # type: ignore[arg-type]
+
+    yield make
+    if created:
+        admin = _pg_admin_engine()
+        with admin.connect() as c:
+            for name in created:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(make_db: Callable[[str], str]) -> str:
+    """A fresh database with the schema, the reference catalogue and the demo scenario."""
+    return make_db("demo")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = build_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    s = Session(engine, expire_on_commit=False)
+    yield s
+    s.rollback()
+    s.close()
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator:  # type: ignore[type-arg]
+    from fastapi.testclient import TestClient
+
+    from watchfloor.web.app import create_app
+
+    with TestClient(create_app(engine)) as c:
+        yield c
+
+
+def api_headers(engine: Engine, agency: str, role: str) -> dict[str, str]:
+    """Create a real API key for ``agency``/``role`` and return the Authorization header."""
+    from watchfloor.security.service import create_api_key, get_agency
+
+    with session_scope(engine) as s:
+        key = create_api_key(s, agency=get_agency(s, agency), role=role, actor="test")
+    return {"Authorization": f"Bearer {key.secret}"}
+
+
+def csrf_from(html: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert m, "page has no CSRF token"
+    return m.group(1)
+
+
+def browser_login(client, username: str, password: str = "watchfloor-demo"):  # type: ignore[no-untyped-def]
+    page = client.get("/login")
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_from(page.text), "next": "/"},
+                       follow_redirects=False)
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data, or skip the test when the data sets are absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not present (a user's clone has no ../shared)")
+    return path

@@ -1,0 +1,81 @@
+"""Bad input gets problem details naming the field and reason; nothing half-written."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tests.conftest import api_headers
+from watchfloor.db import session_scope
+from watchfloor.sharing.models import Seizure
+
+GOOD = {"reference": "E-1", "seized_on": "2026-11-01", "country": "US", "substance": "fentanyl",
+        "quantity": 2.0, "unit": "kg"}
+
+
+def count(engine: Engine) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(Seizure)) or 0
+
+
+def test_health_and_openapi(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/docs").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/reference/substances" in spec["paths"]
+
+
+def test_malformed_json_is_400_problem(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    before = count(engine)
+    r = client.post("/api/v1/sharing/seizures", content=b'{"reference": ',
+                    headers={**api_headers(engine, "US-CBP", "officer"),
+                             "content-type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "not valid JSON" in r.json()["detail"]
+    assert count(engine) == before
+
+
+@pytest.mark.parametrize(
+    ("patch", "field", "reason"),
+    [
+        ({"country": "XX"}, "country", "'XX' is not an ISO 3166-1 alpha-2 country code"),
+        ({"quantity": -1}, "quantity", "Input should be greater than or equal to 0"),
+        ({"unit": "bales"}, "unit", "Input should be 'kg', 'g', 'l', 'ml', 'doses' or 'tablets'"),
+        ({"seized_on": "yesterday"}, "seized_on",
+         "Input should be a valid date or datetime, input is too short"),
+        ({"sharing": {"tlp": "purple"}}, "sharing.tlp", "Input should be 'clear', 'green', "
+         "'amber', 'amber+strict' or 'red'"),
+        ({"sharing": {"recipients": ["XX-NOPE"]}}, "sharing.recipients",
+         "unknown agency 'XX-NOPE'"),
+        ({"surprise": 1}, "surprise", "Extra inputs are not permitted"),
+    ],
+)
+def test_invalid_fields_are_422_naming_field(client, engine: Engine, patch, field, reason) -> None:  # type: ignore[no-untyped-def]
+    before = count(engine)
+    r = client.post("/api/v1/sharing/seizures", json={**GOOD, **patch},
+                    headers=api_headers(engine, "US-CBP", "officer"))
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert r.headers["content-type"] == "application/problem+json"
+    assert {"field": field, "reason": reason} in [
+        {"field": e["field"], "reason": e["reason"]} for e in body["errors"]]
+    assert count(engine) == before
+
+
+def test_duplicate_reference_is_409_and_stores_once(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    assert client.post("/api/v1/sharing/seizures", json=GOOD, headers=h).status_code == 201
+    before = count(engine)
+    r = client.post("/api/v1/sharing/seizures", json=GOOD, headers=h)
+    assert r.status_code == 409, r.text
+    assert count(engine) == before
+
+
+def test_unknown_route_and_bad_query_never_500(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "viewer")
+    assert client.get("/api/v1/nothing", headers=h).status_code == 404
+    r = client.get("/api/v1/sharing/seizures?limit=abc", headers=h)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.limit"
+    r = client.get("/api/v1/sharing/seizures/abc", headers=h)
+    assert r.status_code == 422
