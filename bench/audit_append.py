@@ -51,14 +51,20 @@ def run(n: int, url: str) -> None:
     engine = build_engine(url)
     upgrade(engine)
     with engine.begin() as c:
-        c.execute(text("CREATE TABLE IF NOT EXISTS bench_plain (id INTEGER PRIMARY KEY, "
-                       "actor VARCHAR(120), detail TEXT)"))
+        c.execute(
+            text(
+                "CREATE TABLE IF NOT EXISTS bench_plain (id INTEGER PRIMARY KEY, "
+                "actor VARCHAR(120), detail TEXT)"
+            )
+        )
 
     t0 = time.perf_counter()
     for i in range(n):
         with engine.begin() as c:
-            c.execute(text("INSERT INTO bench_plain (id, actor, detail) VALUES (:i, 'bench', :d)"),
-                      {"i": i + 1 + int(time.time()), "d": f'{{"i": {i}}}'})
+            c.execute(
+                text("INSERT INTO bench_plain (id, actor, detail) VALUES (:i, 'bench', :d)"),
+                {"i": i + 1 + int(time.time()), "d": f'{{"i": {i}}}'},
+            )
     plain = n / (time.perf_counter() - t0)
 
     t0 = time.perf_counter()

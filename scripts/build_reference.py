@@ -36,20 +36,41 @@ SOURCES = {
     "hs2022": "HS 2022 nomenclature as extracted from UN Comtrade, "
     "github.com/datasets/harmonized-system commit 905e5a0 (ODC-PDDL-1.0)",
 }
-SRC_PRECURSORS, SRC_UN, SRC_DEA, SRC_SLANG = "un-precursors", "incb-lists", "dea-controlled", "dea-slang"
+SRC_PRECURSORS, SRC_UN, SRC_DEA, SRC_SLANG = (
+    "un-precursors",
+    "incb-lists",
+    "dea-controlled",
+    "dea-slang",
+)
 
 # DEA slang categories -> catalogue key of the substance they name
 SLANG_CATEGORY = {
-    "Marijuana": "cannabis", "Marijuana Concentrates": "cannabis", "Cocaine": "cocaine",
-    "Crack Cocaine": "cocaine", "Heroin": "heroin", "LSD": "lsd", "PCP": "phencyclidine",
-    "Methamphetamine": "methamphetamine", "Amphetamine": "amphetamine",
-    "Synthetic Cannabinoids": "synthetic-cannabinoids", "Opium": "opium", "MDMA": "mdma",
+    "Marijuana": "cannabis",
+    "Marijuana Concentrates": "cannabis",
+    "Cocaine": "cocaine",
+    "Crack Cocaine": "cocaine",
+    "Heroin": "heroin",
+    "LSD": "lsd",
+    "PCP": "phencyclidine",
+    "Methamphetamine": "methamphetamine",
+    "Amphetamine": "amphetamine",
+    "Synthetic Cannabinoids": "synthetic-cannabinoids",
+    "Opium": "opium",
+    "MDMA": "mdma",
     "Synthetic Cathinones": "synthetic-cathinones",
-    "Fentanyl and Fentanyl Derivatives": "fentanyl", "Acetaminophen and Oxycodone": "oxycodone",
-    "Peyote": "peyote", "Ketamine": "ketamine", "Alprazolam": "alprazolam",
-    "Mushrooms": "psilocybin", "Mescaline": "mescaline", "Hydrocodone": "hydrocodone",
-    "Oxycodone": "oxycodone", "Promethazine with Codeine": "codeine", "GHB": "ghb",
-    "Clonazepam": "clonazepam", "Ritalin": "methylphenidate",
+    "Fentanyl and Fentanyl Derivatives": "fentanyl",
+    "Acetaminophen and Oxycodone": "oxycodone",
+    "Peyote": "peyote",
+    "Ketamine": "ketamine",
+    "Alprazolam": "alprazolam",
+    "Mushrooms": "psilocybin",
+    "Mescaline": "mescaline",
+    "Hydrocodone": "hydrocodone",
+    "Oxycodone": "oxycodone",
+    "Promethazine with Codeine": "codeine",
+    "GHB": "ghb",
+    "Clonazepam": "clonazepam",
+    "Ritalin": "methylphenidate",
 }
 # substance groups that DEA slang names but that are not single substances
 GROUPS = {
@@ -58,8 +79,22 @@ GROUPS = {
 }
 
 FIELDS = [
-    "key", "name", "kind", "drug_class", "cas", "hs2022", "un_1961", "un_1971", "un_1988_table",
-    "un_1988_year", "dea_schedule", "dea_code", "dea_narcotic", "used_for", "unverified", "note",
+    "key",
+    "name",
+    "kind",
+    "drug_class",
+    "cas",
+    "hs2022",
+    "un_1961",
+    "un_1971",
+    "un_1988_table",
+    "un_1988_year",
+    "dea_schedule",
+    "dea_code",
+    "dea_narcotic",
+    "used_for",
+    "unverified",
+    "note",
     "sources",
 ]
 
@@ -110,11 +145,18 @@ class Catalogue:
             self.rows[key]["sources"] = f"{srcs} | {source}" if srcs else source
 
 
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
 def build(shared: Path) -> Catalogue:
     cat = Catalogue()
-    hs_codes = {r["hscode"] for r in csv.DictReader(open(shared / "hs-nomenclature/harmonized-system.csv"))}
+    hs_codes = {
+        r["hscode"] for r in read_csv(shared / "hs-nomenclature/harmonized-system.csv")
+    }
 
-    for r in csv.DictReader(open(shared / "un-precursors/precursors.csv", encoding="utf-8")):
+    for r in read_csv(shared / "un-precursors/precursors.csv"):
         unverified = [f for f in ("cas", "year_added") if r[f].endswith("?")]
         cas = r["cas"].rstrip("?")
         if cas and not cas_ok(cas):
@@ -122,39 +164,64 @@ def build(shared: Path) -> Catalogue:
         if r["hs2022"] not in hs_codes:
             raise SystemExit(f"precursor {r['name']}: HS {r['hs2022']} not in HS 2022")
         key = slug(r["name"])
-        cat.add(key, {
-            "name": r["name"], "kind": "precursor", "drug_class": "precursor", "cas": cas,
-            "hs2022": r["hs2022"], "un_1988_table": r["un_1988_table"],
-            "un_1988_year": r["year_added"], "used_for": r["used_for"],
-            "unverified": ";".join(f"{f}={r[f]}" for f in unverified),
-            "sources": f"{SRC_PRECURSORS}: {r['source']}",
-        })
+        cat.add(
+            key,
+            {
+                "name": r["name"],
+                "kind": "precursor",
+                "drug_class": "precursor",
+                "cas": cas,
+                "hs2022": r["hs2022"],
+                "un_1988_table": r["un_1988_table"],
+                "un_1988_year": r["year_added"],
+                "used_for": r["used_for"],
+                "unverified": ";".join(f"{f}={r[f]}" for f in unverified),
+                "sources": f"{SRC_PRECURSORS}: {r['source']}",
+            },
+        )
         for syn in filter(None, r["synonyms"].split(";")):
             kind = "abbreviation" if re.fullmatch(r"[A-Z0-9-]{2,10}", syn) else "synonym"
             cat.name(key, syn, kind, SRC_PRECURSORS)
 
-    for r in csv.DictReader(open(OUT / "un_drugs.csv", encoding="utf-8")):
+    for r in read_csv(OUT / "un_drugs.csv"):
         if r["cas"] and not cas_ok(r["cas"]):
             raise SystemExit(f"drug {r['name']}: CAS {r['cas']} fails its check digit")
         if r["hs2022"] and r["hs2022"] not in hs_codes:
             raise SystemExit(f"drug {r['name']}: HS {r['hs2022']} not in HS 2022")
         key = slug(r["name"])
-        cat.add(key, {
-            "name": r["name"], "kind": "drug", "drug_class": r["drug_class"], "cas": r["cas"],
-            "hs2022": r["hs2022"], "un_1961": r["un_1961"], "un_1971": r["un_1971"],
-            "note": r["note"], "sources": SRC_UN,
-        })
+        cat.add(
+            key,
+            {
+                "name": r["name"],
+                "kind": "drug",
+                "drug_class": r["drug_class"],
+                "cas": r["cas"],
+                "hs2022": r["hs2022"],
+                "un_1961": r["un_1961"],
+                "un_1971": r["un_1971"],
+                "note": r["note"],
+                "sources": SRC_UN,
+            },
+        )
         for syn in filter(None, r["synonyms"].split(";")):
             cat.name(key, syn, "synonym", SRC_UN)
         if r["dea_name"]:
             cat.by_norm[norm(r["dea_name"])] = key
 
     for key, (name, cls) in GROUPS.items():
-        cat.add(key, {"name": name, "kind": "drug", "drug_class": cls, "note": "substance group",
-                      "sources": SRC_SLANG})
+        cat.add(
+            key,
+            {
+                "name": name,
+                "kind": "drug",
+                "drug_class": cls,
+                "note": "substance group",
+                "sources": SRC_SLANG,
+            },
+        )
 
     dea: dict[str, list[dict[str, str]]] = {}
-    for r in csv.DictReader(open(shared / "drug-lexicon/csv/dea_controlled.csv", encoding="utf-8")):
+    for r in read_csv(shared / "drug-lexicon/csv/dea_controlled.csv"):
         dea.setdefault(r["substance"].strip(), []).append(r)
     for substance, rows in sorted(dea.items()):
         first = rows[0]
@@ -169,8 +236,15 @@ def build(shared: Path) -> Catalogue:
             key = slug(bare)[:60] or slug(substance)[:60]
             if key in cat.rows:
                 key = f"{key}-dea{int(float(first['number'] or 0))}"
-            cat.add(key, {"name": bare, "kind": "drug", "drug_class": guess_class(substance),
-                          "sources": SRC_DEA})
+            cat.add(
+                key,
+                {
+                    "name": bare,
+                    "kind": "drug",
+                    "drug_class": guess_class(substance),
+                    "sources": SRC_DEA,
+                },
+            )
         row = cat.rows[key]
         row["dea_schedule"] = first["schedule"]
         row["dea_code"] = str(int(float(first["number"]))) if first["number"] else ""
@@ -186,7 +260,7 @@ def build(shared: Path) -> Catalogue:
                 continue
             cat.name(key, name, "synonym", SRC_DEA)
 
-    for r in csv.DictReader(open(shared / "drug-lexicon/csv/dea_street_names.csv", encoding="utf-8")):
+    for r in read_csv(shared / "drug-lexicon/csv/dea_street_names.csv"):
         key = SLANG_CATEGORY.get(r["category"])
         if key is None or key not in cat.rows:
             raise SystemExit(f"DEA slang category {r['category']!r} has no catalogue entry")
@@ -202,11 +276,22 @@ def guess_class(name: str) -> str:
     """Class of a DEA-only substance from its chemical name (a naming rule, not a source fact)."""
     n = name.lower()
     rules = [
-        ("fentanyl", "fentanyl"), ("azepam", "benzodiazepine"), ("azolam", "benzodiazepine"),
-        ("cannabi", "cannabis"), ("thc", "cannabis"), ("tryptamine", "psychedelic"),
-        ("2c-", "psychedelic"), ("methylenedioxy", "mdma"), ("amphetamine", "amphetamine"),
-        ("cathinone", "other"), ("morph", "opioid"), ("codeine", "opioid"), ("nitazene", "opioid"),
-        ("barbit", "prescription"), ("testosterone", "prescription"), ("nandrolone", "prescription"),
+        ("fentanyl", "fentanyl"),
+        ("azepam", "benzodiazepine"),
+        ("azolam", "benzodiazepine"),
+        ("cannabi", "cannabis"),
+        ("thc", "cannabis"),
+        ("tryptamine", "psychedelic"),
+        ("2c-", "psychedelic"),
+        ("methylenedioxy", "mdma"),
+        ("amphetamine", "amphetamine"),
+        ("cathinone", "other"),
+        ("morph", "opioid"),
+        ("codeine", "opioid"),
+        ("nitazene", "opioid"),
+        ("barbit", "prescription"),
+        ("testosterone", "prescription"),
+        ("nandrolone", "prescription"),
     ]
     for needle, cls in rules:
         if needle in n:
@@ -234,9 +319,10 @@ def write(cat: Catalogue) -> None:
 
 
 def copy_hs(shared: Path) -> None:
-    with open(shared / "hs-nomenclature/harmonized-system.csv", encoding="utf-8") as src, open(
-        OUT / "hs2022.csv", "w", newline="", encoding="utf-8"
-    ) as dst:
+    with (
+        open(shared / "hs-nomenclature/harmonized-system.csv", encoding="utf-8") as src,
+        open(OUT / "hs2022.csv", "w", newline="", encoding="utf-8") as dst,
+    ):
         w = csv.writer(dst, lineterminator="\n")
         w.writerow(["hscode", "level", "parent", "section", "description"])
         for r in csv.DictReader(src):

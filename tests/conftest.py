@@ -89,7 +89,9 @@ class Templates:
             admin = _pg_admin_engine()
             with admin.connect() as c:
                 for url in pg:
-                    c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+                    c.execute(
+                        text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+                    )
             admin.dispose()
 
 
@@ -183,9 +185,16 @@ def csrf_from(html: str) -> str:
 
 def browser_login(client, username: str, password: str = "watchfloor-demo"):  # type: ignore[no-untyped-def]
     page = client.get("/login")
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_from(page.text), "next": "/"},
-                       follow_redirects=False)
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_from(page.text),
+            "next": "/",
+        },
+        follow_redirects=False,
+    )
 
 
 def shared_data(*parts: str) -> Path:

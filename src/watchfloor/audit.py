@@ -111,9 +111,7 @@ def record(
     session.flush()
     # Taking the head row first serialises writers: nobody reads the tail until they own it.
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(
-        select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)
-    ).one()
+    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
     seq, prev_hash = head.seq, head.hash
     at = utcnow()
     fields = {
@@ -131,9 +129,7 @@ def record(
     event = AuditEvent(**fields, hash=digest)
     session.add(event)
     session.flush()
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(hash=digest)
-    )
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
     return event
 
 

@@ -15,15 +15,23 @@ from watchfloor.db import DatabaseUnavailable, check_connection, get_engine, ses
 from watchfloor.errors import WatchfloorError
 from watchfloor.settings import ConfigError, get_settings
 
-app = typer.Typer(help="Watchfloor: a shared watch floor against illicit drug supply.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Watchfloor: a shared watch floor against illicit drug supply.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 reference_app = typer.Typer(help="Reference catalogue.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo scenario.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
-for sub, name in [(db_app, "db"), (reference_app, "reference"), (demo_app, "demo"),
-                  (keys_app, "keys"), (audit_app, "audit")]:
+for sub, name in [
+    (db_app, "db"),
+    (reference_app, "reference"),
+    (demo_app, "demo"),
+    (keys_app, "keys"),
+    (audit_app, "audit"),
+]:
     app.add_typer(sub, name=name)
 
 out = Console(soft_wrap=True)
@@ -69,9 +77,13 @@ def reference_load(as_json: JsonOpt = False) -> None:
     from watchfloor.reference.loader import load_catalogue
 
     engine = _engine()
-    with Progress(TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total}"), console=err,
-                  disable=as_json) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=err,
+        disable=as_json,
+    ) as progress:
         tasks: dict[str, int] = {}
 
         def tick(label: str, done: int, total: int) -> None:
@@ -84,8 +96,10 @@ def reference_load(as_json: JsonOpt = False) -> None:
     if as_json:
         print(json.dumps(report.__dict__))
     elif report.loaded:
-        out.print(f"loaded {report.substances} substances, {report.names} names, "
-                  f"{report.hs_codes} HS codes")
+        out.print(
+            f"loaded {report.substances} substances, {report.names} names, "
+            f"{report.hs_codes} HS codes"
+        )
     else:
         out.print(f"reference catalogue already loaded ({report.substances} substances)")
 
@@ -100,8 +114,10 @@ def demo_load(as_json: JsonOpt = False) -> None:
     if as_json:
         print(json.dumps({**report.__dict__, "password": DEMO_PASSWORD}))
         return
-    out.print(f"demo: {report.agencies_created} agencies, {report.users_created} users, "
-              f"{report.seizures_created} seizures created")
+    out.print(
+        f"demo: {report.agencies_created} agencies, {report.users_created} users, "
+        f"{report.seizures_created} seizures created"
+    )
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     for col in ("username", "agency", "role"):
         table.add_column(col)
@@ -122,8 +138,12 @@ def serve(
 
     settings = get_settings()
     _engine()
-    uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port,
-                log_level=settings.log_level)
+    uvicorn.run(
+        create_app(),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level=settings.log_level,
+    )
 
 
 @keys_app.command("create")
@@ -137,18 +157,23 @@ def keys_create(
     from watchfloor.security.service import create_api_key, get_agency
 
     with session_scope(_engine()) as session:
-        key = create_api_key(session, agency=get_agency(session, agency), role=role, label=label,
-                             actor="cli")
+        key = create_api_key(
+            session, agency=get_agency(session, agency), role=role, label=label, actor="cli"
+        )
     if as_json:
         print(json.dumps(key.__dict__))
     else:
-        out.print(f"API key for {key.agency} ({key.role}), prefix {key.prefix}. "
-                  "Store it now: it is not shown again.")
+        out.print(
+            f"API key for {key.agency} ({key.role}), prefix {key.prefix}. "
+            "Store it now: it is not shown again."
+        )
         print(key.secret)
 
 
 @keys_app.command("revoke")
-def keys_revoke(prefix: Annotated[str, typer.Argument(help="Key prefix (or the whole key).")]) -> None:
+def keys_revoke(
+    prefix: Annotated[str, typer.Argument(help="Key prefix (or the whole key).")],
+) -> None:
     """Revoke an API key at once."""
     from watchfloor.security.service import revoke_api_key
 
@@ -163,10 +188,17 @@ def keys_list(as_json: JsonOpt = False) -> None:
     from watchfloor.security.service import list_api_keys
 
     with session_scope(_engine()) as session:
-        rows = [{"prefix": k.prefix, "agency": k.agency.code, "role": k.role, "label": k.label,
-                 "created_at": k.created_at.isoformat(),
-                 "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
-                for k in list_api_keys(session)]
+        rows = [
+            {
+                "prefix": k.prefix,
+                "agency": k.agency.code,
+                "role": k.role,
+                "label": k.label,
+                "created_at": k.created_at.isoformat(),
+                "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None,
+            }
+            for k in list_api_keys(session)
+        ]
     if as_json:
         print(json.dumps(rows))
         return
@@ -174,8 +206,12 @@ def keys_list(as_json: JsonOpt = False) -> None:
     for col in ("prefix", "agency", "role", "label", "created_at", "revoked_at"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(str(r[c] or "") for c in ("prefix", "agency", "role", "label",
-                                                   "created_at", "revoked_at")))
+        table.add_row(
+            *(
+                str(r[c] or "")
+                for c in ("prefix", "agency", "role", "label", "created_at", "revoked_at")
+            )
+        )
     out.print(table)
 
 
@@ -191,8 +227,10 @@ def audit_verify(as_json: JsonOpt = False) -> None:
     elif result.ok:
         out.print(f"audit chain intact: {result.verified} events verified")
     else:
-        err.print(f"audit chain BROKEN at sequence {result.first_bad_seq}: {result.reason} "
-                  f"({result.verified} events verified before it)")
+        err.print(
+            f"audit chain BROKEN at sequence {result.first_bad_seq}: {result.reason} "
+            f"({result.verified} events verified before it)"
+        )
     raise typer.Exit(0 if result.ok else 1)
 
 

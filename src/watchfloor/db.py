@@ -70,7 +70,9 @@ def describe_url(url: str) -> str:
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         return f"SQLite file {u.database}"
-    return f"{u.get_backend_name()} at {u.host or 'localhost'}:{u.port or 5432} database {u.database}"
+    return (
+        f"{u.get_backend_name()} at {u.host or 'localhost'}:{u.port or 5432} database {u.database}"
+    )
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -93,9 +95,7 @@ def build_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     timeout = get_settings().db_connect_timeout
-    return create_engine(
-        url, pool_pre_ping=True, connect_args={"connect_timeout": timeout}
-    )
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": timeout})
 
 
 @lru_cache(maxsize=8)

@@ -39,34 +39,138 @@ AGENCIES = [
 
 # (agency, username suffix, role)
 USERS = [
-    ("MX-ANAM", "officer", "officer"), ("MX-ANAM", "analyst", "analyst"),
-    ("MX-ANAM", "admin", "admin"), ("US-CBP", "officer", "officer"),
-    ("US-CBP", "analyst", "analyst"), ("US-CBP", "viewer", "viewer"), ("US-CBP", "admin", "admin"),
-    ("US-USPIS", "officer", "officer"), ("CN-GACC", "officer", "officer"),
-    ("CA-CBSA", "officer", "officer"), ("CA-HC", "analyst", "analyst"),
-    ("NL-FIOD", "officer", "officer"), ("CO-DIAN", "officer", "officer"),
-    ("CO-FNE", "analyst", "analyst"), ("INT-INCB", "analyst", "analyst"),
+    ("MX-ANAM", "officer", "officer"),
+    ("MX-ANAM", "analyst", "analyst"),
+    ("MX-ANAM", "admin", "admin"),
+    ("US-CBP", "officer", "officer"),
+    ("US-CBP", "analyst", "analyst"),
+    ("US-CBP", "viewer", "viewer"),
+    ("US-CBP", "admin", "admin"),
+    ("US-USPIS", "officer", "officer"),
+    ("CN-GACC", "officer", "officer"),
+    ("CA-CBSA", "officer", "officer"),
+    ("CA-HC", "analyst", "analyst"),
+    ("NL-FIOD", "officer", "officer"),
+    ("CO-DIAN", "officer", "officer"),
+    ("CO-FNE", "analyst", "analyst"),
+    ("INT-INCB", "analyst", "analyst"),
     ("PLATFORM-EXAMPLE", "analyst", "analyst"),
 ]
 
 # owner, reference, date, country, place, substance, qty, unit, mode, tlp, recipients, orcon
 SEIZURES = [
-    ("MX-ANAM", "ANAM-2026-0412", "2026-09-14", "MX", "Manzanillo", "N-phenethyl-4-piperidone",
-     250.0, "kg", "cargo", "amber", ["US-CBP", "CN-GACC"], True),
-    ("MX-ANAM", "ANAM-2026-0388", "2026-08-30", "MX", "Tijuana", "fentanyl", 12.4, "kg",
-     "vehicle", "green", [], False),
-    ("US-CBP", "CBP-SDO-2026-1171", "2026-10-03", "US", "San Diego Field Office", "fentanyl",
-     18.2, "kg", "vehicle", "amber", ["MX-ANAM", "CA-CBSA"], False),
-    ("US-CBP", "CBP-JFK-2026-0093", "2026-10-11", "US", "JFK International Mail Facility",
-     "4-ANPP", 1.2, "kg", "post", "red", ["US-USPIS"], True),
-    ("CA-CBSA", "CBSA-YVR-2026-022", "2026-07-21", "CA", "Vancouver", "methamphetamine", 35.0,
-     "kg", "cargo", "clear", [], False),
-    ("NL-FIOD", "FIOD-2026-17", "2026-06-05", "NL", "Rotterdam", "BMK glycidate", 900.0, "kg",
-     "cargo", "amber+strict", ["INT-INCB"], True),
-    ("CO-DIAN", "DIAN-2026-301", "2026-05-19", "CO", "Cartagena", "cocaine", 1400.0, "kg",
-     "vessel", "green", [], False),
-    ("CN-GACC", "GACC-2026-0077", "2026-04-02", "CN", "Shanghai", "4-AP", 60.0, "kg", "express",
-     "amber", ["US-CBP", "MX-ANAM", "INT-INCB"], False),
+    (
+        "MX-ANAM",
+        "ANAM-2026-0412",
+        "2026-09-14",
+        "MX",
+        "Manzanillo",
+        "N-phenethyl-4-piperidone",
+        250.0,
+        "kg",
+        "cargo",
+        "amber",
+        ["US-CBP", "CN-GACC"],
+        True,
+    ),
+    (
+        "MX-ANAM",
+        "ANAM-2026-0388",
+        "2026-08-30",
+        "MX",
+        "Tijuana",
+        "fentanyl",
+        12.4,
+        "kg",
+        "vehicle",
+        "green",
+        [],
+        False,
+    ),
+    (
+        "US-CBP",
+        "CBP-SDO-2026-1171",
+        "2026-10-03",
+        "US",
+        "San Diego Field Office",
+        "fentanyl",
+        18.2,
+        "kg",
+        "vehicle",
+        "amber",
+        ["MX-ANAM", "CA-CBSA"],
+        False,
+    ),
+    (
+        "US-CBP",
+        "CBP-JFK-2026-0093",
+        "2026-10-11",
+        "US",
+        "JFK International Mail Facility",
+        "4-ANPP",
+        1.2,
+        "kg",
+        "post",
+        "red",
+        ["US-USPIS"],
+        True,
+    ),
+    (
+        "CA-CBSA",
+        "CBSA-YVR-2026-022",
+        "2026-07-21",
+        "CA",
+        "Vancouver",
+        "methamphetamine",
+        35.0,
+        "kg",
+        "cargo",
+        "clear",
+        [],
+        False,
+    ),
+    (
+        "NL-FIOD",
+        "FIOD-2026-17",
+        "2026-06-05",
+        "NL",
+        "Rotterdam",
+        "BMK glycidate",
+        900.0,
+        "kg",
+        "cargo",
+        "amber+strict",
+        ["INT-INCB"],
+        True,
+    ),
+    (
+        "CO-DIAN",
+        "DIAN-2026-301",
+        "2026-05-19",
+        "CO",
+        "Cartagena",
+        "cocaine",
+        1400.0,
+        "kg",
+        "vessel",
+        "green",
+        [],
+        False,
+    ),
+    (
+        "CN-GACC",
+        "GACC-2026-0077",
+        "2026-04-02",
+        "CN",
+        "Shanghai",
+        "4-AP",
+        60.0,
+        "kg",
+        "express",
+        "amber",
+        ["US-CBP", "MX-ANAM", "INT-INCB"],
+        False,
+    ),
 ]
 
 
@@ -87,31 +191,63 @@ def load_demo(session: Session, *, actor: str = "cli:demo") -> DemoReport:
     created_agencies = created_users = created_seizures = 0
     for code, name, country, kind in AGENCIES:
         if code not in agencies:
-            agencies[code] = create_agency(session, code=code, name=name, country=country,
-                                           kind=kind, actor=actor)
+            agencies[code] = create_agency(
+                session, code=code, name=name, country=country, kind=kind, actor=actor
+            )
             created_agencies += 1
     users = {u.username: u for u in session.scalars(select(User))}
     logins = []
     for code, suffix, role in USERS:
         name = username(code, suffix)
         if name not in users:
-            users[name] = create_user(session, agency=agencies[code], username=name,
-                                      password=DEMO_PASSWORD, role=role, actor=actor,
-                                      display_name=f"{code} {suffix}")
+            users[name] = create_user(
+                session,
+                agency=agencies[code],
+                username=name,
+                password=DEMO_PASSWORD,
+                role=role,
+                actor=actor,
+                display_name=f"{code} {suffix}",
+            )
             created_users += 1
         logins.append((name, code, role))
     officers = {u.agency.code: u for u in users.values() if u.role in ("officer", "admin")}
-    for (owner, ref, day, country, place, substance, qty, unit, mode, tlp, recipients,
-         orcon) in SEIZURES:
-        exists = session.scalar(select(Seizure.id).where(
-            Seizure.owner_agency_id == agencies[owner].id, Seizure.reference == ref))
+    for (
+        owner,
+        ref,
+        day,
+        country,
+        place,
+        substance,
+        qty,
+        unit,
+        mode,
+        tlp,
+        recipients,
+        orcon,
+    ) in SEIZURES:
+        exists = session.scalar(
+            select(Seizure.id).where(
+                Seizure.owner_agency_id == agencies[owner].id, Seizure.reference == ref
+            )
+        )
         if exists:
             continue
         principal = principal_for_user(officers[owner])
-        create_seizure(session, principal, SeizureIn(
-            reference=ref, seized_on=dt.date.fromisoformat(day), country=country, place=place,
-            substance=substance, quantity=qty, unit=unit, mode=mode,
-            sharing=SharingIn(tlp=tlp, recipients=recipients, originator_control=orcon),
-        ))
+        create_seizure(
+            session,
+            principal,
+            SeizureIn(
+                reference=ref,
+                seized_on=dt.date.fromisoformat(day),
+                country=country,
+                place=place,
+                substance=substance,
+                quantity=qty,
+                unit=unit,
+                mode=mode,
+                sharing=SharingIn(tlp=tlp, recipients=recipients, originator_control=orcon),
+            ),
+        )
         created_seizures += 1
     return DemoReport(created_agencies, created_users, created_seizures, logins)

@@ -47,8 +47,9 @@ def subject_matches(pattern: str, subject: str) -> bool:
 
 
 class EventBus(Protocol):
-    async def publish(self, subject: str, payload: dict[str, Any], *,
-                      msg_id: str | None = None) -> None: ...
+    async def publish(
+        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+    ) -> None: ...
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None: ...
 
@@ -62,8 +63,9 @@ class InProcessBus:
     _subs: list[tuple[str, Handler]] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
 
-    async def publish(self, subject: str, payload: dict[str, Any], *,
-                      msg_id: str | None = None) -> None:
+    async def publish(
+        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+    ) -> None:
         if msg_id is not None:
             if msg_id in self._seen:
                 return
@@ -95,16 +97,18 @@ class JetStreamBus:
 
         self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=3)
         self._js = self._nc.jetstream()
-        config = StreamConfig(name=self.stream, subjects=[f"{SUBJECT_ROOT}.>"],
-                              duplicate_window=120.0)
+        config = StreamConfig(
+            name=self.stream, subjects=[f"{SUBJECT_ROOT}.>"], duplicate_window=120.0
+        )
         try:
             await self._js.add_stream(config)
         except BadRequestError:
             await self._js.update_stream(config)
         return self
 
-    async def publish(self, subject: str, payload: dict[str, Any], *,
-                      msg_id: str | None = None) -> None:
+    async def publish(
+        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+    ) -> None:
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         data = json.dumps(payload, default=str).encode("utf-8")
         await self._js.publish(subject, data, headers=headers, stream=self.stream)
@@ -113,7 +117,9 @@ class JetStreamBus:
         from nats.js.api import ConsumerConfig
 
         sub = await self._js.pull_subscribe(
-            subject, durable=durable, stream=self.stream,
+            subject,
+            durable=durable,
+            stream=self.stream,
             config=ConsumerConfig(ack_wait=self.ack_wait, max_deliver=20),
         )
         self._tasks.append(asyncio.create_task(self._consume(sub, handler)))

@@ -20,8 +20,9 @@ WATCHFLOOR = Path(sys.executable).with_name("watchfloor")
 
 def cli_verify(db_url: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "WATCHFLOOR_DATABASE_URL": db_url}
-    return subprocess.run([str(WATCHFLOOR), "audit", "verify"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [str(WATCHFLOOR), "audit", "verify"], env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def drop_append_only_guard(engine: Engine) -> None:
@@ -57,8 +58,10 @@ def test_event_is_written_in_the_callers_transaction(engine: Engine) -> None:
 
 
 def test_database_refuses_update_and_delete(engine: Engine) -> None:
-    for stmt in ("UPDATE audit_events SET actor = 'x' WHERE seq = 1",
-                 "DELETE FROM audit_events WHERE seq = 1"):
+    for stmt in (
+        "UPDATE audit_events SET actor = 'x' WHERE seq = 1",
+        "DELETE FROM audit_events WHERE seq = 1",
+    ):
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as c:
             c.execute(text(stmt))
 
@@ -119,8 +122,14 @@ def test_two_processes_writing_at_once_never_fork_the_chain(db_url: str, engine:
     with session_scope(engine) as s:
         before = s.get(AuditHead, 1).seq  # type: ignore[union-attr]
     per_writer = 60
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, db_url, name, str(per_writer)],
-                              stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, db_url, name, str(per_writer)],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
     for p in procs:
         _, errors = p.communicate(timeout=120)
         assert p.returncode == 0, errors
@@ -128,6 +137,9 @@ def test_two_processes_writing_at_once_never_fork_the_chain(db_url: str, engine:
         result = audit.verify(s)
         assert result.ok, result
         assert result.verified == before + 2 * per_writer
-        writers = s.execute(select(AuditEvent.actor, func.count()).where(
-            AuditEvent.action == "test.concurrent").group_by(AuditEvent.actor)).all()
+        writers = s.execute(
+            select(AuditEvent.actor, func.count())
+            .where(AuditEvent.action == "test.concurrent")
+            .group_by(AuditEvent.actor)
+        ).all()
         assert dict(writers) == {"writer:a": per_writer, "writer:b": per_writer}

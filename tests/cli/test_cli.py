@@ -20,8 +20,9 @@ WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
     full.update(env or {})
-    return subprocess.run([WATCHFLOOR, *args], env=full, capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [WATCHFLOOR, *args], env=full, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[no-untyped-def]
@@ -34,8 +35,12 @@ def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[
             assert r.returncode == 0, r.stderr
         engine = build_engine(url)
         with session_scope(engine) as s:
-            counts.append(tuple(s.scalar(select(func.count()).select_from(m))
-                                for m in (Agency, User, Seizure, AuditEvent)))
+            counts.append(
+                tuple(
+                    s.scalar(select(func.count()).select_from(m))
+                    for m in (Agency, User, Seizure, AuditEvent)
+                )
+            )
         engine.dispose()
     assert counts[0] == counts[1]
     agencies, users, seizures, _ = counts[0]
@@ -68,8 +73,9 @@ def test_malformed_setting_names_the_variable() -> None:
 
 def test_unreachable_database_is_one_line_without_password() -> None:
     url = "postgresql+psycopg://watch:s3cret-pw@127.0.0.1:1/nowhere"
-    r = run("db", "upgrade", env={"WATCHFLOOR_DATABASE_URL": url,
-                                  "WATCHFLOOR_DB_CONNECT_TIMEOUT": "2"})
+    r = run(
+        "db", "upgrade", env={"WATCHFLOOR_DATABASE_URL": url, "WATCHFLOOR_DB_CONNECT_TIMEOUT": "2"}
+    )
     assert r.returncode == 2
     lines = [line for line in r.stderr.strip().splitlines() if line.strip()]
     assert len(lines) == 1, r.stderr

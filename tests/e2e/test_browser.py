@@ -29,11 +29,17 @@ def free_port() -> int:
 @pytest.fixture
 def server(db_url: str) -> Iterator[str]:
     port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")},
-           "WATCHFLOOR_DATABASE_URL": db_url}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")},
+        "WATCHFLOOR_DATABASE_URL": db_url,
+    }
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("watchfloor")), "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -42,7 +48,8 @@ def server(db_url: str) -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise AssertionError(proc.stdout.read() if proc.stdout else "server died")
+                    output = proc.stdout.read() if proc.stdout else ""
+                    raise AssertionError(f"server died: {output}") from None
                 time.sleep(0.1)
         yield base
     finally:
@@ -59,9 +66,17 @@ def test_login_dashboard_logout(server: str, backend: str) -> None:
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page()
         page.goto(server + "/")
         assert page.locator("h1").inner_text() == "Log in"

@@ -14,10 +14,14 @@ from watchfloor.events import InProcessBus, JetStreamBus, subject_matches
 
 @pytest.mark.parametrize(
     ("pattern", "subject", "ok"),
-    [("watchfloor.shipments.received", "watchfloor.shipments.received", True),
-     ("watchfloor.*.received", "watchfloor.listings.received", True),
-     ("watchfloor.>", "watchfloor.a.b.c", True), ("watchfloor.>", "watchfloor", False),
-     ("watchfloor.*", "watchfloor.a.b", False), ("watchfloor.a", "watchfloor.b", False)],
+    [
+        ("watchfloor.shipments.received", "watchfloor.shipments.received", True),
+        ("watchfloor.*.received", "watchfloor.listings.received", True),
+        ("watchfloor.>", "watchfloor.a.b.c", True),
+        ("watchfloor.>", "watchfloor", False),
+        ("watchfloor.*", "watchfloor.a.b", False),
+        ("watchfloor.a", "watchfloor.b", False),
+    ],
 )
 def test_subject_matching(pattern: str, subject: str, ok: bool) -> None:
     assert subject_matches(pattern, subject) is ok
@@ -97,3 +101,26 @@ def test_jetstream_delivers_dedupes_redelivers_and_resumes() -> None:
         await again.close()
 
     asyncio.run(scenario())
+
+
+def test_connect_bus_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from watchfloor.events import connect_bus
+    from watchfloor.settings import get_settings
+
+    url = nats_url()
+
+    async def kind() -> str:
+        bus = await connect_bus()
+        name = type(bus).__name__
+        await bus.close()
+        return name
+
+    monkeypatch.delenv("WATCHFLOOR_NATS_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert asyncio.run(kind()) == "InProcessBus"
+        monkeypatch.setenv("WATCHFLOOR_NATS_URL", url)
+        get_settings.cache_clear()
+        assert asyncio.run(kind()) == "JetStreamBus"
+    finally:
+        get_settings.cache_clear()

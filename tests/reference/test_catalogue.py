@@ -38,8 +38,17 @@ def test_every_cas_passes_its_check_digit_and_every_hs_code_exists() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cas", "ok"), [("437-38-7", True), ("437-38-8", False), ("39742-60-4", True),
-                    ("21409-26-7", True), ("21409-26-6", False), ("50-00-0", True), ("nope", False)])
+    ("cas", "ok"),
+    [
+        ("437-38-7", True),
+        ("437-38-8", False),
+        ("39742-60-4", True),
+        ("21409-26-7", True),
+        ("21409-26-6", False),
+        ("50-00-0", True),
+        ("nope", False),
+    ],
+)
 def test_cas_check_digit(cas: str, ok: bool) -> None:
     assert cas_is_valid(cas) is ok
 
@@ -71,12 +80,20 @@ def test_fentanyl_precursors_and_drugs_carry_their_control_facts(session: Sessio
 
 @pytest.mark.parametrize(
     ("query", "key", "how"),
-    [("Murder 8", "fentanyl", "exact"), ("Tango & Cash", "fentanyl", "exact"),
-     ("437-38-7", "fentanyl", "cas"), ("n phenethyl 4 piperidone", "n-phenethyl-4-piperidone", "exact"),
-     ("P2P", "1-phenyl-2-propanone", "exact"), ("PMK", "3-4-methylenedioxyphenyl-2-propanone", "exact"),
-     ("metamfetamine", "methamphetamine", "exact"), ("fentanly", "fentanyl", "fuzzy")],
+    [
+        ("Murder 8", "fentanyl", "exact"),
+        ("Tango & Cash", "fentanyl", "exact"),
+        ("437-38-7", "fentanyl", "cas"),
+        ("n phenethyl 4 piperidone", "n-phenethyl-4-piperidone", "exact"),
+        ("P2P", "1-phenyl-2-propanone", "exact"),
+        ("PMK", "3-4-methylenedioxyphenyl-2-propanone", "exact"),
+        ("metamfetamine", "methamphetamine", "exact"),
+        ("fentanly", "fentanyl", "fuzzy"),
+    ],
 )
-def test_search_by_name_synonym_slang_and_cas(session: Session, query: str, key: str, how: str) -> None:
+def test_search_by_name_synonym_slang_and_cas(
+    session: Session, query: str, key: str, how: str
+) -> None:
     hits = search_substances(session, query, limit=5)
     assert hits, query
     assert (hits[0].substance.key, hits[0].how) == (key, how)
@@ -88,14 +105,20 @@ def test_ambiguous_slang_names_every_substance_it_may_mean(session: Session) -> 
 
 
 def test_search_api_and_pages(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    r = client.get("/api/v1/reference/substances", params={"q": "4-ANPP"},
-                   headers=api_headers(engine, "US-CBP", "viewer"))
+    r = client.get(
+        "/api/v1/reference/substances",
+        params={"q": "4-ANPP"},
+        headers=api_headers(engine, "US-CBP", "viewer"),
+    )
     assert r.status_code == 200, r.text
     top = r.json()["results"][0]
     assert top["substance"]["key"] == "4-anilino-n-phenethylpiperidine"
     assert top["matched"] == "4-ANPP"
-    r = client.get("/api/v1/reference/substances", params={"q": ""},
-                   headers=api_headers(engine, "US-CBP", "viewer"))
+    r = client.get(
+        "/api/v1/reference/substances",
+        params={"q": ""},
+        headers=api_headers(engine, "US-CBP", "viewer"),
+    )
     assert r.status_code == 422
     r = client.get("/api/v1/reference/hs/293337", headers=api_headers(engine, "US-CBP", "viewer"))
     assert r.status_code == 200 and r.json()["level"] == 6
@@ -111,10 +134,12 @@ def test_search_api_and_pages(client, engine: Engine) -> None:  # type: ignore[n
 def test_loading_twice_changes_nothing(engine: Engine) -> None:
     def snapshot() -> tuple[int, int, int, int]:
         with session_scope(engine) as s:
-            return (s.scalar(select(func.count()).select_from(Substance)) or 0,
-                    s.scalar(select(func.count()).select_from(SubstanceName)) or 0,
-                    s.scalar(select(func.count()).select_from(HsCode)) or 0,
-                    s.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+            return (
+                s.scalar(select(func.count()).select_from(Substance)) or 0,
+                s.scalar(select(func.count()).select_from(SubstanceName)) or 0,
+                s.scalar(select(func.count()).select_from(HsCode)) or 0,
+                s.scalar(select(func.count()).select_from(AuditEvent)) or 0,
+            )
 
     before = snapshot()
     with session_scope(engine) as s:

@@ -26,8 +26,16 @@ def test_every_api_route_refuses_anonymous_callers(client) -> None:  # type: ign
 
 
 def test_every_page_refuses_anonymous_callers(client) -> None:  # type: ignore[no-untyped-def]
-    for path in ("/", "/shipments", "/listings", "/cooperation", "/warning", "/reference",
-                 "/reference/substances/fentanyl", "/cooperation/seizures/1"):
+    for path in (
+        "/",
+        "/shipments",
+        "/listings",
+        "/cooperation",
+        "/warning",
+        "/reference",
+        "/reference/substances/fentanyl",
+        "/cooperation/seizures/1",
+    ):
         r = client.get(path)
         assert r.status_code == 401, path
         assert 'action="/login"' in r.text

@@ -33,15 +33,29 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
         itertools.product(OWNERS, TLP_LEVELS, recipient_sets, EXPIRY)
     ):
         days = EXPIRY[expiry]
-        s = Seizure(owner_agency_id=agencies[owner].id, reference=f"P-{n}",
-                    seized_on=dt.date(2026, 1, 1), country="MX", substance_text="fentanyl",
-                    quantity=1.0, unit="kg", created_by="test", tlp=tlp,
-                    share_expires_at=None if days is None else utcnow() + dt.timedelta(days=days))
+        s = Seizure(
+            owner_agency_id=agencies[owner].id,
+            reference=f"P-{n}",
+            seized_on=dt.date(2026, 1, 1),
+            country="MX",
+            substance_text="fentanyl",
+            quantity=1.0,
+            unit="kg",
+            created_by="test",
+            tlp=tlp,
+            share_expires_at=None if days is None else utcnow() + dt.timedelta(days=days),
+        )
         session.add(s)
         session.flush()
         for code in recips:
-            session.add(ShareRecipient(record_type="seizure", record_id=s.id,
-                                       agency_id=agencies[code].id, granted_by="test"))
+            session.add(
+                ShareRecipient(
+                    record_type="seizure",
+                    record_id=s.id,
+                    agency_id=agencies[code].id,
+                    granted_by="test",
+                )
+            )
         made.append(s)
     session.flush()
     session.expire_all()
@@ -49,10 +63,14 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
     checked = 0
     for code in OWNERS + OTHERS:
         p = principal(session, code)
-        by_sql = set(session.scalars(select(Seizure.id).where(
-            Seizure.id.in_(ids), visible(p, Seizure))))
-        by_python = {s.id for s in session.scalars(select(Seizure).where(Seizure.id.in_(ids)))
-                     if can_read(p, s)}
+        by_sql = set(
+            session.scalars(select(Seizure.id).where(Seizure.id.in_(ids), visible(p, Seizure)))
+        )
+        by_python = {
+            s.id
+            for s in session.scalars(select(Seizure).where(Seizure.id.in_(ids)))
+            if can_read(p, s)
+        }
         assert by_sql == by_python, code
         checked += len(ids)
     assert checked == len(ids) * 5
@@ -63,16 +81,25 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
         return can_read(principal(session, code), s)
 
     cbsa, platform = "CA-CBSA", "PLATFORM-EXAMPLE"
-    red_named = next(m for m in made if m.tlp == "red" and m.share_expires_at is None
-                     and [r.agency.code for r in m.recipients] == [cbsa])
+    red_named = next(
+        m
+        for m in made
+        if m.tlp == "red"
+        and m.share_expires_at is None
+        and [r.agency.code for r in m.recipients] == [cbsa]
+    )
     assert can_read(principal(session, cbsa), red_named)
     assert not can_read(principal(session, "NL-FIOD"), red_named)
-    green_open = next(m for m in made if m.tlp == "green" and not m.recipients
-                      and m.share_expires_at is None)
+    green_open = next(
+        m for m in made if m.tlp == "green" and not m.recipients and m.share_expires_at is None
+    )
     assert can_read(principal(session, "NL-FIOD"), green_open)
     assert not can_read(principal(session, platform), green_open)
-    expired_clear = next(m for m in made if m.tlp == "clear" and m.share_expires_at is not None
-                         and m.share_expires_at < utcnow())
+    expired_clear = next(
+        m
+        for m in made
+        if m.tlp == "clear" and m.share_expires_at is not None and m.share_expires_at < utcnow()
+    )
     assert not can_read(principal(session, cbsa), expired_clear)
     assert can_read(principal(session, expired_clear.owner.code), expired_clear)
     assert visible_to("NL-FIOD", tlp="clear", share_expires_at=None)
@@ -80,20 +107,37 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
 
 @pytest.mark.parametrize(
     ("tlp", "orcon", "allowed"),
-    [("amber", False, True), ("amber", True, False), ("amber+strict", False, False),
-     ("red", False, False), ("green", False, True)],
+    [
+        ("amber", False, True),
+        ("amber", True, False),
+        ("amber+strict", False, False),
+        ("red", False, False),
+        ("green", False, True),
+    ],
 )
 def test_recipient_may_reshare_only_where_allowed(
     session: Session, tlp: str, orcon: bool, allowed: bool
 ) -> None:
     owner, recipient = get_agency(session, "MX-ANAM"), get_agency(session, "US-CBP")
-    s = Seizure(owner_agency_id=owner.id, reference="R-1", seized_on=dt.date(2026, 1, 1),
-                country="MX", substance_text="x", quantity=1, unit="kg", created_by="t",
-                tlp=tlp, originator_control=orcon)
+    s = Seizure(
+        owner_agency_id=owner.id,
+        reference="R-1",
+        seized_on=dt.date(2026, 1, 1),
+        country="MX",
+        substance_text="x",
+        quantity=1,
+        unit="kg",
+        created_by="t",
+        tlp=tlp,
+        originator_control=orcon,
+    )
     session.add(s)
     session.flush()
-    session.add(ShareRecipient(record_type="seizure", record_id=s.id, agency_id=recipient.id,
-                               granted_by="t"))
+    session.add(
+        ShareRecipient(
+            record_type="seizure", record_id=s.id, agency_id=recipient.id, granted_by="t"
+        )
+    )
     session.flush()
     session.expire(s)
     ok, reason = can_share(principal(session, "US-CBP"), s)

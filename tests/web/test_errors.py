@@ -9,8 +9,14 @@ from tests.conftest import api_headers
 from watchfloor.db import session_scope
 from watchfloor.sharing.models import Seizure
 
-GOOD = {"reference": "E-1", "seized_on": "2026-11-01", "country": "US", "substance": "fentanyl",
-        "quantity": 2.0, "unit": "kg"}
+GOOD = {
+    "reference": "E-1",
+    "seized_on": "2026-11-01",
+    "country": "US",
+    "substance": "fentanyl",
+    "quantity": 2.0,
+    "unit": "kg",
+}
 
 
 def count(engine: Engine) -> int:
@@ -27,9 +33,11 @@ def test_health_and_openapi(client) -> None:  # type: ignore[no-untyped-def]
 
 def test_malformed_json_is_400_problem(client, engine: Engine) -> None:  # type: ignore[no-untyped-def]
     before = count(engine)
-    r = client.post("/api/v1/sharing/seizures", content=b'{"reference": ',
-                    headers={**api_headers(engine, "US-CBP", "officer"),
-                             "content-type": "application/json"})
+    r = client.post(
+        "/api/v1/sharing/seizures",
+        content=b'{"reference": ',
+        headers={**api_headers(engine, "US-CBP", "officer"), "content-type": "application/json"},
+    )
     assert r.status_code == 400, r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert "not valid JSON" in r.json()["detail"]
@@ -42,24 +50,37 @@ def test_malformed_json_is_400_problem(client, engine: Engine) -> None:  # type:
         ({"country": "XX"}, "country", "'XX' is not an ISO 3166-1 alpha-2 country code"),
         ({"quantity": -1}, "quantity", "Input should be greater than or equal to 0"),
         ({"unit": "bales"}, "unit", "Input should be 'kg', 'g', 'l', 'ml', 'doses' or 'tablets'"),
-        ({"seized_on": "yesterday"}, "seized_on",
-         "Input should be a valid date or datetime, input is too short"),
-        ({"sharing": {"tlp": "purple"}}, "sharing.tlp", "Input should be 'clear', 'green', "
-         "'amber', 'amber+strict' or 'red'"),
-        ({"sharing": {"recipients": ["XX-NOPE"]}}, "sharing.recipients",
-         "unknown agency 'XX-NOPE'"),
+        (
+            {"seized_on": "yesterday"},
+            "seized_on",
+            "Input should be a valid date or datetime, input is too short",
+        ),
+        (
+            {"sharing": {"tlp": "purple"}},
+            "sharing.tlp",
+            "Input should be 'clear', 'green', 'amber', 'amber+strict' or 'red'",
+        ),
+        (
+            {"sharing": {"recipients": ["XX-NOPE"]}},
+            "sharing.recipients",
+            "unknown agency 'XX-NOPE'",
+        ),
         ({"surprise": 1}, "surprise", "Extra inputs are not permitted"),
     ],
 )
 def test_invalid_fields_are_422_naming_field(client, engine: Engine, patch, field, reason) -> None:  # type: ignore[no-untyped-def]
     before = count(engine)
-    r = client.post("/api/v1/sharing/seizures", json={**GOOD, **patch},
-                    headers=api_headers(engine, "US-CBP", "officer"))
+    r = client.post(
+        "/api/v1/sharing/seizures",
+        json={**GOOD, **patch},
+        headers=api_headers(engine, "US-CBP", "officer"),
+    )
     assert r.status_code == 422, r.text
     body = r.json()
     assert r.headers["content-type"] == "application/problem+json"
     assert {"field": field, "reason": reason} in [
-        {"field": e["field"], "reason": e["reason"]} for e in body["errors"]]
+        {"field": e["field"], "reason": e["reason"]} for e in body["errors"]
+    ]
     assert count(engine) == before
 
 

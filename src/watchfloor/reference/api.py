@@ -18,25 +18,40 @@ from watchfloor.reference.schemas import (
 from watchfloor.reference.service import get_hs_code, get_substance, search_substances
 from watchfloor.security.deps import Db, current_principal
 
-router = APIRouter(prefix="/api/v1/reference", tags=["reference"],
-                   dependencies=[Depends(current_principal)])
+router = APIRouter(
+    prefix="/api/v1/reference", tags=["reference"], dependencies=[Depends(current_principal)]
+)
 
 
 @router.get("/substances", response_model=SearchResult)
 def substances(
     db: Db,
-    q: Annotated[str, Query(min_length=1, max_length=200,
-                            description="Name, synonym, abbreviation, slang or CAS number.")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Name, synonym, abbreviation, slang or CAS number.",
+        ),
+    ],
     kind: Annotated[Literal["drug", "precursor"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchResult:
     """Search the catalogue; exact matches first, then prefix, substring and fuzzy matches."""
     hits = search_substances(db, q, kind=kind, limit=limit)
     return SearchResult(
-        query=q, count=len(hits),
-        results=[SubstanceHitOut(substance=SubstanceOut.model_validate(h.substance),
-                                 matched=h.matched, matched_kind=h.matched_kind, how=h.how,
-                                 score=round(h.score, 1)) for h in hits],
+        query=q,
+        count=len(hits),
+        results=[
+            SubstanceHitOut(
+                substance=SubstanceOut.model_validate(h.substance),
+                matched=h.matched,
+                matched_kind=h.matched_kind,
+                how=h.how,
+                score=round(h.score, 1),
+            )
+            for h in hits
+        ],
     )
 
 

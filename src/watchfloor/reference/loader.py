@@ -26,14 +26,31 @@ from watchfloor.reference.models import (
 
 DATA_FILES = ("substances.csv", "names.csv", "hs2022.csv", "sources.csv")
 SUBSTANCE_FIELDS = (
-    "name", "kind", "drug_class", "cas", "hs2022", "un_1961", "un_1971", "un_1988_table",
-    "un_1988_year", "dea_schedule", "dea_code", "dea_narcotic", "used_for", "unverified", "note",
+    "name",
+    "kind",
+    "drug_class",
+    "cas",
+    "hs2022",
+    "un_1961",
+    "un_1971",
+    "un_1988_table",
+    "un_1988_year",
+    "dea_schedule",
+    "dea_code",
+    "dea_narcotic",
+    "used_for",
+    "unverified",
+    "note",
     "sources",
 )
 
 
 def normalize_name(text: str) -> str:
-    """Fold case, accents, spacing and punctuation: ``"4-ANPP"`` and ``"4 anpp"`` both give ``"4anpp"``."""
+    """Fold case, accents, spacing and punctuation.
+
+    >>> normalize_name("4-ANPP") == normalize_name("4 anpp") == "4anpp"
+    True
+    """
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "", folded.lower())
 
@@ -101,14 +118,24 @@ def load_catalogue(
     ids = {key: sub.id for key, sub in existing.items()}
     session.execute(delete(SubstanceName))
     name_rows = [
-        {"substance_id": ids[r["key"]], "name": r["name"], "normalized": normalize_name(r["name"]),
-         "name_kind": r["name_kind"], "source": r["source"]}
+        {
+            "substance_id": ids[r["key"]],
+            "name": r["name"],
+            "normalized": normalize_name(r["name"]),
+            "name_kind": r["name_kind"],
+            "source": r["source"],
+        }
         for r in _rows("names.csv")
     ]
     # the canonical name is searchable like any other name
     name_rows += [
-        {"substance_id": ids[r["key"]], "name": r["name"], "normalized": normalize_name(r["name"]),
-         "name_kind": "name", "source": r["sources"].split(":", 1)[0].split(" | ")[0]}
+        {
+            "substance_id": ids[r["key"]],
+            "name": r["name"],
+            "normalized": normalize_name(r["name"]),
+            "name_kind": "name",
+            "source": r["sources"].split(":", 1)[0].split(" | ")[0],
+        }
         for r in substances
     ]
     session.execute(insert(SubstanceName), name_rows)
@@ -118,18 +145,39 @@ def load_catalogue(
     session.execute(delete(HsCode))
     session.execute(
         insert(HsCode),
-        [{"code": r["hscode"], "level": int(r["level"]),
-          "parent": None if r["parent"] == "TOTAL" else r["parent"], "section": r["section"],
-          "description": r["description"]} for r in hs_rows],
+        [
+            {
+                "code": r["hscode"],
+                "level": int(r["level"]),
+                "parent": None if r["parent"] == "TOTAL" else r["parent"],
+                "section": r["section"],
+                "description": r["description"],
+            }
+            for r in hs_rows
+        ],
     )
     step("HS 2022 codes", len(hs_rows), len(hs_rows))
 
     report = LoadReport(True, len(substances), len(name_rows), len(hs_rows), checksum)
-    session.add(ReferenceLoad(checksum=checksum, loaded_at=utcnow().isoformat(),
-                              substances=report.substances, names=report.names,
-                              hs_codes=report.hs_codes))
-    audit.record(session, actor=actor, action="reference.load", object_type="catalogue",
-                 object_id=checksum[:12],
-                 detail={"substances": report.substances, "names": report.names,
-                         "hs_codes": report.hs_codes})
+    session.add(
+        ReferenceLoad(
+            checksum=checksum,
+            loaded_at=utcnow().isoformat(),
+            substances=report.substances,
+            names=report.names,
+            hs_codes=report.hs_codes,
+        )
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="reference.load",
+        object_type="catalogue",
+        object_id=checksum[:12],
+        detail={
+            "substances": report.substances,
+            "names": report.names,
+            "hs_codes": report.hs_codes,
+        },
+    )
     return report

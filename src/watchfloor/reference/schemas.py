@@ -9,10 +9,13 @@ class SubstanceNameOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     name: str = Field(description="The other name.", examples=["China White"])
-    name_kind: str = Field(description="synonym, abbreviation, brand, slang or name.",
-                           examples=["slang"])
-    source: str = Field(description="Id of the public source (see /api/v1/reference/sources).",
-                        examples=["dea-slang"])
+    name_kind: str = Field(
+        description="synonym, abbreviation, brand, slang or name.", examples=["slang"]
+    )
+    source: str = Field(
+        description="Id of the public source (see /api/v1/reference/sources).",
+        examples=["dea-slang"],
+    )
 
 
 class SubstanceOut(BaseModel):
@@ -21,25 +24,32 @@ class SubstanceOut(BaseModel):
     key: str = Field(description="Stable identifier in the catalogue.", examples=["fentanyl"])
     name: str = Field(description="Canonical name.", examples=["Fentanyl"])
     kind: str = Field(description="drug or precursor.", examples=["drug"])
-    drug_class: str = Field(description="Substance class used across Watchfloor.",
-                            examples=["fentanyl"])
+    drug_class: str = Field(
+        description="Substance class used across Watchfloor.", examples=["fentanyl"]
+    )
     cas: str | None = Field(description="CAS registry number.", examples=["437-38-7"])
     hs2022: str | None = Field(description="HS 2022 subheading.", examples=["293333"])
-    un_1961: str | None = Field(description="UN 1961 Convention schedules, ';'-separated.",
-                                examples=["I"])
+    un_1961: str | None = Field(
+        description="UN 1961 Convention schedules, ';'-separated.", examples=["I"]
+    )
     un_1971: str | None = Field(description="UN 1971 Convention schedules.", examples=[None])
     un_1988_table: str | None = Field(description="UN 1988 Convention table.", examples=["I"])
-    un_1988_year: str | None = Field(description="Year placed in its 1988 table; '?' = unverified.",
-                                     examples=["2017"])
+    un_1988_year: str | None = Field(
+        description="Year placed in its 1988 table; '?' = unverified.", examples=["2017"]
+    )
     dea_schedule: str | None = Field(description="US DEA (CSA) schedule.", examples=["II"])
     dea_code: str | None = Field(description="DEA controlled substance code.", examples=["9801"])
-    used_for: str | None = Field(description="Drugs a precursor is typically used to make.",
-                                 examples=["fentanyl"])
-    unverified: str | None = Field(description="Values not confirmed in a source, kept with '?'.",
-                                   examples=["cas=7722-64-7?"])
+    used_for: str | None = Field(
+        description="Drugs a precursor is typically used to make.", examples=["fentanyl"]
+    )
+    unverified: str | None = Field(
+        description="Values not confirmed in a source, kept with '?'.", examples=["cas=7722-64-7?"]
+    )
     note: str | None = Field(description="Remarks.", examples=[None])
-    sources: str = Field(description="Source ids (and per-row detail) of the facts.",
-                         examples=["incb-lists | dea-controlled"])
+    sources: str = Field(
+        description="Source ids (and per-row detail) of the facts.",
+        examples=["incb-lists | dea-controlled"],
+    )
 
 
 class SubstanceDetail(SubstanceOut):

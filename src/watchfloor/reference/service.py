@@ -75,8 +75,12 @@ def search_substances(
     if norm:
         stmt = (
             select(SubstanceName)
-            .where(or_(SubstanceName.normalized == norm,
-                       SubstanceName.normalized.like(f"%{_escape(norm)}%", escape="\\")))
+            .where(
+                or_(
+                    SubstanceName.normalized == norm,
+                    SubstanceName.normalized.like(f"%{_escape(norm)}%", escape="\\"),
+                )
+            )
             .limit(500)
         )
         for name in session.scalars(stmt):
@@ -86,11 +90,18 @@ def search_substances(
                 how = "prefix"
             else:
                 how = "contains"
-            add(name.substance, name.name, name.name_kind, how, 100.0 * len(norm) / len(name.normalized))
+            add(
+                name.substance,
+                name.name,
+                name.name_kind,
+                how,
+                100.0 * len(norm) / len(name.normalized),
+            )
         if len(hits) < limit and len(norm) >= 4:
             choices = {n.id: n.normalized for n in session.scalars(select(SubstanceName))}
-            for _, score, nid in process.extract(norm, choices, scorer=fuzz.ratio,
-                                                 limit=limit * 2, score_cutoff=80):
+            for _, score, nid in process.extract(
+                norm, choices, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=80
+            ):
                 name = session.get(SubstanceName, nid)
                 if name is not None:
                     add(name.substance, name.name, name.name_kind, "fuzzy", float(score))

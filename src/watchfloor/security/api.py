@@ -32,8 +32,7 @@ class AgencyOut(BaseModel):
 
 class AuditCheck(BaseModel):
     ok: bool = Field(examples=[True])
-    verified: int = Field(description="Events verified before the first bad one.",
-                          examples=[1204])
+    verified: int = Field(description="Events verified before the first bad one.", examples=[1204])
     first_bad_seq: int | None = Field(examples=[None])
     reason: str | None = Field(examples=[None])
 
@@ -41,8 +40,12 @@ class AuditCheck(BaseModel):
 @router.get("/me", response_model=Me)
 def me(principal: CurrentPrincipal) -> Me:
     """The agency and role you act as."""
-    return Me(actor=principal.actor, agency=principal.agency_code,
-              country=principal.agency_country, role=principal.role)
+    return Me(
+        actor=principal.actor,
+        agency=principal.agency_code,
+        country=principal.agency_country,
+        role=principal.role,
+    )
 
 
 @router.get("/agencies", response_model=list[AgencyOut])
@@ -53,10 +56,12 @@ def agencies(db: Db, principal: CurrentPrincipal) -> list[AgencyOut]:
 
 
 @router.get("/audit/verify", response_model=AuditCheck)
-def audit_verify(
-    db: Db, principal: Annotated[Principal, Depends(requires("admin"))]
-) -> AuditCheck:
+def audit_verify(db: Db, principal: Annotated[Principal, Depends(requires("admin"))]) -> AuditCheck:
     """Walk the audit hash chain and report the first broken link (admins)."""
     result = audit.verify(db)
-    return AuditCheck(ok=result.ok, verified=result.verified,
-                      first_bad_seq=result.first_bad_seq, reason=result.reason)
+    return AuditCheck(
+        ok=result.ok,
+        verified=result.verified,
+        first_bad_seq=result.first_bad_seq,
+        reason=result.reason,
+    )

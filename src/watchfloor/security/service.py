@@ -57,8 +57,13 @@ def require_role(principal: Principal, needed: Role) -> None:
 def system_principal(agency: Agency) -> Principal:
     """The principal used by the CLI when it acts for an agency from the operator's shell."""
     return Principal(
-        actor="cli", agency_id=agency.id, agency_code=agency.code,
-        agency_country=agency.country, agency_kind=agency.kind, role="admin", display_name="command line",
+        actor="cli",
+        agency_id=agency.id,
+        agency_code=agency.code,
+        agency_country=agency.country,
+        agency_kind=agency.kind,
+        role="admin",
+        display_name="command line",
     )
 
 
@@ -71,6 +76,7 @@ def hash_password(password: str) -> str:
 
 
 # --- agencies and users -------------------------------------------------------------------
+
 
 def get_agency(session: Session, code: str) -> Agency:
     agency = session.scalar(select(Agency).where(Agency.code == code.upper()))
@@ -100,15 +106,27 @@ def create_agency(
     agency = Agency(code=code.upper(), name=name, country=country, kind=kind)
     session.add(agency)
     session.flush()
-    audit.record(session, actor=actor, agency=agency.code, action="agency.create",
-                 object_type="agency", object_id=agency.id,
-                 detail={"code": agency.code, "country": country, "kind": kind})
+    audit.record(
+        session,
+        actor=actor,
+        agency=agency.code,
+        action="agency.create",
+        object_type="agency",
+        object_id=agency.id,
+        detail={"code": agency.code, "country": country, "kind": kind},
+    )
     return agency
 
 
 def create_user(
-    session: Session, *, agency: Agency, username: str, password: str, role: str,
-    display_name: str | None = None, actor: str,
+    session: Session,
+    *,
+    agency: Agency,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+    actor: str,
 ) -> User:
     if role not in ROLES:
         raise Invalid(f"user {username}: role must be one of {', '.join(ROLES)}")
@@ -117,19 +135,36 @@ def create_user(
     username = username.strip().lower()
     if session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"user {username!r} already exists")
-    user = User(agency_id=agency.id, username=username, role=role,
-                display_name=display_name or username, password_hash=hash_password(password))
+    user = User(
+        agency_id=agency.id,
+        username=username,
+        role=role,
+        display_name=display_name or username,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
-    audit.record(session, actor=actor, agency=agency.code, action="user.create",
-                 object_type="user", object_id=user.id, detail={"username": username, "role": role})
+    audit.record(
+        session,
+        actor=actor,
+        agency=agency.code,
+        action="user.create",
+        object_type="user",
+        object_id=user.id,
+        detail={"username": username, "role": role},
+    )
     return user
 
 
 def principal_for_user(user: User) -> Principal:
     return Principal(
-        actor=f"user:{user.username}", agency_id=user.agency_id, agency_code=user.agency.code,
-        agency_country=user.agency.country, agency_kind=user.agency.kind, role=user.role, user_id=user.id,
+        actor=f"user:{user.username}",
+        agency_id=user.agency_id,
+        agency_code=user.agency.code,
+        agency_country=user.agency.country,
+        agency_kind=user.agency.kind,
+        role=user.role,
+        user_id=user.id,
         display_name=user.display_name,
     )
 
@@ -142,8 +177,14 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
         raise Unauthenticated("wrong username or password")
     valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not valid:
-        audit.record(session, actor=f"user:{user.username}", agency=user.agency.code,
-                     action="login.failed", object_type="user", object_id=user.id)
+        audit.record(
+            session,
+            actor=f"user:{user.username}",
+            agency=user.agency.code,
+            action="login.failed",
+            object_type="user",
+            object_id=user.id,
+        )
         raise Unauthenticated("wrong username or password")
     if new_hash:
         user.password_hash = new_hash
@@ -152,13 +193,25 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
 
 # --- browser sessions -----------------------------------------------------------------------
 
+
 def open_session(session: Session, user: User, *, hours: float) -> str:
     """Start a browser session for ``user``; return the token for the cookie (shown once)."""
     token = secrets.token_urlsafe(32)
-    session.add(WebSession(token_hash=_sha256(token), user_id=user.id,
-                           expires_at=utcnow() + dt.timedelta(hours=hours)))
-    audit.record(session, actor=f"user:{user.username}", agency=user.agency.code,
-                 action="login", object_type="user", object_id=user.id)
+    session.add(
+        WebSession(
+            token_hash=_sha256(token),
+            user_id=user.id,
+            expires_at=utcnow() + dt.timedelta(hours=hours),
+        )
+    )
+    audit.record(
+        session,
+        actor=f"user:{user.username}",
+        agency=user.agency.code,
+        action="login",
+        object_type="user",
+        object_id=user.id,
+    )
     return token
 
 
@@ -172,12 +225,19 @@ def session_principal(session: Session, token: str) -> Principal | None:
 def close_session(session: Session, token: str) -> None:
     ws = session.get(WebSession, _sha256(token))
     if ws is not None:
-        audit.record(session, actor=f"user:{ws.user.username}", agency=ws.user.agency.code,
-                     action="logout", object_type="user", object_id=ws.user_id)
+        audit.record(
+            session,
+            actor=f"user:{ws.user.username}",
+            agency=ws.user.agency.code,
+            action="logout",
+            object_type="user",
+            object_id=ws.user_id,
+        )
         session.delete(ws)
 
 
 # --- API keys ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class NewKey:
@@ -197,26 +257,45 @@ def create_api_key(
         raise Invalid(f"api key: role must be one of {', '.join(ROLES)}")
     prefix = secrets.token_hex(6)
     secret = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    key = ApiKey(prefix=prefix, secret_hash=_sha256(secret), agency_id=agency.id, role=role,
-                 label=label, created_by=actor)
+    key = ApiKey(
+        prefix=prefix,
+        secret_hash=_sha256(secret),
+        agency_id=agency.id,
+        role=role,
+        label=label,
+        created_by=actor,
+    )
     session.add(key)
     session.flush()
-    audit.record(session, actor=actor, agency=agency.code, action="apikey.create",
-                 object_type="api_key", object_id=prefix, detail={"role": role, "label": label})
+    audit.record(
+        session,
+        actor=actor,
+        agency=agency.code,
+        action="apikey.create",
+        object_type="api_key",
+        object_id=prefix,
+        detail={"role": role, "label": label},
+    )
     return NewKey(id=key.id, prefix=prefix, secret=secret, agency=agency.code, role=role)
 
 
 def revoke_api_key(session: Session, prefix: str, *, actor: str) -> ApiKey:
     """Revoke the key whose prefix (the 12 hex digits after ``wf_``) is given."""
     if prefix.startswith(KEY_PREFIX):
-        prefix = prefix[len(KEY_PREFIX):].split("_", 1)[0]
+        prefix = prefix[len(KEY_PREFIX) :].split("_", 1)[0]
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None:
         raise NotFound(f"no API key with prefix {prefix!r}")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(session, actor=actor, agency=key.agency.code, action="apikey.revoke",
-                     object_type="api_key", object_id=prefix)
+        audit.record(
+            session,
+            actor=actor,
+            agency=key.agency.code,
+            action="apikey.revoke",
+            object_type="api_key",
+            object_id=prefix,
+        )
     return key
 
 
@@ -231,13 +310,18 @@ def key_principal(session: Session, secret: str) -> Principal | None:
     """The principal for a bearer key, or None if it is unknown, malformed or revoked."""
     if not secret.startswith(KEY_PREFIX) or secret.count("_") < 2:
         return None
-    prefix = secret[len(KEY_PREFIX):].split("_", 1)[0]
+    prefix = secret[len(KEY_PREFIX) :].split("_", 1)[0]
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.secret_hash, _sha256(secret)):
         return None
     return Principal(
-        actor=f"key:{key.prefix}", agency_id=key.agency_id, agency_code=key.agency.code,
-        agency_country=key.agency.country, agency_kind=key.agency.kind, role=key.role, display_name=key.label or key.prefix,
+        actor=f"key:{key.prefix}",
+        agency_id=key.agency_id,
+        agency_code=key.agency.code,
+        agency_country=key.agency.country,
+        agency_kind=key.agency.kind,
+        role=key.role,
+        display_name=key.label or key.prefix,
     )

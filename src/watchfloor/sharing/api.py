@@ -34,15 +34,17 @@ def post_seizure(
 
 @router.get("/seizures", response_model=SeizurePage)
 def get_seizures(
-    db: Db, principal: CurrentPrincipal,
+    db: Db,
+    principal: CurrentPrincipal,
     country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     since: Annotated[dt.date | None, Query(description="Seized on or after.")] = None,
     cursor: Annotated[int | None, Query(ge=1)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SeizurePage:
     """Seizures you may read: your agency's and those shared with it."""
-    rows, nxt = list_seizures(db, principal, country=country, since=since, cursor=cursor,
-                              limit=limit)
+    rows, nxt = list_seizures(
+        db, principal, country=country, since=since, cursor=cursor, limit=limit
+    )
     return SeizurePage(items=[seizure_out(s) for s in rows], next_cursor=nxt)
 
 
@@ -54,7 +56,9 @@ def get_seizure(db: Db, principal: CurrentPrincipal, seizure_id: int) -> Seizure
 
 @router.put("/seizures/{seizure_id}/sharing", response_model=SeizureOut)
 def put_seizure_sharing(
-    db: Db, seizure_id: int, body: SharingIn,
+    db: Db,
+    seizure_id: int,
+    body: SharingIn,
     principal: Annotated[Principal, Depends(requires("officer"))],
 ) -> SeizureOut:
     """Widen, narrow or revoke the audience of a seizure (owner, or recipient where allowed)."""

@@ -15,20 +15,28 @@ Mode = Literal["post", "express", "cargo", "vehicle", "person", "vessel", "aircr
 class SharingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    tlp: Tlp = Field(default="amber", description="Traffic Light Protocol 2.0 level.",
-                     examples=["amber"])
-    recipients: list[str] = Field(default_factory=list,
-                                  description="Codes of named recipient agencies.",
-                                  examples=[["US-CBP", "CA-CBSA"]])
-    originator_control: bool = Field(default=False,
-                                     description="Recipients may not share onward.",
-                                     examples=[True])
-    legal_basis: str | None = Field(default=None, max_length=2000,
-                                    description="Legal basis for sharing.",
-                                    examples=["MLA treaty MX-US, art. 4"])
-    expires_at: dt.datetime | None = Field(default=None,
-                                           description="After this UTC time recipients lose access.",
-                                           examples=["2027-06-30T00:00:00Z"])
+    tlp: Tlp = Field(
+        default="amber", description="Traffic Light Protocol 2.0 level.", examples=["amber"]
+    )
+    recipients: list[str] = Field(
+        default_factory=list,
+        description="Codes of named recipient agencies.",
+        examples=[["US-CBP", "CA-CBSA"]],
+    )
+    originator_control: bool = Field(
+        default=False, description="Recipients may not share onward.", examples=[True]
+    )
+    legal_basis: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Legal basis for sharing.",
+        examples=["MLA treaty MX-US, art. 4"],
+    )
+    expires_at: dt.datetime | None = Field(
+        default=None,
+        description="After this UTC time recipients lose access.",
+        examples=["2027-06-30T00:00:00Z"],
+    )
 
 
 class SharingOut(BaseModel):
@@ -43,16 +51,23 @@ class SharingOut(BaseModel):
 class SeizureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reference: str = Field(min_length=1, max_length=80,
-                           description="The agency's own reference; unique per agency.",
-                           examples=["ANAM-2026-000123"])
+    reference: str = Field(
+        min_length=1,
+        max_length=80,
+        description="The agency's own reference; unique per agency.",
+        examples=["ANAM-2026-000123"],
+    )
     seized_on: dt.date = Field(description="Date of the seizure.", examples=["2026-10-02"])
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.",
-                         examples=["MX"])
+    country: str = Field(
+        min_length=2, max_length=2, description="ISO 3166-1 alpha-2.", examples=["MX"]
+    )
     place: str | None = Field(default=None, max_length=200, examples=["Manzanillo port"])
-    substance: str = Field(min_length=1, max_length=300,
-                           description="Substance as reported; matched to the catalogue.",
-                           examples=["fentanyl"])
+    substance: str = Field(
+        min_length=1,
+        max_length=300,
+        description="Substance as reported; matched to the catalogue.",
+        examples=["fentanyl"],
+    )
     quantity: float = Field(ge=0, description="Quantity in `unit`.", examples=[12.5])
     unit: Unit = Field(examples=["kg"])
     mode: Mode | None = Field(default=None, examples=["cargo"])
@@ -67,8 +82,9 @@ class SeizureOut(BaseModel):
     country: str = Field(examples=["MX"])
     place: str | None = Field(examples=["Manzanillo port"])
     substance: str = Field(examples=["fentanyl"])
-    substance_key: str | None = Field(description="Catalogue key when recognised.",
-                                      examples=["fentanyl"])
+    substance_key: str | None = Field(
+        description="Catalogue key when recognised.", examples=["fentanyl"]
+    )
     quantity: float = Field(examples=[12.5])
     unit: str = Field(examples=["kg"])
     mode: str | None = Field(examples=["cargo"])
@@ -79,5 +95,6 @@ class SeizureOut(BaseModel):
 
 class SeizurePage(BaseModel):
     items: list[SeizureOut]
-    next_cursor: int | None = Field(description="Pass as `cursor` for the next page.",
-                                    examples=[None])
+    next_cursor: int | None = Field(
+        description="Pass as `cursor` for the next page.", examples=[None]
+    )

@@ -35,8 +35,12 @@ def _agencies_by_code(session: Session, codes: list[str], field: str) -> list[Ag
 
 
 def apply_sharing(
-    session: Session, principal: Principal, record: Shareable, sharing: SharingIn,
-    *, field: str = "sharing",
+    session: Session,
+    principal: Principal,
+    record: Shareable,
+    sharing: SharingIn,
+    *,
+    field: str = "sharing",
 ) -> None:
     """Set the policy of ``record``; the caller must be allowed to share it."""
     allowed, reason = can_share(principal, record)
@@ -47,41 +51,66 @@ def apply_sharing(
     ):
         raise Forbidden("only the owner agency may change TLP or originator control")
     if sharing.expires_at is not None and sharing.expires_at.tzinfo is None:
-        raise Invalid("expires_at needs a time zone",
-                      [FieldProblem(f"{field}.expires_at", "timestamp without time zone")])
+        raise Invalid(
+            "expires_at needs a time zone",
+            [FieldProblem(f"{field}.expires_at", "timestamp without time zone")],
+        )
     agencies = _agencies_by_code(session, sharing.recipients, f"{field}.recipients")
     record.tlp = sharing.tlp
     record.originator_control = sharing.originator_control
     record.legal_basis = sharing.legal_basis
     record.share_expires_at = sharing.expires_at
     rtype, rid = type(record).share_type, record.id  # type: ignore[attr-defined]
-    existing = {r.agency_id for r in session.scalars(
-        select(ShareRecipient).where(ShareRecipient.record_type == rtype,
-                                     ShareRecipient.record_id == rid))}
+    existing = {
+        r.agency_id
+        for r in session.scalars(
+            select(ShareRecipient).where(
+                ShareRecipient.record_type == rtype, ShareRecipient.record_id == rid
+            )
+        )
+    }
     wanted = {a.id for a in agencies if a.id != record.owner_agency_id}
     if record.owner_agency_id == principal.agency_id:
         removed = existing - wanted
         if removed:
-            session.execute(delete(ShareRecipient).where(
-                ShareRecipient.record_type == rtype, ShareRecipient.record_id == rid,
-                ShareRecipient.agency_id.in_(removed)))
+            session.execute(
+                delete(ShareRecipient).where(
+                    ShareRecipient.record_type == rtype,
+                    ShareRecipient.record_id == rid,
+                    ShareRecipient.agency_id.in_(removed),
+                )
+            )
     for agency_id in sorted(wanted - existing):
-        session.add(ShareRecipient(record_type=rtype, record_id=rid, agency_id=agency_id,
-                                   granted_by=principal.actor))
+        session.add(
+            ShareRecipient(
+                record_type=rtype, record_id=rid, agency_id=agency_id, granted_by=principal.actor
+            )
+        )
     session.flush()
     session.expire(record, ["recipients"])
-    audit.record(session, actor=principal.actor, agency=principal.agency_code,
-                 action=f"{rtype}.share", object_type=rtype, object_id=rid,
-                 detail={"tlp": sharing.tlp, "recipients": sorted(a.code for a in agencies),
-                         "originator_control": sharing.originator_control,
-                         "expires_at": sharing.expires_at})
+    audit.record(
+        session,
+        actor=principal.actor,
+        agency=principal.agency_code,
+        action=f"{rtype}.share",
+        object_type=rtype,
+        object_id=rid,
+        detail={
+            "tlp": sharing.tlp,
+            "recipients": sorted(a.code for a in agencies),
+            "originator_control": sharing.originator_control,
+            "expires_at": sharing.expires_at,
+        },
+    )
 
 
 def sharing_out(record: Shareable) -> SharingOut:
     return SharingOut(
-        owner=record.owner.code, tlp=record.tlp,  # type: ignore[arg-type]
+        owner=record.owner.code,
+        tlp=record.tlp,  # type: ignore[arg-type]
         recipients=sorted(r.agency.code for r in record.recipients),
-        originator_control=record.originator_control, legal_basis=record.legal_basis,
+        originator_control=record.originator_control,
+        legal_basis=record.legal_basis,
         expires_at=record.share_expires_at,
     )
 
@@ -95,20 +124,36 @@ def read_record(session: Session, principal: Principal, model: type[S], record_i
     if record is None or not can_read(principal, record):
         raise NotFound(f"{model.share_type} {record_id} not found")  # type: ignore[attr-defined]
     if record.owner_agency_id != principal.agency_id:
-        audit.record(session, actor=principal.actor, agency=principal.agency_code,
-                     action=f"{model.share_type}.read", object_type=model.share_type,  # type: ignore[attr-defined]
-                     object_id=record_id, detail={"owner": record.owner.code})
+        audit.record(
+            session,
+            actor=principal.actor,
+            agency=principal.agency_code,
+            action=f"{model.share_type}.read",
+            object_type=model.share_type,  # type: ignore[attr-defined]
+            object_id=record_id,
+            detail={"owner": record.owner.code},
+        )
         session.commit()
     return record
 
 
 # --- seizures ------------------------------------------------------------------------------
 
+
 def seizure_out(s: Seizure) -> SeizureOut:
     return SeizureOut(
-        id=s.id, reference=s.reference, seized_on=s.seized_on, country=s.country, place=s.place,
-        substance=s.substance_text, substance_key=s.substance_key, quantity=s.quantity,
-        unit=s.unit, mode=s.mode, notes=s.notes, created_at=s.created_at,
+        id=s.id,
+        reference=s.reference,
+        seized_on=s.seized_on,
+        country=s.country,
+        place=s.place,
+        substance=s.substance_text,
+        substance_key=s.substance_key,
+        quantity=s.quantity,
+        unit=s.unit,
+        mode=s.mode,
+        notes=s.notes,
+        created_at=s.created_at,
         sharing=sharing_out(s),
     )
 
@@ -120,16 +165,28 @@ def create_seizure(session: Session, principal: Principal, data: SeizureIn) -> S
         country = validate_country(data.country)
     except ValueError as exc:
         raise Invalid(str(exc), [FieldProblem("country", str(exc), data.reference)]) from None
-    if session.scalar(select(Seizure.id).where(Seizure.owner_agency_id == principal.agency_id,
-                                               Seizure.reference == data.reference)):
+    if session.scalar(
+        select(Seizure.id).where(
+            Seizure.owner_agency_id == principal.agency_id, Seizure.reference == data.reference
+        )
+    ):
         raise Conflict(f"seizure {data.reference!r} already exists for {principal.agency_code}")
     hits = search_substances(session, data.substance, limit=1)
     key = hits[0].substance.key if hits and hits[0].how in ("cas", "exact") else None
     seizure = Seizure(
-        owner_agency_id=principal.agency_id, reference=data.reference, seized_on=data.seized_on,
-        country=country, place=data.place, substance_key=key, substance_text=data.substance,
-        quantity=data.quantity, unit=data.unit, mode=data.mode, notes=data.notes,
-        created_by=principal.actor, tlp=data.sharing.tlp,
+        owner_agency_id=principal.agency_id,
+        reference=data.reference,
+        seized_on=data.seized_on,
+        country=country,
+        place=data.place,
+        substance_key=key,
+        substance_text=data.substance,
+        quantity=data.quantity,
+        unit=data.unit,
+        mode=data.mode,
+        notes=data.notes,
+        created_by=principal.actor,
+        tlp=data.sharing.tlp,
     )
     session.add(seizure)
     try:
@@ -137,16 +194,27 @@ def create_seizure(session: Session, principal: Principal, data: SeizureIn) -> S
     except IntegrityError:
         session.rollback()
         raise Conflict(f"seizure {data.reference!r} already exists") from None
-    audit.record(session, actor=principal.actor, agency=principal.agency_code,
-                 action="seizure.create", object_type="seizure", object_id=seizure.id,
-                 detail={"reference": data.reference})
+    audit.record(
+        session,
+        actor=principal.actor,
+        agency=principal.agency_code,
+        action="seizure.create",
+        object_type="seizure",
+        object_id=seizure.id,
+        detail={"reference": data.reference},
+    )
     apply_sharing(session, principal, seizure, data.sharing)
     return seizure
 
 
 def list_seizures(
-    session: Session, principal: Principal, *, country: str | None = None,
-    cursor: int | None = None, limit: int = 50, since: dt.date | None = None,
+    session: Session,
+    principal: Principal,
+    *,
+    country: str | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+    since: dt.date | None = None,
 ) -> tuple[list[Seizure], int | None]:
     """Seizures the principal may read, newest id first, paginated by id cursor."""
     stmt = select(Seizure).where(visible(principal, Seizure)).order_by(Seizure.id.desc())
@@ -161,14 +229,20 @@ def list_seizures(
     rows = rows[:limit]
     foreign_ids = [s.id for s in rows if s.owner_agency_id != principal.agency_id]
     if foreign_ids:
-        audit.record(session, actor=principal.actor, agency=principal.agency_code,
-                     action="seizure.list", object_type="seizure",
-                     detail={"foreign_ids": foreign_ids})
+        audit.record(
+            session,
+            actor=principal.actor,
+            agency=principal.agency_code,
+            action="seizure.list",
+            object_type="seizure",
+            detail={"foreign_ids": foreign_ids},
+        )
         session.commit()
     return rows, (rows[-1].id if more and rows else None)
 
 
 def count_seizures(session: Session, principal: Principal) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Seizure).where(visible(principal, Seizure))
-    ) or 0
+    return (
+        session.scalar(select(func.count()).select_from(Seizure).where(visible(principal, Seizure)))
+        or 0
+    )

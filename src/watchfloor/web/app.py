@@ -49,8 +49,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if fresh and not request.url.path.startswith("/api/"):
-            response.set_cookie(CSRF_COOKIE, request.state.csrf_token, httponly=True,
-                                samesite="strict", secure=_secure(), path="/")
+            response.set_cookie(
+                CSRF_COOKIE,
+                request.state.csrf_token,
+                httponly=True,
+                samesite="strict",
+                secure=_secure(),
+                path="/",
+            )
         return response
 
     problems.install(app)

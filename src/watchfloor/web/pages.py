@@ -46,10 +46,24 @@ def error_page(
 ) -> HTMLResponse:
     if status == 401:
         nxt = request.url.path if request.method == "GET" else "/"
-        return render(request, "login.html", None, status=401, error=None, next=nxt,
-                      message="Please log in to continue.")
-    return render(request, "error.html", getattr(request.state, "principal", None),
-                  status=status, title=title, detail=detail, errors=errors)
+        return render(
+            request,
+            "login.html",
+            None,
+            status=401,
+            error=None,
+            next=nxt,
+            message="Please log in to continue.",
+        )
+    return render(
+        request,
+        "error.html",
+        getattr(request.state, "principal", None),
+        status=status,
+        title=title,
+        detail=detail,
+        errors=errors,
+    )
 
 
 def check_csrf(request: Request, token: str) -> None:
@@ -74,7 +88,8 @@ def _safe_next(nxt: str | None) -> str:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
-    request: Request, principal: Annotated[Principal | None, Depends(optional_principal)],
+    request: Request,
+    principal: Annotated[Principal | None, Depends(optional_principal)],
     next: str = "/",
 ) -> Response:
     if principal is not None:
@@ -84,23 +99,38 @@ def login_form(
 
 @router.post("/login", response_class=HTMLResponse)
 def login(
-    request: Request, db: Db,
-    username: Annotated[str, Form(max_length=80)], password: Annotated[str, Form(max_length=200)],
-    csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/",
+    request: Request,
+    db: Db,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
         user = security.authenticate_password(db, username, password)
     except Unauthenticated as exc:
         db.commit()  # keep the audit record of the failed attempt
-        return render(request, "login.html", None, status=401, error=str(exc),
-                      next=_safe_next(next), message=None)
+        return render(
+            request,
+            "login.html",
+            None,
+            status=401,
+            error=str(exc),
+            next=_safe_next(next),
+            message=None,
+        )
     token = security.open_session(db, user, hours=get_settings().session_hours)
     db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=get_settings().cookie_secure,
-        max_age=int(get_settings().session_hours * 3600), path="/",
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().cookie_secure,
+        max_age=int(get_settings().session_hours * 3600),
+        path="/",
     )
     return response
 
@@ -119,47 +149,81 @@ def logout(request: Request, db: Db, csrf_token: Annotated[str, Form()] = "") ->
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, db: Db, me: Me) -> Response:
-    return render(request, "dashboard.html", me, active=None,
-                  seizures_visible=count_seizures(db, me))
+    return render(
+        request, "dashboard.html", me, active=None, seizures_visible=count_seizures(db, me)
+    )
 
 
 @router.get("/shipments", response_class=HTMLResponse)
 def shipments(request: Request, me: Me) -> Response:
-    return render(request, "capability.html", me, active="shipments", title="Shipments",
-                  summary="Advance electronic data for postal items, express consignments and "
-                  "cargo; explainable risk scores; targeting within inspection capacity.")
+    return render(
+        request,
+        "capability.html",
+        me,
+        active="shipments",
+        title="Shipments",
+        summary="Advance electronic data for postal items, express consignments and "
+        "cargo; explainable risk scores; targeting within inspection capacity.",
+    )
 
 
 @router.get("/listings", response_class=HTMLResponse)
 def listings(request: Request, me: Me) -> Response:
-    return render(request, "capability.html", me, active="listings", title="Online sales",
-                  summary="Listings and posts reported by platforms and analysts; drug-sale "
-                  "classification; sellers linked across platforms; notices to platforms.")
+    return render(
+        request,
+        "capability.html",
+        me,
+        active="listings",
+        title="Online sales",
+        summary="Listings and posts reported by platforms and analysts; drug-sale "
+        "classification; sellers linked across platforms; notices to platforms.",
+    )
 
 
 @router.get("/warning", response_class=HTMLResponse)
 def warning(request: Request, me: Me) -> Response:
-    return render(request, "capability.html", me, active="warning", title="Early warning",
-                  summary="First sightings and spikes of substances; evaluation of "
-                  "interventions; dashboards and reports.")
+    return render(
+        request,
+        "capability.html",
+        me,
+        active="warning",
+        title="Early warning",
+        summary="First sightings and spikes of substances; evaluation of "
+        "interventions; dashboards and reports.",
+    )
 
 
 @router.get("/cooperation", response_class=HTMLResponse)
 def cooperation(
-    request: Request, db: Db, me: Me, cursor: Annotated[int | None, Query(ge=1)] = None,
+    request: Request,
+    db: Db,
+    me: Me,
+    cursor: Annotated[int | None, Query(ge=1)] = None,
     country: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Response:
     rows, nxt = list_seizures(db, me, cursor=cursor, country=country or None, limit=50)
-    return render(request, "cooperation/seizures.html", me, active="cooperation",
-                  seizures=[(s, sharing_out(s)) for s in rows], next_cursor=nxt,
-                  country=country or "")
+    return render(
+        request,
+        "cooperation/seizures.html",
+        me,
+        active="cooperation",
+        seizures=[(s, sharing_out(s)) for s in rows],
+        next_cursor=nxt,
+        country=country or "",
+    )
 
 
 @router.get("/cooperation/seizures/{seizure_id}", response_class=HTMLResponse)
 def seizure_page(request: Request, db: Db, me: Me, seizure_id: int) -> Response:
     seizure = read_record(db, me, Seizure, seizure_id)
-    return render(request, "cooperation/seizure.html", me, active="cooperation",
-                  seizure=seizure, sharing=sharing_out(seizure))
+    return render(
+        request,
+        "cooperation/seizure.html",
+        me,
+        active="cooperation",
+        seizure=seizure,
+        sharing=sharing_out(seizure),
+    )
 
 
 @router.get("/reference", response_class=HTMLResponse)
@@ -173,5 +237,4 @@ def reference(
 @router.get("/reference/substances/{key}", response_class=HTMLResponse)
 def substance_page(request: Request, db: Db, me: Me, key: str) -> Response:
     sub = get_substance(db, key)
-    return render(request, "reference/substance.html", me, active="reference", s=sub,
-                  quote=quote)
+    return render(request, "reference/substance.html", me, active="reference", s=sub, quote=quote)

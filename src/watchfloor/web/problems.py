@@ -22,14 +22,21 @@ def _is_api(request: Request) -> bool:
 
 
 def problem(
-    request: Request, status: int, title: str, detail: str, errors: list[dict[str, Any]] | None = None
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
 ) -> Response:
     if not _is_api(request):
         from watchfloor.web.pages import error_page
 
         return error_page(request, status, title, detail, errors or [])
     body: dict[str, Any] = {
-        "type": "about:blank", "title": title, "status": status, "detail": detail,
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
         "instance": request.url.path,
     }
     if errors:
@@ -49,8 +56,9 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(WatchfloorError)
     async def domain_error(request: Request, exc: WatchfloorError) -> Response:
-        return problem(request, exc.status, exc.title, exc.detail,
-                       [p.as_dict() for p in exc.problems])
+        return problem(
+            request, exc.status, exc.title, exc.detail, [p.as_dict() for p in exc.problems]
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -58,18 +66,25 @@ def install(app: FastAPI) -> None:
         for err in exc.errors():
             if err.get("type") == "json_invalid":
                 ctx = err.get("ctx") or {}
-                return problem(request, 400, "Malformed JSON",
-                               f"the request body is not valid JSON: {ctx.get('error', 'parse error')}"
-                               f" at position {err['loc'][-1] if err.get('loc') else '?'}")
-            errors.append({"field": _field(err.get("loc", ())), "reason": err.get("msg", "invalid")})
+                return problem(
+                    request,
+                    400,
+                    "Malformed JSON",
+                    f"the request body is not valid JSON: {ctx.get('error', 'parse error')}"
+                    f" at position {err['loc'][-1] if err.get('loc') else '?'}",
+                )
+            errors.append(
+                {"field": _field(err.get("loc", ())), "reason": err.get("msg", "invalid")}
+            )
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem(request, 422, "Invalid input", detail, errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
-        return problem(request, exc.status_code, titles.get(exc.status_code, "Error"),
-                       str(exc.detail))
+        return problem(
+            request, exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail)
+        )
 
     @app.exception_handler(DatabaseUnavailable)
     async def db_down(request: Request, exc: DatabaseUnavailable) -> Response:
@@ -78,5 +93,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s", request.url.path)
-        return problem(request, 500, "Internal error",
-                       f"an unexpected error occurred (request id {request.state.request_id})")
+        return problem(
+            request,
+            500,
+            "Internal error",
+            f"an unexpected error occurred (request id {request.state.request_id})",
+        )
