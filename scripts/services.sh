@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Make sure the test suite has a PostgreSQL server and a NATS server with JetStream.
 # Uses the ones on 127.0.0.1:5432 / :4222 when they answer; otherwise installs Debian's
-# packages (when missing) and starts private instances under var/services.
+# packages (when missing) and starts private instances under /tmp/watchfloor-services-$UID.
 # Prints shell assignments for the Makefile to export.
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-state="$here/var/services"
+# Private instances live outside the work tree so that the postgres user can reach them.
+# WATCHFLOOR_PRIVATE_SERVICES=1 skips the shared servers (to test this script itself).
+state="${WATCHFLOOR_SERVICES_DIR:-/tmp/watchfloor-services-$(id -u)}"
 mkdir -p "$state"
+private="${WATCHFLOOR_PRIVATE_SERVICES:-0}"
 
-answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+answers() { [ "$private" = 1 ] && [ "$1" -lt 50000 ] && return 1; (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 apt_install() {
   if [ ! -f "$state/.apt-updated" ]; then as_root apt-get update -qq >&2 && touch "$state/.apt-updated"; fi
