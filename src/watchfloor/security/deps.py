@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
 from watchfloor.db import get_engine, session_factory
@@ -19,6 +19,10 @@ from watchfloor.security.service import (
 )
 
 SESSION_COOKIE = "wf_session"
+MAX_ID = 2_147_483_647  # ids are 32-bit integers on every backend
+
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID, description="Record id.")]
+Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Cursor from the last page.")]
 
 
 def get_db(request: Request) -> Iterator[Session]:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from watchfloor.security.deps import CurrentPrincipal, Db, requires
+from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing.models import Seizure
 from watchfloor.sharing.schemas import SeizureIn, SeizureOut, SeizurePage, SharingIn
@@ -38,7 +38,7 @@ def get_seizures(
     principal: CurrentPrincipal,
     country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     since: Annotated[dt.date | None, Query(description="Seized on or after.")] = None,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SeizurePage:
     """Seizures you may read: your agency's and those shared with it."""
@@ -49,7 +49,7 @@ def get_seizures(
 
 
 @router.get("/seizures/{seizure_id}", response_model=SeizureOut)
-def get_seizure(db: Db, principal: CurrentPrincipal, seizure_id: int) -> SeizureOut:
+def get_seizure(db: Db, principal: CurrentPrincipal, seizure_id: RecordId) -> SeizureOut:
     """One seizure; 404 when it does not exist or is not shared with you."""
     return seizure_out(read_record(db, principal, Seizure, seizure_id))
 
@@ -57,7 +57,7 @@ def get_seizure(db: Db, principal: CurrentPrincipal, seizure_id: int) -> Seizure
 @router.put("/seizures/{seizure_id}/sharing", response_model=SeizureOut)
 def put_seizure_sharing(
     db: Db,
-    seizure_id: int,
+    seizure_id: RecordId,
     body: SharingIn,
     principal: Annotated[Principal, Depends(requires("officer"))],
 ) -> SeizureOut:

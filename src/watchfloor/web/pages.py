@@ -15,7 +15,14 @@ from watchfloor.errors import Forbidden, Unauthenticated
 from watchfloor.reference.countries import country_name
 from watchfloor.reference.service import get_substance, search_substances
 from watchfloor.security import service as security
-from watchfloor.security.deps import SESSION_COOKIE, CurrentPrincipal, Db, optional_principal
+from watchfloor.security.deps import (
+    SESSION_COOKIE,
+    CurrentPrincipal,
+    Cursor,
+    Db,
+    RecordId,
+    optional_principal,
+)
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
 from watchfloor.sharing.models import Seizure
@@ -198,7 +205,7 @@ def cooperation(
     request: Request,
     db: Db,
     me: Me,
-    cursor: Annotated[int | None, Query(ge=1)] = None,
+    cursor: Cursor = None,
     country: Annotated[str | None, Query(max_length=2)] = None,
 ) -> Response:
     rows, nxt = list_seizures(db, me, cursor=cursor, country=country or None, limit=50)
@@ -214,7 +221,7 @@ def cooperation(
 
 
 @router.get("/cooperation/seizures/{seizure_id}", response_class=HTMLResponse)
-def seizure_page(request: Request, db: Db, me: Me, seizure_id: int) -> Response:
+def seizure_page(request: Request, db: Db, me: Me, seizure_id: RecordId) -> Response:
     seizure = read_record(db, me, Seizure, seizure_id)
     return render(
         request,
