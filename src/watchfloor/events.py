@@ -84,8 +84,16 @@ class InProcessBus:
 class JetStreamBus:
     """NATS JetStream: a persistent stream, durable pull consumers, ack after the handler."""
 
-    def __init__(self, url: str, *, stream: str = "WATCHFLOOR", ack_wait: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        stream: str = "WATCHFLOOR",
+        subject_root: str = SUBJECT_ROOT,
+        ack_wait: float = 30.0,
+    ) -> None:
         self.url, self.stream, self.ack_wait = url, stream, ack_wait
+        self.subject_root = subject_root
         self._nc: Any = None
         self._js: Any = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -98,7 +106,7 @@ class JetStreamBus:
         self._nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=3)
         self._js = self._nc.jetstream()
         config = StreamConfig(
-            name=self.stream, subjects=[f"{SUBJECT_ROOT}.>"], duplicate_window=120.0
+            name=self.stream, subjects=[f"{self.subject_root}.>"], duplicate_window=120.0
         )
         try:
             await self._js.add_stream(config)
@@ -145,6 +153,10 @@ class JetStreamBus:
                 else:
                     await msg.ack()
 
+    async def delete_stream(self) -> None:
+        """Remove the stream and everything in it (tests and decommissioning)."""
+        await self._js.delete_stream(self.stream)
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -153,7 +165,10 @@ class JetStreamBus:
                 await task
         self._tasks.clear()
         if self._nc is not None:
-            await self._nc.drain()
+            # flush sends the acks still buffered; drain() would wait for the cancelled pull
+            # requests until its timeout
+            await self._nc.flush()
+            await self._nc.close()
             self._nc = None
 
 
@@ -161,5 +176,8 @@ async def connect_bus(settings: Settings | None = None) -> EventBus:
     """The bus the settings ask for: JetStream when ``WATCHFLOOR_NATS_URL`` is set."""
     settings = settings or get_settings()
     if settings.nats_url:
-        return await JetStreamBus(settings.nats_url, stream=settings.nats_stream).connect()
+        bus = JetStreamBus(
+            settings.nats_url, stream=settings.nats_stream, subject_root=settings.nats_subject_root
+        )
+        return await bus.connect()
     return InProcessBus()

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
         default=None, description="NATS server, e.g. nats://127.0.0.1:4222; unset = in-process bus."
     )
     nats_stream: str = Field(default="WATCHFLOOR", description="JetStream stream name.")
+    nats_subject_root: str = Field(
+        default="watchfloor",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="First token of every subject; the stream holds '<root>.>'.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds to.")
     session_hours: float = Field(

@@ -62,11 +62,12 @@ def test_in_process_bus_delivers_and_drops_duplicates() -> None:
 
 def test_jetstream_delivers_dedupes_redelivers_and_resumes() -> None:
     url = nats_url()
-    stream = f"WFTEST{uuid.uuid4().hex[:8].upper()}"
-    subject = "watchfloor.test.ping"
+    tag = uuid.uuid4().hex[:8]
+    stream, root = f"WFTEST{tag.upper()}", f"wftest{tag}"
+    subject = f"{root}.test.ping"
 
     async def scenario() -> None:
-        bus = await JetStreamBus(url, stream=stream, ack_wait=2.0).connect()
+        bus = await JetStreamBus(url, stream=stream, subject_root=root, ack_wait=2.0).connect()
         got: list[int] = []
         failed_once: set[int] = set()
 
@@ -84,10 +85,10 @@ def test_jetstream_delivers_dedupes_redelivers_and_resumes() -> None:
         await bus.close()
 
         # published while no worker runs; the durable consumer resumes where it stopped
-        pub = await JetStreamBus(url, stream=stream).connect()
+        pub = await JetStreamBus(url, stream=stream, subject_root=root).connect()
         await pub.publish(subject, {"n": 4}, msg_id="m4")
         await pub.close()
-        again = await JetStreamBus(url, stream=stream).connect()
+        again = await JetStreamBus(url, stream=stream, subject_root=root).connect()
         later: list[int] = []
 
         async def handler2(subj: str, payload: dict[str, Any]) -> None:
@@ -97,7 +98,7 @@ def test_jetstream_delivers_dedupes_redelivers_and_resumes() -> None:
         await wait_for(lambda: later == [4])
         await asyncio.sleep(0.5)
         assert later == [4]  # nothing acked before is delivered again
-        await again._js.delete_stream(stream)
+        await again.delete_stream()
         await again.close()
 
     asyncio.run(scenario())
@@ -112,6 +113,8 @@ def test_connect_bus_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     async def kind() -> str:
         bus = await connect_bus()
         name = type(bus).__name__
+        if isinstance(bus, JetStreamBus):
+            await bus.delete_stream()
         await bus.close()
         return name
 
@@ -119,7 +122,10 @@ def test_connect_bus_follows_the_setting(monkeypatch: pytest.MonkeyPatch) -> Non
     get_settings.cache_clear()
     try:
         assert asyncio.run(kind()) == "InProcessBus"
+        tag = uuid.uuid4().hex[:8]
         monkeypatch.setenv("WATCHFLOOR_NATS_URL", url)
+        monkeypatch.setenv("WATCHFLOOR_NATS_STREAM", f"WFTEST{tag.upper()}")
+        monkeypatch.setenv("WATCHFLOOR_NATS_SUBJECT_ROOT", f"wftest{tag}")
         get_settings.cache_clear()
         assert asyncio.run(kind()) == "JetStreamBus"
     finally:
