@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+from watchfloor.reference.loader import SUBSTANCE_FIELDS
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "watchfloor" / "reference" / "data"
 
@@ -78,25 +80,7 @@ GROUPS = {
     "synthetic-cathinones": ("Synthetic cathinones", "other"),
 }
 
-FIELDS = [
-    "key",
-    "name",
-    "kind",
-    "drug_class",
-    "cas",
-    "hs2022",
-    "un_1961",
-    "un_1971",
-    "un_1988_table",
-    "un_1988_year",
-    "dea_schedule",
-    "dea_code",
-    "dea_narcotic",
-    "used_for",
-    "unverified",
-    "note",
-    "sources",
-]
+FIELDS = ["key", *SUBSTANCE_FIELDS]
 
 
 def slug(name: str) -> str:
