@@ -20,6 +20,21 @@ OTHERS = ("CA-CBSA", "PLATFORM-EXAMPLE", "NL-FIOD")
 EXPIRY = {"none": None, "past": -1, "future": 1}
 
 
+def seizure(owner_id: int, reference: str, **policy: object) -> Seizure:
+    """A minimal seizure carrying only the sharing fields a test varies."""
+    return Seizure(
+        owner_agency_id=owner_id,
+        reference=reference,
+        seized_on=dt.date(2026, 1, 1),
+        country="MX",
+        substance_text="fentanyl",
+        quantity=1.0,
+        unit="kg",
+        created_by="test",
+        **policy,
+    )
+
+
 def principal(session: Session, code: str, role: str = "analyst") -> Principal:
     p = system_principal(get_agency(session, code))
     return Principal(**{**p.__dict__, "role": role, "actor": f"test:{code}"})
@@ -33,15 +48,9 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
         itertools.product(OWNERS, TLP_LEVELS, recipient_sets, EXPIRY)
     ):
         days = EXPIRY[expiry]
-        s = Seizure(
-            owner_agency_id=agencies[owner].id,
-            reference=f"P-{n}",
-            seized_on=dt.date(2026, 1, 1),
-            country="MX",
-            substance_text="fentanyl",
-            quantity=1.0,
-            unit="kg",
-            created_by="test",
+        s = seizure(
+            agencies[owner].id,
+            f"P-{n}",
             tlp=tlp,
             share_expires_at=None if days is None else utcnow() + dt.timedelta(days=days),
         )
@@ -119,18 +128,7 @@ def test_recipient_may_reshare_only_where_allowed(
     session: Session, tlp: str, orcon: bool, allowed: bool
 ) -> None:
     owner, recipient = get_agency(session, "MX-ANAM"), get_agency(session, "US-CBP")
-    s = Seizure(
-        owner_agency_id=owner.id,
-        reference="R-1",
-        seized_on=dt.date(2026, 1, 1),
-        country="MX",
-        substance_text="x",
-        quantity=1,
-        unit="kg",
-        created_by="t",
-        tlp=tlp,
-        originator_control=orcon,
-    )
+    s = seizure(owner.id, "R-1", tlp=tlp, originator_control=orcon)
     session.add(s)
     session.flush()
     session.add(

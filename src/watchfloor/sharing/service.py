@@ -34,6 +34,11 @@ def _agencies_by_code(session: Session, codes: list[str], field: str) -> list[Ag
     return [found[c] for c in wanted]
 
 
+def _audit(session: Session, principal: Principal, **event: object) -> None:
+    """Record an audit event acted by ``principal`` for its agency."""
+    audit.record(session, actor=principal.actor, agency=principal.agency_code, **event)  # type: ignore[arg-type]
+
+
 def apply_sharing(
     session: Session,
     principal: Principal,
@@ -88,10 +93,9 @@ def apply_sharing(
         )
     session.flush()
     session.expire(record, ["recipients"])
-    audit.record(
+    _audit(
         session,
-        actor=principal.actor,
-        agency=principal.agency_code,
+        principal,
         action=f"{rtype}.share",
         object_type=rtype,
         object_id=rid,
@@ -124,10 +128,9 @@ def read_record(session: Session, principal: Principal, model: type[S], record_i
     if record is None or not can_read(principal, record):
         raise NotFound(f"{model.share_type} {record_id} not found")  # type: ignore[attr-defined]
     if record.owner_agency_id != principal.agency_id:
-        audit.record(
+        _audit(
             session,
-            actor=principal.actor,
-            agency=principal.agency_code,
+            principal,
             action=f"{model.share_type}.read",
             object_type=model.share_type,  # type: ignore[attr-defined]
             object_id=record_id,
@@ -194,10 +197,9 @@ def create_seizure(session: Session, principal: Principal, data: SeizureIn) -> S
     except IntegrityError:
         session.rollback()
         raise Conflict(f"seizure {data.reference!r} already exists") from None
-    audit.record(
+    _audit(
         session,
-        actor=principal.actor,
-        agency=principal.agency_code,
+        principal,
         action="seizure.create",
         object_type="seizure",
         object_id=seizure.id,
@@ -229,10 +231,9 @@ def list_seizures(
     rows = rows[:limit]
     foreign_ids = [s.id for s in rows if s.owner_agency_id != principal.agency_id]
     if foreign_ids:
-        audit.record(
+        _audit(
             session,
-            actor=principal.actor,
-            agency=principal.agency_code,
+            principal,
             action="seizure.list",
             object_type="seizure",
             detail={"foreign_ids": foreign_ids},
