@@ -75,7 +75,9 @@ TAMPERING = {
         "UPDATE audit_events SET seq = seq - 100000 + 1 WHERE seq >= 100000",
         "INSERT INTO audit_events (seq, at, actor, agency, action, object_type, object_id,"
         " detail, prev_hash, hash) SELECT 7, at, 'user:mallory', agency, 'seizure.read',"
-        " object_type, object_id, detail, 'f' || substr(prev_hash, 2), 'e' || substr(hash, 2)"
+        " object_type, object_id, detail, "
+        " CASE WHEN substr(prev_hash, 1, 1) = 'f' THEN 'e' ELSE 'f' END || substr(prev_hash, 2),"
+        " CASE WHEN substr(hash, 1, 1) = 'e' THEN 'd' ELSE 'e' END || substr(hash, 2)"
         " FROM audit_events WHERE seq = 6",
     ],
     "reorder": [
