@@ -313,9 +313,37 @@ def copy_hs(shared: Path) -> None:
             w.writerow([r["hscode"], r["level"], r["parent"], r["section"], r["description"]])
 
 
+NARCOTICS = {"SDNT", "SDNTK", "ILLICIT-DRUGS-EO14059"}
+
+
+def copy_sanctions(shared: Path) -> int:
+    """The narcotics-programme rows of the consistent 2022-01 SDN triple, bytes unchanged."""
+    src = shared / "ofac-sdn" / "snapshot-2022-01"
+    dst = OUT / "sanctions"
+    dst.mkdir(exist_ok=True)
+    keep: set[str] = set()
+    lines = []
+    for line in (src / "sdn.csv").read_bytes().splitlines(keepends=True):
+        row = next(csv.reader([line.decode("cp1252", errors="replace")]), [])
+        if len(row) > 3 and NARCOTICS.intersection(p.strip() for p in row[3].split("] [")):
+            keep.add(row[0].strip())
+            lines.append(line)
+    (dst / "sdn.csv").write_bytes(b"".join(lines))
+    for name in ("alt.csv", "add.csv"):
+        kept = [
+            line
+            for line in (src / name).read_bytes().splitlines(keepends=True)
+            if line.split(b",", 1)[0].strip().decode() in keep
+        ]
+        (dst / name).write_bytes(b"".join(kept))
+    return len(keep)
+
+
 if __name__ == "__main__":
     shared = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
     catalogue = build(shared)
     write(catalogue)
     copy_hs(shared)
+    entries = copy_sanctions(shared)
+    print(f"{entries} narcotics SDN entries written to {OUT / 'sanctions'}")
     print(f"{len(catalogue.rows)} substances, {len(catalogue.names)} names written to {OUT}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
@@ -25,7 +27,11 @@ reference_app = typer.Typer(help="Reference catalogue.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo scenario.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
+shipments_app = typer.Typer(
+    help="Shipments: intake, scoring, the learnt model.", no_args_is_help=True
+)
 for sub, name in [
+    (shipments_app, "shipments"),
     (db_app, "db"),
     (reference_app, "reference"),
     (demo_app, "demo"),
@@ -232,6 +238,203 @@ def audit_verify(as_json: JsonOpt = False) -> None:
             f"({result.verified} events verified before it)"
         )
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _agency(session, code: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from watchfloor.security.models import Agency
+
+    agency = session.scalar(select(Agency).where(Agency.code == code.upper()))
+    if agency is None:
+        raise WatchfloorError(f"no agency {code!r}; create it or load the demo first")
+    return agency
+
+
+AgencyOpt = Annotated[
+    str, typer.Option("--agency", help="Agency code the command acts for, e.g. US-CBP.")
+]
+
+
+def _bar(as_json: bool) -> Progress:
+    from rich.progress import TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=as_json,
+    )
+
+
+@reference_app.command("load-sanctions")
+def reference_load_sanctions(
+    folder: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Folder with OFAC's sdn.csv, alt.csv and add.csv; the shipped narcotics "
+            "subset when omitted."
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load the OFAC SDN list (legacy CSV triple) for party screening; same files twice is a
+    no-op."""
+    from importlib import resources
+
+    from watchfloor.reference.sanctions import load_sdn
+
+    where = folder or Path(
+        str(resources.files("watchfloor.reference").joinpath("data", "sanctions"))
+    )
+    with _bar(as_json) as progress, session_scope(_engine()) as session:
+        task = progress.add_task("sanctions entries", total=None)
+
+        def tick(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        entries, changed = load_sdn(session, where, actor="cli", progress=tick)
+    if as_json:
+        print(json.dumps({"entries": entries, "loaded": changed, "folder": str(where)}))
+    elif changed:
+        out.print(f"loaded {entries} sanctions entries from {where}")
+    else:
+        out.print(f"sanctions list already loaded ({entries} entries)")
+
+
+@shipments_app.command("import")
+def shipments_import(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A .jsonl or .csv file of shipments.", exists=True, dir_okay=False),
+    ],
+    agency: AgencyOpt,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
+    ] = None,
+    batch: Annotated[
+        int, typer.Option(help="Shipments per transaction.", min=1, max=10_000)
+    ] = 5000,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where rejected records go (JSON Lines).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate, store and score a file of advance data; rejected records go to a rejects file
+    with their line, field and reason. Running it again changes only what changed."""
+    from watchfloor.security.service import system_principal
+    from watchfloor.shipments.files import import_file
+
+    if fmt not in (None, "jsonl", "csv"):
+        raise WatchfloorError(f"--format must be jsonl or csv, not {fmt!r}")
+    engine = _engine()
+    with session_scope(engine) as session:
+        principal = system_principal(_agency(session, agency))
+    with _bar(as_json) as progress:
+        task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
+        report = import_file(
+            engine,
+            principal,
+            file,
+            fmt=fmt,
+            batch_size=batch,
+            rejects=rejects,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print(json.dumps(report.__dict__, default=str))
+        return
+    rate = report.records / report.seconds if report.seconds else 0.0
+    out.print(
+        f"{report.records} shipments read in {report.seconds:.1f} s ({rate:,.0f}/s): "
+        f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.superseded} superseded, {report.rejected} rejected"
+    )
+    if report.rejects_file:
+        out.print(f"rejected records and their reasons: {report.rejects_file}")
+        for ex in report.examples[:3]:
+            reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in ex["errors"])
+            out.print(f"  line {ex['line']} {ex['reference'] or ''}: {reasons}", highlight=False)
+
+
+@shipments_app.command("train")
+def shipments_train(
+    agency: AgencyOpt, seed: Annotated[int, typer.Option()] = 0, as_json: JsonOpt = False
+) -> None:
+    """Train a new version of the agency's risk model from its recorded inspection outcomes."""
+    from watchfloor.security.service import system_principal
+    from watchfloor.shipments.service import train_model
+
+    with session_scope(_engine()) as session:
+        principal = system_principal(_agency(session, agency))
+        with err.status("training gradient boosting on inspection outcomes"):
+            row = train_model(session, principal, seed=seed)
+        info = {
+            "version": row.version,
+            "outcomes": row.n_outcomes,
+            "seizures": row.n_positive,
+            "metrics": json.loads(row.metrics),
+        }
+    if as_json:
+        print(json.dumps(info))
+    else:
+        out.print(
+            f"trained {info['version']} on {info['outcomes']} outcomes "
+            f"({info['seizures']} seizures)"
+        )
+        out.print(f"held-out metrics: {info['metrics']}")
+
+
+@demo_app.command("shipments")
+def demo_shipments(
+    n: Annotated[int, typer.Option("--n", help="How many shipments.", min=1)] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same data.")] = 1,
+    out_file: Annotated[Path, typer.Option("--out", help="JSON Lines file to write.")] = Path(
+        "shipments.jsonl"
+    ),
+    truth: Annotated[
+        Path | None, typer.Option(help="Ground truth file (default: <out>.truth.csv).")
+    ] = None,
+    destination: Annotated[str, typer.Option(help="Destination country.")] = "US",
+    agency: Annotated[str | None, typer.Option(help="Agency code written in each record.")] = None,
+    office: Annotated[list[str] | None, typer.Option(help="Office codes to spread over.")] = None,
+    risky_share: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.005,
+) -> None:
+    """Write realistic synthetic advance data, with planted risky cases and benign
+    look-alikes; the ground truth goes to a separate file that scoring never reads."""
+    from watchfloor.shipments.generator import ShipmentGenerator
+
+    truth = truth or out_file.with_name(out_file.name + ".truth.csv")
+    gen = ShipmentGenerator(
+        seed,
+        destination=destination.upper(),
+        agency=agency,
+        offices=tuple(office or ()),
+        risky_share=risky_share,
+        lookalike_share=risky_share,
+    )
+    risky = 0
+    with (
+        _bar(False) as progress,
+        open(out_file, "wb") as fh,
+        open(truth, "w", encoding="utf-8") as th,
+    ):
+        task = progress.add_task(f"generating {out_file.name}", total=n)
+        th.write("reference,risky,kind,detail\n")
+        for i in range(n):
+            record, t = gen.make(i)
+            fh.write(orjson.dumps(record) + b"\n")
+            th.write(
+                f'{t.reference},{int(t.risky)},{t.kind},"{t.detail.replace(chr(34), chr(39))}"\n'
+            )
+            risky += t.risky
+            if i % 2000 == 0:
+                progress.update(task, completed=i)
+        progress.update(task, completed=n)
+    out.print(f"wrote {n} shipments ({risky} planted risky cases) to {out_file}; truth in {truth}")
 
 
 def main() -> None:

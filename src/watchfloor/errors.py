@@ -61,3 +61,13 @@ class NotFound(WatchfloorError):
 class Conflict(WatchfloorError):
     status = 409
     title = "Conflict"
+
+
+class TooLarge(WatchfloorError):
+    status = 413
+    title = "Payload too large"
+
+
+class BadRequest(WatchfloorError):
+    status = 400
+    title = "Bad request"

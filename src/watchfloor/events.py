@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,7 +32,7 @@ from typing import Any, Protocol
 from watchfloor.settings import Settings, get_settings
 
 log = logging.getLogger("watchfloor.events")
-Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
+Handler = Callable[..., Awaitable[None]]  # (subject, payload[, headers=...])
 SUBJECT_ROOT = "watchfloor"
 
 
@@ -46,9 +47,19 @@ def subject_matches(pattern: str, subject: str) -> bool:
     return len(p) == len(s)
 
 
+def wants_headers(handler: Handler) -> bool:
+    """Handlers that declare a ``headers`` parameter also get the message headers."""
+    return "headers" in inspect.signature(handler).parameters
+
+
 class EventBus(Protocol):
     async def publish(
-        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+        self,
+        subject: str,
+        payload: dict[str, Any],
+        *,
+        msg_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None: ...
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None: ...
@@ -64,7 +75,12 @@ class InProcessBus:
     _seen: set[str] = field(default_factory=set)
 
     async def publish(
-        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+        self,
+        subject: str,
+        payload: dict[str, Any],
+        *,
+        msg_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         if msg_id is not None:
             if msg_id in self._seen:
@@ -72,7 +88,10 @@ class InProcessBus:
             self._seen.add(msg_id)
         for pattern, handler in list(self._subs):
             if subject_matches(pattern, subject):
-                await handler(subject, payload)
+                if wants_headers(handler):
+                    await handler(subject, payload, headers=dict(headers or {}))
+                else:
+                    await handler(subject, payload)
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
         self._subs.append((subject, handler))
@@ -115,11 +134,18 @@ class JetStreamBus:
         return self
 
     async def publish(
-        self, subject: str, payload: dict[str, Any], *, msg_id: str | None = None
+        self,
+        subject: str,
+        payload: dict[str, Any],
+        *,
+        msg_id: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+        all_headers = dict(headers or {})
+        if msg_id:
+            all_headers["Nats-Msg-Id"] = msg_id
         data = json.dumps(payload, default=str).encode("utf-8")
-        await self._js.publish(subject, data, headers=headers, stream=self.stream)
+        await self._js.publish(subject, data, headers=all_headers or None, stream=self.stream)
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
         from nats.js.api import ConsumerConfig
@@ -135,6 +161,8 @@ class JetStreamBus:
     async def _consume(self, sub: Any, handler: Handler) -> None:
         import nats.errors
 
+        with_headers = wants_headers(handler)
+
         while True:
             try:
                 msgs = await sub.fetch(batch=64, timeout=1.0)
@@ -144,7 +172,16 @@ class JetStreamBus:
                 return
             for msg in msgs:
                 try:
-                    await handler(msg.subject, json.loads(msg.data))
+                    payload = json.loads(msg.data)
+                except ValueError:
+                    log.warning("dropping a message on %s that is not JSON", msg.subject)
+                    await msg.term()
+                    continue
+                try:
+                    if with_headers:
+                        await handler(msg.subject, payload, headers=dict(msg.headers or {}))
+                    else:
+                        await handler(msg.subject, payload)
                 except asyncio.CancelledError:
                     return
                 except Exception:

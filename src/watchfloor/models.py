@@ -1,9 +1,12 @@
 """Import every table so that Base.metadata is complete (Alembic, tests)."""
 
 from watchfloor import audit  # noqa: F401
+from watchfloor.alerts import models as alert_models  # noqa: F401
 from watchfloor.db import Base
 from watchfloor.reference import models as reference_models  # noqa: F401
+from watchfloor.reference import sanctions as sanctions_models  # noqa: F401
 from watchfloor.security import models as security_models  # noqa: F401
 from watchfloor.sharing import models as sharing_models  # noqa: F401
+from watchfloor.shipments import models as shipment_models  # noqa: F401
 
 __all__ = ["Base"]

@@ -59,7 +59,7 @@ def _data_text(name: str) -> str:
     return resources.files("watchfloor.reference").joinpath("data", name).read_text("utf-8")
 
 
-def _rows(name: str) -> list[dict[str, str]]:
+def catalogue_rows(name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(_data_text(name).splitlines()))
 
 
@@ -95,10 +95,10 @@ def load_catalogue(
         if progress:
             progress(label, done, total)
 
-    for src in _rows("sources.csv"):
+    for src in catalogue_rows("sources.csv"):
         session.merge(ReferenceSource(id=src["id"], description=src["description"]))
 
-    substances = _rows("substances.csv")
+    substances = catalogue_rows("substances.csv")
     existing = {s.key: s for s in session.scalars(select(Substance))}
     for i, row in enumerate(substances, 1):
         values: dict[str, Any] = {f: (row[f] or None) for f in SUBSTANCE_FIELDS}
@@ -125,7 +125,7 @@ def load_catalogue(
             "name_kind": r["name_kind"],
             "source": r["source"],
         }
-        for r in _rows("names.csv")
+        for r in catalogue_rows("names.csv")
     ]
     # the canonical name is searchable like any other name
     name_rows += [
@@ -141,7 +141,7 @@ def load_catalogue(
     session.execute(insert(SubstanceName), name_rows)
     step("names", len(name_rows), len(name_rows))
 
-    hs_rows = _rows("hs2022.csv")
+    hs_rows = catalogue_rows("hs2022.csv")
     session.execute(delete(HsCode))
     session.execute(
         insert(HsCode),

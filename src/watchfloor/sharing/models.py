@@ -87,6 +87,12 @@ class Seizure(Shareable, Base):
     quantity: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(10))
     mode: Mapped[str | None] = mapped_column(String(20))
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    route: Mapped[str] = mapped_column(String(60), default="", server_default="")  # spaced
+    parties: Mapped[str] = mapped_column(
+        Text, default="[]", server_default="[]"
+    )  # JSON [{role, name, country}]
+    shipment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))

@@ -48,6 +48,18 @@ class SharingOut(BaseModel):
     expires_at: dt.datetime | None = Field(examples=[None])
 
 
+class SeizurePartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["sender", "consignee", "suspect", "owner", "carrier", "other"] = Field(
+        examples=["sender"]
+    )
+    name: str = Field(min_length=1, max_length=200, examples=["Jose Luis Ramirez Ochoa"])
+    country: str | None = Field(
+        default=None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2."
+    )
+
+
 class SeizureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -71,6 +83,13 @@ class SeizureIn(BaseModel):
     quantity: float = Field(ge=0, description="Quantity in `unit`.", examples=[12.5])
     unit: Unit = Field(examples=["kg"])
     mode: Mode | None = Field(default=None, examples=["cargo"])
+    origin_country: str | None = Field(
+        default=None, min_length=2, max_length=2, description="Where it was sent from."
+    )
+    route: list[str] = Field(
+        default_factory=list, max_length=10, description="Transit countries, in order."
+    )
+    parties: list[SeizurePartyIn] = Field(default_factory=list, max_length=50)
     notes: str | None = Field(default=None, max_length=5000, examples=[None])
     sharing: SharingIn = Field(default_factory=SharingIn)
 
@@ -88,6 +107,10 @@ class SeizureOut(BaseModel):
     quantity: float = Field(examples=[12.5])
     unit: str = Field(examples=["kg"])
     mode: str | None = Field(examples=["cargo"])
+    origin_country: str | None = Field(examples=["CN"])
+    route: list[str] = Field(examples=[["US"]])
+    parties: list[SeizurePartyIn] = Field(examples=[[]])
+    shipment_id: int | None = Field(description="The shipment it was found in, if any.")
     notes: str | None = Field(examples=[None])
     created_at: dt.datetime = Field(examples=["2026-10-02T10:00:00Z"])
     sharing: SharingOut

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import TypeVar
 
 from sqlalchemy import delete, func, select
@@ -17,7 +18,7 @@ from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing.models import Seizure, Shareable, ShareRecipient
 from watchfloor.sharing.policy import can_read, can_share, visible
-from watchfloor.sharing.schemas import SeizureIn, SeizureOut, SharingIn, SharingOut
+from watchfloor.sharing.schemas import SeizureIn, SeizureOut, SeizurePartyIn, SharingIn, SharingOut
 
 S = TypeVar("S", bound=Shareable)
 
@@ -140,6 +141,22 @@ def read_record(session: Session, principal: Principal, model: type[S], record_i
     return record
 
 
+def audit_list_reads(
+    session: Session, principal: Principal, share_type: str, records: list[S]
+) -> None:
+    """Audit the other agencies' records a list showed the principal (and commit)."""
+    foreign_ids = [r.id for r in records if r.owner_agency_id != principal.agency_id]  # type: ignore[attr-defined]
+    if foreign_ids:
+        _audit(
+            session,
+            principal,
+            action=f"{share_type}.list",
+            object_type=share_type,
+            detail={"foreign_ids": foreign_ids},
+        )
+        session.commit()
+
+
 # --- seizures ------------------------------------------------------------------------------
 
 
@@ -155,19 +172,37 @@ def seizure_out(s: Seizure) -> SeizureOut:
         quantity=s.quantity,
         unit=s.unit,
         mode=s.mode,
+        origin_country=s.origin_country,
+        route=s.route.split(),
+        parties=[SeizurePartyIn(**p) for p in json.loads(s.parties or "[]")],
+        shipment_id=s.shipment_id,
         notes=s.notes,
         created_at=s.created_at,
         sharing=sharing_out(s),
     )
 
 
-def create_seizure(session: Session, principal: Principal, data: SeizureIn) -> Seizure:
+def _country(code: str | None, field: str, record: str) -> str | None:
+    if code is None:
+        return None
+    try:
+        return validate_country(code)
+    except ValueError as exc:
+        raise Invalid(str(exc), [FieldProblem(field, str(exc), record)]) from None
+
+
+def create_seizure(
+    session: Session, principal: Principal, data: SeizureIn, *, shipment_id: int | None = None
+) -> Seizure:
     """Record a seizure owned by the principal's agency. Same reference twice is a 409."""
     require_role(principal, "officer")
-    try:
-        country = validate_country(data.country)
-    except ValueError as exc:
-        raise Invalid(str(exc), [FieldProblem("country", str(exc), data.reference)]) from None
+    country = _country(data.country, "country", data.reference)
+    origin = _country(data.origin_country, "origin_country", data.reference)
+    route = [_country(c, f"route[{i}]", data.reference) for i, c in enumerate(data.route)]
+    parties = [
+        {**p.model_dump(), "country": _country(p.country, f"parties[{i}].country", data.reference)}
+        for i, p in enumerate(data.parties)
+    ]
     if session.scalar(
         select(Seizure.id).where(
             Seizure.owner_agency_id == principal.agency_id, Seizure.reference == data.reference
@@ -187,6 +222,10 @@ def create_seizure(session: Session, principal: Principal, data: SeizureIn) -> S
         quantity=data.quantity,
         unit=data.unit,
         mode=data.mode,
+        origin_country=origin,
+        route=" ".join(route),
+        parties=json.dumps(parties, ensure_ascii=False),
+        shipment_id=shipment_id,
         notes=data.notes,
         created_by=principal.actor,
         tlp=data.sharing.tlp,
@@ -229,16 +268,7 @@ def list_seizures(
     rows = list(session.scalars(stmt.limit(limit + 1)))
     more = len(rows) > limit
     rows = rows[:limit]
-    foreign_ids = [s.id for s in rows if s.owner_agency_id != principal.agency_id]
-    if foreign_ids:
-        _audit(
-            session,
-            principal,
-            action="seizure.list",
-            object_type="seizure",
-            detail={"foreign_ids": foreign_ids},
-        )
-        session.commit()
+    audit_list_reads(session, principal, "seizure", rows)
     return rows, (rows[-1].id if more and rows else None)
 
 

@@ -6,6 +6,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
@@ -25,7 +26,17 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_connection(app.state.engine)
-        yield
+        from watchfloor.events import connect_bus
+        from watchfloor.settings import get_settings
+
+        settings = get_settings()
+        app.state.bus = await connect_bus(settings) if settings.nats_url else None
+        app.state.subject_root = settings.nats_subject_root
+        try:
+            yield
+        finally:
+            if app.state.bus is not None:
+                await app.state.bus.close()
 
     app = FastAPI(
         title="Watchfloor",
@@ -34,6 +45,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.engine = engine or get_engine()
+    app.state.bus = None
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def request_context(
@@ -62,9 +75,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     problems.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    from watchfloor.alerts.api import router as alerts_router
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
+    from watchfloor.shipments.api import router as shipments_router
     from watchfloor.web.pages import router as pages_router
 
     @app.get("/healthz", tags=["ops"])
@@ -76,8 +91,34 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(security_router)
     app.include_router(reference_router)
     app.include_router(sharing_router)
+    app.include_router(shipments_router)
+    app.include_router(alerts_router)
     app.include_router(pages_router)
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated document, plus the schemas of bodies that routes parse themselves
+    (the shipments intake accepts one shipment or a batch and reports every row)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    from fastapi.openapi.utils import get_openapi
+    from pydantic.json_schema import models_json_schema
+
+    from watchfloor.shipments.schemas import ShipmentIn
+
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        summary=app.summary,
+        routes=app.routes,
+    )
+    _, defs = models_json_schema(
+        [(ShipmentIn, "validation")], ref_template="#/components/schemas/{model}"
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+    app.openapi_schema = schema
+    return schema
 
 
 def _secure() -> bool:

@@ -1,0 +1,49 @@
+"""Alerts API under /api/v1/alerts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from watchfloor.alerts import service
+from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
+from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.service import Principal
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+
+@router.get("", response_model=AlertPage)
+def get_alerts(
+    db: Db,
+    principal: CurrentPrincipal,
+    status: Annotated[str | None, Query(pattern="^(open|assigned|closed)$")] = None,
+    after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only newer alerts.")] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> AlertPage:
+    """Alerts you may read: your agency's and those shared with it, newest first."""
+    return service.list_alerts(
+        db, principal, status=status, after=after, cursor=cursor, limit=limit
+    )
+
+
+@router.get("/{alert_id}", response_model=AlertOut)
+def get_alert(db: Db, principal: CurrentPrincipal, alert_id: RecordId) -> AlertOut:
+    alert = service.get_alert(db, principal, alert_id)
+    db.commit()  # the audit event of a foreign read
+    return service.alert_out(db, alert)
+
+
+@router.patch("/{alert_id}", response_model=AlertOut)
+def patch_alert(
+    db: Db,
+    alert_id: RecordId,
+    body: AlertUpdate,
+    principal: Annotated[Principal, Depends(requires("officer"))],
+) -> AlertOut:
+    """Assign, close (with a reason) or reopen an alert of your agency."""
+    alert = service.update_alert(db, principal, alert_id, body)
+    db.commit()
+    return service.alert_out(db, alert)

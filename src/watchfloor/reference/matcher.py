@@ -1,0 +1,264 @@
+"""Find catalogue substances named in free text such as a customs item description.
+
+Names, synonyms, abbreviations, slang and CAS registry numbers are looked up after folding
+case, accents, spacing and punctuation, so "N-Phenethyl-4-piperidone", "n phenethyl 4
+piperidone" and "NPHENETHYL4PIPERIDONE" are one name. Misspellings are found by edit
+distance (one edit for names up to 9 letters, two beyond) on words that are not ordinary
+trade vocabulary. A name followed by "free" or preceded by "no", "without" or "free of" is
+a negation and not a mention ("piperidine-free shampoo").
+
+Everything is in memory and memoised by text, so a description seen before costs a lookup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from watchfloor.reference.loader import catalogue_rows
+
+CAS_IN_TEXT = re.compile(r"(?<![\d-])(\d{2,7})-(\d{2})-(\d)(?![\d-])")
+_TOKEN = re.compile(r"[a-z0-9]+")
+_NEGATE_BEFORE = {("no",), ("without",), ("free", "of"), ("zero",), ("non",)}
+MAX_WINDOW = 16
+
+
+@dataclass(frozen=True)
+class SubstanceFacts:
+    """What the catalogue says about a substance, as scoring rules need it."""
+
+    key: str
+    name: str
+    kind: str  # drug | precursor
+    drug_class: str
+    cas: str | None
+    hs2022: str | None
+    un_1961: str | None
+    un_1971: str | None
+    un_1988_table: str | None
+    dea_schedule: str | None
+    used_for: str | None
+    unverified: str | None
+    sources: str
+
+    def describe(self) -> str:
+        """One phrase a customs officer understands: what it is and how it is controlled."""
+        if self.kind == "precursor":
+            use = (self.used_for or "").replace(";", "/")
+            what = f"a {use} precursor" if use else "a drug precursor"
+            table = f"1988 Convention Table {self.un_1988_table}" if self.un_1988_table else ""
+            return f"{what} ({table})" if table else what
+        controls = []
+        if self.un_1961:
+            controls.append(f"1961 Convention Schedule {self.un_1961.replace(';', ', ')}")
+        if self.un_1971:
+            controls.append(f"1971 Convention Schedule {self.un_1971.replace(';', ', ')}")
+        if self.dea_schedule:
+            controls.append(f"US Schedule {self.dea_schedule}")
+        what = "a fentanyl-class opioid" if self.drug_class == "fentanyl" else "a controlled drug"
+        return f"{what} ({'; '.join(controls)})" if controls else what
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A substance found in a text: which words, by which name, and how."""
+
+    substance: SubstanceFacts
+    found: str  # the words of the text (or the CAS number) that matched
+    name: str  # the catalogue name they matched
+    name_kind: str  # name | synonym | abbreviation | brand | slang | cas
+    how: str  # exact | fuzzy | cas
+    distance: int = 0
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII with accents removed (ß, ø and the like become their base letters)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def cas_is_valid_parts(body: str, check: str) -> bool:
+    total = sum(int(d) * i for i, d in enumerate(reversed(body), start=1))
+    return total % 10 == int(check)
+
+
+class SubstanceMatcher:
+    """Finds catalogue substances in text; build once with :meth:`shipped` and share."""
+
+    def __init__(
+        self,
+        substances: list[SubstanceFacts],
+        names: list[tuple[str, str, str]],
+        common_words: frozenset[str],
+    ) -> None:
+        self.facts = {s.key: s for s in substances}
+        self.by_cas = {s.cas: s for s in substances if s.cas}
+        # compact form -> (substance key, catalogue name, name kind); first (best) kind wins
+        self.exact: dict[str, tuple[str, str, str]] = {}
+        order = {"name": 0, "synonym": 1, "abbreviation": 1, "brand": 2, "slang": 3}
+        self.common_words = common_words
+        for key, name, kind in sorted(names, key=lambda n: order.get(n[2], 4)):
+            toks = tokens(name)
+            compact = "".join(toks)
+            if len(compact) < 3 or len(toks) > MAX_WINDOW or compact in self.exact:
+                continue
+            ordinary = len(toks) <= 3 and all(t in common_words and t.isalpha() for t in toks)
+            if kind in ("slang", "synonym", "brand") and (ordinary or len(compact) < 4):
+                continue  # "ice", "china white", "helicopter": ordinary words are not mentions
+            if kind in ("abbreviation", "slang") and compact.isdigit():
+                continue
+            self.exact[compact] = (key, name, kind)
+        # fuzzy matching only against proper names of 7+ letters, bucketed by length
+        self.fuzzy: dict[int, list[str]] = defaultdict(list)
+        for compact, (_, _, kind) in self.exact.items():
+            if kind in ("name", "synonym") and len(compact) >= 7 and not compact.isdigit():
+                self.fuzzy[len(compact)].append(compact)
+        self._memo: dict[str, tuple[Mention, ...]] = {}
+
+    @classmethod
+    def shipped(cls) -> SubstanceMatcher:
+        return _shipped_matcher()
+
+    # -- lookup ----------------------------------------------------------------------------
+
+    def find(self, text: str) -> tuple[Mention, ...]:
+        """Every substance mentioned in ``text``, each once, best evidence first."""
+        hit = self._memo.get(text)
+        if hit is not None:
+            return hit
+        result = self._find(text)
+        if len(self._memo) > 200_000:
+            self._memo.clear()
+        self._memo[text] = result
+        return result
+
+    def _find(self, text: str) -> tuple[Mention, ...]:
+        found: dict[str, Mention] = {}
+        for m in CAS_IN_TEXT.finditer(text):
+            cas = m.group(0)
+            sub = self.by_cas.get(cas)
+            if sub is not None and cas_is_valid_parts(m.group(1) + m.group(2), m.group(3)):
+                found.setdefault(sub.key, Mention(sub, cas, cas, "cas", "cas"))
+        toks = tokens(text)
+        used = [False] * len(toks)
+        n = len(toks)
+        # longest exact window first
+        for size in range(min(MAX_WINDOW, n), 0, -1):
+            for start in range(0, n - size + 1):
+                if any(used[start : start + size]):
+                    continue
+                compact = "".join(toks[start : start + size])
+                entry = self.exact.get(compact)
+                if entry is None:
+                    continue
+                for i in range(start, start + size):
+                    used[i] = True
+                if _negated(toks, start, start + size):
+                    continue
+                key, name, kind = entry
+                if key not in found:
+                    words = " ".join(toks[start : start + size])
+                    found[key] = Mention(self.facts[key], words, name, kind, "exact")
+        # misspellings: windows of up to four unused, not-all-ordinary words
+        for size in (4, 3, 2, 1):
+            for start in range(0, n - size + 1):
+                if any(used[start : start + size]):
+                    continue
+                window = toks[start : start + size]
+                if all(t in self.common_words or t.isdigit() for t in window):
+                    continue
+                compact = "".join(window)
+                hit = self._closest(compact)
+                if hit is None:
+                    continue
+                for i in range(start, start + size):
+                    used[i] = True
+                if _negated(toks, start, start + size):
+                    continue
+                target, distance = hit
+                key, name, kind = self.exact[target]
+                if key not in found:
+                    found[key] = Mention(
+                        self.facts[key], " ".join(window), name, kind, "fuzzy", distance
+                    )
+        return tuple(found.values())
+
+    def _closest(self, compact: str) -> tuple[str, int] | None:
+        size = len(compact)
+        if size < 6:
+            return None
+        best: tuple[str, int] | None = None
+        limit = 1 if size <= 9 else 2
+        for length in range(size - limit, size + limit + 1):
+            choices = self.fuzzy.get(length)
+            if not choices:
+                continue
+            cutoff = limit if best is None else best[1] - 1
+            if cutoff < 1:
+                break
+            got = process.extractOne(
+                compact, choices, scorer=Levenshtein.distance, score_cutoff=cutoff
+            )
+            if got is not None and got[1] >= 1 and (best is None or got[1] < best[1]):
+                best = (got[0], int(got[1]))
+        return best
+
+
+def _negated(toks: list[str], start: int, end: int) -> bool:
+    if end < len(toks) and toks[end] == "free":
+        return True
+    for size in (1, 2):
+        if start - size >= 0 and tuple(toks[start - size : start]) in _NEGATE_BEFORE:
+            return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def trade_vocabulary() -> frozenset[str]:
+    """Words of the HS 2022 descriptions: the ordinary vocabulary of goods."""
+    words: set[str] = set()
+    for row in catalogue_rows("hs2022.csv"):
+        for word in tokens(row["description"]):
+            words.add(word)
+            if len(word) > 3 and word.endswith("s"):
+                words.add(word[:-1])  # "helicopters" -> "helicopter"
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def shipped_facts() -> tuple[SubstanceFacts, ...]:
+    return tuple(
+        SubstanceFacts(
+            key=r["key"],
+            name=r["name"],
+            kind=r["kind"],
+            drug_class=r["drug_class"],
+            cas=r["cas"] or None,
+            hs2022=r["hs2022"] or None,
+            un_1961=r["un_1961"] or None,
+            un_1971=r["un_1971"] or None,
+            un_1988_table=r["un_1988_table"] or None,
+            dea_schedule=r["dea_schedule"] or None,
+            used_for=r["used_for"] or None,
+            unverified=r["unverified"] or None,
+            sources=r["sources"],
+        )
+        for r in catalogue_rows("substances.csv")
+    )
+
+
+@lru_cache(maxsize=1)
+def _shipped_matcher() -> SubstanceMatcher:
+    facts = shipped_facts()
+    names = [(s.key, s.name, "name") for s in facts]
+    names += [(r["key"], r["name"], r["name_kind"]) for r in catalogue_rows("names.csv")]
+    return SubstanceMatcher(list(facts), names, trade_vocabulary())

@@ -1,0 +1,241 @@
+"""Shipments API under /api/v1/shipments: intake, reading, targeting, holds, outcomes, offices
+and the learnt model."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
+from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.service import Principal
+from watchfloor.shipments import intake, service
+from watchfloor.shipments.schemas import (
+    MAX_BATCH,
+    BatchResult,
+    HoldIn,
+    ModelOut,
+    OfficeIn,
+    OfficeOut,
+    OutcomeIn,
+    OutcomeOut,
+    ShipmentOut,
+    ShipmentPage,
+    TargetList,
+)
+
+router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
+MAX_BODY = 64 * 1024 * 1024
+Officer = Annotated[Principal, Depends(requires("officer"))]
+Admin = Annotated[Principal, Depends(requires("admin"))]
+
+_INTAKE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/ShipmentIn"},
+                        {
+                            "type": "object",
+                            "required": ["shipments"],
+                            "properties": {
+                                "shipments": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/ShipmentIn"},
+                                    "maxItems": MAX_BATCH,
+                                }
+                            },
+                        },
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+async def _rows(request: Request) -> tuple[list[Any], bool]:
+    """The submitted rows and whether the body was a single shipment."""
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > MAX_BODY:
+        raise TooLarge(f"the body is over {MAX_BODY // (1024 * 1024)} MB; send smaller batches")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise TooLarge(f"the body is over {MAX_BODY // (1024 * 1024)} MB; send smaller batches")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(
+            f"the body is not JSON: {exc}", [FieldProblem("body", "not valid JSON")]
+        ) from None
+    if isinstance(body, dict) and "shipments" in body and "reference" not in body:
+        rows = body["shipments"]
+        if not isinstance(rows, list):
+            raise Invalid("'shipments' must be a list", [FieldProblem("shipments", "not a list")])
+        single = False
+    elif isinstance(body, list):
+        rows, single = body, False
+    elif isinstance(body, dict):
+        rows, single = [body], True
+    else:
+        raise Invalid(
+            'send a shipment object or {"shipments": [...]}',
+            [FieldProblem("body", "must be an object or a list")],
+        )
+    if len(rows) > MAX_BATCH:
+        raise TooLarge(f"{len(rows)} shipments in one batch; the limit is {MAX_BATCH}")
+    if not rows:
+        raise Invalid("the batch is empty", [FieldProblem("shipments", "no rows")])
+    return rows, single
+
+
+@router.post(
+    "",
+    response_model=BatchResult,
+    openapi_extra=_INTAKE_BODY,
+    responses={
+        207: {"model": BatchResult, "description": "Some rows accepted, some rejected."},
+        422: {"description": "No row accepted; the body lists every row's reasons."},
+        413: {"description": "More than 10,000 shipments or 64 MB."},
+    },
+)
+async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONResponse:
+    """Submit one shipment or a batch of up to 10,000 (`{"shipments": [...]}`).
+
+    Every valid row is stored and scored; every invalid row comes back with its index, field
+    and reason. The reference is unique per agency: sending a shipment again changes nothing
+    when it is the same, and updates and rescores it when it differs. The status is 200 when
+    all rows were accepted, 207 when some were, 422 when none were.
+    """
+    rows, single = await _rows(request)
+
+    def work() -> BatchResult:
+        result = intake.submit(db, principal, rows, source="api")
+        db.commit()
+        return result
+
+    result = await run_in_threadpool(work)
+    bus = getattr(request.app.state, "bus", None)
+    if bus is not None and result.accepted:
+        root = request.app.state.subject_root
+        await bus.publish(f"{root}.shipments.scored", intake.scored_event(principal, result))
+    if result.rejected == 0:
+        code = status.HTTP_200_OK
+    elif result.accepted:
+        code = status.HTTP_207_MULTI_STATUS
+    else:
+        code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    body: dict[str, Any] = json.loads(result.model_dump_json())
+    if code == 422:
+        first = result.results[0]
+        body.update(
+            type="about:blank",
+            title="Invalid input",
+            status=422,
+            detail=(
+                f"shipment {first.reference or '#' + str(first.index)} was rejected"
+                if single
+                else f"all {result.rejected} shipments were rejected"
+            ),
+            errors=[
+                {"record": r.reference or f"#{r.index}", "field": e.field, "reason": e.reason}
+                for r in result.results
+                for e in r.errors
+            ][:1000],
+        )
+        return JSONResponse(body, status_code=code, media_type="application/problem+json")
+    return JSONResponse(body, status_code=code)
+
+
+@router.get("", response_model=ShipmentPage)
+def get_shipments(
+    db: Db,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    after: Annotated[
+        int | None, Query(ge=0, le=2_147_483_647, description="Only shipments newer than this id.")
+    ] = None,
+    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
+    status_: Annotated[str | None, Query(alias="status", pattern="^(open|held|inspected)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ShipmentPage:
+    """Your agency's shipments, newest first, with their scores."""
+    return service.list_shipments(
+        db, principal, cursor=cursor, after=after, min_score=min_score, status=status_, limit=limit
+    )
+
+
+@router.get("/targets", response_model=TargetList)
+def get_targets(
+    db: Db,
+    principal: CurrentPrincipal,
+    office: Annotated[str, Query(min_length=1, max_length=40)],
+    date: Annotated[
+        dt.date | None, Query(description="Arrival date; today (UTC) if empty.")
+    ] = None,
+) -> TargetList:
+    """What the office should open on that day: best expected yield first, within capacity."""
+    return service.targets(db, principal, office, date or dt.datetime.now(dt.UTC).date())
+
+
+@router.get("/offices", response_model=list[OfficeOut])
+def get_offices(db: Db, principal: CurrentPrincipal) -> list[OfficeOut]:
+    """Your agency's offices with their daily capacity and alert threshold."""
+    return service.list_offices(db, principal)
+
+
+@router.put("/offices", response_model=OfficeOut)
+def put_office(db: Db, body: OfficeIn, principal: Admin) -> OfficeOut:
+    """Create an office or change its capacity and alert threshold (admins)."""
+    office = service.save_office(db, principal, body)
+    db.commit()
+    return OfficeOut.model_validate(office)
+
+
+@router.get("/models", response_model=list[ModelOut])
+def get_models(db: Db, principal: CurrentPrincipal) -> list[ModelOut]:
+    """Versions of your agency's learnt model with their held-out metrics."""
+    return [
+        ModelOut(
+            version=m.version,
+            trained_at=m.trained_at,
+            trained_by=m.trained_by,
+            n_outcomes=m.n_outcomes,
+            n_positive=m.n_positive,
+            active=m.active,
+            metrics=json.loads(m.metrics),
+        )
+        for m in service.models(db, principal)
+    ]
+
+
+@router.get("/{shipment_id}", response_model=ShipmentOut)
+def get_shipment(db: Db, principal: CurrentPrincipal, shipment_id: RecordId) -> ShipmentOut:
+    """One shipment with its items and every reason of its score."""
+    return service.shipment_out(service.get_shipment(db, principal, shipment_id))
+
+
+@router.post("/{shipment_id}/hold", response_model=ShipmentOut)
+def post_hold(db: Db, shipment_id: RecordId, body: HoldIn, principal: Officer) -> ShipmentOut:
+    """Hold a shipment for inspection."""
+    shipment = service.hold(db, principal, shipment_id, body.reason)
+    db.commit()
+    return service.shipment_out(shipment)
+
+
+@router.post(
+    "/{shipment_id}/outcome", response_model=OutcomeOut, status_code=status.HTTP_201_CREATED
+)
+def post_outcome(db: Db, shipment_id: RecordId, body: OutcomeIn, principal: Officer) -> OutcomeOut:
+    """Record what the inspection found; a find also creates a shareable seizure record."""
+    outcome = service.record_outcome(db, principal, shipment_id, body)
+    db.commit()
+    return service.outcome_out(outcome)

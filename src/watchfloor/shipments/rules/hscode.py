@@ -1,0 +1,112 @@
+"""Rule 2: HS code risk. An item declared under a precursor watch subheading; such an item
+whose description reads like goods of another chapter ("plastic toy" under 2933.39); and a
+controlled substance named under a chapter that holds no chemicals or medicines."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from watchfloor.reference.matcher import SubstanceMatcher, shipped_facts
+from watchfloor.shipments.hs import ChapterGuesser, chapter_name, format_hs
+from watchfloor.shipments.rules import Reason, capped, quote
+from watchfloor.shipments.schemas import ShipmentIn
+
+
+def watch_list(extra: list[str]) -> dict[str, list[str]]:
+    """Six-digit subheading -> names of the 1988 Convention Table I precursors (and listed
+    fentanyl-class drugs) the catalogue classifies there. Table II solvents and acids are in
+    too much lawful trade to watch by code alone."""
+    watch: dict[str, list[str]] = defaultdict(list)
+    for sub in shipped_facts():
+        table_i = sub.kind == "precursor" and sub.un_1988_table == "I"
+        fentanyl = sub.drug_class == "fentanyl" and sub.hs2022 in extra
+        if sub.hs2022 and (table_i or fentanyl):
+            watch[sub.hs2022].append(sub.name)
+    for code in extra:
+        watch.setdefault(code, [])
+    return dict(watch)
+
+
+class HsRule:
+    name = "hs_code"
+
+    def __init__(
+        self, config: dict[str, Any], matcher: SubstanceMatcher, guesser: ChapterGuesser
+    ) -> None:
+        self.c = config
+        self.matcher = matcher
+        self.guesser = guesser
+        self.watch = watch_list(list(config.get("extra_watch", [])))
+        self.chemical = frozenset(config["chemical_chapters"])
+
+    def evaluate(self, shipment: ShipmentIn) -> list[Reason]:
+        reasons = []
+        for line, item in enumerate(shipment.items, start=1):
+            if not item.hs_code:
+                continue
+            sub6, chapter = item.hs_code[:6], item.hs_code[:2]
+            mentions = self.matcher.find(item.description)
+            named = [m for m in mentions if m.name_kind != "slang"]
+            head = f"item {line} {quote(item.description)}"
+            code = format_hs(item.hs_code)
+            if sub6 in self.watch:
+                what = _watch_phrase(self.watch[sub6])
+                mismatch, other = (
+                    (False, None) if named else self._reads_like(item.description, chapter)
+                )
+                if mismatch:
+                    looks = (
+                        f"its words read like chapter {other} ({_short(chapter_name(other))})"
+                        if other
+                        else "its words name no chemical"
+                    )
+                    reasons.append(
+                        Reason(
+                            self.name,
+                            self.c["watch_mismatch"],
+                            f"{head} is declared under {code}, {what}, but {looks}",
+                            {"item": line, "hs": item.hs_code, "reads_like": other},
+                        )
+                    )
+                else:
+                    reasons.append(
+                        Reason(
+                            self.name,
+                            self.c["watch_heading"],
+                            f"{head} is declared under {code}, {what}",
+                            {"item": line, "hs": item.hs_code, "watch": self.watch[sub6]},
+                        )
+                    )
+            if named and chapter not in self.chemical:
+                sub = named[0].substance
+                reasons.append(
+                    Reason(
+                        self.name,
+                        self.c["named_under_unrelated"],
+                        f"{head} names {sub.name} but is declared under {code}, chapter "
+                        f"{chapter} ({_short(chapter_name(chapter))}), which holds no "
+                        "chemicals or medicines",
+                        {"item": line, "hs": item.hs_code, "substance": sub.key},
+                    )
+                )
+        return capped(reasons, self.c["max_points"])
+
+    def _reads_like(self, description: str, chapter: str) -> tuple[bool, str | None]:
+        """(mismatch, chapter it reads like): a mismatch when no word of the description
+        belongs to the declared chapter."""
+        if chapter in dict(self.guesser.scores(description)):
+            return False, None
+        other = self.guesser.disagrees(description, chapter, margin=self.c["mismatch_margin"])
+        return True, other
+
+
+def _watch_phrase(names: list[str]) -> str:
+    if not names:
+        return "a subheading on the drug and precursor watch list"
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"the subheading of {shown} (precursor watch list)"
+
+
+def _short(text: str, limit: int = 50) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip(" ,;") + "…"

@@ -1,0 +1,343 @@
+"""Scoring: the rules, the versioned configuration that weighs them, and the per-agency
+context they read (seizures the agency may see, peers' values, sanctions, its model).
+
+A :class:`Scorer` is built once per agency and reused: building reads the database, scoring
+does not. :func:`scorer_for` keeps one per agency and rebuilds it when it is older than
+``REFRESH_SECONDS`` or when something it reads has changed in this process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from watchfloor.reference.matcher import SubstanceMatcher
+from watchfloor.reference.sanctions import SanctionsEntry, SanctionsLoad
+from watchfloor.security.models import Agency
+from watchfloor.security.service import system_principal
+from watchfloor.sharing.models import Seizure
+from watchfloor.sharing.policy import visible
+from watchfloor.shipments import model as risk_model
+from watchfloor.shipments.hs import chapter_guesser
+from watchfloor.shipments.models import ScoringConfig as ScoringConfigRow
+from watchfloor.shipments.models import Shipment, ShipmentItem
+from watchfloor.shipments.rules import Reason
+from watchfloor.shipments.rules.anomaly import AnomalyRule, PeerStats, unit_value
+from watchfloor.shipments.rules.hscode import HsRule
+from watchfloor.shipments.rules.parties import PartyRule
+from watchfloor.shipments.rules.route import RouteRule, RouteStats
+from watchfloor.shipments.rules.substance import SubstanceRule
+from watchfloor.shipments.schemas import ShipmentIn
+from watchfloor.shipments.screening import Listed, NameIndex
+
+REFRESH_SECONDS = 60.0
+PEER_SEED_ITEMS = 20_000
+
+
+@dataclass(frozen=True)
+class Config:
+    version: str
+    checksum: str
+    content: str
+    values: dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.values[key]
+
+
+@lru_cache(maxsize=1)
+def shipped_config() -> Config:
+    text = resources.files("watchfloor.shipments").joinpath("scoring.toml").read_text("utf-8")
+    return parse_config(text)
+
+
+def parse_config(text: str) -> Config:
+    values = tomllib.loads(text)
+    return Config(
+        version=str(values["version"]),
+        checksum=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        content=text,
+        values=values,
+    )
+
+
+def record_config(session: Session, config: Config) -> None:
+    """Keep every configuration version that scored something; a version is never edited."""
+    row = session.get(ScoringConfigRow, config.version)
+    if row is None:
+        session.add(
+            ScoringConfigRow(
+                version=config.version, checksum=config.checksum, content=config.content
+            )
+        )
+        session.flush()
+    elif row.checksum != config.checksum:
+        raise RuntimeError(
+            f"scoring configuration {config.version} changed without a new version number"
+        )
+
+
+@dataclass
+class Assessment:
+    score: int
+    probability: float | None
+    reasons: list[Reason]
+    config_version: str
+    model_version: str | None
+
+    def reasons_json(self) -> str:
+        return json.dumps([r.as_dict() for r in self.reasons], ensure_ascii=False)
+
+
+class Scorer:
+    """Scores shipments of one agency; not thread-safe (hold :attr:`lock` while scoring)."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        matcher: SubstanceMatcher,
+        parties: NameIndex,
+        route: RouteStats,
+        peers: PeerStats,
+        model: risk_model.LoadedModel | None = None,
+    ) -> None:
+        self.config = config
+        self.route = route
+        self.anomaly = AnomalyRule(config["anomaly"], peers)
+        self.rules = [
+            SubstanceRule(config["substance"], matcher),
+            HsRule(config["hs"], matcher, chapter_guesser()),
+            PartyRule(config["parties"], parties),
+            RouteRule(config["route"], route),
+            self.anomaly,
+        ]
+        self.model = model
+        self.lock = threading.Lock()
+        self.built_at = time.monotonic()
+
+    def score_many(self, shipments: Sequence[ShipmentIn]) -> list[Assessment]:
+        reasons_of: list[list[Reason]] = []
+        for s in shipments:
+            reasons = [r for rule in self.rules for r in rule.evaluate(s)]
+            reasons_of.append(reasons)
+            self.anomaly.learn(s)
+            self.route.traffic[(s.mode, s.origin_country)] += 1
+        probabilities: list[float | None] = [None] * len(shipments)
+        if self.model is not None and shipments:
+            rows = [
+                risk_model.feature_row(
+                    mode=s.mode,
+                    items=len(s.items),
+                    declared_value=s.declared_value,
+                    gross_weight_kg=s.gross_weight_kg,
+                    transit=len(s.transit_countries),
+                    rule_points=risk_model.points_by_rule([r.as_dict() for r in reasons]),
+                )
+                for s, reasons in zip(shipments, reasons_of, strict=True)
+            ]
+            probabilities = [float(p) for p in self.model.predict(rows)]
+        cap = self.config["max_score"]
+        out = []
+        for reasons, p in zip(reasons_of, probabilities, strict=True):
+            if p is not None:
+                points = round(p * self.config["model"]["max_points"])
+                if points > 0:
+                    reasons.append(
+                        Reason(
+                            "model",
+                            points,
+                            f"the learnt model {self.model.version} (trained on "  # type: ignore[union-attr]
+                            f"{self.model.n_outcomes:,} inspection outcomes) puts the chance "  # type: ignore[union-attr]
+                            f"of a find at {p:.0%}",
+                            {"probability": round(p, 4), "model": self.model.version},  # type: ignore[union-attr]
+                        )
+                    )
+            reasons.sort(key=lambda r: -r.points)
+            score = min(cap, sum(r.points for r in reasons))
+            out.append(
+                Assessment(
+                    score,
+                    p,
+                    reasons,
+                    self.config.version,
+                    self.model.version if self.model else None,
+                )
+            )
+        return out
+
+
+# --- building from the database -------------------------------------------------------------
+
+_sanctions_cache: dict[tuple[str, int], NameIndex] = {}
+
+
+def sanctions_index(session: Session) -> NameIndex:
+    """Every name and alias of every stored sanctions entry (cached per load)."""
+    last = session.scalar(select(func.max(SanctionsLoad.id))) or 0
+    key = (str(session.get_bind().url), last)
+    hit = _sanctions_cache.get(key)
+    if hit is not None:
+        return hit
+    listed = []
+    for entry in session.scalars(select(SanctionsEntry)):
+        programs = entry.programs.replace(" ", ", ")
+        label = f"the OFAC SDN list ({programs})"
+        countries = frozenset(a.country for a in entry.addresses if a.country)
+        details = json.loads(entry.details or "{}")
+        countries |= frozenset(c for c in details.get("nationalities", []) if len(c) == 2)
+        for n in entry.names:
+            listed.append(
+                Listed(
+                    name=n.name,
+                    source="sanctions",
+                    label=label,
+                    category="sanctions_narcotics" if entry.narcotics else "sanctions_other",
+                    countries=countries,
+                    ref={"list": entry.list_id, "ent_num": entry.ent_num},
+                )
+            )
+    index = NameIndex(listed)
+    _sanctions_cache.clear()
+    _sanctions_cache[key] = index
+    return index
+
+
+def _visible_seizures(session: Session, agency: Agency, since: dt.date) -> list[Seizure]:
+    principal = system_principal(agency)
+    return list(
+        session.scalars(
+            select(Seizure).where(visible(principal, Seizure), Seizure.seized_on >= since)
+        )
+    )
+
+
+def seizure_parties(seizures: list[Seizure], agency: Agency) -> list[Listed]:
+    listed = []
+    for s in seizures:
+        for p in json.loads(s.parties or "[]"):
+            owner = "your" if s.owner_agency_id == agency.id else f"{s.owner.code}'s"
+            listed.append(
+                Listed(
+                    name=p["name"],
+                    source="seizure",
+                    label=f"{owner} seizure {s.reference} of {s.seized_on.isoformat()} "
+                    f"({s.substance_text}, {p['role']})",
+                    category="seizure_party",
+                    countries=frozenset([p["country"]] if p.get("country") else []),
+                    ref={"seizure_id": s.id},
+                )
+            )
+    return listed
+
+
+class CombinedIndex(NameIndex):
+    """The sanctions index (shared by all agencies) and one agency's seizure parties."""
+
+    def __init__(self, shared: NameIndex, own: NameIndex) -> None:
+        self.shared, self.own = shared, own
+
+    def __len__(self) -> int:
+        return len(self.shared) + len(self.own)
+
+    def match(self, name: str, threshold: float):  # type: ignore[override]
+        return self.own.match(name, threshold) + self.shared.match(name, threshold)
+
+
+def route_stats(
+    session: Session, agency: Agency, seizures: list[Seizure], since: dt.date
+) -> RouteStats:
+    stats = RouteStats()
+    for s in seizures:
+        if s.mode and s.origin_country:
+            stats.seizures[(s.mode, s.origin_country)] += 1
+        for c in (s.route or "").split():
+            if s.mode:
+                stats.seizures[(s.mode, c)] += 1
+    since_dt = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    for mode, country, n in session.execute(
+        select(Shipment.mode, Shipment.origin_country, func.count())
+        .where(Shipment.owner_agency_id == agency.id, Shipment.declared_at >= since_dt)
+        .group_by(Shipment.mode, Shipment.origin_country)
+    ):
+        stats.traffic[(mode, country)] += n
+    return stats
+
+
+def peer_stats(session: Session, agency: Agency) -> PeerStats:
+    stats = PeerStats()
+    rows = session.execute(
+        select(
+            ShipmentItem.hs_code, Shipment.currency, ShipmentItem.value, ShipmentItem.net_weight_kg
+        )
+        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
+        .where(Shipment.owner_agency_id == agency.id, ShipmentItem.hs_code.is_not(None))
+        .order_by(ShipmentItem.id.desc())
+        .limit(PEER_SEED_ITEMS)
+    )
+    for hs, currency, value, kg in rows:
+        v = unit_value(value, kg)
+        if v is not None and currency:
+            stats.add(hs[:4], currency, v)
+    return stats
+
+
+def build_scorer(session: Session, agency: Agency, config: Config | None = None) -> Scorer:
+    config = config or shipped_config()
+    since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=config["route"]["window_days"])
+    seizures = _visible_seizures(session, agency, since)
+    own = NameIndex(seizure_parties(seizures, agency))
+    return Scorer(
+        config,
+        matcher=SubstanceMatcher.shipped(),
+        parties=CombinedIndex(sanctions_index(session), own),
+        route=route_stats(session, agency, seizures, since),
+        peers=peer_stats(session, agency),
+        model=risk_model.load_active(session, agency.id),
+    )
+
+
+_scorers: dict[tuple[str, int], Scorer] = {}
+_generation = 0
+_built_generation: dict[tuple[str, int], int] = {}
+_lock = threading.Lock()
+
+
+def invalidate() -> None:
+    """Something scorers read has changed (a seizure, a sanctions load, a new model)."""
+    global _generation
+    _generation += 1
+
+
+def scorer_for(session: Session, agency: Agency) -> Scorer:
+    bind = session.get_bind()
+    key = (str(bind.url) if isinstance(bind, Engine) else str(bind.engine.url), agency.id)
+    with _lock:
+        scorer = _scorers.get(key)
+        fresh = (
+            scorer is not None
+            and time.monotonic() - scorer.built_at < REFRESH_SECONDS
+            and _built_generation.get(key) == _generation
+        )
+        if not fresh:
+            generation = _generation
+            old_peers = scorer.anomaly.stats if scorer is not None else None
+            scorer = build_scorer(session, agency)
+            if old_peers is not None:
+                scorer.anomaly.stats = old_peers  # keep what was learnt since the last build
+            _scorers[key] = scorer
+            _built_generation[key] = generation
+        return scorer

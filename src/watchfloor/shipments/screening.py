@@ -1,0 +1,168 @@
+"""Fuzzy screening of party names against sanctions lists and the parties of seizures.
+
+Names are transliterated to ASCII (unidecode), folded, stripped of legal forms and
+honorifics, and compared as sorted tokens (so "AMEZCUA CONTRERAS, Jose de Jesus" and
+"Jose de Jesus Amezcua Contreras" agree). Candidates come from an index of rare tokens and
+their five-letter prefixes, so a name is compared with a handful of listed names, not all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz
+from unidecode import unidecode
+
+_WORD = re.compile(r"[a-z0-9]+")
+NOISE = frozenset(
+    [
+        "sa",
+        "de",
+        "cv",
+        "s",
+        "a",
+        "c",
+        "v",
+        "srl",
+        "sas",
+        "ltd",
+        "ltda",
+        "limited",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "inc",
+        "llc",
+        "gmbh",
+        "bv",
+        "nv",
+        "ag",
+        "spa",
+        "sl",
+        "plc",
+        "the",
+        "y",
+        "e",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "sr",
+        "sra",
+        "don",
+        "dona",
+        "cia",
+        "prof",
+        "univ",
+        "ing",
+        "dipl",
+        "bsc",
+        "msc",
+        "ba",
+        "ma",
+        "phd",
+        "mag",
+        "lic",
+        "ph",
+        "d",
+    ]
+)
+SHORT_NAME = 12  # names with fewer letters must agree almost exactly
+MAX_POSTING = 300  # tokens shared by more listed names than this are too common to block on
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    words = _WORD.findall(unidecode(name).lower())
+    return tuple(w for w in words if w not in NOISE)
+
+
+def screenable(toks: tuple[str, ...]) -> bool:
+    """Short-name guard: one short word ("CHAPO") or two tiny ones match far too much."""
+    letters = len("".join(toks))
+    return (len(toks) >= 2 and letters >= 6) or letters >= 8
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A name on a list: where it comes from and what to say about a hit."""
+
+    name: str
+    source: str  # sanctions | seizure | watchlist
+    label: str  # e.g. "the OFAC SDN list (SDNTK)"
+    category: str  # the config key of the points, e.g. sanctions_narcotics
+    countries: frozenset[str]
+    ref: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Hit:
+    listed: Listed
+    score: float
+
+
+class NameIndex:
+    def __init__(self, entries: list[Listed]) -> None:
+        self.entries: list[Listed] = []
+        self.keys: list[str] = []
+        postings: dict[str, set[int]] = defaultdict(set)
+        for entry in entries:
+            toks = name_tokens(entry.name)
+            if not screenable(toks):
+                continue
+            idx = len(self.entries)
+            self.entries.append(entry)
+            self.keys.append(" ".join(sorted(toks)))
+            for key in _block_keys(toks):
+                postings[key].add(idx)
+        self.postings = {k: frozenset(v) for k, v in postings.items() if len(v) <= MAX_POSTING}
+        self._memo: dict[str, tuple[Hit, ...]] = {}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def match(self, name: str, threshold: float) -> tuple[Hit, ...]:
+        memo_key = f"{threshold}|{name}"
+        hit = self._memo.get(memo_key)
+        if hit is not None:
+            return hit
+        toks = name_tokens(name)
+        result: tuple[Hit, ...] = ()
+        if screenable(toks):
+            candidates: set[int] = set()
+            for key in _block_keys(toks):
+                candidates.update(self.postings.get(key, ()))
+            query = " ".join(sorted(toks))
+            if len("".join(toks)) < SHORT_NAME:
+                threshold = threshold + (100 - threshold) * 0.6  # "Ming Chang" is not "Ming Chung"
+            hits = []
+            for idx in candidates:
+                score = fuzz.token_sort_ratio(query, self.keys[idx], processor=None)
+                if score >= threshold and (len(toks) > 2 or _tokens_agree(toks, self.keys[idx])):
+                    hits.append(Hit(self.entries[idx], score))
+            result = tuple(sorted(hits, key=lambda h: -h.score)[:5])
+        if len(self._memo) > 500_000:
+            self._memo.clear()
+        self._memo[memo_key] = result
+        return result
+
+
+def _tokens_agree(toks: tuple[str, ...], listed: str) -> bool:
+    """For names of one or two words every word must match a listed word closely:
+    "Guiying Zeng" is not "Guiying Zheng"."""
+    words = listed.split()
+    return all(max(fuzz.ratio(t, w) for w in words) >= 90 for t in toks)
+
+
+def _block_keys(toks: tuple[str, ...]) -> set[str]:
+    keys = set()
+    for t in toks:
+        if len(t) >= 3:
+            keys.add(t)
+        if len(t) >= 6:
+            keys.add(t[:5] + "*")
+            keys.add("*" + t[-5:])
+    return keys

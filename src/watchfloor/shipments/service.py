@@ -1,0 +1,415 @@
+"""Reading shipments, targeting within an office's capacity, holds and inspection outcomes.
+
+Shipments are the owner agency's own records: another agency gets 404, as if they did not
+exist. What an inspection finds becomes a Seizure (shareable under the cooperation rules)
+and a label for the learnt model.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import Float, cast, func, select, update
+from sqlalchemy.orm import Session
+
+from watchfloor import audit
+from watchfloor.alerts.models import Alert
+from watchfloor.db import utcnow
+from watchfloor.errors import Conflict, FieldProblem, Invalid, NotFound
+from watchfloor.security.models import Agency
+from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing.schemas import SeizureIn, SeizurePartyIn, SharingIn
+from watchfloor.sharing.service import create_seizure
+from watchfloor.shipments import model as risk_model
+from watchfloor.shipments import scoring
+from watchfloor.shipments.models import Office, Outcome, RiskModel, Shipment
+from watchfloor.shipments.schemas import (
+    ItemOut,
+    OfficeIn,
+    OfficeOut,
+    OutcomeIn,
+    OutcomeOut,
+    PartyOut,
+    ReasonOut,
+    ShipmentOut,
+    ShipmentPage,
+    ShipmentSummary,
+    Target,
+    TargetList,
+)
+
+
+def _audit(session: Session, principal: Principal, **event: Any) -> None:
+    audit.record(session, actor=principal.actor, agency=principal.agency_code, **event)
+
+
+def get_shipment(session: Session, principal: Principal, shipment_id: int) -> Shipment:
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None or shipment.owner_agency_id != principal.agency_id:
+        raise NotFound(f"shipment {shipment_id} not found")
+    return shipment
+
+
+def shipment_out(shipment: Shipment) -> ShipmentOut:
+    def party(prefix: str) -> PartyOut:
+        return PartyOut(
+            name=getattr(shipment, f"{prefix}_name"),
+            address=getattr(shipment, f"{prefix}_address"),
+            country=getattr(shipment, f"{prefix}_country"),
+            phone=getattr(shipment, f"{prefix}_phone"),
+            email=getattr(shipment, f"{prefix}_email"),
+        )
+
+    return ShipmentOut(
+        id=shipment.id,
+        agency=shipment.owner.code,
+        reference=shipment.reference,
+        mode=shipment.mode,
+        declared_at=shipment.declared_at,
+        arrival_at=shipment.arrival_at,
+        origin_country=shipment.origin_country,
+        transit_countries=shipment.transit_countries.split(),
+        destination_country=shipment.destination_country,
+        office=shipment.office.code if shipment.office else None,
+        carrier=shipment.carrier,
+        sender=party("sender"),
+        consignee=party("consignee"),
+        declared_value=shipment.declared_value,
+        currency=shipment.currency,
+        gross_weight_kg=shipment.gross_weight_kg,
+        items=[ItemOut.model_validate(i) for i in shipment.items],
+        status=shipment.status,
+        score=shipment.score,
+        probability=shipment.probability,
+        reasons=[ReasonOut(**r) for r in json.loads(shipment.reasons or "[]")],
+        received_at=shipment.received_at,
+    )
+
+
+def summary(s: Shipment) -> ShipmentSummary:
+    return ShipmentSummary(
+        id=s.id,
+        reference=s.reference,
+        mode=s.mode,
+        origin_country=s.origin_country,
+        destination_country=s.destination_country,
+        office=s.office.code if s.office else None,
+        sender_name=s.sender_name,
+        consignee_name=s.consignee_name,
+        item_count=s.item_count,
+        score=s.score,
+        probability=s.probability,
+        status=s.status,
+        received_at=s.received_at,
+        arrival_on=s.arrival_on,
+    )
+
+
+def list_shipments(
+    session: Session,
+    principal: Principal,
+    *,
+    cursor: int | None = None,
+    after: int | None = None,
+    min_score: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> ShipmentPage:
+    """Newest first; ``after`` gives only shipments newer than that id (the live queue)."""
+    stmt = select(Shipment).where(Shipment.owner_agency_id == principal.agency_id)
+    if cursor is not None:
+        stmt = stmt.where(Shipment.id < cursor)
+    if after is not None:
+        stmt = stmt.where(Shipment.id > after)
+    if min_score is not None:
+        stmt = stmt.where(Shipment.score >= min_score)
+    if status is not None:
+        stmt = stmt.where(Shipment.status == status)
+    rows = list(session.scalars(stmt.order_by(Shipment.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ShipmentPage(
+        items=[summary(s) for s in rows], next_cursor=rows[-1].id if more and rows else None
+    )
+
+
+# --- offices --------------------------------------------------------------------------------
+
+
+def list_offices(session: Session, principal: Principal) -> list[OfficeOut]:
+    rows = session.scalars(
+        select(Office).where(Office.agency_id == principal.agency_id).order_by(Office.code)
+    )
+    return [OfficeOut.model_validate(o) for o in rows]
+
+
+def get_office(session: Session, principal: Principal, code: str) -> Office:
+    office = session.scalar(
+        select(Office).where(Office.agency_id == principal.agency_id, Office.code == code)
+    )
+    if office is None:
+        raise NotFound(f"office {code!r} of {principal.agency_code} not found")
+    return office
+
+
+def save_office(session: Session, principal: Principal, data: OfficeIn) -> Office:
+    """Create an office or change its name, capacity or alert threshold (admins only)."""
+    require_role(principal, "admin")
+    office = session.scalar(
+        select(Office).where(Office.agency_id == principal.agency_id, Office.code == data.code)
+    )
+    if office is None:
+        office = Office(agency_id=principal.agency_id, code=data.code)
+        session.add(office)
+    office.name = data.name
+    office.country = data.country
+    office.daily_capacity = data.daily_capacity
+    office.alert_threshold = data.alert_threshold
+    session.flush()
+    _audit(
+        session,
+        principal,
+        action="office.save",
+        object_type="office",
+        object_id=str(office.id),
+        detail=data.model_dump(),
+    )
+    return office
+
+
+# --- targeting ------------------------------------------------------------------------------
+
+
+def expected_yield():  # type: ignore[no-untyped-def]
+    """The chance of a find: the model's probability when there is one, else score / 100."""
+    return func.coalesce(Shipment.probability, cast(Shipment.score, Float) / 100.0)
+
+
+def targets(session: Session, principal: Principal, office_code: str, day: dt.date) -> TargetList:
+    """The office's shipments arriving on ``day`` to inspect, best expected yield first,
+    as many as its daily capacity."""
+    office = get_office(session, principal, office_code)
+    yield_ = expected_yield().label("expected_yield")
+    base = select(Shipment, yield_).where(
+        Shipment.owner_agency_id == principal.agency_id,
+        Shipment.office_id == office.id,
+        Shipment.arrival_on == day,
+        Shipment.status != "inspected",
+    )
+    rows = session.execute(
+        base.order_by(yield_.desc(), Shipment.score.desc(), Shipment.id).limit(
+            office.daily_capacity
+        )
+    ).all()
+    arriving = session.scalar(
+        select(func.count())
+        .select_from(Shipment)
+        .where(
+            Shipment.owner_agency_id == principal.agency_id,
+            Shipment.office_id == office.id,
+            Shipment.arrival_on == day,
+        )
+    )
+    items, total = [], 0.0
+    for rank, (s, y) in enumerate(rows, start=1):
+        total += float(y)
+        reasons = json.loads(s.reasons or "[]")
+        items.append(
+            Target(
+                rank=rank,
+                expected_yield=round(float(y), 4),
+                expected_finds=round(total, 3),
+                shipment=summary(s),
+                top_reason=reasons[0]["text"] if reasons else None,
+            )
+        )
+    return TargetList(
+        office=office.code,
+        date=day,
+        capacity=office.daily_capacity,
+        arriving=arriving or 0,
+        targets=items,
+    )
+
+
+# --- holds and outcomes ---------------------------------------------------------------------
+
+
+def hold(session: Session, principal: Principal, shipment_id: int, reason: str) -> Shipment:
+    require_role(principal, "officer")
+    shipment = get_shipment(session, principal, shipment_id)
+    if shipment.status == "inspected":
+        raise Conflict(f"shipment {shipment.reference} has already been inspected")
+    shipment.status = "held"
+    shipment.updated_at = utcnow()
+    _audit(
+        session,
+        principal,
+        action="shipment.hold",
+        object_type="shipment",
+        object_id=str(shipment.id),
+        detail={"reference": shipment.reference, "reason": reason, "score": shipment.score},
+    )
+    return shipment
+
+
+def record_outcome(
+    session: Session, principal: Principal, shipment_id: int, data: OutcomeIn
+) -> Outcome:
+    """Record what an inspection found; a seizure also becomes a shareable Seizure record."""
+    require_role(principal, "officer")
+    shipment = get_shipment(session, principal, shipment_id)
+    if data.result == "seized" and not (data.substance and data.quantity is not None):
+        problems = [
+            FieldProblem(f, "required when result is 'seized'", shipment.reference)
+            for f, v in (("substance", data.substance), ("quantity", data.quantity))
+            if not v and v != 0
+        ]
+        raise Invalid("a seizure needs the substance and quantity found", problems)
+    seizure_id = None
+    if data.result == "seized":
+        agency = session.get(Agency, principal.agency_id)
+        country = (shipment.office.country if shipment.office else None) or (
+            agency.country if agency and agency.country else shipment.destination_country
+        )
+        parties = [
+            SeizurePartyIn(
+                role="sender", name=shipment.sender_name, country=shipment.sender_country
+            ),
+            SeizurePartyIn(
+                role="consignee", name=shipment.consignee_name, country=shipment.consignee_country
+            ),
+        ]
+        seizure = create_seizure(
+            session,
+            principal,
+            SeizureIn(
+                reference=f"{shipment.reference}-SZ{_outcome_count(session, shipment.id) + 1}",
+                seized_on=dt.datetime.now(dt.UTC).date(),
+                country=country,
+                place=shipment.office.name if shipment.office else None,
+                substance=data.substance or "",
+                quantity=data.quantity or 0.0,
+                unit=data.unit or "kg",
+                mode=shipment.mode,
+                origin_country=shipment.origin_country,
+                route=shipment.transit_countries.split(),
+                parties=parties,
+                notes=data.notes,
+                sharing=data.sharing or SharingIn(),
+            ),
+            shipment_id=shipment.id,
+        )
+        seizure_id = seizure.id
+    outcome = Outcome(
+        shipment_id=shipment.id,
+        result=data.result,
+        substance_text=data.substance,
+        quantity=data.quantity,
+        unit=data.unit,
+        notes=data.notes,
+        seizure_id=seizure_id,
+        recorded_by=principal.actor,
+        score_at_inspection=shipment.score,
+    )
+    session.add(outcome)
+    shipment.status = "inspected"
+    shipment.updated_at = utcnow()
+    session.execute(
+        update(Alert)
+        .where(
+            Alert.object_type == "shipment",
+            Alert.object_id == shipment.id,
+            Alert.status != "closed",
+        )
+        .values(status="closed", closed_reason=f"inspected: {data.result}", updated_at=utcnow())
+    )
+    session.flush()
+    _audit(
+        session,
+        principal,
+        action="shipment.outcome",
+        object_type="shipment",
+        object_id=str(shipment.id),
+        detail={
+            "reference": shipment.reference,
+            "result": data.result,
+            "seizure_id": seizure_id,
+            "score": shipment.score,
+        },
+    )
+    scoring.invalidate()
+    return outcome
+
+
+def _outcome_count(session: Session, shipment_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count()).select_from(Outcome).where(Outcome.shipment_id == shipment_id)
+        )
+        or 0
+    )
+
+
+def outcome_out(o: Outcome) -> OutcomeOut:
+    return OutcomeOut.model_validate(o)
+
+
+# --- the learnt model -----------------------------------------------------------------------
+
+
+def train_model(session: Session, principal: Principal, *, seed: int = 0) -> RiskModel:
+    require_role(principal, "admin")
+    config = scoring.shipped_config()["model"]
+    row = risk_model.train(
+        session,
+        principal.agency_id,
+        actor=principal.actor,
+        min_outcomes=config["min_outcomes"],
+        min_positive=config["min_positive"],
+        seed=seed,
+    )
+    _audit(
+        session,
+        principal,
+        action="model.train",
+        object_type="risk_model",
+        object_id=row.version,
+        detail={"outcomes": row.n_outcomes, "metrics": json.loads(row.metrics)},
+    )
+    scoring.invalidate()
+    return row
+
+
+def outcomes_since_last_model(session: Session, agency_id: int) -> int:
+    last = session.scalar(
+        select(func.max(RiskModel.trained_at)).where(RiskModel.agency_id == agency_id)
+    )
+    stmt = (
+        select(func.count())
+        .select_from(Outcome)
+        .join(Shipment, Shipment.id == Outcome.shipment_id)
+        .where(Shipment.owner_agency_id == agency_id)
+    )
+    if last is not None:
+        stmt = stmt.where(Outcome.recorded_at > last)
+    return session.scalar(stmt) or 0
+
+
+def retrain_due(session: Session, agency_id: int) -> bool:
+    config = scoring.shipped_config()["model"]
+    has_model = session.scalar(select(func.count()).where(RiskModel.agency_id == agency_id))
+    need = config["retrain_every"] if has_model else config["min_outcomes"]
+    return outcomes_since_last_model(session, agency_id) >= need
+
+
+def models(session: Session, principal: Principal) -> list[RiskModel]:
+    return list(
+        session.scalars(
+            select(RiskModel)
+            .where(RiskModel.agency_id == principal.agency_id)
+            .order_by(RiskModel.id.desc())
+        )
+    )
