@@ -122,7 +122,13 @@ def demo_load(as_json: JsonOpt = False) -> None:
         return
     out.print(
         f"demo: {report.agencies_created} agencies, {report.users_created} users, "
-        f"{report.seizures_created} seizures created"
+        f"{report.seizures_created} seizures, {report.shipments_created} shipments and "
+        f"{report.outcomes_recorded} inspection outcomes created"
+        + (
+            f"; risk models {', '.join(report.models_trained)} trained"
+            if report.models_trained
+            else ""
+        )
     )
     table = Table(title=f"Demo logins (password for all: {DEMO_PASSWORD})")
     for col in ("username", "agency", "role"):
@@ -150,6 +156,31 @@ def serve(
         port=port or settings.port,
         log_level=settings.log_level,
     )
+
+
+@app.command("worker")
+def worker(
+    retrain_seconds: Annotated[
+        float, typer.Option(help="How often to check whether a model should be retrained.")
+    ] = 300.0,
+) -> None:
+    """Consume shipments from NATS JetStream (watchfloor.shipments.submit), store and score
+    them, publish the results, and retrain risk models when enough outcomes are new."""
+    import asyncio
+    import logging
+
+    from watchfloor import worker as worker_mod
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    engine = _engine()
+    err.print(
+        f"worker: consuming {settings.nats_subject_root}.shipments.submit from {settings.nats_url}"
+    )
+    try:
+        asyncio.run(worker_mod.run(settings, engine, retrain_seconds=retrain_seconds))
+    except KeyboardInterrupt:
+        err.print("worker stopped")
 
 
 @keys_app.command("create")

@@ -6,7 +6,7 @@ Loading it twice changes nothing: every object is looked up by its natural key f
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +20,7 @@ from watchfloor.security.service import (
 from watchfloor.sharing.models import Seizure
 from watchfloor.sharing.schemas import SeizureIn, SharingIn
 from watchfloor.sharing.service import create_seizure
+from watchfloor.shipments import demo as shipments_demo
 
 DEMO_PASSWORD = "watchfloor-demo"
 
@@ -180,13 +181,18 @@ class DemoReport:
     users_created: int
     seizures_created: int
     logins: list[tuple[str, str, str]]  # username, agency, role
+    shipments_created: int = 0
+    outcomes_recorded: int = 0
+    models_trained: list[str] = field(default_factory=list)
 
 
 def username(agency: str, suffix: str) -> str:
     return f"{agency.lower().replace('platform-', 'platform.').replace('-', '.')}.{suffix}"
 
 
-def load_demo(session: Session, *, actor: str = "cli:demo") -> DemoReport:
+def load_demo(
+    session: Session, *, actor: str = "cli:demo", with_shipments: bool = True
+) -> DemoReport:
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     created_agencies = created_users = created_seizures = 0
     for code, name, country, kind in AGENCIES:
@@ -250,4 +256,13 @@ def load_demo(session: Session, *, actor: str = "cli:demo") -> DemoReport:
             ),
         )
         created_seizures += 1
-    return DemoReport(created_agencies, created_users, created_seizures, logins)
+    shipments = shipments_demo.load(session, agencies) if with_shipments else None
+    return DemoReport(
+        created_agencies,
+        created_users,
+        created_seizures,
+        logins,
+        shipments.shipments if shipments else 0,
+        shipments.outcomes if shipments else 0,
+        shipments.models if shipments else [],
+    )

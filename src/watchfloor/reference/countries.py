@@ -17,8 +17,14 @@ def currency_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.currencies)
 
 
+_COUNTRIES = country_codes()
+_CURRENCIES = currency_codes()
+
+
 def validate_country(code: str) -> str:
     """Return the upper-cased alpha-2 code or raise ValueError naming the bad value."""
+    if code in _COUNTRIES:
+        return code  # the common case, without a copy
     value = code.strip().upper()
     if value not in country_codes():
         raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code")
@@ -26,6 +32,8 @@ def validate_country(code: str) -> str:
 
 
 def validate_currency(code: str) -> str:
+    if code in _CURRENCIES:
+        return code
     value = code.strip().upper()
     if value not in currency_codes():
         raise ValueError(f"{code!r} is not an ISO 4217 currency code")

@@ -222,11 +222,18 @@ def _negated(toks: list[str], start: int, end: int) -> bool:
     return False
 
 
+CHEMICAL_CHAPTERS = ("28", "29", "30", "38")
+
+
 @lru_cache(maxsize=1)
 def trade_vocabulary() -> frozenset[str]:
-    """Words of the HS 2022 descriptions: the ordinary vocabulary of goods."""
+    """Words of the HS 2022 descriptions outside the chemical and pharmaceutical chapters:
+    the ordinary vocabulary of goods ("china", "white", "ice", "helicopter"), without the
+    words of chemistry ("benzyl", "ketone")."""
     words: set[str] = set()
     for row in catalogue_rows("hs2022.csv"):
+        if row["hscode"][:2] in CHEMICAL_CHAPTERS:
+            continue
         for word in tokens(row["description"]):
             words.add(word)
             if len(word) > 3 and word.endswith("s"):

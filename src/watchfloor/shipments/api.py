@@ -132,7 +132,7 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
     elif result.accepted:
         code = status.HTTP_207_MULTI_STATUS
     else:
-        code = status.HTTP_422_UNPROCESSABLE_ENTITY
+        code = 422
     body: dict[str, Any] = json.loads(result.model_dump_json())
     if code == 422:
         first = result.results[0]

@@ -56,8 +56,23 @@ _STOP = frozenset(
 
 @lru_cache(maxsize=1)
 def subheadings() -> frozenset[str]:
-    """Every six-digit HS 2022 subheading."""
-    return frozenset(r["hscode"] for r in catalogue_rows("hs2022.csv") if r["level"] == "6")
+    """Every six-digit HS 2022 subheading. Comtrade's 99.99.99 ("commodities not specified")
+    is a statistical code, not part of the nomenclature, and is left out."""
+    return frozenset(
+        r["hscode"]
+        for r in catalogue_rows("hs2022.csv")
+        if r["level"] == "6" and r["section"] != "TOTAL"
+    )
+
+
+def _subheadings() -> frozenset[str]:
+    global _SUBHEADINGS
+    if _SUBHEADINGS is None:
+        _SUBHEADINGS = subheadings()
+    return _SUBHEADINGS
+
+
+_SUBHEADINGS: frozenset[str] | None = None
 
 
 @lru_cache(maxsize=1)
@@ -76,12 +91,14 @@ def check_hs(code: str) -> str:
     National tariff lines of 8 to 10 digits are accepted when their first six digits are a
     subheading of HS 2022.
     """
+    if code.isdigit() and 6 <= len(code) <= 10 and code[:6] in _subheadings():
+        return code
     digits = clean_hs(code)
     if not digits.isdigit():
         raise ValueError(f"HS code {code!r} must contain digits only")
     if not 6 <= len(digits) <= 10:
         raise ValueError(f"HS code {code!r} must have 6 to 10 digits, not {len(digits)}")
-    if digits[:6] not in subheadings():
+    if digits[:6] not in _subheadings():
         raise ValueError(f"HS code {code!r}: {digits[:6]} is not an HS 2022 subheading")
     return digits
 

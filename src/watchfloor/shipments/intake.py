@@ -49,9 +49,10 @@ class _Row:
     office: Office | None
 
 
-def content_digest(data: ShipmentIn) -> str:
-    payload = data.model_dump(mode="json", exclude={"agency"})
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+def content_digest(raw: dict[str, Any]) -> str:
+    """Digest of the submitted record (key order does not matter): the same record sent
+    again is recognised without comparing columns."""
+    return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _offices(session: Session, agency_id: int) -> tuple[dict[str, Office], Office | None]:
@@ -106,7 +107,7 @@ def validate_rows(
                 index=index, reference=data.reference, status="rejected", errors=errors
             )
             continue
-        valid.append(_Row(index, data, content_digest(data), office))
+        valid.append(_Row(index, data, content_digest(raw), office))
     return valid, rejected
 
 
@@ -229,11 +230,19 @@ def submit(
             cols = _columns(r, a, now, source)
             cols.update(owner_agency_id=agency.id, reference=r.data.reference, received_at=now)
             params.append(cols)
-        got = session.execute(
-            insert(Shipment).returning(Shipment.id, sort_by_parameter_order=True), params
-        ).scalars()
-        for r, sid in zip(new, got, strict=True):
-            ids[r.index] = sid
+        # no RETURNING: SQLite would then insert row by row; the unique (agency, reference)
+        # index gives the ids back in one query per chunk
+        session.execute(Shipment.__table__.insert(), params)
+        by_ref = {r.data.reference: r.index for r in new}
+        refs = list(by_ref)
+        for start in range(0, len(refs), CHUNK):
+            for sid, ref in session.execute(
+                select(Shipment.id, Shipment.reference).where(
+                    Shipment.owner_agency_id == agency.id,
+                    Shipment.reference.in_(refs[start : start + CHUNK]),
+                )
+            ):
+                ids[by_ref[ref]] = sid
     if changed:
         changed_ids = [existing[r.data.reference][0] for r in changed]
         params = []
@@ -251,11 +260,11 @@ def submit(
             )
     if to_score:
         session.execute(
-            insert(ShipmentItem),
+            ShipmentItem.__table__.insert(),
             [item for r in to_score for item in _items(ids[r.index], r.data)],
         )
         session.execute(
-            insert(RiskAssessment),
+            RiskAssessment.__table__.insert(),
             [
                 {
                     "shipment_id": ids[r.index],
@@ -269,11 +278,12 @@ def submit(
                 for r, a in zip(to_score, assessments, strict=True)
             ],
         )
+    created = {r.index for r in new}
     for r, a in zip(to_score, assessments, strict=True):
         results[r.index] = RowResult(
             index=r.index,
             reference=r.data.reference,
-            status="created" if r in new else "updated",
+            status="created" if r.index in created else "updated",
             id=ids[r.index],
             score=a.score,
         )

@@ -31,13 +31,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.I)
 
 
-def _strip(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
 def _email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError(f"{value!r} is not an e-mail address")
@@ -56,19 +49,21 @@ def _countries(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, BeforeValidator(_strip)]
-Country = Annotated[str, BeforeValidator(_strip), AfterValidator(validate_country)]
-Currency = Annotated[str, BeforeValidator(_strip), AfterValidator(validate_currency)]
-HsCode = Annotated[str, BeforeValidator(_strip), AfterValidator(check_hs)]
-Email = Annotated[str, BeforeValidator(_strip), AfterValidator(_email)]
-Phone = Annotated[str, BeforeValidator(_strip), AfterValidator(_phone)]
+# every model strips whitespace (str_strip_whitespace), so these see trimmed text
+Text = str
+Country = Annotated[str, AfterValidator(validate_country)]
+Currency = Annotated[str, AfterValidator(validate_currency)]
+HsCode = Annotated[str, AfterValidator(check_hs)]
+Email = Annotated[str, AfterValidator(_email)]
+Phone = Annotated[str, AfterValidator(_phone)]
+IN = ConfigDict(extra="forbid", str_strip_whitespace=True)
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class PartyIn(BaseModel):
     """Sender or consignee as declared."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = IN
 
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     address: Annotated[Text | None, Field(max_length=500)] = None
@@ -80,7 +75,7 @@ class PartyIn(BaseModel):
 class ItemIn(BaseModel):
     """One declared line: what it is, its HS code, how many, what it is worth and weighs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = IN
 
     description: Annotated[Text, Field(min_length=1, max_length=500)]
     hs_code: HsCode | None = None
@@ -97,7 +92,7 @@ class ShipmentIn(BaseModel):
     updates the shipment when something changed and does nothing otherwise.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = IN
 
     reference: Annotated[Text, Field(min_length=1, max_length=80)]
     agency: Annotated[Text | None, Field(max_length=40)] = Field(

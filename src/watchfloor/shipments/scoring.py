@@ -155,7 +155,7 @@ class Scorer:
         for reasons, p in zip(reasons_of, probabilities, strict=True):
             if p is not None:
                 points = round(p * self.config["model"]["max_points"])
-                if points > 0:
+                if points >= self.config["model"]["min_points"]:
                     reasons.append(
                         Reason(
                             "model",

@@ -15,7 +15,7 @@ from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import ShipmentIn
 
 RESERVOIR = 2000
-REFRESH_EVERY = 200
+REFRESH_EVERY = 500
 
 
 @dataclass
@@ -34,7 +34,8 @@ class Peer:
 
 class PeerStats:
     """Per (heading, currency): a uniform sample of log value-per-kg and its median and MAD,
-    kept up to date as shipments arrive (reservoir sampling, refreshed every 200 values)."""
+    kept up to date as shipments arrive (reservoir sampling; the median and MAD are
+    recomputed after every 10 % of growth, and every 500 values once the sample is full)."""
 
     def __init__(self, seed: int = 0) -> None:
         self.peers: dict[tuple[str, str], Peer] = {}
@@ -50,14 +51,12 @@ class PeerStats:
             if j < RESERVOIR:
                 peer.values[j] = log_value_per_kg
         peer.pending += 1
-        if peer.pending >= REFRESH_EVERY or len(peer.values) in (30, 60, 120):
+        # recompute after 10 % growth while the sample is small, every 500 values after
+        if peer.pending >= min(REFRESH_EVERY, max(10, len(peer.values) // 10)):
             peer.refresh()
 
     def get(self, heading: str, currency: str) -> Peer | None:
-        peer = self.peers.get((heading, currency))
-        if peer is not None and peer.pending and len(peer.values) < REFRESH_EVERY:
-            peer.refresh()
-        return peer
+        return self.peers.get((heading, currency))
 
 
 def unit_value(value: float | None, kg: float | None) -> float | None:

@@ -25,6 +25,7 @@ class SubstanceRule:
         eq = config.get("equipment", {})
         self.equipment_points = int(eq.get("points", 0))
         self.equipment = [tuple(tokens(t)) for t in eq.get("terms", [])]
+        self._equipment_memo: dict[str, str | None] = {}
 
     def base_points(self, sub: SubstanceFacts) -> tuple[int, str]:
         c = self.c
@@ -50,6 +51,23 @@ class SubstanceRule:
             points += self.c["cas_only_bonus"]
         return points, category
 
+    def _equipment(self, description: str) -> str | None:
+        """The regulated-equipment term the description contains, if any (memoised)."""
+        hit = self._equipment_memo.get(description, False)
+        if hit is not False:
+            return hit  # type: ignore[return-value]
+        words = tokens(description)
+        present = set(words)
+        found = None
+        for term in self.equipment:
+            if term[0] in present and _contains(words, term):
+                found = " ".join(term)
+                break
+        if len(self._equipment_memo) > 200_000:
+            self._equipment_memo.clear()
+        self._equipment_memo[description] = found
+        return found
+
     def evaluate(self, shipment: ShipmentIn) -> list[Reason]:
         best: dict[str, Reason] = {}
         for line, item in enumerate(shipment.items, start=1):
@@ -64,19 +82,15 @@ class SubstanceRule:
                         _sentence(line, item.description, m),
                         _evidence(line, m, category),
                     )
-            if self.equipment:
-                words = tokens(item.description)
-                for term in self.equipment:
-                    if _contains(words, term):
-                        best[f"equipment:{' '.join(term)}"] = Reason(
-                            self.name,
-                            self.equipment_points,
-                            f"item {line} {quote(item.description)} is tableting or "
-                            f"encapsulating equipment ('{' '.join(term)}'), regulated under "
-                            "21 U.S.C. 830",
-                            {"item": line, "equipment": " ".join(term)},
-                        )
-                        break
+            term = self._equipment(item.description)
+            if term:
+                best[f"equipment:{term}"] = Reason(
+                    self.name,
+                    self.equipment_points,
+                    f"item {line} {quote(item.description)} is tableting or encapsulating "
+                    f"equipment ('{term}'), regulated under 21 U.S.C. 830",
+                    {"item": line, "equipment": term},
+                )
         return capped(list(best.values()), self.c["max_points"])
 
 

@@ -1,0 +1,246 @@
+"""The shipments API on a real database (SQLite and PostgreSQL): intake with per-row
+results, idempotent resubmission, reading, targeting, holds, outcomes and isolation between
+agencies."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tests.conftest import api_headers
+from watchfloor import audit
+from watchfloor.alerts.models import Alert
+from watchfloor.db import session_scope
+from watchfloor.sharing.models import Seizure
+from watchfloor.shipments.models import RiskAssessment, Shipment
+
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def record(ref: str, description: str = "cotton t-shirt", hs: str = "610910", **kw: Any) -> dict:
+    base: dict[str, Any] = {
+        "reference": ref,
+        "mode": "post",
+        "declared_at": f"{TODAY.isoformat()}T06:00:00Z",
+        "arrival_at": f"{TODAY.isoformat()}T18:00:00Z",
+        "origin_country": "CN",
+        "destination_country": "US",
+        "office": "JFK-IMF",
+        "sender": {"name": "Shenzhen Bright Trading Co", "country": "CN"},
+        "consignee": {"name": "Mary Jones", "country": "US"},
+        "declared_value": 20,
+        "currency": "USD",
+        "items": [{"description": description, "hs_code": hs, "value": 20, "net_weight_kg": 0.3}],
+    }
+    base.update(kw)
+    return base
+
+
+def test_batch_stores_good_rows_and_reports_bad_ones(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    bad = record("T-BAD")
+    bad["items"][0]["hs_code"] = "123"
+    worse = record("T-WORSE", origin_country="ZZ")
+    body = {"shipments": [record("T-1"), bad, record("T-2", "NPP powder", "293337"), worse]}
+    r = client.post("/api/v1/shipments", json=body, headers=h)
+    assert r.status_code == 207, r.text
+    out = r.json()
+    assert (out["accepted"], out["rejected"]) == (2, 2)
+    by_ref = {x["reference"]: x for x in out["results"]}
+    assert by_ref["T-BAD"]["status"] == "rejected"
+    assert by_ref["T-BAD"]["index"] == 1
+    assert by_ref["T-BAD"]["errors"][0]["field"] == "items[0].hs_code"
+    assert "6 to 10 digits" in by_ref["T-BAD"]["errors"][0]["reason"]
+    assert by_ref["T-WORSE"]["errors"][0]["field"] == "origin_country"
+    assert by_ref["T-1"]["status"] == "created" and by_ref["T-1"]["score"] == 0
+    assert by_ref["T-2"]["score"] >= 45
+    with session_scope(engine) as s:
+        refs = set(s.scalars(select(Shipment.reference).where(Shipment.reference.like("T-%"))))
+    assert refs == {"T-1", "T-2"}
+
+
+def test_resubmission_is_idempotent_and_a_change_rescores(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    first = client.post("/api/v1/shipments", json=record("T-IDEM"), headers=h).json()
+    again = client.post("/api/v1/shipments", json=record("T-IDEM"), headers=h).json()
+    assert first["results"][0]["status"] == "created"
+    assert again["results"][0] == {**first["results"][0], "status": "unchanged"}
+    changed = client.post(
+        "/api/v1/shipments", json=record("T-IDEM", "fentanyl citrate", "300490"), headers=h
+    ).json()["results"][0]
+    assert changed["status"] == "updated" and changed["id"] == first["results"][0]["id"]
+    assert changed["score"] >= 60
+    with session_scope(engine) as s:
+        sid = changed["id"]
+        assert s.scalar(select(func.count()).where(Shipment.reference == "T-IDEM")) == 1
+        n = s.scalar(select(func.count()).where(RiskAssessment.shipment_id == sid))
+        assert n == 2  # one assessment per scoring, none for the no-op
+        detail = client.get(f"/api/v1/shipments/{sid}", headers=h).json()
+    assert detail["items"][0]["description"] == "fentanyl citrate"
+    assert detail["reasons"][0]["rule"] == "substance"
+    assert "fentanyl-class opioid" in detail["reasons"][0]["text"]
+
+
+def test_same_reference_twice_in_one_batch_keeps_the_last(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    body = {"shipments": [record("T-DUP"), record("T-DUP", "NPP", "293337")]}
+    out = client.post("/api/v1/shipments", json=body, headers=h).json()
+    assert [r["status"] for r in out["results"]] == ["superseded", "created"]
+    assert out["results"][1]["score"] >= 45
+
+
+def test_single_invalid_shipment_is_a_422_problem_naming_the_field(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    r = client.post("/api/v1/shipments", json=record("T-X", declared_at="yesterday"), headers=h)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    problem = r.json()
+    assert problem["errors"][0]["record"] == "T-X"
+    assert problem["errors"][0]["field"] == "declared_at"
+
+
+def test_malformed_and_oversized_bodies(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    r = client.post("/api/v1/shipments", content=b"{not json", headers=h)
+    assert r.status_code == 400 and "not JSON" in r.json()["detail"]
+    big = {"shipments": [{"reference": str(i)} for i in range(10_001)]}
+    r = client.post("/api/v1/shipments", json=big, headers=h)
+    assert r.status_code == 413 and "10000" in r.json()["detail"]
+
+
+def test_submitting_for_another_agency_or_an_unknown_office_is_refused(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    body = {"shipments": [record("T-A", agency="MX-ANAM"), record("T-B", office="NOWHERE")]}
+    out = client.post("/api/v1/shipments", json=body, headers=h).json()
+    errors = [r["errors"][0] for r in out["results"]]
+    assert errors[0]["field"] == "agency" and "US-CBP" in errors[0]["reason"]
+    assert errors[1]["field"] == "office" and "JFK-IMF" in errors[1]["reason"]
+
+
+def test_viewers_and_platforms_cannot_submit(client, engine) -> None:  # type: ignore[no-untyped-def]
+    viewer = api_headers(engine, "US-CBP", "viewer")
+    assert client.post("/api/v1/shipments", json=record("T-V"), headers=viewer).status_code == 403
+    platform = api_headers(engine, "PLATFORM-EXAMPLE", "admin")
+    r = client.post("/api/v1/shipments", json=record("T-P"), headers=platform)
+    assert r.status_code == 403
+
+
+def test_another_agency_cannot_read_or_list_the_shipment(client, engine) -> None:  # type: ignore[no-untyped-def]
+    cbp = api_headers(engine, "US-CBP", "officer")
+    anam = api_headers(engine, "MX-ANAM", "admin")
+    sid = client.post("/api/v1/shipments", json=record("T-SECRET"), headers=cbp).json()["results"][
+        0
+    ]["id"]
+    assert client.get(f"/api/v1/shipments/{sid}", headers=anam).status_code == 404
+    listed = client.get("/api/v1/shipments?limit=500", headers=anam).json()["items"]
+    assert sid not in {s["id"] for s in listed}
+    assert client.get(f"/api/v1/shipments/{sid}", headers=cbp).status_code == 200
+    r = client.post(f"/api/v1/shipments/{sid}/outcome", json={"result": "clean"}, headers=anam)
+    assert r.status_code == 404
+
+
+def test_high_scores_raise_alerts_and_every_intake_is_audited(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    out = client.post("/api/v1/shipments", json=record("T-ALERT", "4-ANPP", "293336"), headers=h)
+    sid = out.json()["results"][0]["id"]
+    alerts = client.get("/api/v1/alerts?status=open", headers=h).json()["items"]
+    mine = [a for a in alerts if a["object_id"] == sid]
+    assert len(mine) == 1 and mine[0]["title"].startswith("T-ALERT scored")
+    # resubmitting the same data raises no second alert
+    client.post("/api/v1/shipments", json=record("T-ALERT", "4-ANPP", "293336"), headers=h)
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).where(Alert.object_id == sid)) == 1
+        assert audit.verify(s).ok
+    anam = api_headers(engine, "MX-ANAM", "officer")
+    assert sid not in {
+        a["object_id"] for a in client.get("/api/v1/alerts", headers=anam).json()["items"]
+    }
+
+
+def test_targets_respect_capacity_and_rank_by_expected_yield(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    day = TODAY + dt.timedelta(days=90)  # a day the demo data does not reach
+    stamp = f"{day.isoformat()}T10:00:00Z"
+    rows = [record(f"T-Y{i}", arrival_at=stamp) for i in range(20)]
+    rows[5] = record("T-Y5", "NPP", "293337", arrival_at=stamp)
+    rows[9] = record("T-Y9", "carfentanil", "293333", arrival_at=stamp)
+    client.post("/api/v1/shipments", json={"shipments": rows}, headers=h)
+    out = client.get(f"/api/v1/shipments/targets?office=JFK-IMF&date={day}", headers=h).json()
+    assert out["arriving"] == 20
+    assert len(out["targets"]) == out["capacity"] == 12
+    top = [t["shipment"]["reference"] for t in out["targets"][:2]]
+    assert set(top) == {"T-Y5", "T-Y9"}
+    yields = [t["expected_yield"] for t in out["targets"]]
+    assert yields == sorted(yields, reverse=True)
+    assert client.get("/api/v1/shipments/targets?office=NOPE", headers=h).status_code == 404
+
+
+def test_a_seizure_outcome_creates_a_shareable_seizure_and_closes_the_alert(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    sid = client.post("/api/v1/shipments", json=record("T-OUT", "NPP", "293337"), headers=h).json()[
+        "results"
+    ][0]["id"]
+    held = client.post(f"/api/v1/shipments/{sid}/hold", json={"reason": "NPP"}, headers=h)
+    assert held.json()["status"] == "held"
+    r = client.post(f"/api/v1/shipments/{sid}/outcome", json={"result": "seized"}, headers=h)
+    assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} == {
+        "substance",
+        "quantity",
+    }
+    r = client.post(
+        f"/api/v1/shipments/{sid}/outcome",
+        json={"result": "seized", "substance": "NPP", "quantity": 0.5, "unit": "kg"},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    seizure_id = r.json()["seizure_id"]
+    seizure = client.get(f"/api/v1/sharing/seizures/{seizure_id}", headers=h).json()
+    assert seizure["shipment_id"] == sid
+    assert seizure["substance_key"] == "n-phenethyl-4-piperidone"
+    assert seizure["origin_country"] == "CN"
+    assert {p["role"] for p in seizure["parties"]} == {"sender", "consignee"}
+    assert client.get(f"/api/v1/shipments/{sid}", headers=h).json()["status"] == "inspected"
+    alerts = client.get("/api/v1/alerts", headers=h).json()["items"]
+    assert [a["status"] for a in alerts if a["object_id"] == sid] == ["closed"]
+    with session_scope(engine) as s:
+        assert s.get(Seizure, seizure_id).parties
+
+
+def test_the_seizure_party_is_screened_in_later_shipments(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    sender = {"name": "Guangzhou Zhenxing Chemical Trading Ltd", "country": "CN"}
+    sid = client.post(
+        "/api/v1/shipments", json=record("T-S1", "NPP", "293337", sender=sender), headers=h
+    ).json()["results"][0]["id"]
+    client.post(
+        f"/api/v1/shipments/{sid}/outcome",
+        json={"result": "seized", "substance": "NPP", "quantity": 2, "unit": "kg"},
+        headers=h,
+    )
+    varied = {"name": "GUANGZHOU ZHENXING CHEMICAL TRADING", "country": "CN"}
+    out = client.post("/api/v1/shipments", json=record("T-S2", sender=varied), headers=h).json()[
+        "results"
+    ][0]
+    detail = client.get(f"/api/v1/shipments/{out['id']}", headers=h).json()
+    party = [r for r in detail["reasons"] if r["rule"] == "parties"]
+    assert party and "T-S1-SZ1" in party[0]["text"], detail["reasons"]
+
+
+def test_alerts_are_worked_by_the_owner_only(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    sid = client.post("/api/v1/shipments", json=record("T-W", "4-AP", "293339"), headers=h).json()[
+        "results"
+    ][0]["id"]
+    alert = next(
+        a for a in client.get("/api/v1/alerts", headers=h).json()["items"] if a["object_id"] == sid
+    )
+    r = client.patch(f"/api/v1/alerts/{alert['id']}", json={"status": "closed"}, headers=h)
+    assert r.status_code == 422
+    r = client.patch(f"/api/v1/alerts/{alert['id']}", json={"status": "assigned"}, headers=h)
+    assert r.json()["assignee"].startswith("key:") or r.json()["assignee"]
+    anam = api_headers(engine, "MX-ANAM", "officer")
+    r = client.patch(f"/api/v1/alerts/{alert['id']}", json={"status": "assigned"}, headers=anam)
+    assert r.status_code == 404
