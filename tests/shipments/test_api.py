@@ -4,7 +4,6 @@ agencies."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from typing import Any
 
