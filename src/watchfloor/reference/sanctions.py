@@ -250,13 +250,7 @@ class ParsedEntry:
 def parse_sdn(folder: Path) -> list[ParsedEntry]:
     """Read sdn.csv, alt.csv and add.csv from ``folder`` into entries with aliases and
     addresses; raises Invalid naming the file, line and reason on a malformed row."""
-    files = {name: folder / name for name in ("sdn.csv", "alt.csv", "add.csv")}
-    missing = [n for n, p in files.items() if not p.is_file()]
-    if missing:
-        raise Invalid(
-            f"{folder} lacks {', '.join(missing)}",
-            [FieldProblem("folder", f"{n} not found") for n in missing],
-        )
+    files = _files(folder)
     entries: dict[int, ParsedEntry] = {}
     for line, row in enumerate(_read(files["sdn.csv"]), start=1):
         if len(row) < 12:
@@ -296,10 +290,21 @@ def parse_sdn(folder: Path) -> list[ParsedEntry]:
     return list(entries.values())
 
 
+def _files(folder: Path) -> dict[str, Path]:
+    files = {name: folder / name for name in ("sdn.csv", "alt.csv", "add.csv")}
+    missing = [n for n, p in files.items() if not p.is_file()]
+    if missing:
+        raise Invalid(
+            f"{folder} lacks {', '.join(missing)}",
+            [FieldProblem("folder", f"{n} not found") for n in missing],
+        )
+    return files
+
+
 def files_checksum(folder: Path) -> str:
     digest = hashlib.sha256()
-    for name in ("sdn.csv", "alt.csv", "add.csv"):
-        digest.update((folder / name).read_bytes())
+    for path in _files(folder).values():
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

@@ -1,0 +1,68 @@
+"""The learnt model: trained from recorded outcomes, versioned, calibrated, shown as a reason."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from tests.cli.test_cli import run
+from tests.conftest import api_headers
+from tests.shipments.test_api import record
+from watchfloor.db import session_scope
+from watchfloor.security.service import get_agency, system_principal
+from watchfloor.shipments import service
+from watchfloor.shipments.models import Outcome, RiskAssessment, RiskModel, Shipment
+
+
+def test_demo_outcomes_train_a_model_that_scores_new_shipments(client, engine) -> None:  # type: ignore[no-untyped-def]
+    with session_scope(engine) as s:
+        cbp = get_agency(s, "US-CBP")
+        outcomes = s.scalar(
+            select(func.count())
+            .select_from(Outcome)
+            .join(Shipment)
+            .where(Shipment.owner_agency_id == cbp.id)
+        )
+        first = s.scalar(select(RiskModel).where(RiskModel.agency_id == cbp.id))
+        assert first is not None and first.n_outcomes == outcomes
+        metrics = json.loads(first.metrics)
+        assert {"auc", "brier", "precision_at_k"} <= set(metrics)
+        assert not service.retrain_due(s, cbp.id)
+    h = api_headers(engine, "US-CBP", "officer")
+    out = client.post("/api/v1/shipments", json=record("M-1", "NPP", "293337"), headers=h).json()
+    sid = out["results"][0]["id"]
+    detail = client.get(f"/api/v1/shipments/{sid}", headers=h).json()
+    assert 0.0 <= detail["probability"] <= 1.0
+    with session_scope(engine) as s:
+        a = s.scalar(select(RiskAssessment).where(RiskAssessment.shipment_id == sid))
+        assert a.model_version == first.version
+    models = client.get("/api/v1/shipments/models", headers=h).json()
+    assert models[0]["version"] == first.version and models[0]["n_outcomes"] == outcomes
+
+
+def test_train_command_adds_a_version_and_refuses_without_outcomes(db_url: str, engine) -> None:  # type: ignore[no-untyped-def]
+    env = {"WATCHFLOOR_DATABASE_URL": db_url}
+    r = run("shipments", "train", "--agency", "US-CBP", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["version"].startswith("gb-") and info["outcomes"] > 200
+    with session_scope(engine) as s:
+        cbp = get_agency(s, "US-CBP")
+        versions = s.scalars(select(RiskModel.version).where(RiskModel.agency_id == cbp.id))
+        assert info["version"] in set(versions)
+    r = run("shipments", "train", "--agency", "CA-CBSA", env=env)
+    assert r.returncode == 2 and "not enough outcomes to train: 0 recorded" in r.stderr
+
+
+def test_only_admins_train(engine) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from watchfloor.errors import Forbidden
+    from watchfloor.security.service import Principal
+
+    with session_scope(engine) as s:
+        admin = system_principal(get_agency(s, "US-CBP"))
+        officer = Principal(**{**admin.__dict__, "role": "officer"})
+        with pytest.raises(Forbidden):
+            service.train_model(s, officer)
