@@ -47,7 +47,7 @@ def test_generate_then_import_jsonl_twice(db_url: str, tmp_path: Path) -> None:
         env=env,
     )
     assert r.returncode == 0, r.stderr
-    truth = list(csv.DictReader(open(str(data) + ".truth.csv", encoding="utf-8")))
+    truth = list(csv.DictReader(Path(str(data) + ".truth.csv").read_text().splitlines()))
     assert len(truth) == 1500
     first = json.loads(data.read_text().splitlines()[0])
     assert "risky" not in first and "kind" not in first  # the truth stays apart
