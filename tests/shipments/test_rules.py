@@ -71,7 +71,7 @@ def test_a_named_table_i_precursor_is_explained_with_its_points() -> None:
 
 def test_abbreviation_reason_names_the_full_substance() -> None:
     a = score(shipment(items=[item("NPP powder")]))
-    assert "says 'npp', the abbreviation of N-Phenethyl-4-piperidone" in a.reasons[0].text
+    assert "says 'NPP', the abbreviation of N-Phenethyl-4-piperidone" in a.reasons[0].text
 
 
 def test_cas_only_earns_the_hiding_bonus_and_a_misspelling_earns_less() -> None:

@@ -148,7 +148,16 @@ class SubstanceMatcher:
             sub = self.by_cas.get(cas)
             if sub is not None and cas_is_valid_parts(m.group(1) + m.group(2), m.group(3)):
                 found.setdefault(sub.key, Mention(sub, cas, cas, "cas", "cas"))
-        toks = tokens(text)
+        folded = fold(text)
+        spans = [m.span() for m in _TOKEN.finditer(folded)]
+        toks = [folded[a:b] for a, b in spans]
+        same = len(folded) == len(text)  # then the original words can be quoted as written
+
+        def words(start: int, end: int) -> str:
+            if same:
+                return text[spans[start][0] : spans[end - 1][1]]
+            return " ".join(toks[start:end])
+
         used = [False] * len(toks)
         n = len(toks)
         # longest exact window first
@@ -166,8 +175,9 @@ class SubstanceMatcher:
                     continue
                 key, name, kind = entry
                 if key not in found:
-                    words = " ".join(toks[start : start + size])
-                    found[key] = Mention(self.facts[key], words, name, kind, "exact")
+                    found[key] = Mention(
+                        self.facts[key], words(start, start + size), name, kind, "exact"
+                    )
         # misspellings: windows of up to four unused, not-all-ordinary words
         for size in (4, 3, 2, 1):
             for start in range(0, n - size + 1):
@@ -188,7 +198,7 @@ class SubstanceMatcher:
                 key, name, kind = self.exact[target]
                 if key not in found:
                     found[key] = Mention(
-                        self.facts[key], " ".join(window), name, kind, "fuzzy", distance
+                        self.facts[key], words(start, start + size), name, kind, "fuzzy", distance
                     )
         return tuple(found.values())
 

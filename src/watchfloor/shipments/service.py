@@ -24,7 +24,7 @@ from watchfloor.sharing.schemas import SeizureIn, SeizurePartyIn, SharingIn
 from watchfloor.sharing.service import create_seizure
 from watchfloor.shipments import model as risk_model
 from watchfloor.shipments import scoring
-from watchfloor.shipments.models import Office, Outcome, RiskModel, Shipment
+from watchfloor.shipments.models import Office, Outcome, RiskAssessment, RiskModel, Shipment
 from watchfloor.shipments.schemas import (
     ItemOut,
     OfficeIn,
@@ -413,3 +413,71 @@ def models(session: Session, principal: Principal) -> list[RiskModel]:
             .order_by(RiskModel.id.desc())
         )
     )
+
+
+def assessments(session: Session, principal: Principal, shipment_id: int) -> list[RiskAssessment]:
+    """Every scoring of the shipment, newest first."""
+    get_shipment(session, principal, shipment_id)
+    return list(
+        session.scalars(
+            select(RiskAssessment)
+            .where(RiskAssessment.shipment_id == shipment_id)
+            .order_by(RiskAssessment.id.desc())
+        )
+    )
+
+
+def outcomes(session: Session, principal: Principal, shipment_id: int) -> list[Outcome]:
+    get_shipment(session, principal, shipment_id)
+    return list(
+        session.scalars(
+            select(Outcome).where(Outcome.shipment_id == shipment_id).order_by(Outcome.id)
+        )
+    )
+
+
+def precision_at_capacity(
+    session: Session, principal: Principal, *, days: int = 60
+) -> list[dict[str, Any]]:
+    """Per arrival day: of the shipments that ranked within their office's capacity and were
+    inspected, the share that led to a seizure; and the day's finds."""
+    since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days)
+    capacity = {
+        o.id: o.daily_capacity
+        for o in session.scalars(select(Office).where(Office.agency_id == principal.agency_id))
+    }
+    rows = session.execute(
+        select(Shipment.id, Shipment.office_id, Shipment.arrival_on, Shipment.score)
+        .where(Shipment.owner_agency_id == principal.agency_id, Shipment.arrival_on >= since)
+        .order_by(Shipment.arrival_on, Shipment.office_id, Shipment.score.desc(), Shipment.id)
+    ).all()
+    results = dict(
+        session.execute(
+            select(Outcome.shipment_id, Outcome.result)
+            .join(Shipment, Shipment.id == Outcome.shipment_id)
+            .where(Shipment.owner_agency_id == principal.agency_id, Shipment.arrival_on >= since)
+        ).all()
+    )
+    per_day: dict[dt.date, dict[str, int]] = {}
+    rank: dict[tuple[int | None, dt.date], int] = {}
+    for sid, office_id, day, _score in rows:
+        key = (office_id, day)
+        rank[key] = rank.get(key, 0) + 1
+        stats = per_day.setdefault(day, {"inspected": 0, "seized": 0, "finds": 0})
+        result = results.get(sid)
+        if result == "seized":
+            stats["finds"] += 1
+        if result is not None and rank[key] <= capacity.get(office_id, 0):
+            stats["inspected"] += 1
+            stats["seized"] += result == "seized"
+    return [
+        {
+            "day": day.isoformat(),
+            "inspected": s["inspected"],
+            "seized": s["seized"],
+            "finds": s["finds"],
+            "precision": round(s["seized"] / s["inspected"], 4) if s["inspected"] else None,
+        }
+        for day, s in sorted(per_day.items())
+        if s["inspected"] or s["finds"]
+    ]

@@ -81,6 +81,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from watchfloor.sharing.api import router as sharing_router
     from watchfloor.shipments.api import router as shipments_router
     from watchfloor.web.pages import router as pages_router
+    from watchfloor.web.shipments_pages import router as shipments_pages_router
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -93,8 +94,23 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(sharing_router)
     app.include_router(shipments_router)
     app.include_router(alerts_router)
+    app.include_router(shipments_pages_router)
     app.include_router(pages_router)
+
+    @app.get("/assets/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> Response:
+        """Plotly's bundle from the installed package: pages never load it from a CDN."""
+        from fastapi.responses import FileResponse
+
+        return FileResponse(_plotly_js(), media_type="text/javascript")
+
     return app
+
+
+def _plotly_js() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -161,19 +161,6 @@ def dashboard(request: Request, db: Db, me: Me) -> Response:
     )
 
 
-@router.get("/shipments", response_class=HTMLResponse)
-def shipments(request: Request, me: Me) -> Response:
-    return render(
-        request,
-        "capability.html",
-        me,
-        active="shipments",
-        title="Shipments",
-        summary="Advance electronic data for postal items, express consignments and "
-        "cargo; explainable risk scores; targeting within inspection capacity.",
-    )
-
-
 @router.get("/listings", response_class=HTMLResponse)
 def listings(request: Request, me: Me) -> Response:
     return render(

@@ -1,0 +1,166 @@
+"""Shipments pages: the live queue, a shipment with every reason, targeting, alerts, the
+outcome form and the model page. They call services, never the database directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from watchfloor.alerts import service as alerts
+from watchfloor.errors import Invalid, NotFound
+from watchfloor.security.deps import Db, RecordId
+from watchfloor.shipments import service
+from watchfloor.shipments.schemas import OutcomeIn, error_list
+from watchfloor.web.charts import precision_chart
+from watchfloor.web.pages import Me, check_csrf, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/shipments", response_class=HTMLResponse)
+def queue(
+    request: Request,
+    db: Db,
+    me: Me,
+    min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
+) -> Response:
+    page = service.list_shipments(db, me, min_score=min_score, limit=50)
+    return render(
+        request,
+        "shipments/queue.html",
+        me,
+        active="shipments",
+        page=page,
+        min_score=min_score,
+        offices=service.list_offices(db, me),
+    )
+
+
+@router.get("/shipments/targets", response_class=HTMLResponse)
+def targets(
+    request: Request,
+    db: Db,
+    me: Me,
+    office: Annotated[str | None, Query(max_length=40)] = None,
+    date: Annotated[dt.date | None, Query()] = None,
+) -> Response:
+    offices = service.list_offices(db, me)
+    day = date or dt.datetime.now(dt.UTC).date()
+    chosen = office or (offices[0].code if offices else None)
+    result = service.targets(db, me, chosen, day) if chosen else None
+    return render(
+        request,
+        "shipments/targets.html",
+        me,
+        active="shipments",
+        offices=offices,
+        office=chosen,
+        day=day,
+        result=result,
+    )
+
+
+@router.get("/shipments/alerts", response_class=HTMLResponse)
+def alert_list(request: Request, db: Db, me: Me) -> Response:
+    page = alerts.list_alerts(db, me, limit=100)
+    return render(request, "shipments/alerts.html", me, active="shipments", page=page)
+
+
+@router.get("/shipments/model", response_class=HTMLResponse)
+def model_page(request: Request, db: Db, me: Me) -> Response:
+    versions = [(m, json.loads(m.metrics)) for m in service.models(db, me)]
+    series = service.precision_at_capacity(db, me, days=60)
+    return render(
+        request,
+        "shipments/model.html",
+        me,
+        active="shipments",
+        versions=versions,
+        series=series,
+        chart=precision_chart(series),
+    )
+
+
+@router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
+def shipment_page(request: Request, db: Db, me: Me, shipment_id: RecordId) -> Response:
+    shipment = service.get_shipment(db, me, shipment_id)
+    return render(
+        request,
+        "shipments/shipment.html",
+        me,
+        active="shipments",
+        s=service.shipment_out(shipment),
+        history=service.assessments(db, me, shipment_id),
+        outcomes=service.outcomes(db, me, shipment_id),
+        errors=[],
+    )
+
+
+@router.post("/shipments/{shipment_id}/hold")
+def hold(
+    request: Request,
+    db: Db,
+    me: Me,
+    shipment_id: RecordId,
+    reason: Annotated[str, Form(max_length=1000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    service.hold(db, me, shipment_id, reason or "held from the shipment page")
+    db.commit()
+    return RedirectResponse(f"/shipments/{shipment_id}", status_code=303)
+
+
+@router.post("/shipments/{shipment_id}/outcome")
+def outcome(
+    request: Request,
+    db: Db,
+    me: Me,
+    shipment_id: RecordId,
+    result: Annotated[str, Form(max_length=20)],
+    substance: Annotated[str, Form(max_length=300)] = "",
+    quantity: Annotated[str, Form(max_length=30)] = "",
+    unit: Annotated[str, Form(max_length=10)] = "",
+    notes: Annotated[str, Form(max_length=5000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    shipment = service.get_shipment(db, me, shipment_id)
+    try:
+        data = OutcomeIn(
+            result=result,  # type: ignore[arg-type]
+            substance=substance or None,
+            quantity=quantity or None,  # type: ignore[arg-type]
+            unit=unit or None,  # type: ignore[arg-type]
+            notes=notes or None,
+        )
+        service.record_outcome(db, me, shipment_id, data)
+    except ValidationError as exc:
+        return _outcome_errors(request, db, me, shipment, [e.model_dump() for e in error_list(exc)])
+    except Invalid as exc:
+        return _outcome_errors(request, db, me, shipment, [p.as_dict() for p in exc.problems])
+    db.commit()
+    return RedirectResponse(f"/shipments/{shipment_id}", status_code=303)
+
+
+def _outcome_errors(request, db, me, shipment, errors):  # type: ignore[no-untyped-def]
+    db.rollback()
+    return render(
+        request,
+        "shipments/shipment.html",
+        me,
+        status=422,
+        active="shipments",
+        s=service.shipment_out(shipment),
+        history=service.assessments(db, me, shipment.id),
+        outcomes=service.outcomes(db, me, shipment.id),
+        errors=errors,
+    )
+
+
+__all__ = ["router", "NotFound"]

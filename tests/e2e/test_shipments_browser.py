@@ -1,0 +1,79 @@
+"""An officer works the shipments floor in a real headless Chromium: the live queue updates
+without a reload, reasons are shown, an outcome is recorded, targets and the model page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import pytest
+
+from tests.conftest import OUTPUT, api_headers
+from tests.e2e.conftest import login
+from tests.shipments.test_api import record
+
+pytestmark = pytest.mark.e2e
+
+
+def test_officer_works_the_shipments_floor(server: str, engine, chromium, backend: str) -> None:  # type: ignore[no-untyped-def]
+    shots = OUTPUT / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    key = api_headers(engine, "US-CBP", "officer")
+    page = chromium.new_page()
+    login(page, server, "us.cbp.officer")
+    page.click("nav >> text=Shipments")
+    page.wait_for_selector("#queue tbody tr[data-id]")
+
+    # a shipment scored after the page loaded appears without a reload
+    r = httpx.post(
+        server + "/api/v1/shipments", json=record("E2E-NPP-1", "NPP powder", "293337"),
+        headers=key, timeout=30,
+    )
+    sid = r.json()["results"][0]["id"]
+    page.wait_for_selector(f"#queue tr[data-id='{sid}']", timeout=15_000)
+    assert "E2E-NPP-1" in page.locator(f"#queue tr[data-id='{sid}']").inner_text()
+    page.screenshot(path=str(shots / f"shipments-queue-{backend}.png"), full_page=True)
+
+    page.click(f"#queue tr[data-id='{sid}'] a")
+    page.wait_for_selector("#reasons")
+    reasons = page.locator("#reasons").inner_text()
+    assert "N-Phenethyl-4-piperidone, a fentanyl precursor (1988 Convention Table I)" in reasons
+    page.screenshot(path=str(shots / f"shipment-{backend}.png"), full_page=True)
+
+    # a seizure without its quantity is refused with the field named, then recorded
+    page.select_option("#outcome-form select[name=result]", "seized")
+    page.fill("#outcome-form input[name=substance]", "NPP")
+    page.click("#outcome-form button[type=submit]")
+    page.wait_for_selector("#outcome-errors")
+    assert "quantity" in page.locator("#outcome-errors").inner_text()
+    page.select_option("#outcome-form select[name=result]", "seized")
+    page.fill("#outcome-form input[name=substance]", "NPP")
+    page.fill("#outcome-form input[name=quantity]", "0.75")
+    page.select_option("#outcome-form select[name=unit]", "kg")
+    page.click("#outcome-form button[type=submit]")
+    page.wait_for_selector("#outcomes")
+    assert page.locator("#status").inner_text() == "inspected"
+    page.click("#outcomes >> text=seizure record")
+    page.wait_for_selector("text=E2E-NPP-1-SZ1")
+
+    # targets of today's arrivals at JFK, within capacity
+    page.goto(server + f"/shipments/targets?office=JFK-IMF&date={dt.datetime.now(dt.UTC).date()}")
+    page.wait_for_selector("#targets")
+    rows = page.locator("#targets tbody tr").count()
+    assert 1 <= rows <= 12
+    page.screenshot(path=str(shots / f"shipments-targets-{backend}.png"), full_page=True)
+
+    # alerts: a new one appears live
+    page.goto(server + "/shipments/alerts")
+    page.wait_for_selector("#alerts")
+    httpx.post(
+        server + "/api/v1/shipments", json=record("E2E-ALERT-2", "4-ANPP", "293336"),
+        headers=key, timeout=30,
+    )
+    page.wait_for_selector("#alerts >> text=E2E-ALERT-2", timeout=15_000)
+
+    # the model page draws its chart with the Plotly bundle served by Watchfloor
+    page.goto(server + "/shipments/model")
+    page.wait_for_selector("#precision-chart .main-svg", timeout=15_000)
+    assert "(active)" in page.locator("#versions").inner_text()
+    page.screenshot(path=str(shots / f"shipments-model-{backend}.png"), full_page=True)
