@@ -9,36 +9,14 @@ Prints both rates and the overhead of chaining (the head-row lock and the SHA-25
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from _common import scratch_database  # bench/ is on sys.path when a script runs
+from sqlalchemy import text
 
 from watchfloor import audit
 from watchfloor.db import build_engine, session_scope
 from watchfloor.migrate import upgrade
-
-
-@contextmanager
-def scratch_database(server: str | None) -> Iterator[str]:
-    if server is None:
-        yield f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-        return
-    name = f"wf_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

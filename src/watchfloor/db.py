@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -136,3 +136,63 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(
             f"cannot reach the database: {describe_url(engine.url.render_as_string())}: {reason}"
         ) from None
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of ``table`` in the session's transaction, as fast as the backend
+    allows: PostgreSQL's COPY, SQLite's executemany on the driver. Values go through the
+    columns' types exactly as in an ORM insert; columns missing from the rows take their
+    scalar defaults. Nothing is returned (query the natural key for the ids)."""
+    if not rows:
+        return
+    conn = session.connection()
+    dialect = conn.dialect
+    given = list(rows[0].keys())
+    defaults = {
+        c.name: c.default.arg  # type: ignore[union-attr]
+        for c in table.columns
+        if c.name not in given and c.default is not None and c.default.is_scalar
+    }
+    cols = given + list(defaults)
+    procs = [table.c[c].type.bind_processor(dialect) for c in cols]
+    fixed = list(defaults.values())
+
+    def values(row: dict[str, Any]) -> list[Any]:
+        out = [row[c] for c in given] + fixed
+        return [p(v) if p is not None else v for p, v in zip(procs, out, strict=True)]
+
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in cols)
+    if dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        with (
+            raw.cursor() as cur,
+            cur.copy(  # type: ignore[union-attr]
+                f"COPY {quote(table.name)} ({names}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in rows:
+                copy.write_row(values(row))
+        _refresh_statistics(conn, table.name, len(rows))
+    else:
+        marks = ", ".join("?" for _ in cols)
+        conn.exec_driver_sql(
+            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
+            [tuple(values(r)) for r in rows],
+        )
+
+
+def _refresh_statistics(conn: Any, table: str, added: int) -> None:
+    """ANALYZE a PostgreSQL table when a bulk load has grown it by a fifth or more.
+
+    Until statistics exist the planner takes a fresh table for a handful of rows and probes
+    it by the wrong index; the next lookup by natural key then scans every row. PostgreSQL's
+    own advice for bulk loads is to analyze after them.
+    """
+    if added < 1000:
+        return
+    known = conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)
+    ).scalar()
+    if known is None or known < 0 or added > 0.2 * known:
+        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")

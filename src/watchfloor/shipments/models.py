@@ -58,7 +58,8 @@ class Shipment(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    # no index of its own: (owner_agency_id, reference) and (owner_agency_id, score) lead with it
+    owner_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
     reference: Mapped[str] = mapped_column(String(80))
     content_hash: Mapped[str] = mapped_column(String(64))
     mode: Mapped[str] = mapped_column(String(10))

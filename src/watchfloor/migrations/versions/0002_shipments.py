@@ -221,9 +221,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_shipments_office_arrival", ["office_id", "arrival_on"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_shipments_owner_agency_id"), ["owner_agency_id"], unique=False
-        )
 
     op.create_table(
         "inspection_outcomes",
@@ -336,7 +333,6 @@ def downgrade() -> None:
 
     op.drop_table("inspection_outcomes")
     with op.batch_alter_table("shipments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_shipments_owner_agency_id"))
         batch_op.drop_index("ix_shipments_office_arrival")
         batch_op.drop_index("ix_shipments_agency_score")
 
