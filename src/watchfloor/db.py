@@ -138,48 +138,53 @@ def check_connection(engine: Engine) -> None:
         ) from None
 
 
+class RowWriter:
+    """Bulk inserts into one table's ``columns`` for one dialect.
+
+    :meth:`row` turns Python values into what the driver takes (through the columns' types,
+    as an ORM insert would); it may run in another process than :meth:`insert`, which sends
+    prepared rows with PostgreSQL's COPY or SQLite's executemany. Nothing is returned: query
+    the natural key for the ids.
+    """
+
+    def __init__(self, table: Table, columns: list[str], dialect: Any) -> None:
+        self.table, self.columns, self.dialect = table, columns, dialect
+        self.procs = [table.c[c].type.bind_processor(dialect) for c in columns]
+
+    def row(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(p(v) if p is not None else v for p, v in zip(self.procs, values, strict=True))
+
+    def insert(self, session: Session, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        conn = session.connection()
+        quote = self.dialect.identifier_preparer.quote
+        names = ", ".join(quote(c) for c in self.columns)
+        if self.dialect.name == "postgresql":
+            raw = conn.connection.driver_connection
+            with (
+                raw.cursor() as cur,
+                cur.copy(  # type: ignore[union-attr]
+                    f"COPY {quote(self.table.name)} ({names}) FROM STDIN"
+                ) as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+            _refresh_statistics(conn, self.table.name, len(rows))
+        else:
+            marks = ", ".join("?" for _ in self.columns)
+            conn.exec_driver_sql(
+                f"INSERT INTO {quote(self.table.name)} ({names}) VALUES ({marks})", rows
+            )
+
+
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of ``table`` in the session's transaction, as fast as the backend
-    allows: PostgreSQL's COPY, SQLite's executemany on the driver. Values go through the
-    columns' types exactly as in an ORM insert; columns missing from the rows take their
-    scalar defaults. Nothing is returned (query the natural key for the ids)."""
+    """Insert many rows given as dicts (all with the same keys); see :class:`RowWriter`."""
     if not rows:
         return
-    conn = session.connection()
-    dialect = conn.dialect
-    given = list(rows[0].keys())
-    defaults = {
-        c.name: c.default.arg  # type: ignore[union-attr]
-        for c in table.columns
-        if c.name not in given and c.default is not None and c.default.is_scalar
-    }
-    cols = given + list(defaults)
-    procs = [table.c[c].type.bind_processor(dialect) for c in cols]
-    fixed = list(defaults.values())
-
-    def values(row: dict[str, Any]) -> list[Any]:
-        out = [row[c] for c in given] + fixed
-        return [p(v) if p is not None else v for p, v in zip(procs, out, strict=True)]
-
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in cols)
-    if dialect.name == "postgresql":
-        raw = conn.connection.driver_connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(  # type: ignore[union-attr]
-                f"COPY {quote(table.name)} ({names}) FROM STDIN"
-            ) as copy,
-        ):
-            for row in rows:
-                copy.write_row(values(row))
-        _refresh_statistics(conn, table.name, len(rows))
-    else:
-        marks = ", ".join("?" for _ in cols)
-        conn.exec_driver_sql(
-            f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})",
-            [tuple(values(r)) for r in rows],
-        )
+    columns = list(rows[0].keys())
+    writer = RowWriter(table, columns, session.get_bind().dialect)
+    writer.insert(session, [writer.row([r[c] for c in columns]) for r in rows])
 
 
 def _refresh_statistics(conn: Any, table: str, added: int) -> None:

@@ -69,9 +69,14 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_jsonl(fh: io.BufferedReader) -> Iterator[Record]:
+def read_jsonl(fh: io.BufferedReader, *, raw: bool = False) -> Iterator[Record]:
+    """Records of a JSON Lines file; with ``raw`` the lines are left for the validating
+    process to parse."""
     for line_no, line in enumerate(fh, start=1):
         if not line.strip():
+            continue
+        if raw:
+            yield Record(line_no, line)
             continue
         try:
             yield Record(line_no, orjson.loads(line))
@@ -128,6 +133,7 @@ def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
         start = line
     if current is not None:
         yield Record(start, current)
+    text.detach()  # leave the binary file open for the caller (progress reads its position)
 
 
 @dataclass
@@ -149,6 +155,9 @@ class ImportReport:
             setattr(self, r.status, getattr(self, r.status) + 1)
 
 
+PARALLEL_MIN_BATCHES = 3  # smaller files are not worth starting a second process for
+
+
 def import_file(
     engine: Engine,
     principal: Principal,
@@ -159,75 +168,213 @@ def import_file(
     rejects: Path | None = None,
     source: str = "file",
     progress: Callable[[int, int], None] | None = None,
+    parallel: bool | None = None,
+    workers: int = 2,
 ) -> ImportReport:
-    """Import a shipments file in committed batches; see the module docstring."""
-    import time
+    """Import a shipments file in committed batches; see the module docstring.
 
-    from watchfloor.db import session_factory
-    from watchfloor.shipments import intake
+    With ``parallel`` (the default for files of three batches or more) ``workers`` other
+    processes validate and score the next batches while this one stores the current one:
+    the stores stay in file order, in this process's transactions, so what is committed is
+    the same as without them. Validation and scoring cost about twice what storing does,
+    hence two workers by default.
+    """
+    import time
 
     started = time.perf_counter()
     report = ImportReport()
     total = path.stat().st_size
     rejects = rejects or path.with_name(path.name + ".rejects.jsonl")
-    reject_fh = None
-    make_session = session_factory(engine)
-
-    def flush(batch: list[Record]) -> None:
-        nonlocal reject_fh
-        parsed = [r for r in batch if r.error is None]
-        with make_session() as session:
-            result = (
-                intake.submit(session, principal, [r.data for r in parsed], source=source)
-                if parsed
-                else BatchResult(accepted=0, rejected=0, results=[])
-            )
-            session.commit()
-        report.batches += 1
-        report.add(result)
-        bad = [
-            {
-                "line": parsed[r.index].line,
-                "reference": r.reference,
-                "errors": [e.model_dump() for e in r.errors],
-                "record": parsed[r.index].data,
-            }
-            for r in result.results
-            if r.status == "rejected"
-        ]
-        bad += [
-            {"line": r.line, "reference": None, "errors": [{"field": "line", "reason": r.error}]}
-            for r in batch
-            if r.error is not None
-        ]
-        report.rejected += sum(1 for r in batch if r.error is not None)
-        if bad:
-            if reject_fh is None:
-                reject_fh = open(rejects, "wb")  # noqa: SIM115 - kept open across batches
-                report.rejects_file = str(rejects)
-            for entry in sorted(bad, key=lambda e: e["line"]):
-                reject_fh.write(orjson.dumps(entry) + b"\n")
-                if len(report.examples) < 5:
-                    report.examples.append(entry)
-            reject_fh.flush()
-
-    batch: list[Record] = []
+    writer = _Rejects(rejects, report)
     fmt = fmt or detect_format(path)
+    if parallel is None:
+        parallel = total > PARALLEL_MIN_BATCHES * batch_size * 400  # ~400 bytes a shipment
     with open(path, "rb") as fh:
-        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
-        for record in records:
-            batch.append(record)
-            report.records += 1
-            if len(batch) >= batch_size:
-                flush(batch)
-                batch = []
-                if progress:
-                    progress(fh.tell(), total)
-        if batch:
-            flush(batch)
+        records = read_jsonl(fh, raw=True) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
+        batches = _batches(records, batch_size, report)
+        tick = (lambda: progress(fh.tell(), total)) if progress else (lambda: None)
+        if parallel:
+            _import_parallel(engine, principal, batches, writer, report, source, tick, workers)
+        else:
+            _import_serial(engine, principal, batches, writer, report, source, tick)
     if progress:
         progress(total, total)
-    if reject_fh is not None:
-        reject_fh.close()
+    writer.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _batches(records: Iterator[Record], size: int, report: ImportReport) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        report.records += 1
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class _Rejects:
+    """The rejects file: opened on the first rejected record, written after each commit."""
+
+    def __init__(self, path: Path, report: ImportReport) -> None:
+        self.path, self.report, self.fh = path, report, None
+
+    def write(self, batch: list[Record], result: BatchResult, parsed: dict[int, Any]) -> None:
+        report = self.report
+        report.batches += 1
+        report.add(result)
+        bad = []
+        for r in result.results:
+            if r.status != "rejected":
+                continue
+            record = batch[r.index]
+            bad.append(
+                {
+                    "line": record.line,
+                    "reference": r.reference,
+                    "errors": [e.model_dump() for e in r.errors],
+                    "record": parsed.get(
+                        r.index, record.data if not isinstance(record.data, bytes) else None
+                    ),
+                }
+            )
+        if not bad:
+            return
+        if self.fh is None:
+            self.fh = open(self.path, "wb")  # noqa: SIM115 - kept open across batches
+            report.rejects_file = str(self.path)
+        for entry in sorted(bad, key=lambda e: e["line"]):
+            self.fh.write(orjson.dumps(entry) + b"\n")
+            if len(report.examples) < 5:
+                report.examples.append(entry)
+        self.fh.flush()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _data(record: Record) -> Any:
+    return None if isinstance(record.data, bytes) else record.data
+
+
+def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, Any]]:
+    """Rows for validation from records (raw JSON lines are parsed here), the lines that are
+    not JSON, and the parsed records (kept for the rejects file)."""
+    rows: list[Any] = []
+    errors: dict[int, str] = {}
+    parsed: dict[int, Any] = {}
+    for i, raw in enumerate(raws):
+        if isinstance(raw, bytes):
+            try:
+                raw = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                errors[i] = f"not valid JSON: {exc}"
+                raw = None
+            parsed[i] = raw
+        rows.append(raw)
+    return rows, errors, parsed
+
+
+def prepare_records(
+    session: Any, principal: Principal, raws: list[Any], source: str = "file"
+) -> tuple[Any, dict[int, Any]]:
+    """Parse, validate and score one batch (no writes); lines that are not JSON are rejected
+    as such."""
+    from watchfloor.shipments import intake
+    from watchfloor.shipments.schemas import FieldError, RowResult
+
+    rows, errors, parsed = parse_rows(raws)
+    batch = intake.prepare(session, principal, rows, source=source)
+    for i, reason in errors.items():
+        batch.results[i] = RowResult(
+            index=i, status="rejected", errors=[FieldError(field="line", reason=reason)]
+        )
+    return batch, {i: v for i, v in parsed.items() if batch.results.get(i) is not None}
+
+
+def _import_serial(engine, principal, batches, writer, report, source, tick) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.db import session_factory
+    from watchfloor.shipments import intake
+
+    make = session_factory(engine)
+    for batch in batches:
+        with make() as session:
+            prepared, parsed = prepare_records(session, principal, [r.data for r in batch], source)
+            result = intake.store(session, principal, prepared, source=source)
+            session.commit()
+        writer.write(batch, result, parsed)
+        tick()
+
+
+_worker: dict[str, Any] = {}
+
+
+def _worker_init(url: str, principal: Principal, source: str) -> None:
+    from watchfloor.db import build_engine
+
+    _worker["engine"] = build_engine(url)
+    _worker["principal"] = principal
+    _worker["source"] = source
+
+
+def _worker_prepare(raws: list[Any]) -> tuple[Any, dict[int, Any]]:
+    from watchfloor.db import session_factory
+
+    with session_factory(_worker["engine"])() as session:
+        return prepare_records(session, _worker["principal"], raws, _worker["source"])
+
+
+def _import_parallel(engine, principal, batches, writer, report, source, tick, workers) -> None:  # type: ignore[no-untyped-def]
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    from watchfloor.db import session_factory
+    from watchfloor.shipments import intake
+
+    make = session_factory(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    pending: deque[tuple[list[Record], Any]] = deque()
+
+    def store_next() -> None:
+        batch, future = pending.popleft()
+        prepared, parsed = future.result()
+        with make() as session:
+            try:
+                result = intake.store(session, principal, prepared, source=source)
+            except intake.Stale:
+                session.rollback()  # changed by someone else meanwhile: do it again here
+                prepared, parsed = prepare_records(
+                    session, principal, [r.data for r in batch], source
+                )
+                result = intake.store(session, principal, prepared, source=source)
+            session.commit()
+        writer.write(batch, result, parsed)
+        tick()
+
+    # one single-process pool per worker and batch k always to worker k mod n: each worker's
+    # scorer sees the same batches in every run, so scores do not depend on timing
+    pools = [
+        ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(url, principal, source),
+        )
+        for _ in range(workers)
+    ]
+    try:
+        for k, batch in enumerate(batches):
+            pool = pools[k % workers]
+            pending.append((batch, pool.submit(_worker_prepare, [r.data for r in batch])))
+            if len(pending) > workers:
+                store_next()
+        while pending:
+            store_next()
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)

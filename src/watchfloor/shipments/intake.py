@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import bulk_insert, utcnow
+from watchfloor.db import RowWriter, utcnow
 from watchfloor.errors import Forbidden
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
@@ -37,7 +37,7 @@ from watchfloor.shipments.schemas import (
     ShipmentIn,
     error_list,
 )
-from watchfloor.shipments.scoring import Assessment, Scorer, record_config, scorer_for
+from watchfloor.shipments.scoring import Assessment, Config, Scorer, record_config, scorer_for
 
 CHUNK = 500  # references per IN (...) lookup
 
@@ -120,56 +120,373 @@ def _among(session: Session, column: Any, values: list[str]) -> Any:
     return column.in_(values)
 
 
-def _columns(row: _Row, a: Assessment, now: dt.datetime, source: str) -> dict[str, Any]:
-    d = row.data
-    arrival = d.arrival_at or d.declared_at
+_SHIPMENT_COLUMNS = (
+    "mode",
+    "declared_at",
+    "arrival_at",
+    "arrival_on",
+    "origin_country",
+    "transit_countries",
+    "destination_country",
+    "office_id",
+    "carrier",
+    "sender_name",
+    "sender_address",
+    "sender_country",
+    "sender_phone",
+    "sender_email",
+    "consignee_name",
+    "consignee_address",
+    "consignee_country",
+    "consignee_phone",
+    "consignee_email",
+    "declared_value",
+    "currency",
+    "gross_weight_kg",
+    "item_count",
+    "score",
+    "probability",
+    "reasons",
+)  # fmt: skip  (the keys of _columns, in order)
+
+
+def _columns(
+    data: ShipmentIn, office: Office | None, a: Assessment, reasons: str
+) -> dict[str, Any]:
+    arrival = data.arrival_at or data.declared_at
+    sender, consignee = data.sender, data.consignee
     return {
-        "content_hash": row.digest,
-        "mode": d.mode,
-        "declared_at": d.declared_at,
-        "arrival_at": d.arrival_at,
+        "mode": data.mode,
+        "declared_at": data.declared_at,
+        "arrival_at": data.arrival_at,
         "arrival_on": arrival.astimezone(dt.UTC).date(),
-        "origin_country": d.origin_country,
-        "transit_countries": " ".join(d.transit_countries),
-        "destination_country": d.destination_country,
-        "office_id": row.office.id if row.office else None,
-        "carrier": d.carrier,
-        "sender_name": d.sender.name,
-        "sender_address": d.sender.address,
-        "sender_country": d.sender.country,
-        "sender_phone": d.sender.phone,
-        "sender_email": d.sender.email,
-        "consignee_name": d.consignee.name,
-        "consignee_address": d.consignee.address,
-        "consignee_country": d.consignee.country,
-        "consignee_phone": d.consignee.phone,
-        "consignee_email": d.consignee.email,
-        "declared_value": d.declared_value,
-        "currency": d.currency,
-        "gross_weight_kg": d.gross_weight_kg,
-        "item_count": len(d.items),
+        "origin_country": data.origin_country,
+        "transit_countries": " ".join(data.transit_countries),
+        "destination_country": data.destination_country,
+        "office_id": office.id if office else None,
+        "carrier": data.carrier,
+        "sender_name": sender.name,
+        "sender_address": sender.address or None,
+        "sender_country": sender.country,
+        "sender_phone": sender.phone,
+        "sender_email": sender.email,
+        "consignee_name": consignee.name,
+        "consignee_address": consignee.address or None,
+        "consignee_country": consignee.country,
+        "consignee_phone": consignee.phone,
+        "consignee_email": consignee.email,
+        "declared_value": data.declared_value,
+        "currency": data.currency,
+        "gross_weight_kg": data.gross_weight_kg,
+        "item_count": len(data.items),
         "score": a.score,
         "probability": a.probability,
-        "reasons": a.reasons_json(),
-        "updated_at": now,
-        "source": source,
+        "reasons": reasons,
     }
 
 
-def _items(shipment_id: int, data: ShipmentIn) -> list[dict[str, Any]]:
+ITEM_COLUMNS = ["line", "description", "hs_code", "quantity", "unit", "value", "net_weight_kg"]
+ASSESSMENT_COLUMNS = ["score", "probability", "config_version", "model_version", "reasons"]
+SHIPMENT_EXTRA = [
+    "owner_agency_id", "reference", "content_hash", "received_at", "updated_at", "status",
+    "source",
+]  # fmt: skip
+
+
+def _items(data: ShipmentIn) -> list[list[Any]]:
     return [
-        {
-            "shipment_id": shipment_id,
-            "line": line,
-            "description": item.description,
-            "hs_code": item.hs_code,
-            "quantity": item.quantity,
-            "unit": item.unit,
-            "value": item.value,
-            "net_weight_kg": item.net_weight_kg,
-        }
-        for line, item in enumerate(data.items, start=1)
+        [line, i.description, i.hs_code, i.quantity, i.unit, i.value, i.net_weight_kg]
+        for line, i in enumerate(data.items, start=1)
     ]
+
+
+class Writers:
+    """Row layouts of the three tables an intake writes, for one dialect."""
+
+    def __init__(self, dialect: Any) -> None:
+        self.dialect = dialect
+        shipment_cols = list(_SHIPMENT_COLUMNS) + SHIPMENT_EXTRA
+        self.shipment = RowWriter(Shipment.__table__, shipment_cols, dialect)  # type: ignore[arg-type]
+        self.item = RowWriter(
+            ShipmentItem.__table__,  # type: ignore[arg-type]
+            ["shipment_id", *ITEM_COLUMNS],
+            dialect,
+        )
+        self.assessment = RowWriter(
+            RiskAssessment.__table__,  # type: ignore[arg-type]
+            ["shipment_id", "scored_at", *ASSESSMENT_COLUMNS],
+            dialect,
+        )
+
+
+class Stale(Exception):
+    """A row was prepared for a state of the database that changed before it was stored."""
+
+
+@dataclass
+class Prepared:
+    """A valid row, scored and laid out for the driver, waiting to be stored.
+
+    ``row`` is the shipments row ready for a bulk insert (None when the shipment existed at
+    preparation: then ``columns`` holds the values for an update). Item and assessment rows
+    lack only their first value, the shipment id.
+    """
+
+    index: int
+    reference: str
+    digest: str
+    row: tuple[Any, ...] | None
+    columns: dict[str, Any] | None
+    items: list[tuple[Any, ...]]
+    assessment: tuple[Any, ...]
+    score: int
+    alert_threshold: int
+    office_id: int | None
+    top_reason: str
+    unchanged: bool = False
+
+
+@dataclass
+class PreparedBatch:
+    """A batch after validation and scoring: picklable, so another process may prepare it."""
+
+    rows: int
+    results: dict[int, RowResult]  # the rejected and superseded rows
+    prepared: list[Prepared]
+    config: Config
+    model_version: str | None
+    dialect: str
+    prepared_at: dt.datetime
+
+
+def _agency(session: Session, principal: Principal) -> Agency:
+    require_role(principal, "officer")
+    agency = session.get(Agency, principal.agency_id)
+    if agency is None or agency.kind == "platform":
+        raise Forbidden("only customs, postal and law-enforcement agencies submit shipments")
+    return agency
+
+
+def _existing(session: Session, agency_id: int, refs: list[str]) -> dict[str, tuple[int, str, int]]:
+    """reference -> (id, content digest, score) of the agency's stored shipments."""
+    found: dict[str, tuple[int, str, int]] = {}
+    for start in range(0, len(refs), CHUNK):
+        chunk = refs[start : start + CHUNK]
+        for sid, ref, digest, score in session.execute(
+            select(Shipment.id, Shipment.reference, Shipment.content_hash, Shipment.score).where(
+                Shipment.owner_agency_id == agency_id, _among(session, Shipment.reference, chunk)
+            )
+        ):
+            found[ref] = (sid, digest, score)
+    return found
+
+
+_writers: dict[str, Writers] = {}
+
+
+def writers(dialect: Any) -> Writers:
+    w = _writers.get(dialect.name)
+    if w is None:
+        w = _writers[dialect.name] = Writers(dialect)
+    return w
+
+
+def prepare(
+    session: Session,
+    principal: Principal,
+    rows: Sequence[Any],
+    *,
+    scorer: Scorer | None = None,
+    source: str = "api",
+) -> PreparedBatch:
+    """Validate and score a batch and lay it out for the driver, without writing anything.
+
+    Rows whose stored content is already the same are not scored (nothing would change).
+    :func:`store` checks again and raises :class:`Stale` when the database moved meanwhile.
+    """
+    agency = _agency(session, principal)
+    offices, default = _offices(session, agency.id)
+    valid, results = validate_rows(rows, principal, offices, default)
+    last = {r.data.reference: r.index for r in valid}
+    batch = []
+    for r in valid:
+        if last[r.data.reference] != r.index:
+            results[r.index] = RowResult(
+                index=r.index, reference=r.data.reference, status="superseded"
+            )
+        else:
+            batch.append(r)
+    existing = _existing(session, agency.id, [r.data.reference for r in batch])
+    digest_of = {r.data.reference: r.digest for r in batch}
+    same = {ref for ref, (_, digest, _) in existing.items() if digest == digest_of[ref]}
+    to_score = [r for r in batch if r.data.reference not in same]
+    scorer = scorer or scorer_for(session, agency)
+    with scorer.lock:
+        assessments = scorer.score_many([r.data for r in to_score])
+    threshold = scorer.config["alerts"]["default_threshold"]
+    w = writers(session.get_bind().dialect)
+    now = utcnow()
+    prepared = []
+    for r, a in zip(to_score, assessments, strict=True):
+        reasons = a.reasons_json()
+        columns = _columns(r.data, r.office, a, reasons)
+        is_new = r.data.reference not in existing
+        prepared.append(
+            Prepared(
+                index=r.index,
+                reference=r.data.reference,
+                digest=r.digest,
+                row=w.shipment.row(
+                    [
+                        *(columns[c] for c in _SHIPMENT_COLUMNS),
+                        agency.id,
+                        r.data.reference,
+                        r.digest,
+                        now,
+                        now,
+                        "open",
+                        source,
+                    ]
+                )
+                if is_new
+                else None,
+                columns=None if is_new else columns,
+                items=[w.item.row([None, *item])[1:] for item in _items(r.data)],
+                assessment=w.assessment.row(
+                    [None, now, a.score, a.probability, a.config_version, a.model_version, reasons]
+                )[1:],
+                score=a.score,
+                alert_threshold=r.office.alert_threshold if r.office else threshold,
+                office_id=r.office.id if r.office else None,
+                top_reason=a.reasons[0].text if a.reasons else "",
+            )
+        )
+    for r in batch:
+        if r.data.reference in same:  # store() reports it with the stored id and score
+            prepared.append(
+                Prepared(
+                    r.index,
+                    r.data.reference,
+                    r.digest,
+                    None,
+                    None,
+                    [],
+                    (),
+                    0,
+                    0,
+                    None,
+                    "",
+                    unchanged=True,
+                )
+            )
+    return PreparedBatch(
+        rows=len(rows),
+        results=results,
+        prepared=prepared,
+        config=scorer.config,
+        model_version=scorer.model.version if scorer.model else None,
+        dialect=w.dialect.name,
+        prepared_at=now,
+    )
+
+
+def store(
+    session: Session, principal: Principal, batch: PreparedBatch, *, source: str = "api"
+) -> BatchResult:
+    """Write a prepared batch in the caller's transaction (the caller commits)."""
+    agency = _agency(session, principal)
+    w = writers(session.get_bind().dialect)
+    if w.dialect.name != batch.dialect:
+        raise Stale(f"prepared for {batch.dialect}, stored into {w.dialect.name}")
+    results = dict(batch.results)
+    existing = _existing(session, agency.id, [p.reference for p in batch.prepared])
+    new: list[Prepared] = []
+    changed: list[Prepared] = []
+    for p in batch.prepared:
+        old = existing.get(p.reference)
+        if old is not None and old[1] == p.digest:
+            results[p.index] = RowResult(
+                index=p.index, reference=p.reference, status="unchanged", id=old[0], score=old[2]
+            )
+        elif p.unchanged or (old is None and p.row is None) or (old and p.columns is None):
+            raise Stale(f"{p.reference} changed after it was prepared; prepare it again")
+        elif old is None:
+            new.append(p)
+        else:
+            changed.append(p)
+    record_config(session, batch.config)
+    now = utcnow()
+    ids: dict[int, int] = {}
+    if new:
+        w.shipment.insert(session, [p.row for p in new])  # type: ignore[misc]
+        # no RETURNING: SQLite would then insert row by row; the unique (agency, reference)
+        # index gives the ids back in one query per chunk
+        stored = _existing(session, agency.id, [p.reference for p in new])
+        for p in new:
+            ids[p.index] = stored[p.reference][0]
+    if changed:
+        changed_ids = [existing[p.reference][0] for p in changed]
+        session.execute(
+            update(Shipment),
+            [
+                {
+                    **p.columns,  # type: ignore[dict-item]
+                    "id": sid,
+                    "content_hash": p.digest,
+                    "updated_at": now,
+                    "source": source,
+                }
+                for p, sid in zip(changed, changed_ids, strict=True)
+            ],
+        )
+        for p, sid in zip(changed, changed_ids, strict=True):
+            ids[p.index] = sid
+        for start in range(0, len(changed_ids), CHUNK):
+            session.execute(
+                delete(ShipmentItem).where(
+                    ShipmentItem.shipment_id.in_(changed_ids[start : start + CHUNK])
+                )
+            )
+    scored = new + changed
+    if scored:
+        w.item.insert(session, [(ids[p.index], *item) for p in scored for item in p.items])
+        w.assessment.insert(session, [(ids[p.index], *p.assessment) for p in scored])
+    created = {p.index for p in new}
+    for p in scored:
+        results[p.index] = RowResult(
+            index=p.index,
+            reference=p.reference,
+            status="created" if p.index in created else "updated",
+            id=ids[p.index],
+            score=p.score,
+        )
+    alerts = _raise_alerts(session, agency, scored, ids, now)
+    ordered = [results[i] for i in range(batch.rows)]
+    accepted = sum(1 for r in ordered if r.status != "rejected")
+    if scored or alerts:
+        digest = hashlib.sha256("".join(p.digest for p in scored).encode()).hexdigest()
+        audit.record(
+            session,
+            actor=principal.actor,
+            agency=principal.agency_code,
+            action="shipments.intake",
+            object_type="shipment_batch",
+            object_id=f"{source}:{batch.rows}",
+            detail={
+                "source": source,
+                "created": len(new),
+                "updated": len(changed),
+                "unchanged": accepted - len(scored),
+                "rejected": batch.rows - accepted,
+                "content_sha256": digest,
+                "first_id": min(ids.values()) if ids else None,
+                "last_id": max(ids.values()) if ids else None,
+                "alerts": alerts,
+                "config_version": batch.config.version,
+                "model_version": batch.model_version,
+            },
+        )
+    return BatchResult(accepted=accepted, rejected=batch.rows - accepted, results=ordered)
 
 
 def submit(
@@ -180,183 +497,20 @@ def submit(
     source: str = "api",
     scorer: Scorer | None = None,
 ) -> BatchResult:
-    """Validate, store and score a batch in the caller's transaction (the caller commits)."""
-    require_role(principal, "officer")
-    agency = session.get(Agency, principal.agency_id)
-    if agency is None or agency.kind == "platform":
-        raise Forbidden("only customs, postal and law-enforcement agencies submit shipments")
-    offices, default = _offices(session, agency.id)
-    valid, results = validate_rows(rows, principal, offices, default)
-
-    last = {r.data.reference: r.index for r in valid}
-    batch = []
-    for r in valid:
-        if last[r.data.reference] != r.index:
-            results[r.index] = RowResult(
-                index=r.index, reference=r.data.reference, status="superseded"
-            )
-        else:
-            batch.append(r)
-
-    existing: dict[str, tuple[int, str, int]] = {}
-    refs = [r.data.reference for r in batch]
-    for start in range(0, len(refs), CHUNK):
-        chunk = refs[start : start + CHUNK]
-        for sid, ref, digest, score in session.execute(
-            select(Shipment.id, Shipment.reference, Shipment.content_hash, Shipment.score).where(
-                Shipment.owner_agency_id == agency.id, _among(session, Shipment.reference, chunk)
-            )
-        ):
-            existing[ref] = (sid, digest, score)
-
-    new, changed = [], []
-    for r in batch:
-        old = existing.get(r.data.reference)
-        if old is None:
-            new.append(r)
-        elif old[1] == r.digest:
-            results[r.index] = RowResult(
-                index=r.index,
-                reference=r.data.reference,
-                status="unchanged",
-                id=old[0],
-                score=old[2],
-            )
-        else:
-            changed.append(r)
-
-    to_score = new + changed
-    scorer = scorer or scorer_for(session, agency)
-    with scorer.lock:
-        assessments = scorer.score_many([r.data for r in to_score])
-    record_config(session, scorer.config)
-    now = utcnow()
-
-    ids: dict[int, int] = {}
-    if new:
-        params = []
-        for r, a in zip(new, assessments[: len(new)], strict=True):
-            cols = _columns(r, a, now, source)
-            cols.update(
-                owner_agency_id=agency.id,
-                reference=r.data.reference,
-                received_at=now,
-                status="open",
-            )
-            params.append(cols)
-        # no RETURNING: SQLite would then insert row by row; the unique (agency, reference)
-        # index gives the ids back in one query per chunk
-        bulk_insert(session, Shipment.__table__, params)
-        by_ref = {r.data.reference: r.index for r in new}
-        refs = list(by_ref)
-        for start in range(0, len(refs), CHUNK):
-            for sid, ref in session.execute(
-                select(Shipment.id, Shipment.reference).where(
-                    Shipment.owner_agency_id == agency.id,
-                    _among(session, Shipment.reference, refs[start : start + CHUNK]),
-                )
-            ):
-                ids[by_ref[ref]] = sid
-    if changed:
-        changed_ids = [existing[r.data.reference][0] for r in changed]
-        params = []
-        for r, a, sid in zip(changed, assessments[len(new) :], changed_ids, strict=True):
-            cols = _columns(r, a, now, source)
-            cols["id"] = sid
-            params.append(cols)
-            ids[r.index] = sid
-        session.execute(update(Shipment), params)
-        for start in range(0, len(changed_ids), CHUNK):
-            session.execute(
-                delete(ShipmentItem).where(
-                    ShipmentItem.shipment_id.in_(changed_ids[start : start + CHUNK])
-                )
-            )
-    if to_score:
-        bulk_insert(
-            session,
-            ShipmentItem.__table__,
-            [item for r in to_score for item in _items(ids[r.index], r.data)],
-        )
-        bulk_insert(
-            session,
-            RiskAssessment.__table__,
-            [
-                {
-                    "shipment_id": ids[r.index],
-                    "scored_at": now,
-                    "score": a.score,
-                    "probability": a.probability,
-                    "config_version": a.config_version,
-                    "model_version": a.model_version,
-                    "reasons": a.reasons_json(),
-                }
-                for r, a in zip(to_score, assessments, strict=True)
-            ],
-        )
-    created = {r.index for r in new}
-    for r, a in zip(to_score, assessments, strict=True):
-        results[r.index] = RowResult(
-            index=r.index,
-            reference=r.data.reference,
-            status="created" if r.index in created else "updated",
-            id=ids[r.index],
-            score=a.score,
-        )
-
-    alerts = _raise_alerts(
-        session,
-        agency,
-        to_score,
-        assessments,
-        ids,
-        now,
-        default=scorer.config["alerts"]["default_threshold"],
-    )
-    ordered = [results[i] for i in range(len(rows))]
-    accepted = sum(1 for r in ordered if r.status != "rejected")
-    if to_score or alerts:
-        digest = hashlib.sha256("".join(r.digest for r in to_score).encode()).hexdigest()
-        audit.record(
-            session,
-            actor=principal.actor,
-            agency=principal.agency_code,
-            action="shipments.intake",
-            object_type="shipment_batch",
-            object_id=f"{source}:{len(rows)}",
-            detail={
-                "source": source,
-                "created": len(new),
-                "updated": len(changed),
-                "unchanged": accepted - len(to_score),
-                "rejected": len(rows) - accepted,
-                "content_sha256": digest,
-                "first_id": min(ids.values()) if ids else None,
-                "last_id": max(ids.values()) if ids else None,
-                "alerts": alerts,
-                "config_version": scorer.config.version,
-                "model_version": scorer.model.version if scorer.model else None,
-            },
-        )
-    return BatchResult(accepted=accepted, rejected=len(rows) - accepted, results=ordered)
+    """Validate, score and store a batch in the caller's transaction (the caller commits)."""
+    batch = prepare(session, principal, rows, scorer=scorer, source=source)
+    return store(session, principal, batch, source=source)
 
 
 def _raise_alerts(
     session: Session,
     agency: Agency,
-    rows: list[_Row],
-    assessments: list[Assessment],
+    rows: list[Prepared],
     ids: dict[int, int],
     now: dt.datetime,
-    *,
-    default: int,
 ) -> list[int]:
     """An alert for every shipment at or above its office's threshold, unless one is open."""
-    due = []
-    for r, a in zip(rows, assessments, strict=True):
-        threshold = r.office.alert_threshold if r.office else default
-        if a.score >= threshold:
-            due.append((r, a))
+    due = [p for p in rows if p.score >= p.alert_threshold]
     if not due:
         return []
     open_for = set(
@@ -364,32 +518,28 @@ def _raise_alerts(
             select(Alert.object_id).where(
                 Alert.object_type == "shipment",
                 Alert.status != "closed",
-                Alert.object_id.in_([ids[r.index] for r, _ in due]),
+                Alert.object_id.in_([ids[p.index] for p in due]),
             )
         )
     )
-    params = []
-    for r, a in due:
-        sid = ids[r.index]
-        if sid in open_for:
-            continue
-        top = a.reasons[0].text if a.reasons else ""
-        params.append(
-            {
-                "owner_agency_id": agency.id,
-                "tlp": "amber",
-                "originator_control": False,
-                "kind": "shipment_risk",
-                "object_type": "shipment",
-                "object_id": sid,
-                "office_id": r.office.id if r.office else None,
-                "title": f"{r.data.reference} scored {a.score}: {top}"[:300],
-                "score": a.score,
-                "status": "open",
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
+    params = [
+        {
+            "owner_agency_id": agency.id,
+            "tlp": "amber",
+            "originator_control": False,
+            "kind": "shipment_risk",
+            "object_type": "shipment",
+            "object_id": ids[p.index],
+            "office_id": p.office_id,
+            "title": f"{p.reference} scored {p.score}: {p.top_reason}"[:300],
+            "score": p.score,
+            "status": "open",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for p in due
+        if ids[p.index] not in open_for
+    ]
     if not params:
         return []
     return list(

@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.metrics import brier_score_loss, roc_auc_score
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -141,7 +138,11 @@ def training_set(session: Session, agency_id: int) -> TrainingSet:
     )
 
 
-def _fit(X: np.ndarray, y: np.ndarray, seed: int) -> CalibratedClassifierCV:
+def _fit(X: np.ndarray, y: np.ndarray, seed: int) -> Any:
+    # scikit-learn is imported here, not at the top: scoring without a model never needs it
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     base = HistGradientBoostingClassifier(
         max_iter=200,
         learning_rate=0.08,
@@ -172,6 +173,8 @@ def train(
     seed: int = 0,
 ) -> RiskModel:
     """Fit, evaluate on the latest 20 % of outcomes, refit on all, store as a new version."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     data = training_set(session, agency_id)
     n, pos = len(data.y), int(data.y.sum())
     if n < min_outcomes or pos < min_positive or n - pos < min_positive:
