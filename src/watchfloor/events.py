@@ -33,6 +33,16 @@ from watchfloor.settings import Settings, get_settings
 
 log = logging.getLogger("watchfloor.events")
 Handler = Callable[..., Awaitable[None]]  # (subject, payload[, headers=...])
+
+
+@dataclass
+class Message:
+    subject: str
+    payload: Any
+    headers: dict[str, str]
+
+
+BatchHandler = Callable[[list[Message]], Awaitable[None]]
 SUBJECT_ROOT = "watchfloor"
 
 
@@ -63,6 +73,10 @@ class EventBus(Protocol):
     ) -> None: ...
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None: ...
+
+    async def subscribe_batches(
+        self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256
+    ) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -95,6 +109,14 @@ class InProcessBus:
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
         self._subs.append((subject, handler))
+
+    async def subscribe_batches(
+        self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256
+    ) -> None:
+        async def one(subj: str, payload: Any, headers: dict[str, str]) -> None:
+            await handler([Message(subj, payload, headers)])
+
+        self._subs.append((subject, one))
 
     async def close(self) -> None:
         self._subs.clear()
@@ -157,6 +179,56 @@ class JetStreamBus:
             config=ConsumerConfig(ack_wait=self.ack_wait, max_deliver=20),
         )
         self._tasks.append(asyncio.create_task(self._consume(sub, handler)))
+
+    async def subscribe_batches(
+        self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256
+    ) -> None:
+        """The handler gets every message that is waiting (up to ``max_batch``) at once, so
+        that it can store them in one transaction; all are acked after it returns, all are
+        redelivered if it raises."""
+        from nats.js.api import ConsumerConfig
+
+        sub = await self._js.pull_subscribe(
+            subject,
+            durable=durable,
+            stream=self.stream,
+            config=ConsumerConfig(
+                ack_wait=self.ack_wait, max_deliver=20, max_ack_pending=max_batch * 4
+            ),
+        )
+        self._tasks.append(asyncio.create_task(self._consume_batches(sub, handler, max_batch)))
+
+    async def _consume_batches(self, sub: Any, handler: BatchHandler, max_batch: int) -> None:
+        import nats.errors
+
+        while True:
+            try:
+                msgs = await sub.fetch(batch=max_batch, timeout=1.0)
+            except (TimeoutError, nats.errors.TimeoutError):
+                continue
+            except asyncio.CancelledError:
+                return
+            good, raw = [], []
+            for msg in msgs:
+                try:
+                    good.append(Message(msg.subject, json.loads(msg.data), dict(msg.headers or {})))
+                    raw.append(msg)
+                except ValueError:
+                    log.warning("dropping a message on %s that is not JSON", msg.subject)
+                    await msg.term()
+            if not good:
+                continue
+            try:
+                await handler(good)
+            except asyncio.CancelledError:
+                return
+            except Exception:
+                log.exception("batch handler failed; %d messages will be redelivered", len(raw))
+                for msg in raw:
+                    await msg.nak(delay=1.0)
+            else:
+                for msg in raw:
+                    await msg.ack()
 
     async def _consume(self, sub: Any, handler: Handler) -> None:
         import nats.errors

@@ -1,8 +1,9 @@
 """``watchfloor worker``: the consumers between the event bus and the database.
 
 - ``<root>.shipments.submit``: one shipment or ``{"shipments": [...]}`` per message, with an
-  ``Authorization: Bearer <api key>`` header naming the submitting agency. The batch is
-  validated, stored and scored exactly as through the API; the outcome is published on
+  ``Authorization: Bearer <api key>`` header naming the submitting agency. Messages are
+  taken as they wait (up to 256 at once) and those of one caller are validated, stored and
+  scored in one transaction, exactly as through the API; the outcome is published on
   ``<root>.shipments.scored`` (and ``<root>.shipments.rejected`` for refused rows or
   messages), correlated by the message's ``Nats-Msg-Id``. The message is acknowledged
   after the commit, so a crash before it means redelivery, and redelivery changes nothing
@@ -22,13 +23,13 @@ from sqlalchemy.engine import Engine
 
 from watchfloor.db import session_factory
 from watchfloor.errors import WatchfloorError
-from watchfloor.events import EventBus, connect_bus
+from watchfloor.events import EventBus, Message, connect_bus
 from watchfloor.security.models import Agency
-from watchfloor.security.service import key_principal, system_principal
+from watchfloor.security.service import Principal, key_principal, system_principal
 from watchfloor.settings import Settings
 from watchfloor.shipments import intake
 from watchfloor.shipments.models import Outcome, Shipment
-from watchfloor.shipments.schemas import MAX_BATCH
+from watchfloor.shipments.schemas import MAX_BATCH, BatchResult, RowResult
 
 log = logging.getLogger("watchfloor.worker")
 SUBMIT_DURABLE = "watchfloor-shipments-submit"
@@ -43,52 +44,86 @@ def _token(headers: dict[str, str]) -> str | None:
     return None
 
 
-def handle_submit(
-    engine: Engine, payload: Any, headers: dict[str, str]
+def _rows_of(payload: Any) -> list[Any]:
+    if isinstance(payload, dict) and isinstance(payload.get("shipments"), list):
+        return payload["shipments"]
+    return [payload]
+
+
+def handle_submit(engine: Engine, messages: list[Message]) -> list[tuple[str, dict[str, Any]]]:
+    """Store and score the waiting messages, those of one caller in one transaction; returns
+    the events to publish, one or two per message."""
+    events: list[tuple[str, dict[str, Any]]] = []
+    groups: dict[tuple[str, str], tuple[Principal, list[tuple[str | None, list[Any]]]]] = {}
+    with session_factory(engine)() as session:
+        known: dict[str | None, Principal | None] = {}
+        for m in messages:
+            msg_id = m.headers.get("Nats-Msg-Id")
+            token = _token(m.headers)
+            if token not in known:
+                known[token] = key_principal(session, token) if token else None
+            principal = known[token]
+            rows = _rows_of(m.payload)
+            reason = None
+            if principal is None:
+                reason = (
+                    "no Authorization: Bearer header" if not token else "unknown or revoked key"
+                )
+                log.warning("refused a shipments message (%s): %s", msg_id, reason)
+            elif len(rows) > MAX_BATCH:
+                reason = f"{len(rows)} shipments in one message; the limit is {MAX_BATCH}"
+            if reason or principal is None:
+                events.append(("shipments.rejected", {"message_id": msg_id, "reason": reason}))
+                continue
+            key = (principal.actor, principal.role)
+            groups.setdefault(key, (principal, []))[1].append((msg_id, rows))
+        for principal, parts in groups.values():
+            all_rows = [row for _, rows in parts for row in rows]
+            try:
+                result = intake.submit(session, principal, all_rows, source="stream")
+            except WatchfloorError as exc:
+                session.rollback()
+                for msg_id, _ in parts:
+                    events.append(
+                        ("shipments.rejected", {"message_id": msg_id, "reason": str(exc)})
+                    )
+                continue
+            session.commit()
+            offset = 0
+            for msg_id, rows in parts:
+                part = [
+                    r.model_copy(update={"index": r.index - offset})
+                    for r in result.results[offset : offset + len(rows)]
+                ]
+                offset += len(rows)
+                events.extend(_answers(principal, msg_id, part))
+    return events
+
+
+def _answers(
+    principal: Principal, msg_id: str | None, rows: list[RowResult]
 ) -> list[tuple[str, dict[str, Any]]]:
-    """Store and score one submitted message; returns the events to publish."""
-    msg_id = headers.get("Nats-Msg-Id")
-    make = session_factory(engine)
-    with make() as session:
-        token = _token(headers)
-        principal = key_principal(session, token) if token else None
-        if principal is None:
-            reason = "no Authorization: Bearer header" if not token else "unknown or revoked key"
-            log.warning("refused a shipments message (%s): %s", msg_id, reason)
-            return [("shipments.rejected", {"message_id": msg_id, "reason": reason})]
-        if isinstance(payload, dict) and isinstance(payload.get("shipments"), list):
-            rows = payload["shipments"]
-        else:
-            rows = [payload]
-        if len(rows) > MAX_BATCH:
-            reason = f"{len(rows)} shipments in one message; the limit is {MAX_BATCH}"
-            return [("shipments.rejected", {"message_id": msg_id, "reason": reason})]
-        try:
-            result = intake.submit(session, principal, rows, source="stream")
-        except WatchfloorError as exc:
-            session.rollback()
-            return [("shipments.rejected", {"message_id": msg_id, "reason": str(exc)})]
-        session.commit()
-    events = []
-    if result.accepted:
-        events.append(
+    accepted = [r for r in rows if r.status != "rejected"]
+    rejected = [r for r in rows if r.status == "rejected"]
+    out: list[tuple[str, dict[str, Any]]] = []
+    if accepted:
+        result = BatchResult(accepted=len(accepted), rejected=len(rejected), results=rows)
+        out.append(
             ("shipments.scored", {**intake.scored_event(principal, result), "message_id": msg_id})
         )
-    if result.rejected:
-        events.append(
+    if rejected:
+        out.append(
             (
                 "shipments.rejected",
                 {
                     "message_id": msg_id,
                     "agency": principal.agency_code,
-                    "reason": f"{result.rejected} of {len(rows)} rows rejected",
-                    "rows": [r.model_dump() for r in result.results if r.status == "rejected"][
-                        :1000
-                    ],
+                    "reason": f"{len(rejected)} of {len(rows)} rows rejected",
+                    "rows": [r.model_dump() for r in rejected][:1000],
                 },
             )
         )
-    return events
+    return out
 
 
 def retrain_due_agencies(engine: Engine) -> list[str]:
@@ -136,12 +171,12 @@ async def run(
     root = settings.nats_subject_root
     stop = stop or asyncio.Event()
 
-    async def on_submit(subject: str, payload: Any, headers: dict[str, str]) -> None:
-        events = await asyncio.to_thread(handle_submit, engine, payload, headers)
+    async def on_submit(messages: list[Message]) -> None:
+        events = await asyncio.to_thread(handle_submit, engine, messages)
         for name, event in events:
             await bus.publish(f"{root}.{name}", event)
 
-    await bus.subscribe(f"{root}.shipments.submit", on_submit, durable=SUBMIT_DURABLE)
+    await bus.subscribe_batches(f"{root}.shipments.submit", on_submit, durable=SUBMIT_DURABLE)
     log.info("worker consuming %s.shipments.submit", root)
     try:
         while not stop.is_set():
