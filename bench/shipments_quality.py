@@ -180,6 +180,15 @@ def main() -> None:
     for kind, (planted, found) in sorted(kinds.items()):
         recall_by_kind.add_row(kind, str(planted), str(found))
     console.print(recall_by_kind)
+    false = [r for r in rows if r.id in order and not eval_truth[r.reference].risky]
+    why: dict[str, int] = {}
+    for r in false:
+        top = json.loads(r.reasons)
+        key = top[0]["rule"] if top else "none"
+        why[key] = why.get(key, 0) + 1
+    console.print(f"false positives in the top 1 % by their strongest rule: {why}")
+    for r in false[:8]:
+        console.print(f"  {r.score:3d} {json.loads(r.reasons)[0]['text'][:150]}", highlight=False)
 
 
 if __name__ == "__main__":

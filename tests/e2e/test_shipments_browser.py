@@ -26,8 +26,10 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
 
     # a shipment scored after the page loaded appears without a reload
     r = httpx.post(
-        server + "/api/v1/shipments", json=record("E2E-NPP-1", "NPP powder", "293337"),
-        headers=key, timeout=30,
+        server + "/api/v1/shipments",
+        json=record("E2E-NPP-1", "NPP powder", "293337"),
+        headers=key,
+        timeout=30,
     )
     sid = r.json()["results"][0]["id"]
     page.wait_for_selector(f"#queue tr[data-id='{sid}']", timeout=15_000)
@@ -67,8 +69,10 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
     page.goto(server + "/shipments/alerts")
     page.wait_for_selector("#alerts")
     httpx.post(
-        server + "/api/v1/shipments", json=record("E2E-ALERT-2", "4-ANPP", "293336"),
-        headers=key, timeout=30,
+        server + "/api/v1/shipments",
+        json=record("E2E-ALERT-2", "4-ANPP", "293336"),
+        headers=key,
+        timeout=30,
     )
     page.wait_for_selector("#alerts >> text=E2E-ALERT-2", timeout=15_000)
 

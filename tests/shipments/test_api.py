@@ -243,3 +243,24 @@ def test_alerts_are_worked_by_the_owner_only(client, engine) -> None:  # type: i
     anam = api_headers(engine, "MX-ANAM", "officer")
     r = client.patch(f"/api/v1/alerts/{alert['id']}", json={"status": "assigned"}, headers=anam)
     assert r.status_code == 404
+
+
+def test_nul_characters_are_refused_per_row_with_the_field_named(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    body = {"shipments": [record("T-NUL", "toy\u0000car"), record("T-OK")]}
+    out = client.post("/api/v1/shipments", json=body, headers=h)
+    assert out.status_code == 207
+    bad = out.json()["results"][0]
+    assert bad["errors"][0]["field"] == "items[0]"
+    assert "description contains a NUL character" in bad["errors"][0]["reason"]
+    seizure = {
+        "reference": "SZ-NUL",
+        "seized_on": "2026-11-01",
+        "country": "US",
+        "substance": "fentanyl",
+        "quantity": 1,
+        "unit": "kg",
+        "notes": "a\u0000b",
+    }
+    r = client.post("/api/v1/sharing/seizures", json=seizure, headers=h)
+    assert r.status_code == 422 and "NUL" in r.text

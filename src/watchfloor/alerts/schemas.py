@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from watchfloor.inputs import Input
 from watchfloor.sharing.schemas import SharingOut
 
 
@@ -31,10 +32,8 @@ class AlertPage(BaseModel):
     next_cursor: int | None
 
 
-class AlertUpdate(BaseModel):
+class AlertUpdate(Input):
     """Assign an alert (to yourself when ``assignee`` is empty) or close it with a reason."""
-
-    model_config = ConfigDict(extra="forbid")
 
     status: Literal["assigned", "closed", "open"]
     assignee: Annotated[str | None, Field(max_length=120)] = None

@@ -5,16 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from watchfloor.inputs import Input
 
 Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
 Unit = Literal["kg", "g", "l", "ml", "doses", "tablets"]
 Mode = Literal["post", "express", "cargo", "vehicle", "person", "vessel", "aircraft", "other"]
 
 
-class SharingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SharingIn(Input):
     tlp: Tlp = Field(
         default="amber", description="Traffic Light Protocol 2.0 level.", examples=["amber"]
     )
@@ -48,9 +48,7 @@ class SharingOut(BaseModel):
     expires_at: dt.datetime | None = Field(examples=[None])
 
 
-class SeizurePartyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SeizurePartyIn(Input):
     role: Literal["sender", "consignee", "suspect", "owner", "carrier", "other"] = Field(
         examples=["sender"]
     )
@@ -58,11 +56,12 @@ class SeizurePartyIn(BaseModel):
     country: str | None = Field(
         default=None, min_length=2, max_length=2, description="ISO 3166-1 alpha-2."
     )
+    address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=40)
+    email: str | None = Field(default=None, max_length=200)
 
 
-class SeizureIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SeizureIn(Input):
     reference: str = Field(
         min_length=1,
         max_length=80,

@@ -438,7 +438,7 @@ class ShipmentGenerator:
                     "unit": "kg",
                     "mode": _weighted(rng, MODES),
                     "origin_country": origin,
-                    "parties": [{"role": "sender", "name": party.name, "country": party.country}],
+                    "parties": [{"role": "sender", **_party(party)}],
                 }
             )
         return out

@@ -75,7 +75,12 @@ class LoadedModel:
     estimator: Any
 
     def predict(self, rows: list[list[float]]) -> np.ndarray:
-        return self.estimator.predict_proba(np.asarray(rows, dtype=float))[:, 1]
+        from threadpoolctl import threadpool_limits
+
+        # one thread: scoring already runs one process per core, and OpenMP's spinning
+        # threads would only fight them
+        with threadpool_limits(limits=1):
+            return self.estimator.predict_proba(np.asarray(rows, dtype=float))[:, 1]
 
 
 def load_active(session: Session, agency_id: int) -> LoadedModel | None:
@@ -152,7 +157,9 @@ def _fit(X: np.ndarray, y: np.ndarray, seed: int) -> Any:
     )
     folds = max(2, min(5, int(y.sum()), int(len(y) - y.sum())))
     method = "isotonic" if len(y) >= 1000 else "sigmoid"
-    model = CalibratedClassifierCV(base, method=method, cv=folds)
+    # ensemble=False: one booster refitted on all the data, calibrated on cross-validated
+    # predictions; five times cheaper to apply than the average of five
+    model = CalibratedClassifierCV(base, method=method, cv=folds, ensemble=False)
     return model.fit(X, y)
 
 

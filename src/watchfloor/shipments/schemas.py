@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from watchfloor.inputs import Input
 from watchfloor.reference.countries import validate_country, validate_currency
 from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments.hs import check_hs
@@ -56,14 +57,12 @@ Currency = Annotated[str, AfterValidator(validate_currency)]
 HsCode = Annotated[str, AfterValidator(check_hs)]
 Email = Annotated[str, AfterValidator(_email)]
 Phone = Annotated[str, AfterValidator(_phone)]
-IN = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
-class PartyIn(BaseModel):
+class PartyIn(Input):
     """Sender or consignee as declared."""
-
-    model_config = IN
 
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     address: Annotated[Text | None, Field(max_length=500)] = None
@@ -72,10 +71,8 @@ class PartyIn(BaseModel):
     email: Email | None = None
 
 
-class ItemIn(BaseModel):
+class ItemIn(Input):
     """One declared line: what it is, its HS code, how many, what it is worth and weighs."""
-
-    model_config = IN
 
     description: Annotated[Text, Field(min_length=1, max_length=500)]
     hs_code: HsCode | None = None
@@ -85,14 +82,12 @@ class ItemIn(BaseModel):
     net_weight_kg: Amount | None = None
 
 
-class ShipmentIn(BaseModel):
+class ShipmentIn(Input):
     """A postal item, express consignment or cargo house bill, as declared in advance.
 
     ``reference`` (tracking or house bill number) is unique per agency: sending it again
     updates the shipment when something changed and does nothing otherwise.
     """
-
-    model_config = IN
 
     reference: Annotated[Text, Field(min_length=1, max_length=80)]
     agency: Annotated[Text | None, Field(max_length=40)] = Field(
@@ -238,9 +233,7 @@ def error_list(exc: ValidationError) -> list[FieldError]:
     return out
 
 
-class OfficeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class OfficeIn(Input):
     code: Annotated[Text, Field(min_length=1, max_length=40)]
     name: Annotated[Text, Field(min_length=1, max_length=200)]
     country: Country
@@ -258,16 +251,12 @@ class OfficeOut(BaseModel):
     alert_threshold: int
 
 
-class HoldIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class HoldIn(Input):
     reason: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
-class OutcomeIn(BaseModel):
+class OutcomeIn(Input):
     """What the inspection found. A seizure needs the substance and quantity."""
-
-    model_config = ConfigDict(extra="forbid")
 
     result: Literal["seized", "clean", "discrepancy"]
     substance: Annotated[Text | None, Field(max_length=300)] = None

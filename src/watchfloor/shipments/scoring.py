@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from watchfloor.errors import Conflict
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.reference.sanctions import SanctionsEntry, SanctionsLoad
 from watchfloor.security.models import Agency
@@ -85,8 +86,9 @@ def record_config(session: Session, config: Config) -> None:
         )
         session.flush()
     elif row.checksum != config.checksum:
-        raise RuntimeError(
-            f"scoring configuration {config.version} changed without a new version number"
+        raise Conflict(
+            f"scoring configuration {config.version} differs from the one stored under that "
+            "version; give the changed configuration a new version number"
         )
 
 
@@ -239,6 +241,7 @@ def seizure_parties(seizures: list[Seizure], agency: Agency) -> list[Listed]:
                     category="seizure_party",
                     countries=frozenset([p["country"]] if p.get("country") else []),
                     ref={"seizure_id": s.id},
+                    contact=(p.get("address"), p.get("phone"), p.get("email")),
                 )
             )
     return listed

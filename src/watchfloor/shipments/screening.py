@@ -96,6 +96,11 @@ class Listed:
     category: str  # the config key of the points, e.g. sanctions_narcotics
     countries: frozenset[str]
     ref: dict[str, Any]
+    contact: tuple[str | None, str | None, str | None] = (
+        None,
+        None,
+        None,
+    )  # address, phone, e-mail
 
 
 @dataclass(frozen=True)
@@ -166,3 +171,29 @@ def _block_keys(toks: tuple[str, ...]) -> set[str]:
             keys.add(t[:5] + "*")
             keys.add("*" + t[-5:])
     return keys
+
+
+def _digits(phone: str | None) -> str:
+    return re.sub(r"\D", "", phone or "")[-9:]
+
+
+def corroborating(contact: tuple[str | None, str | None, str | None], party: Any) -> list[str]:
+    """Which of address, phone and e-mail of a listed party agree with the declared one."""
+    address, phone, email = contact
+    agreed = []
+    if (
+        address
+        and party.address
+        and fuzz.token_set_ratio(unidecode(address).lower(), unidecode(party.address).lower()) >= 90
+    ):
+        agreed.append("address")
+    if (
+        phone
+        and party.phone
+        and len(_digits(phone)) >= 7
+        and _digits(phone) == _digits(party.phone)
+    ):
+        agreed.append("phone")
+    if email and party.email and email.strip().lower() == party.email.strip().lower():
+        agreed.append("e-mail")
+    return agreed
