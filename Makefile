@@ -30,8 +30,10 @@ test: $(TSTAMP)
 	export WATCHFLOOR_TEST_PG_URL WATCHFLOOR_TEST_NATS_URL; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b; done
+bench: $(TSTAMP)
+	@set -e; eval "$$(bash scripts/services.sh)"; \
+	export WATCHFLOOR_TEST_PG_URL WATCHFLOOR_TEST_NATS_URL; \
+	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
 lint: $(TSTAMP)
 	$(BIN)/ruff check src tests scripts bench
