@@ -276,11 +276,14 @@ def record_outcome(
         )
         parties = [
             SeizurePartyIn(
-                role="sender", name=shipment.sender_name, country=shipment.sender_country
-            ),
-            SeizurePartyIn(
-                role="consignee", name=shipment.consignee_name, country=shipment.consignee_country
-            ),
+                role=role,  # type: ignore[arg-type]
+                name=getattr(shipment, f"{role}_name"),
+                country=getattr(shipment, f"{role}_country"),
+                address=getattr(shipment, f"{role}_address"),
+                phone=getattr(shipment, f"{role}_phone"),
+                email=getattr(shipment, f"{role}_email"),
+            )
+            for role in ("sender", "consignee")
         ]
         seizure = create_seizure(
             session,
