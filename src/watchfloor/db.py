@@ -187,17 +187,27 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     writer.insert(session, [writer.row([r[c] for c in columns]) for r in rows])
 
 
+_grown: dict[tuple[str, str], int] = {}
+
+
 def _refresh_statistics(conn: Any, table: str, added: int) -> None:
-    """ANALYZE a PostgreSQL table when a bulk load has grown it by a fifth or more.
+    """ANALYZE a PostgreSQL table once this process has grown it by a fifth or more.
 
     Until statistics exist the planner takes a fresh table for a handful of rows and probes
     it by the wrong index; the next lookup by natural key then scans every row. PostgreSQL's
-    own advice for bulk loads is to analyze after them.
+    own advice for bulk loads is to analyze after them; a stream of small batches adds up to
+    a bulk load too, so the rows are counted across calls.
     """
-    if added < 1000:
+    key = (conn.engine.url.render_as_string(hide_password=True), table)
+    grown = _grown.get(key, 0) + added
+    _grown[key] = grown
+    if grown < 1000:
         return
     known = conn.exec_driver_sql(
         "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)
     ).scalar()
-    if known is None or known < 0 or added > 0.2 * known:
+    # past 50,000 rows the statistics tell the planner enough, and autovacuum keeps them up
+    # to date; analyzing again would only stall a stream of small batches
+    if known is None or known < 0 or (known < 50_000 and grown > 0.2 * known):
         conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
+        _grown[key] = 0

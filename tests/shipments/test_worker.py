@@ -8,7 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from tests.conftest import api_headers
 from tests.events.test_bus import nats_url, wait_for
