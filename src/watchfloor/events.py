@@ -169,15 +169,19 @@ class JetStreamBus:
         data = json.dumps(payload, default=str).encode("utf-8")
         await self._js.publish(subject, data, headers=all_headers or None, stream=self.stream)
 
-    async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
+    async def _pull(self, subject: str, durable: str, **config: Any) -> Any:
+        """A durable pull consumer: redelivered after ``ack_wait``, at most 20 times."""
         from nats.js.api import ConsumerConfig
 
-        sub = await self._js.pull_subscribe(
+        return await self._js.pull_subscribe(
             subject,
             durable=durable,
             stream=self.stream,
-            config=ConsumerConfig(ack_wait=self.ack_wait, max_deliver=20),
+            config=ConsumerConfig(ack_wait=self.ack_wait, max_deliver=20, **config),
         )
+
+    async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
+        sub = await self._pull(subject, durable)
         self._tasks.append(asyncio.create_task(self._consume(sub, handler)))
 
     async def subscribe_batches(
@@ -186,16 +190,7 @@ class JetStreamBus:
         """The handler gets every message that is waiting (up to ``max_batch``) at once, so
         that it can store them in one transaction; all are acked after it returns, all are
         redelivered if it raises."""
-        from nats.js.api import ConsumerConfig
-
-        sub = await self._js.pull_subscribe(
-            subject,
-            durable=durable,
-            stream=self.stream,
-            config=ConsumerConfig(
-                ack_wait=self.ack_wait, max_deliver=20, max_ack_pending=max_batch * 4
-            ),
-        )
+        sub = await self._pull(subject, durable, max_ack_pending=max_batch * 4)
         self._tasks.append(asyncio.create_task(self._consume_batches(sub, handler, max_batch)))
 
     async def _consume_batches(self, sub: Any, handler: BatchHandler, max_batch: int) -> None:
