@@ -100,3 +100,14 @@ def test_unknown_route_and_bad_query_never_500(client, engine: Engine) -> None: 
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "query.limit"
     r = client.get("/api/v1/sharing/seizures/abc", headers=h)
     assert r.status_code == 422
+
+
+def test_nul_in_the_address_is_a_422_problem_on_every_backend(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import api_headers
+
+    h = api_headers(engine, "US-CBP", "officer")
+    r = client.get("/api/v1/shipments/targets?office=%00", headers=h)
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "NUL" in r.json()["detail"]
+    assert client.get("/api/v1/sharing/seizures/1%00", headers=h).status_code == 422

@@ -53,6 +53,15 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         request.state.request_id = request.headers.get("x-request-id") or secrets.token_hex(8)
+        if "%00" in request.url.query or "%00" in request.url.path or "\x00" in request.url.path:
+            # PostgreSQL cannot compare or store U+0000: refuse it where it enters
+            return problems.problem(
+                request,
+                422,
+                "Invalid input",
+                "the address may not contain NUL characters (%00)",
+                [{"field": "query", "reason": "contains a NUL character (U+0000)"}],
+            )
         token = request.cookies.get(CSRF_COOKIE)
         fresh = token is None or len(token) < 32
         request.state.csrf_token = secrets.token_urlsafe(32) if fresh else token
