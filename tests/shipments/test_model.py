@@ -66,3 +66,33 @@ def test_only_admins_train(engine) -> None:  # type: ignore[no-untyped-def]
         officer = Principal(**{**admin.__dict__, "role": "officer"})
         with pytest.raises(Forbidden):
             service.train_model(s, officer)
+
+
+def test_worker_retrains_once_enough_new_outcomes_exist(engine) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.shipments.schemas import OutcomeIn
+    from watchfloor.shipments.scoring import shipped_config
+    from watchfloor.worker import retrain_due_agencies
+
+    need = shipped_config()["model"]["retrain_every"]
+    assert retrain_due_agencies(engine) == []  # the demo's models are fresh
+    with session_scope(engine) as s:
+        cbp = get_agency(s, "US-CBP")
+        principal = system_principal(cbp)
+        open_ids = list(
+            s.scalars(
+                select(Shipment.id)
+                .where(Shipment.owner_agency_id == cbp.id, Shipment.status != "inspected")
+                .order_by(Shipment.id)
+                .limit(need)
+            )
+        )
+        assert len(open_ids) == need
+        for sid in open_ids:
+            service.record_outcome(s, principal, sid, OutcomeIn(result="clean"))
+        assert service.retrain_due(s, cbp.id)
+    versions = retrain_due_agencies(engine)
+    assert len(versions) == 1
+    with session_scope(engine) as s:
+        assert not service.retrain_due(s, get_agency(s, "US-CBP").id)
+        latest = s.scalar(select(RiskModel).order_by(RiskModel.id.desc()).limit(1))
+        assert latest.version == versions[0] and latest.n_outcomes > need
