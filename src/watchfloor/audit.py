@@ -22,7 +22,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -131,6 +131,18 @@ def record(
     session.flush()
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
     return event
+
+
+class Acting(Protocol):
+    """Whoever acts: a security Principal (not imported here, the security layer uses us)."""
+
+    actor: str
+    agency_code: str
+
+
+def record_by(session: Session, principal: Acting, **event: Any) -> AuditEvent:
+    """:func:`record` for an event acted by ``principal`` on behalf of its agency."""
+    return record(session, actor=principal.actor, agency=principal.agency_code, **event)
 
 
 @dataclass(frozen=True)

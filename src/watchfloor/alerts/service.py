@@ -85,10 +85,9 @@ def update_alert(session: Session, principal: Principal, alert_id: int, data: Al
         alert.assignee = None
         alert.closed_reason = None
     alert.updated_at = utcnow()
-    audit.record(
+    audit.record_by(
         session,
-        actor=principal.actor,
-        agency=principal.agency_code,
+        principal,
         action=f"alert.{data.status}",
         object_type="alert",
         object_id=str(alert.id),

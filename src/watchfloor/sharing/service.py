@@ -35,11 +35,6 @@ def _agencies_by_code(session: Session, codes: list[str], field: str) -> list[Ag
     return [found[c] for c in wanted]
 
 
-def _audit(session: Session, principal: Principal, **event: object) -> None:
-    """Record an audit event acted by ``principal`` for its agency."""
-    audit.record(session, actor=principal.actor, agency=principal.agency_code, **event)  # type: ignore[arg-type]
-
-
 def apply_sharing(
     session: Session,
     principal: Principal,
@@ -94,7 +89,7 @@ def apply_sharing(
         )
     session.flush()
     session.expire(record, ["recipients"])
-    _audit(
+    audit.record_by(
         session,
         principal,
         action=f"{rtype}.share",
@@ -129,7 +124,7 @@ def read_record(session: Session, principal: Principal, model: type[S], record_i
     if record is None or not can_read(principal, record):
         raise NotFound(f"{model.share_type} {record_id} not found")  # type: ignore[attr-defined]
     if record.owner_agency_id != principal.agency_id:
-        _audit(
+        audit.record_by(
             session,
             principal,
             action=f"{model.share_type}.read",
@@ -147,7 +142,7 @@ def audit_list_reads(
     """Audit the other agencies' records a list showed the principal (and commit)."""
     foreign_ids = [r.id for r in records if r.owner_agency_id != principal.agency_id]  # type: ignore[attr-defined]
     if foreign_ids:
-        _audit(
+        audit.record_by(
             session,
             principal,
             action=f"{share_type}.list",
@@ -236,7 +231,7 @@ def create_seizure(
     except IntegrityError:
         session.rollback()
         raise Conflict(f"seizure {data.reference!r} already exists") from None
-    _audit(
+    audit.record_by(
         session,
         principal,
         action="seizure.create",

@@ -465,10 +465,9 @@ def store(
     accepted = sum(1 for r in ordered if r.status != "rejected")
     if scored or alerts:
         digest = hashlib.sha256("".join(p.digest for p in scored).encode()).hexdigest()
-        audit.record(
+        audit.record_by(
             session,
-            actor=principal.actor,
-            agency=principal.agency_code,
+            principal,
             action="shipments.intake",
             object_type="shipment_batch",
             object_id=f"{source}:{batch.rows}",

@@ -41,10 +41,6 @@ from watchfloor.shipments.schemas import (
 )
 
 
-def _audit(session: Session, principal: Principal, **event: Any) -> None:
-    audit.record(session, actor=principal.actor, agency=principal.agency_code, **event)
-
-
 def get_shipment(session: Session, principal: Principal, shipment_id: int) -> Shipment:
     shipment = session.get(Shipment, shipment_id)
     if shipment is None or shipment.owner_agency_id != principal.agency_id:
@@ -168,7 +164,7 @@ def save_office(session: Session, principal: Principal, data: OfficeIn) -> Offic
     office.daily_capacity = data.daily_capacity
     office.alert_threshold = data.alert_threshold
     session.flush()
-    _audit(
+    audit.record_by(
         session,
         principal,
         action="office.save",
@@ -244,7 +240,7 @@ def hold(session: Session, principal: Principal, shipment_id: int, reason: str) 
         raise Conflict(f"shipment {shipment.reference} has already been inspected")
     shipment.status = "held"
     shipment.updated_at = utcnow()
-    _audit(
+    audit.record_by(
         session,
         principal,
         action="shipment.hold",
@@ -330,7 +326,7 @@ def record_outcome(
         .values(status="closed", closed_reason=f"inspected: {data.result}", updated_at=utcnow())
     )
     session.flush()
-    _audit(
+    audit.record_by(
         session,
         principal,
         action="shipment.outcome",
@@ -374,7 +370,7 @@ def train_model(session: Session, principal: Principal, *, seed: int = 0) -> Ris
         min_positive=config["min_positive"],
         seed=seed,
     )
-    _audit(
+    audit.record_by(
         session,
         principal,
         action="model.train",
