@@ -45,14 +45,19 @@ SUBSTANCE_FIELDS = (
 )
 
 
+def fold(text: str) -> str:
+    """Lower-case ASCII: accents are taken off their letters; other non-ASCII characters
+    (ß, ø, CJK) are dropped."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+
+
 def normalize_name(text: str) -> str:
     """Fold case, accents, spacing and punctuation.
 
     >>> normalize_name("4-ANPP") == normalize_name("4 anpp") == "4anpp"
     True
     """
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "", folded.lower())
+    return re.sub(r"[^a-z0-9]+", "", fold(text))
 
 
 def _data_text(name: str) -> str:

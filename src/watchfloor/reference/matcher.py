@@ -13,7 +13,6 @@ Everything is in memory and memoised by text, so a description seen before costs
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +20,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from watchfloor.reference.loader import catalogue_rows
+from watchfloor.reference.loader import catalogue_rows, fold
+from watchfloor.reference.service import cas_is_valid
 
 CAS_IN_TEXT = re.compile(r"(?<![\d-])(\d{2,7})-(\d{2})-(\d)(?![\d-])")
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -77,18 +77,8 @@ class Mention:
     distance: int = 0
 
 
-def fold(text: str) -> str:
-    """Lower-case ASCII with accents removed (ß, ø and the like become their base letters)."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-
-
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
-
-
-def cas_is_valid_parts(body: str, check: str) -> bool:
-    total = sum(int(d) * i for i, d in enumerate(reversed(body), start=1))
-    return total % 10 == int(check)
 
 
 class SubstanceMatcher:
@@ -146,7 +136,7 @@ class SubstanceMatcher:
         for m in CAS_IN_TEXT.finditer(text):
             cas = m.group(0)
             sub = self.by_cas.get(cas)
-            if sub is not None and cas_is_valid_parts(m.group(1) + m.group(2), m.group(3)):
+            if sub is not None and cas_is_valid(cas):
                 found.setdefault(sub.key, Mention(sub, cas, cas, "cas", "cas"))
         folded = fold(text)
         spans = [m.span() for m in _TOKEN.finditer(folded)]
