@@ -178,15 +178,6 @@ class RowWriter:
             )
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows given as dicts (all with the same keys); see :class:`RowWriter`."""
-    if not rows:
-        return
-    columns = list(rows[0].keys())
-    writer = RowWriter(table, columns, session.get_bind().dialect)
-    writer.insert(session, [writer.row([r[c] for c in columns]) for r in rows])
-
-
 _grown: dict[tuple[str, str], int] = {}
 
 

@@ -53,8 +53,7 @@ NUMBERS = {"declared_value", "gross_weight_kg", "quantity", "value", "net_weight
 @dataclass
 class Record:
     line: int  # first line of the record in the file (1-based; the CSV header is line 1)
-    data: Any  # the parsed record, or None when the line could not be parsed
-    error: str | None = None
+    data: Any  # a CSV record as a dict, or a JSON line as bytes (parsed by parse_rows)
 
 
 def detect_format(path: Path) -> str:
@@ -69,19 +68,12 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_jsonl(fh: io.BufferedReader, *, raw: bool = False) -> Iterator[Record]:
-    """Records of a JSON Lines file; with ``raw`` the lines are left for the validating
-    process to parse."""
+def read_jsonl(fh: io.BufferedReader) -> Iterator[Record]:
+    """Records of a JSON Lines file, each line left as bytes for the validating process to
+    parse (:func:`parse_rows`)."""
     for line_no, line in enumerate(fh, start=1):
-        if not line.strip():
-            continue
-        if raw:
+        if line.strip():
             yield Record(line_no, line)
-            continue
-        try:
-            yield Record(line_no, orjson.loads(line))
-        except orjson.JSONDecodeError as exc:
-            yield Record(line_no, None, f"not valid JSON: {exc}")
 
 
 def _number(value: str) -> Any:
@@ -190,7 +182,7 @@ def import_file(
     if parallel is None:
         parallel = total > PARALLEL_MIN_BATCHES * batch_size * 400  # ~400 bytes a shipment
     with open(path, "rb") as fh:
-        records = read_jsonl(fh, raw=True) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
+        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
         batches = _batches(records, batch_size, report)
         tick = (lambda: progress(fh.tell(), total)) if progress else (lambda: None)
         if parallel:
@@ -236,9 +228,7 @@ class _Rejects:
                     "line": record.line,
                     "reference": r.reference,
                     "errors": [e.model_dump() for e in r.errors],
-                    "record": parsed.get(
-                        r.index, record.data if not isinstance(record.data, bytes) else None
-                    ),
+                    "record": parsed.get(r.index, _data(record)),
                 }
             )
         if not bad:

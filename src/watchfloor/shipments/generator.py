@@ -21,7 +21,6 @@ import csv
 import datetime as dt
 import io
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -278,12 +277,6 @@ class ShipmentGenerator:
         return [self._item(g) for g in goods]
 
     # -- shipments -------------------------------------------------------------------------
-
-    def __iter__(self) -> Iterator[tuple[dict[str, Any], Truth]]:
-        i = 0
-        while True:
-            yield self.make(i)
-            i += 1
 
     def take(self, n: int) -> list[tuple[dict[str, Any], Truth]]:
         return [self.make(i) for i in range(n)]

@@ -65,16 +65,6 @@ def subheadings() -> frozenset[str]:
     )
 
 
-def _subheadings() -> frozenset[str]:
-    global _SUBHEADINGS
-    if _SUBHEADINGS is None:
-        _SUBHEADINGS = subheadings()
-    return _SUBHEADINGS
-
-
-_SUBHEADINGS: frozenset[str] | None = None
-
-
 @lru_cache(maxsize=1)
 def descriptions() -> dict[str, str]:
     return {r["hscode"]: r["description"] for r in catalogue_rows("hs2022.csv")}
@@ -91,14 +81,14 @@ def check_hs(code: str) -> str:
     National tariff lines of 8 to 10 digits are accepted when their first six digits are a
     subheading of HS 2022.
     """
-    if code.isdigit() and 6 <= len(code) <= 10 and code[:6] in _subheadings():
+    if code.isdigit() and 6 <= len(code) <= 10 and code[:6] in subheadings():
         return code
     digits = clean_hs(code)
     if not digits.isdigit():
         raise ValueError(f"HS code {code!r} must contain digits only")
     if not 6 <= len(digits) <= 10:
         raise ValueError(f"HS code {code!r} must have 6 to 10 digits, not {len(digits)}")
-    if digits[:6] not in _subheadings():
+    if digits[:6] not in subheadings():
         raise ValueError(f"HS code {code!r}: {digits[:6]} is not an HS 2022 subheading")
     return digits
 

@@ -256,7 +256,6 @@ class PreparedBatch:
     config: Config
     model_version: str | None
     dialect: str
-    prepared_at: dt.datetime
 
 
 def _agency(session: Session, principal: Principal) -> Agency:
@@ -386,7 +385,6 @@ def prepare(
         config=scorer.config,
         model_version=scorer.model.version if scorer.model else None,
         dialect=w.dialect.name,
-        prepared_at=now,
     )
 
 
