@@ -42,7 +42,7 @@ from watchfloor.shipments.rules.parties import PartyRule
 from watchfloor.shipments.rules.route import RouteRule, RouteStats
 from watchfloor.shipments.rules.substance import SubstanceRule
 from watchfloor.shipments.schemas import ShipmentIn
-from watchfloor.shipments.screening import Listed, NameIndex
+from watchfloor.shipments.screening import Hit, Listed, NameIndex, Screening
 
 REFRESH_SECONDS = 60.0
 PEER_SEED_ITEMS = 20_000
@@ -112,7 +112,7 @@ class Scorer:
         config: Config,
         *,
         matcher: SubstanceMatcher,
-        parties: NameIndex,
+        parties: Screening,
         route: RouteStats,
         peers: PeerStats,
         model: risk_model.LoadedModel | None = None,
@@ -247,16 +247,13 @@ def seizure_parties(seizures: list[Seizure], agency: Agency) -> list[Listed]:
     return listed
 
 
-class CombinedIndex(NameIndex):
+class CombinedIndex:
     """The sanctions index (shared by all agencies) and one agency's seizure parties."""
 
     def __init__(self, shared: NameIndex, own: NameIndex) -> None:
         self.shared, self.own = shared, own
 
-    def __len__(self) -> int:
-        return len(self.shared) + len(self.own)
-
-    def match(self, name: str, threshold: float):  # type: ignore[override]
+    def match(self, name: str, threshold: float) -> tuple[Hit, ...]:
         return self.own.match(name, threshold) + self.shared.match(name, threshold)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 from unidecode import unidecode
@@ -107,6 +107,12 @@ class Listed:
 class Hit:
     listed: Listed
     score: float
+
+
+class Screening(Protocol):
+    """Anything that finds listed names close to a name: one index, or several together."""
+
+    def match(self, name: str, threshold: float) -> tuple[Hit, ...]: ...
 
 
 class NameIndex:

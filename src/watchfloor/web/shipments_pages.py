@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from watchfloor.alerts import service as alerts
-from watchfloor.errors import Invalid, NotFound
+from watchfloor.errors import Invalid
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.shipments import service
 from watchfloor.shipments.schemas import OutcomeIn, error_list
@@ -88,16 +88,21 @@ def model_page(request: Request, db: Db, me: Me) -> Response:
 
 @router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
 def shipment_page(request: Request, db: Db, me: Me, shipment_id: RecordId) -> Response:
-    shipment = service.get_shipment(db, me, shipment_id)
+    return _shipment_view(request, db, me, service.get_shipment(db, me, shipment_id))
+
+
+def _shipment_view(request, db, me, shipment, errors=(), status=200):  # type: ignore[no-untyped-def]
+    """The shipment page, with the outcome form's errors when it was refused."""
     return render(
         request,
         "shipments/shipment.html",
         me,
+        status=status,
         active="shipments",
         s=service.shipment_out(shipment),
-        history=service.assessments(db, me, shipment_id),
-        outcomes=service.outcomes(db, me, shipment_id),
-        errors=[],
+        history=service.assessments(db, me, shipment.id),
+        outcomes=service.outcomes(db, me, shipment.id),
+        errors=list(errors),
     )
 
 
@@ -150,17 +155,7 @@ def outcome(
 
 def _outcome_errors(request, db, me, shipment, errors):  # type: ignore[no-untyped-def]
     db.rollback()
-    return render(
-        request,
-        "shipments/shipment.html",
-        me,
-        status=422,
-        active="shipments",
-        s=service.shipment_out(shipment),
-        history=service.assessments(db, me, shipment.id),
-        outcomes=service.outcomes(db, me, shipment.id),
-        errors=errors,
-    )
+    return _shipment_view(request, db, me, shipment, errors, status=422)
 
 
-__all__ = ["router", "NotFound"]
+__all__ = ["router"]

@@ -7,13 +7,13 @@ from typing import Any
 
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import PartyIn, ShipmentIn
-from watchfloor.shipments.screening import Listed, NameIndex, corroborating
+from watchfloor.shipments.screening import Listed, Screening, corroborating
 
 
 class PartyRule:
     name = "parties"
 
-    def __init__(self, config: dict[str, Any], index: NameIndex) -> None:
+    def __init__(self, config: dict[str, Any], index: Screening) -> None:
         self.c = config
         self.index = index
 
