@@ -32,7 +32,7 @@ from watchfloor.reference.loader import load_catalogue
 from watchfloor.security.service import get_agency, system_principal
 from watchfloor.sharing.schemas import SeizureIn
 from watchfloor.sharing.service import create_seizure
-from watchfloor.shipments.demo import _ensure_sanctions
+from watchfloor.shipments.demo import ensure_sanctions
 from watchfloor.shipments.files import import_file
 from watchfloor.shipments.generator import ShipmentGenerator
 from watchfloor.shipments.models import Office, Shipment, ShipmentItem
@@ -81,7 +81,7 @@ def prepare(url: str, seed: int) -> None:
         load_catalogue(s)
     with session_scope(engine) as s:
         load_demo(s, with_shipments=False)
-        _ensure_sanctions(s)
+        ensure_sanctions(s)
         cbp = get_agency(s, "US-CBP")
         for code in OFFICES:
             s.add(

@@ -85,7 +85,7 @@ class EventBus(Protocol):
 class InProcessBus:
     """Delivers each event to matching handlers in the publishing process, in order."""
 
-    _subs: list[tuple[str, Handler]] = field(default_factory=list)
+    _subs: list[tuple[str, Handler, bool]] = field(default_factory=list)
     _seen: set[str] = field(default_factory=set)
 
     async def publish(
@@ -100,15 +100,15 @@ class InProcessBus:
             if msg_id in self._seen:
                 return
             self._seen.add(msg_id)
-        for pattern, handler in list(self._subs):
+        for pattern, handler, with_headers in list(self._subs):
             if subject_matches(pattern, subject):
-                if wants_headers(handler):
+                if with_headers:
                     await handler(subject, payload, headers=dict(headers or {}))
                 else:
                     await handler(subject, payload)
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
-        self._subs.append((subject, handler))
+        self._subs.append((subject, handler, wants_headers(handler)))
 
     async def subscribe_batches(
         self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256
@@ -116,7 +116,7 @@ class InProcessBus:
         async def one(subj: str, payload: Any, headers: dict[str, str]) -> None:
             await handler([Message(subj, payload, headers)])
 
-        self._subs.append((subject, one))
+        self._subs.append((subject, one, True))
 
     async def close(self) -> None:
         self._subs.clear()

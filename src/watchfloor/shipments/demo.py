@@ -50,7 +50,7 @@ class ShipmentsDemo:
     models: list[str] = field(default_factory=list)
 
 
-def _ensure_sanctions(session: Session) -> None:
+def ensure_sanctions(session: Session) -> None:
     if session.scalar(select(func.count()).select_from(SanctionsLoad)):
         return
     folder = Path(str(resources.files("watchfloor.reference").joinpath("data", "sanctions")))
@@ -59,7 +59,7 @@ def _ensure_sanctions(session: Session) -> None:
 
 def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
     report = ShipmentsDemo()
-    _ensure_sanctions(session)
+    ensure_sanctions(session)
     for code, office_code, name, country, capacity, threshold in OFFICES:
         agency = agencies[code]
         exists = session.scalar(

@@ -295,7 +295,11 @@ def peer_stats(session: Session, agency: Agency) -> PeerStats:
     return stats
 
 
-def build_scorer(session: Session, agency: Agency, config: Config | None = None) -> Scorer:
+def build_scorer(
+    session: Session, agency: Agency, config: Config | None = None, peers: PeerStats | None = None
+) -> Scorer:
+    """A scorer from the database; ``peers`` (what an earlier scorer learnt) is kept instead
+    of being sampled again."""
     config = config or shipped_config()
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=config["route"]["window_days"])
     seizures = _visible_seizures(session, agency, since)
@@ -305,7 +309,7 @@ def build_scorer(session: Session, agency: Agency, config: Config | None = None)
         matcher=SubstanceMatcher.shipped(),
         parties=CombinedIndex(sanctions_index(session), own),
         route=route_stats(session, agency, seizures, since),
-        peers=peer_stats(session, agency),
+        peers=peers if peers is not None else peer_stats(session, agency),
         model=risk_model.load_active(session, agency.id),
     )
 
@@ -334,10 +338,9 @@ def scorer_for(session: Session, agency: Agency) -> Scorer:
         )
         if not fresh:
             generation = _generation
-            old_peers = scorer.anomaly.stats if scorer is not None else None
-            scorer = build_scorer(session, agency)
-            if old_peers is not None:
-                scorer.anomaly.stats = old_peers  # keep what was learnt since the last build
+            # keep what the peers learnt since the last build
+            peers = scorer.anomaly.stats if scorer is not None else None
+            scorer = build_scorer(session, agency, peers=peers)
             _scorers[key] = scorer
             _built_generation[key] = generation
         return scorer
