@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -27,6 +29,7 @@ CAS_IN_TEXT = re.compile(r"(?<![\d-])(\d{2,7})-(\d{2})-(\d)(?![\d-])")
 _TOKEN = re.compile(r"[a-z0-9]+")
 _NEGATE_BEFORE = {("no",), ("without",), ("free", "of"), ("zero",), ("non",)}
 MAX_WINDOW = 16
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -149,48 +152,30 @@ class SubstanceMatcher:
             return " ".join(toks[start:end])
 
         used = [False] * len(toks)
-        n = len(toks)
-        # longest exact window first
-        for size in range(min(MAX_WINDOW, n), 0, -1):
-            for start in range(0, n - size + 1):
-                if any(used[start : start + size]):
-                    continue
-                compact = "".join(toks[start : start + size])
-                entry = self.exact.get(compact)
-                if entry is None:
-                    continue
-                for i in range(start, start + size):
-                    used[i] = True
-                if _negated(toks, start, start + size):
-                    continue
+        # names as written first, longest window first; then misspellings of what is left
+        passes = (
+            (range(min(MAX_WINDOW, len(toks)), 0, -1), self._exact),
+            ((4, 3, 2, 1), self._fuzzy),
+        )
+        for sizes, lookup in passes:
+            for start, end, (entry, how, distance) in _claim(toks, used, sizes, lookup):
                 key, name, kind = entry
                 if key not in found:
                     found[key] = Mention(
-                        self.facts[key], words(start, start + size), name, kind, "exact"
-                    )
-        # misspellings: windows of up to four unused, not-all-ordinary words
-        for size in (4, 3, 2, 1):
-            for start in range(0, n - size + 1):
-                if any(used[start : start + size]):
-                    continue
-                window = toks[start : start + size]
-                if all(t in self.common_words or t.isdigit() for t in window):
-                    continue
-                compact = "".join(window)
-                hit = self._closest(compact)
-                if hit is None:
-                    continue
-                for i in range(start, start + size):
-                    used[i] = True
-                if _negated(toks, start, start + size):
-                    continue
-                target, distance = hit
-                key, name, kind = self.exact[target]
-                if key not in found:
-                    found[key] = Mention(
-                        self.facts[key], words(start, start + size), name, kind, "fuzzy", distance
+                        self.facts[key], words(start, end), name, kind, how, distance
                     )
         return tuple(found.values())
+
+    def _exact(self, window: list[str]) -> tuple[tuple[str, str, str], str, int] | None:
+        entry = self.exact.get("".join(window))
+        return None if entry is None else (entry, "exact", 0)
+
+    def _fuzzy(self, window: list[str]) -> tuple[tuple[str, str, str], str, int] | None:
+        """A misspelt name: only for windows that are not all ordinary words or numbers."""
+        if all(t in self.common_words or t.isdigit() for t in window):
+            return None
+        hit = self._closest("".join(window))
+        return None if hit is None else (self.exact[hit[0]], "fuzzy", hit[1])
 
     def _closest(self, compact: str) -> tuple[str, int] | None:
         size = len(compact)
@@ -211,6 +196,26 @@ class SubstanceMatcher:
             if got is not None and got[1] >= 1 and (best is None or got[1] < best[1]):
                 best = (got[0], int(got[1]))
         return best
+
+
+def _claim(
+    toks: list[str], used: list[bool], sizes: Iterable[int], lookup: Callable[[list[str]], T | None]
+) -> Iterator[tuple[int, int, T]]:
+    """Windows of not yet used tokens, by size in the order given, that ``lookup`` recognises.
+    A recognised window is used up even when it is negated ("piperidine-free"), so that no
+    smaller part of it is found instead; only the windows that are not negated are yielded."""
+    for size in sizes:
+        for start in range(0, len(toks) - size + 1):
+            end = start + size
+            if any(used[start:end]):
+                continue
+            hit = lookup(toks[start:end])
+            if hit is None:
+                continue
+            for i in range(start, end):
+                used[i] = True
+            if not _negated(toks, start, end):
+                yield start, end, hit
 
 
 def _negated(toks: list[str], start: int, end: int) -> bool:
