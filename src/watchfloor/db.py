@@ -202,3 +202,12 @@ def _refresh_statistics(conn: Any, table: str, added: int) -> None:
     if known is None or known < 0 or (known < 50_000 and grown > 0.2 * known):
         conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
         _grown[key] = 0
+
+
+def fetch_page(session: Session, stmt: Any, limit: int) -> tuple[list[Any], int | None]:
+    """One page of a statement ordered by id, newest first: the rows and the cursor of the
+    next page (the last id shown), or None when there is no more."""
+    rows = list(session.scalars(stmt.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1].id if more and rows else None)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
 from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
-from watchfloor.db import utcnow
+from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing.policy import visible
@@ -51,13 +51,11 @@ def list_alerts(
         stmt = stmt.where(Alert.id > after)
     if cursor is not None:
         stmt = stmt.where(Alert.id < cursor)
-    rows = list(session.scalars(stmt.order_by(Alert.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = fetch_page(session, stmt.order_by(Alert.id.desc()), limit)
     audit_list_reads(session, principal, "alert", rows)
     return AlertPage(
         items=[alert_out(session, a) for a in rows],
-        next_cursor=rows[-1].id if more and rows else None,
+        next_cursor=next_cursor,
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
+from watchfloor.db import fetch_page
 from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.reference.countries import validate_country
 from watchfloor.reference.service import search_substances
@@ -260,11 +261,9 @@ def list_seizures(
         stmt = stmt.where(Seizure.seized_on >= since)
     if cursor:
         stmt = stmt.where(Seizure.id < cursor)
-    rows = list(session.scalars(stmt.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = fetch_page(session, stmt, limit)
     audit_list_reads(session, principal, "seizure", rows)
-    return rows, (rows[-1].id if more and rows else None)
+    return rows, next_cursor
 
 
 def count_seizures(session: Session, principal: Principal) -> int:

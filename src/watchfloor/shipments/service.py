@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import utcnow
+from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Invalid, NotFound
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
@@ -123,12 +123,8 @@ def list_shipments(
         stmt = stmt.where(Shipment.score >= min_score)
     if status is not None:
         stmt = stmt.where(Shipment.status == status)
-    rows = list(session.scalars(stmt.order_by(Shipment.id.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ShipmentPage(
-        items=[summary(s) for s in rows], next_cursor=rows[-1].id if more and rows else None
-    )
+    rows, next_cursor = fetch_page(session, stmt.order_by(Shipment.id.desc()), limit)
+    return ShipmentPage(items=[summary(s) for s in rows], next_cursor=next_cursor)
 
 
 # --- offices --------------------------------------------------------------------------------
