@@ -170,7 +170,9 @@ def worker(
     import logging
 
     from watchfloor import worker as worker_mod
+    from watchfloor.throughput import tune_for_batches
 
+    tune_for_batches()
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     engine = _engine()

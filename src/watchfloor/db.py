@@ -7,6 +7,8 @@ the same Alembic migrations. Schemas are only ever created by migrations.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -19,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from watchfloor.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -149,10 +153,16 @@ class RowWriter:
 
     def __init__(self, table: Table, columns: list[str], dialect: Any) -> None:
         self.table, self.columns, self.dialect = table, columns, dialect
-        self.procs = [table.c[c].type.bind_processor(dialect) for c in columns]
+        procs = [table.c[c].type.bind_processor(dialect) for c in columns]
+        self.procs = [(i, p) for i, p in enumerate(procs) if p is not None]
 
     def row(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(p(v) if p is not None else v for p, v in zip(self.procs, values, strict=True))
+        if len(values) != len(self.columns):
+            raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
+        out = list(values)
+        for i, proc in self.procs:
+            out[i] = proc(out[i])
+        return tuple(out)
 
     def insert(self, session: Session, rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -178,30 +188,69 @@ class RowWriter:
             )
 
 
+def allocate_ids(session: Session, table: Table, n: int) -> list[int] | None:
+    """``n`` new primary keys from the sequence of ``table.id`` on PostgreSQL, so that a bulk
+    insert need not read its ids back; None on SQLite, whose ids come from the insert."""
+    if session.get_bind().dialect.name != "postgresql" or n <= 0:
+        return None
+    return list(
+        session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": n},
+        ).scalars()
+    )
+
+
 _grown: dict[tuple[str, str], int] = {}
+_analyzing: set[tuple[str, str]] = set()
+_settled: set[tuple[str, str]] = set()  # large enough for autovacuum to look after
+_grown_lock = threading.Lock()
 
 
 def _refresh_statistics(conn: Any, table: str, added: int) -> None:
-    """ANALYZE a PostgreSQL table once this process has grown it by a fifth or more.
+    """ANALYZE a PostgreSQL table, in the background, once this process has grown it by a
+    fifth or more.
 
     Until statistics exist the planner takes a fresh table for a handful of rows and probes
     it by the wrong index; the next lookup by natural key then scans every row. PostgreSQL's
     own advice for bulk loads is to analyze after them; a stream of small batches adds up to
-    a bulk load too, so the rows are counted across calls.
+    a bulk load too, so the rows are counted across calls. ANALYZE runs on a connection of
+    its own so that the writer never waits for it (it reads what is committed, which is all
+    but the batch at hand).
     """
     key = (conn.engine.url.render_as_string(hide_password=True), table)
-    grown = _grown.get(key, 0) + added
-    _grown[key] = grown
-    if grown < 1000:
-        return
-    known = conn.exec_driver_sql(
-        "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)
-    ).scalar()
-    # past 50,000 rows the statistics tell the planner enough, and autovacuum keeps them up
-    # to date; analyzing again would only stall a stream of small batches
-    if known is None or known < 0 or (known < 50_000 and grown > 0.2 * known):
-        conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
-        _grown[key] = 0
+    with _grown_lock:
+        grown = _grown[key] = _grown.get(key, 0) + added
+        if grown < 1000 or key in _analyzing or key in _settled:
+            return
+        _analyzing.add(key)
+    threading.Thread(
+        target=_analyze, args=(conn.engine, table, key), name=f"analyze-{table}", daemon=True
+    ).start()
+
+
+def _analyze(engine: Engine, table: str, key: tuple[str, str]) -> None:
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            known = conn.exec_driver_sql(
+                "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)
+            ).scalar()
+            # past 50,000 rows the statistics tell the planner enough, and autovacuum keeps
+            # them up to date
+            with _grown_lock:
+                grown = _grown.get(key, 0)
+                if known is not None and known >= 50_000:
+                    _settled.add(key)
+            if known is None or known < 0 or (known < 50_000 and grown > 0.2 * known):
+                conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
+                with _grown_lock:
+                    _grown[key] = max(0, _grown.get(key, 0) - grown)
+    except Exception:  # statistics are an optimisation: a failure must not stop the writer
+        log.warning("ANALYZE %s failed", table, exc_info=True)
+    finally:
+        with _grown_lock:
+            _analyzing.discard(key)
 
 
 def fetch_page(session: Session, stmt: Any, limit: int) -> tuple[list[Any], int | None]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from pydantic import BaseModel, ConfigDict, model_validator
 
 
-def _has_nul(value: Any) -> bool:
+def _is_nul_text(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, list | tuple):
@@ -19,12 +20,25 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _may_hold_nul(data: dict[Any, Any]) -> bool:
+    """False only when no text anywhere in ``data`` holds U+0000: one pass in C over the
+    JSON form, where the character can only appear escaped (a false alarm costs a walk)."""
+    try:
+        return b"\\u0000" in orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # something JSON cannot hold: look at every field instead
+        return True
+
+
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    @model_validator(mode="after")
-    def _refuse_nul(self) -> Input:
-        for name, value in self.__dict__.items():
-            if _has_nul(value):
-                raise ValueError(f"{name} contains a NUL character (U+0000)")
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_nul(cls, data: Any) -> Any:
+        # each nested model checks its own fields when pydantic reaches it, so the error
+        # names the innermost field (items[1].description)
+        if isinstance(data, dict) and _may_hold_nul(data):
+            for name, value in data.items():
+                if _is_nul_text(name) or _is_nul_text(value):
+                    raise ValueError(f"{name!s} contains a NUL character (U+0000)")
+        return data

@@ -264,3 +264,62 @@ def test_nul_characters_are_refused_per_row_with_the_field_named(client, engine)
     }
     r = client.post("/api/v1/sharing/seizures", json=seizure, headers=h)
     assert r.status_code == 422 and "NUL" in r.text
+
+
+def test_route_counts_seizures_by_the_commodity_declared_or_seized(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.security.service import get_agency, system_principal
+    from watchfloor.sharing.schemas import SeizureIn
+    from watchfloor.sharing.service import create_seizure
+    from watchfloor.shipments.scoring import _visible_seizures, route_stats
+
+    def stats():  # type: ignore[no-untyped-def]
+        with session_scope(engine) as s:
+            cbp = get_agency(s, "US-CBP")
+            since = TODAY - dt.timedelta(days=30)
+            return route_stats(s, cbp, _visible_seizures(s, cbp, since), since)
+
+    before = stats()
+    h = api_headers(engine, "US-CBP", "officer")
+    # a precursor found in a parcel declared as a toy: the seizure counts under chapter 95
+    toy = record("T-R1", "plastic toy car", "950300")
+    sid = client.post("/api/v1/shipments", json=toy, headers=h).json()["results"][0]["id"]
+    client.post(
+        f"/api/v1/shipments/{sid}/outcome",
+        json={"result": "seized", "substance": "NPP", "quantity": 1, "unit": "kg"},
+        headers=h,
+    )
+    client.post("/api/v1/shipments", json=record("T-R2", origin_country="IN"), headers=h)
+    with session_scope(engine) as s:
+        cbp = get_agency(s, "US-CBP")
+        # a seizure with no shipment behind it: the seized substance's chapter (NPP: 29)
+        create_seizure(
+            s,
+            system_principal(cbp),
+            SeizureIn(
+                reference="SZ-R3",
+                seized_on=TODAY,
+                country="US",
+                substance="NPP",
+                quantity=2,
+                unit="kg",
+                mode="post",
+                origin_country="IN",
+                route=["NL"],
+            ),
+        )
+    after = stats()
+    seized = after.seizures - before.seizures
+    assert seized == {
+        ("post", "", "CN"): 1,
+        ("post", "95", "CN"): 1,
+        ("post", "", "IN"): 1,
+        ("post", "29", "IN"): 1,
+        ("post", "", "NL"): 1,
+        ("post", "29", "NL"): 1,
+    }
+    assert after.traffic - before.traffic == {
+        ("post", "", "CN"): 1,
+        ("post", "95", "CN"): 1,
+        ("post", "", "IN"): 1,
+        ("post", "61", "IN"): 1,
+    }

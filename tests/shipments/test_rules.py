@@ -121,15 +121,44 @@ def test_sender_on_the_sanctions_list_with_name_variation() -> None:
 
 def test_route_lift_needs_enough_seizures() -> None:
     stats = RouteStats()
-    stats.traffic.update({("post", "DE"): 900, ("post", "NL"): 100})
-    stats.seizures.update({("post", "NL"): 8, ("post", "DE"): 2})
+    stats.add_traffic("post", "DE", (), 900)
+    stats.add_traffic("post", "NL", (), 100)
+    stats.add_seizure("post", "NL", (), 8)
+    stats.add_seizure("post", "DE", (), 2)
     sc = scorer(route=stats)
     nl = score(shipment(origin_country="NL"), sc)
     (r,) = nl.reasons
-    assert r.rule == "route" and "(8.0x)" in r.text
+    assert r.rule == "route" and "(8.0x)" in r.text and "HS chapter" not in r.text
     assert score(shipment(origin_country="DE"), sc).reasons == []
-    stats.seizures[("post", "NL")] = C["route"]["min_seizures"] - 1
-    assert score(shipment(origin_country="NL"), scorer(route=stats)).reasons == []
+    few = RouteStats()
+    few.add_traffic("post", "DE", (), 900)
+    few.add_traffic("post", "NL", (), 100)
+    few.add_seizure("post", "NL", (), C["route"]["min_seizures"] - 1)
+    few.add_seizure("post", "DE", (), 2)
+    assert score(shipment(origin_country="NL"), scorer(route=few)).reasons == []
+
+
+def test_route_lift_for_the_commodity_the_shipment_carries() -> None:
+    # IN sends half the post traffic and half the seizures: no lift over all goods; but
+    # in organic chemicals (chapter 29) it sends 5% of the traffic and 60% of the seizures
+    stats = RouteStats()
+    stats.add_traffic("post", "IN", ["61"], 950)
+    stats.add_traffic("post", "IN", ["29"], 50)
+    stats.add_traffic("post", "DE", ["29"], 950)
+    stats.add_traffic("post", "DE", ["61"], 50)
+    stats.add_seizure("post", "IN", ["29"], 6)
+    stats.add_seizure("post", "DE", ["29"], 4)
+    sc = scorer(route=stats)
+    chemical = [item("sodium bicarbonate", hs="283630")] + [item("ethyl acetate", hs="291531")]
+    (r,) = score(shipment(origin_country="IN", items=chemical), sc).reasons
+    assert r.rule == "route" and r.evidence["hs_chapter"] == "29"
+    assert "organic chemicals (HS chapter 29)" in r.text and "(12.0x)" in r.text
+    # the same country with clothes only: nothing
+    shirts = [item("cotton t-shirt", hs="610910")]
+    assert score(shipment(origin_country="IN", items=shirts), sc).reasons == []
+    # a transit country is judged the same way
+    transit = score(shipment(origin_country="DE", transit_countries=["IN"], items=chemical), sc)
+    assert [r.text.split(":")[0] for r in transit.reasons] == ["transit IN"]
 
 
 def test_value_per_kilogram_far_below_peers() -> None:

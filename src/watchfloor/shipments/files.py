@@ -33,6 +33,7 @@ from sqlalchemy.engine import Engine
 from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.security.service import Principal
 from watchfloor.shipments.schemas import BatchResult
+from watchfloor.throughput import batch_gc, tune_for_batches
 
 SHIPMENT_COLUMNS = (
     "reference", "agency", "mode", "declared_at", "arrival_at", "origin_country",
@@ -181,7 +182,7 @@ def import_file(
     fmt = fmt or detect_format(path)
     if parallel is None:
         parallel = total > PARALLEL_MIN_BATCHES * batch_size * 400  # ~400 bytes a shipment
-    with open(path, "rb") as fh:
+    with open(path, "rb") as fh, batch_gc():
         records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
         batches = _batches(records, batch_size, report)
         tick = (lambda: progress(fh.tell(), total)) if progress else (lambda: None)
@@ -306,6 +307,7 @@ _worker: dict[str, Any] = {}
 def _worker_init(url: str, principal: Principal, source: str) -> None:
     from watchfloor.db import build_engine
 
+    tune_for_batches()
     _worker["engine"] = build_engine(url)
     _worker["principal"] = principal
     _worker["source"] = source

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import RowWriter, utcnow
+from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.errors import Forbidden
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
@@ -207,6 +207,8 @@ class Writers:
         self.dialect = dialect
         shipment_cols = list(_SHIPMENT_COLUMNS) + SHIPMENT_EXTRA
         self.shipment = RowWriter(Shipment.__table__, shipment_cols, dialect)  # type: ignore[arg-type]
+        # the same row behind an id drawn beforehand (see db.allocate_ids)
+        self.keyed_shipment = RowWriter(Shipment.__table__, ["id", *shipment_cols], dialect)  # type: ignore[arg-type]
         self.item = RowWriter(
             ShipmentItem.__table__,  # type: ignore[arg-type]
             ["shipment_id", *ITEM_COLUMNS],
@@ -310,7 +312,7 @@ def prepare(
     batch = []
     for r in valid:
         if last[r.data.reference] != r.index:
-            results[r.index] = RowResult(
+            results[r.index] = RowResult.model_construct(
                 index=r.index, reference=r.data.reference, status="superseded"
             )
         else:
@@ -403,7 +405,7 @@ def store(
     for p in batch.prepared:
         old = existing.get(p.reference)
         if old is not None and old[1] == p.digest:
-            results[p.index] = RowResult(
+            results[p.index] = RowResult.model_construct(
                 index=p.index, reference=p.reference, status="unchanged", id=old[0], score=old[2]
             )
         elif p.unchanged or (old is None and p.row is None) or (old and p.columns is None):
@@ -416,12 +418,20 @@ def store(
     now = utcnow()
     ids: dict[int, int] = {}
     if new:
-        w.shipment.insert(session, [p.row for p in new])  # type: ignore[misc]
-        # no RETURNING: SQLite would then insert row by row; the unique (agency, reference)
-        # index gives the ids back in one query per chunk
-        stored = _existing(session, agency.id, [p.reference for p in new])
-        for p in new:
-            ids[p.index] = stored[p.reference][0]
+        fresh = allocate_ids(session, Shipment.__table__, len(new))  # type: ignore[arg-type]
+        if fresh is not None:
+            w.keyed_shipment.insert(
+                session,
+                [(sid, *p.row) for sid, p in zip(fresh, new, strict=True)],  # type: ignore[misc]
+            )
+            ids.update((p.index, sid) for p, sid in zip(new, fresh, strict=True))
+        else:
+            w.shipment.insert(session, [p.row for p in new])  # type: ignore[misc]
+            # no RETURNING: SQLite would then insert row by row; the unique (agency,
+            # reference) index gives the ids back in one query per chunk
+            stored = _existing(session, agency.id, [p.reference for p in new])
+            for p in new:
+                ids[p.index] = stored[p.reference][0]
     if changed:
         changed_ids = [existing[p.reference][0] for p in changed]
         session.execute(
@@ -451,7 +461,7 @@ def store(
         w.assessment.insert(session, [(ids[p.index], *p.assessment) for p in scored])
     created = {p.index for p in new}
     for p in scored:
-        results[p.index] = RowResult(
+        results[p.index] = RowResult.model_construct(
             index=p.index,
             reference=p.reference,
             status="created" if p.index in created else "updated",

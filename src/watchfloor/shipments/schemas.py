@@ -136,7 +136,7 @@ class RowResult(BaseModel):
     status: Literal["created", "updated", "unchanged", "superseded", "rejected"]
     id: int | None = None
     score: int | None = None
-    errors: list[FieldError] = Field(default_factory=list)
+    errors: list[FieldError] = []  # a plain default: model_construct is slow with a factory
 
 
 class BatchResult(BaseModel):

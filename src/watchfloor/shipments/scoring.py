@@ -3,7 +3,8 @@ context they read (seizures the agency may see, peers' values, sanctions, its mo
 
 A :class:`Scorer` is built once per agency and reused: building reads the database, scoring
 does not. :func:`scorer_for` keeps one per agency and rebuilds it when it is older than
-``REFRESH_SECONDS`` or when something it reads has changed in this process.
+``REFRESH_SECONDS`` (in the background) or when something it reads has changed in this
+process (at once).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import threading
 import time
 import tomllib
@@ -20,12 +22,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from watchfloor.errors import Conflict
-from watchfloor.reference.matcher import SubstanceMatcher
+from watchfloor.reference.matcher import SubstanceMatcher, shipped_facts
 from watchfloor.reference.sanctions import SanctionsEntry, SanctionsLoad
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
@@ -39,12 +41,13 @@ from watchfloor.shipments.rules import Reason
 from watchfloor.shipments.rules.anomaly import AnomalyRule, PeerStats, unit_value
 from watchfloor.shipments.rules.hscode import HsRule
 from watchfloor.shipments.rules.parties import PartyRule
-from watchfloor.shipments.rules.route import RouteRule, RouteStats
+from watchfloor.shipments.rules.route import RouteRule, RouteStats, chapters_of
 from watchfloor.shipments.rules.substance import SubstanceRule
 from watchfloor.shipments.schemas import ShipmentIn
 from watchfloor.shipments.screening import Hit, Listed, NameIndex, Screening
 
 REFRESH_SECONDS = 60.0
+log = logging.getLogger(__name__)
 PEER_SEED_ITEMS = 20_000
 
 
@@ -137,7 +140,7 @@ class Scorer:
             reasons = [r for rule in self.rules for r in rule.evaluate(s)]
             reasons_of.append(reasons)
             self.anomaly.learn(s)
-            self.route.traffic[(s.mode, s.origin_country)] += 1
+            self.route.add_traffic(s.mode, s.origin_country, chapters_of(s))
         probabilities: list[float | None] = [None] * len(shipments)
         if self.model is not None and shipments:
             rows = [
@@ -260,20 +263,53 @@ class CombinedIndex:
 def route_stats(
     session: Session, agency: Agency, seizures: list[Seizure], since: dt.date
 ) -> RouteStats:
+    """Seizures by mode, place and commodity, beside the agency's own traffic.
+
+    A seizure's commodities are the HS chapters its shipment declared, when the shipment is
+    the agency's own; otherwise the chapter of the seized substance in the catalogue.
+    """
     stats = RouteStats()
+    hs_of = {f.key: f.hs2022 for f in shipped_facts() if f.hs2022}
+    linked = [s.shipment_id for s in seizures if s.shipment_id and s.owner_agency_id == agency.id]
+    declared: dict[int, set[str]] = {}
+    for start in range(0, len(linked), 1000):
+        for sid, hs in session.execute(
+            select(ShipmentItem.shipment_id, ShipmentItem.hs_code).where(
+                ShipmentItem.shipment_id.in_(linked[start : start + 1000]),
+                ShipmentItem.hs_code.is_not(None),
+            )
+        ):
+            declared.setdefault(sid, set()).add(hs[:2])
     for s in seizures:
-        if s.mode and s.origin_country:
-            stats.seizures[(s.mode, s.origin_country)] += 1
-        for c in (s.route or "").split():
-            if s.mode:
-                stats.seizures[(s.mode, c)] += 1
+        if not s.mode:
+            continue
+        chapters = declared.get(s.shipment_id or 0) or (
+            {hs_of[s.substance_key][:2]} if s.substance_key in hs_of else set()
+        )
+        places = [s.origin_country] if s.origin_country else []
+        for country in places + (s.route or "").split():
+            stats.add_seizure(s.mode, country, chapters)
     since_dt = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    recent = (Shipment.owner_agency_id == agency.id, Shipment.declared_at >= since_dt)
     for mode, country, n in session.execute(
         select(Shipment.mode, Shipment.origin_country, func.count())
-        .where(Shipment.owner_agency_id == agency.id, Shipment.declared_at >= since_dt)
+        .where(*recent)
         .group_by(Shipment.mode, Shipment.origin_country)
     ):
-        stats.traffic[(mode, country)] += n
+        stats.add_traffic(mode, country, (), n)
+    chapter = func.substr(ShipmentItem.hs_code, 1, 2)
+    for mode, country, ch, n in session.execute(
+        select(
+            Shipment.mode,
+            Shipment.origin_country,
+            chapter,
+            func.count(distinct(ShipmentItem.shipment_id)),
+        )
+        .join(Shipment, Shipment.id == ShipmentItem.shipment_id)
+        .where(*recent, ShipmentItem.hs_code.is_not(None))
+        .group_by(Shipment.mode, Shipment.origin_country, chapter)
+    ):
+        stats.add_chapter_traffic(mode, ch, country, n)
     return stats
 
 
@@ -296,27 +332,31 @@ def peer_stats(session: Session, agency: Agency) -> PeerStats:
 
 
 def build_scorer(
-    session: Session, agency: Agency, config: Config | None = None, peers: PeerStats | None = None
+    session: Session, agency: Agency, config: Config | None = None, previous: Scorer | None = None
 ) -> Scorer:
-    """A scorer from the database; ``peers`` (what an earlier scorer learnt) is kept instead
-    of being sampled again."""
+    """A scorer from the database. What a ``previous`` scorer learnt of the peers is kept
+    instead of being sampled again, with its lock, as both may learn until it is let go."""
     config = config or shipped_config()
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=config["route"]["window_days"])
     seizures = _visible_seizures(session, agency, since)
     own = NameIndex(seizure_parties(seizures, agency))
-    return Scorer(
+    scorer = Scorer(
         config,
         matcher=SubstanceMatcher.shipped(),
         parties=CombinedIndex(sanctions_index(session), own),
         route=route_stats(session, agency, seizures, since),
-        peers=peers if peers is not None else peer_stats(session, agency),
+        peers=previous.anomaly.stats if previous is not None else peer_stats(session, agency),
         model=risk_model.load_active(session, agency.id),
     )
+    if previous is not None:
+        scorer.lock = previous.lock
+    return scorer
 
 
 _scorers: dict[tuple[str, int], Scorer] = {}
 _generation = 0
 _built_generation: dict[tuple[str, int], int] = {}
+_refreshing: set[tuple[str, int]] = set()
 _lock = threading.Lock()
 
 
@@ -327,20 +367,46 @@ def invalidate() -> None:
 
 
 def scorer_for(session: Session, agency: Agency) -> Scorer:
+    """The agency's scorer. After :func:`invalidate` the next caller builds a new one and
+    waits for it; a scorer that is merely older than ``REFRESH_SECONDS`` keeps serving while
+    a thread builds its successor, so that no request waits for the periodic refresh."""
     bind = session.get_bind()
-    key = (str(bind.url) if isinstance(bind, Engine) else str(bind.engine.url), agency.id)
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = (str(engine.url), agency.id)
     with _lock:
         scorer = _scorers.get(key)
-        fresh = (
-            scorer is not None
-            and time.monotonic() - scorer.built_at < REFRESH_SECONDS
-            and _built_generation.get(key) == _generation
-        )
-        if not fresh:
-            generation = _generation
-            # keep what the peers learnt since the last build
-            peers = scorer.anomaly.stats if scorer is not None else None
-            scorer = build_scorer(session, agency, peers=peers)
-            _scorers[key] = scorer
-            _built_generation[key] = generation
+        current = scorer is not None and _built_generation.get(key) == _generation
+        if scorer is not None and current:
+            if time.monotonic() - scorer.built_at >= REFRESH_SECONDS and key not in _refreshing:
+                _refreshing.add(key)
+                threading.Thread(
+                    target=_refresh,
+                    args=(engine, agency.id, key, _generation),
+                    name=f"scorer-refresh-{agency.id}",
+                    daemon=True,
+                ).start()
+            return scorer
+        generation = _generation
+        scorer = build_scorer(session, agency, previous=scorer)
+        _scorers[key] = scorer
+        _built_generation[key] = generation
         return scorer
+
+
+def _refresh(engine: Engine, agency_id: int, key: tuple[str, int], generation: int) -> None:
+    try:
+        with Session(engine) as session:
+            agency = session.get(Agency, agency_id)
+            old = _scorers.get(key)
+            if agency is None or old is None:
+                return
+            scorer = build_scorer(session, agency, previous=old)
+        with _lock:
+            # an invalidation meanwhile makes this build stale: the next caller rebuilds
+            if _generation == generation and _built_generation.get(key) == generation:
+                _scorers[key] = scorer
+    except Exception:
+        log.exception("refreshing the scorer of agency %s failed; the old one serves", agency_id)
+    finally:
+        with _lock:
+            _refreshing.discard(key)
