@@ -110,9 +110,12 @@ def record(
     """Append one event in the caller's transaction (the caller commits)."""
     session.flush()
     # Taking the head row first serialises writers: nobody reads the tail until they own it.
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
-    seq, prev_hash = head.seq, head.hash
+    seq, prev_hash = session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).one()
     at = utcnow()
     fields = {
         "seq": seq,

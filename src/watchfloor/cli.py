@@ -180,7 +180,9 @@ def worker(
         f"worker: consuming {settings.nats_subject_root}.shipments.submit from {settings.nats_url}"
     )
     try:
-        asyncio.run(worker_mod.run(settings, engine, retrain_seconds=retrain_seconds))
+        asyncio.run(
+            worker_mod.run(settings, engine, retrain_seconds=retrain_seconds, settle_gc=True)
+        )
     except KeyboardInterrupt:
         err.print("worker stopped")
 

@@ -16,18 +16,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from sqlalchemy import distinct, select
 from sqlalchemy.engine import Engine
 
+from watchfloor import throughput
 from watchfloor.db import session_factory
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import EventBus, Message, connect_bus
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, key_principal, system_principal
 from watchfloor.settings import Settings
-from watchfloor.shipments import intake
+from watchfloor.shipments import intake, scoring
 from watchfloor.shipments.models import Outcome, Shipment
 from watchfloor.shipments.schemas import MAX_BATCH, BatchResult, RowResult
 
@@ -163,8 +165,10 @@ async def run(
     stop: asyncio.Event | None = None,
     retrain_seconds: float = 300.0,
     bus: EventBus | None = None,
+    settle_gc: bool = False,
 ) -> None:
-    """Consume until ``stop`` is set (or forever)."""
+    """Consume until ``stop`` is set (or forever). ``settle_gc`` is for a process that does
+    nothing else (the CLI's): see :func:`watchfloor.throughput.settle`."""
     if not settings.nats_url and bus is None:
         raise WatchfloorError("the worker needs NATS: set WATCHFLOOR_NATS_URL")
     bus = bus or await connect_bus(settings)
@@ -172,10 +176,20 @@ async def run(
     stop = stop or asyncio.Event()
 
     async def on_submit(messages: list[Message]) -> None:
+        started = time.perf_counter()
         events = await asyncio.to_thread(handle_submit, engine, messages)
+        stored = time.perf_counter()
+        if settle_gc:
+            throughput.settle(scoring.builds)
         # the answers go out together: one at a time, each waiting for JetStream's ack,
         # would cap the worker at about a thousand messages a second
         await asyncio.gather(*(bus.publish(f"{root}.{name}", event) for name, event in events))
+        log.debug(
+            "%d messages: stored in %.1f ms, answered in %.1f ms",
+            len(messages),
+            (stored - started) * 1000,
+            (time.perf_counter() - stored) * 1000,
+        )
 
     await bus.subscribe_batches(f"{root}.shipments.submit", on_submit, durable=SUBMIT_DURABLE)
     log.info("worker consuming %s.shipments.submit", root)

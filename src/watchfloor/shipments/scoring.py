@@ -350,9 +350,12 @@ def build_scorer(
     )
     if previous is not None:
         scorer.lock = previous.lock
+    global builds
+    builds += 1
     return scorer
 
 
+builds = 0  # scorers built in this process
 _scorers: dict[tuple[str, int], Scorer] = {}
 _generation = 0
 _built_generation: dict[tuple[str, int], int] = {}
