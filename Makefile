@@ -39,6 +39,10 @@ lint: $(TSTAMP)
 	$(BIN)/ruff check src tests scripts bench
 
 # Rebuild the shipped reference catalogue from ../shared/data (developers only).
+# Retrain the shipped listing classifier from ../shared/data/agora-listings (developers only).
+model: $(STAMP)
+	$(BIN)/watchfloor listings train
+
 reference: $(STAMP)
 	$(BIN)/python scripts/build_reference.py
 

@@ -136,9 +136,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def build(shared: Path) -> Catalogue:
     cat = Catalogue()
-    hs_codes = {
-        r["hscode"] for r in read_csv(shared / "hs-nomenclature/harmonized-system.csv")
-    }
+    hs_codes = {r["hscode"] for r in read_csv(shared / "hs-nomenclature/harmonized-system.csv")}
 
     for r in read_csv(shared / "un-precursors/precursors.csv"):
         unverified = [f for f in ("cas", "year_added") if r[f].endswith("?")]

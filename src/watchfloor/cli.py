@@ -30,8 +30,11 @@ audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
 shipments_app = typer.Typer(
     help="Shipments: intake, scoring, the learnt model.", no_args_is_help=True
 )
+from watchfloor.listings.cli import app as listings_app  # noqa: E402 - after the apps above
+
 for sub, name in [
     (shipments_app, "shipments"),
+    (listings_app, "listings"),
     (db_app, "db"),
     (reference_app, "reference"),
     (demo_app, "demo"),

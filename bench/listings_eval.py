@@ -1,0 +1,135 @@
+"""Listing classifier quality on the two evaluation sets, beside a keyword baseline.
+
+Usage: python bench/listings_eval.py [--retrain]
+
+- Agora April-December 2014 (agora-listings/arules/, never used in training): F1 of "drug
+  sale or not" and macro-F1 of the substance class (Agora's category path as the truth).
+  Goals: F1 >= 0.97, macro-F1 >= 0.90.
+- ACL 2019 (darknet-legal-illegal-text): illegal onion drug pages positive, legal onion
+  drug pages and eBay look-alikes negative. Goals: F1 of the illegal class >= 0.85,
+  false-positive rate on eBay <= 5 %.
+The keyword baseline calls a text a drug sale when it names a substance of the catalogue
+or a DEA street name, and gives the class named most often. The model is the one the
+package ships; --retrain first trains one from agora-listings/product and vendor (as
+`watchfloor listings train` does) to show that the shipped figures are reproducible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sklearn.metrics import f1_score
+
+from watchfloor.listings import agora
+from watchfloor.listings.classifier import ListingModel, shipped_model
+from watchfloor.listings.text import document, visible_text
+from watchfloor.listings.training import train_from_agora
+from watchfloor.reference.matcher import SubstanceMatcher
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+console = Console()
+
+
+def keyword(text: str, matcher: SubstanceMatcher) -> tuple[bool, str | None]:
+    found = [m for m in matcher.find(visible_text(text)) if m.how != "fuzzy"]
+    if not found:
+        return False, None
+    names = [m.substance.drug_class for m in found if m.name_kind != "slang"]
+    return True, Counter(names or [m.substance.drug_class for m in found]).most_common(1)[0][0]
+
+
+def agora_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict[str, float]]:
+    rows = agora.read_arules(DATA / "agora-listings")
+    truth_sale = [r.is_drug for r in rows]
+    truth_cls = [r.substance_class(matcher) for r in rows]
+    decisions = model.decide([document(r.title, r.body, matcher) for r in rows])
+    base = [keyword(r.title, matcher) for r in rows]
+    out = {}
+    for name, sale, cls in (
+        ("model", [d.is_drug_sale for d in decisions], [d.substance_class for d in decisions]),
+        ("keyword baseline", [b[0] for b in base], [b[1] for b in base]),
+    ):
+        pairs = [(t, p or "none") for t, p in zip(truth_cls, cls, strict=True) if t]
+        labels = sorted({t for t, _ in pairs})
+        out[name] = {
+            "listings": len(rows),
+            "f1_sale": f1_score(truth_sale, sale, zero_division=0),
+            "macro_f1_class": f1_score(
+                [t for t, _ in pairs], [p for _, p in pairs], labels=labels, average="macro"
+            ),
+        }
+    return out
+
+
+def acl_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict[str, float]]:
+    root = DATA / "darknet-legal-illegal-text"
+    sets = {
+        "illegal": sorted((root / "onion_clean" / "illegal_clean").glob("*")),
+        "legal": sorted((root / "onion_clean" / "legal_clean").glob("*")),
+        "ebay": sorted((root / "ebay_clean").glob("*")),
+    }
+    texts = {k: [p.read_text(errors="replace") for p in v] for k, v in sets.items()}
+    out = {}
+    for name in ("model", "keyword baseline"):
+        said: dict[str, list[bool]] = {}
+        for k, docs in texts.items():
+            if name == "model":
+                decided = model.decide([document("", t, matcher) for t in docs])
+                said[k] = [d.is_drug_sale for d in decided]
+            else:
+                said[k] = [keyword(t, matcher)[0] for t in docs]
+        truth = [True] * len(said["illegal"]) + [False] * (len(said["legal"]) + len(said["ebay"]))
+        pred = said["illegal"] + said["legal"] + said["ebay"]
+        out[name] = {
+            "documents": len(truth),
+            "f1_illegal": f1_score(truth, pred),
+            "recall_illegal": sum(said["illegal"]) / len(said["illegal"]),
+            "fpr_legal_onion": sum(said["legal"]) / len(said["legal"]),
+            "fpr_ebay": sum(said["ebay"]) / len(said["ebay"]),
+        }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--retrain", action="store_true", help="train from Agora January-March first")
+    args = ap.parse_args()
+    if not (DATA / "agora-listings" / "arules").is_dir():
+        sys.exit(f"skipped: the evaluation sets are not at {DATA}")
+    matcher = SubstanceMatcher.shipped()
+    model = shipped_model()
+    if args.retrain:
+        start = time.perf_counter()
+        model = train_from_agora(DATA / "agora-listings")
+        console.print(f"retrained {model.version} in {time.perf_counter() - start:.1f} s")
+    console.print(f"model {model.version} ({len(model.vocabulary):,} terms)")
+    a, b = agora_eval(model, matcher), acl_eval(model, matcher)
+    t = Table(title="Agora April-December 2014 (goals: F1 >= 0.97, macro-F1 >= 0.90)")
+    for col in ("classifier", "listings", "F1 drug sale", "macro-F1 class"):
+        t.add_column(col, justify="left" if col == "classifier" else "right")
+    for name, m in a.items():
+        t.add_row(name, f"{m['listings']:,}", f"{m['f1_sale']:.3f}", f"{m['macro_f1_class']:.3f}")
+    console.print(t)
+    t = Table(title="ACL 2019 onion + eBay (goals: F1 >= 0.85, eBay false positives <= 5 %)")
+    for col in ("classifier", "documents", "F1 illegal", "recall", "FPR legal onion", "FPR eBay"):
+        t.add_column(col, justify="left" if col == "classifier" else "right")
+    for name, m in b.items():
+        t.add_row(
+            name,
+            f"{m['documents']:,}",
+            f"{m['f1_illegal']:.3f}",
+            f"{m['recall_illegal']:.3f}",
+            f"{m['fpr_legal_onion']:.1%}",
+            f"{m['fpr_ebay']:.1%}",
+        )
+    console.print(t)
+
+
+if __name__ == "__main__":
+    main()

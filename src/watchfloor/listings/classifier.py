@@ -1,0 +1,251 @@
+"""The drug-sale classifier: is a listing an offer of an illicit drug, and of which class.
+
+Two linear models over one TF-IDF vocabulary of words and word pairs (plus the catalogue's
+marker words, see :mod:`watchfloor.listings.text`): a logistic regression for "drug sale or
+not", trained on every labelled listing, and a multinomial one for the substance class,
+trained on the drug sales. Linear models keep every decision explainable: a term's share of
+the decision is its TF-IDF weight times its coefficient, and the largest shares are shown.
+
+A model is stored as plain arrays (``.npz``) and a JSON header, not as a pickle, so that it
+loads in any scikit-learn version and ships inside the package (a few MB).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from watchfloor.listings.text import MARKER
+
+CLASSES: dict[str, str] = {
+    "cannabis": "cannabis",
+    "cocaine": "cocaine",
+    "opioid": "heroin and other opioids",
+    "fentanyl": "fentanyl and analogues",
+    "amphetamine": "methamphetamine and amphetamine",
+    "mdma": "MDMA / ecstasy",
+    "psychedelic": "psychedelics",
+    "benzodiazepine": "benzodiazepines",
+    "prescription": "prescription medicines",
+    "precursor": "precursors and chemicals",
+    "other": "other drugs",
+}
+VECTORISER = {
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "max_df": 0.5,
+    "max_features": 150_000,
+    "sublinear_tf": True,
+    "token_pattern": r"(?u)\b\w[\w'-]*\w\b|\b\w\b",
+    "dtype": np.float32,
+}
+SHIPPED = "classifier.npz"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term's share of a decision (the class's logit, or the drug-sale logit)."""
+
+    term: str
+    weight: float
+
+    def describe(self) -> str:
+        if self.term.startswith(MARKER):
+            kind, _, cls = self.term[len(MARKER) :].partition("_")
+            label = CLASSES.get(cls, cls)
+            return {
+                "name": f"a catalogue name of {label}",
+                "slang": f"a DEA street name for {label}",
+                "qty": "an amount by weight" if cls == "mass" else "a count of units",
+            }.get(kind, self.term)
+        return self.term
+
+
+@dataclass(frozen=True)
+class Decision:
+    probability: float  # that the listing offers an illicit drug for sale
+    substance_class: str | None  # None when it is not a drug sale
+    class_probability: float | None
+    terms: tuple[Term, ...]  # what drove the drug-sale decision, strongest first
+    class_terms: tuple[Term, ...] = ()
+
+    @property
+    def is_drug_sale(self) -> bool:
+        return self.probability >= 0.5
+
+
+@dataclass
+class ListingModel:
+    version: str
+    vocabulary: list[str]
+    idf: np.ndarray
+    sale_coef: np.ndarray
+    sale_intercept: float
+    classes: list[str]
+    class_coef: np.ndarray  # classes x terms
+    class_intercept: np.ndarray
+    metrics: dict[str, Any] = field(default_factory=dict)
+    _vectoriser: Any = None
+
+    # -- use -------------------------------------------------------------------------------
+
+    def vectorise(self, documents: Sequence[str]) -> Any:
+        if self._vectoriser is None:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            v = TfidfVectorizer(
+                **{k: val for k, val in VECTORISER.items() if k not in ("min_df", "max_df")},
+                vocabulary={t: i for i, t in enumerate(self.vocabulary)},
+            )
+            v.idf_ = self.idf
+            self._vectoriser = v
+        return self._vectoriser.transform(documents)
+
+    def decide(self, documents: Sequence[str], *, explain: int = 6) -> list[Decision]:
+        """A decision per document (see :func:`watchfloor.listings.text.document`)."""
+        if not documents:
+            return []
+        x = self.vectorise(documents).tocsr()
+        sale = 1.0 / (1.0 + np.exp(-(x @ self.sale_coef + self.sale_intercept)))
+        logits = x @ self.class_coef.T + self.class_intercept
+        logits -= logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits)
+        probs = odds / odds.sum(axis=1, keepdims=True)
+        out = []
+        for i in range(x.shape[0]):
+            row = x.getrow(i)
+            idx, vals = row.indices, row.data
+            p = float(sale[i])
+            terms = self._top(idx, vals * self.sale_coef[idx], explain)
+            if p < 0.5:
+                out.append(Decision(p, None, None, terms))
+                continue
+            k = int(probs[i].argmax())
+            out.append(
+                Decision(
+                    p,
+                    self.classes[k],
+                    float(probs[i, k]),
+                    terms,
+                    self._top(idx, vals * self.class_coef[k, idx], explain),
+                )
+            )
+        return out
+
+    def _top(self, idx: np.ndarray, shares: np.ndarray, n: int) -> tuple[Term, ...]:
+        order = np.argsort(-shares)[:n]
+        return tuple(
+            Term(self.vocabulary[idx[j]], round(float(shares[j]), 3))
+            for j in order
+            if shares[j] > 0
+        )
+
+    # -- storage ---------------------------------------------------------------------------
+
+    def dumps(self) -> bytes:
+        header = {
+            "version": self.version,
+            "classes": self.classes,
+            "sale_intercept": self.sale_intercept,
+            "metrics": self.metrics,
+            "vocabulary": self.vocabulary,
+        }
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+            idf=self.idf.astype(np.float32),
+            sale_coef=self.sale_coef.astype(np.float32),
+            class_coef=self.class_coef.astype(np.float32),
+            class_intercept=self.class_intercept.astype(np.float32),
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def loads(cls, data: bytes) -> ListingModel:
+        try:
+            arrays = np.load(io.BytesIO(data), allow_pickle=False)
+            header = json.loads(arrays["header"].tobytes().decode())
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as exc:
+            raise ValueError(f"not a Watchfloor listing model: {exc}") from exc
+        return cls(
+            version=header["version"],
+            vocabulary=header["vocabulary"],
+            idf=arrays["idf"],
+            sale_coef=arrays["sale_coef"],
+            sale_intercept=float(header["sale_intercept"]),
+            classes=header["classes"],
+            class_coef=arrays["class_coef"],
+            class_intercept=arrays["class_intercept"],
+            metrics=header.get("metrics", {}),
+        )
+
+    def save(self, path: Path) -> None:
+        path.write_bytes(self.dumps())
+
+    @classmethod
+    def load(cls, path: Path) -> ListingModel:
+        return cls.loads(path.read_bytes())
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> ListingModel:
+    """The model trained on the Agora 2014 crawls that ships in the package."""
+    data = resources.files("watchfloor.listings").joinpath("data", SHIPPED).read_bytes()
+    return ListingModel.loads(data)
+
+
+def train(
+    documents: Sequence[str],
+    is_sale: Sequence[bool],
+    classes: Sequence[str | None],
+    *,
+    seed: int = 0,
+    c_sale: float = 8.0,
+    c_class: float = 8.0,
+) -> ListingModel:
+    """Fit both models; ``classes`` is None where a drug sale's class is unknown (it then
+    teaches "drug sale" only)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    if len(set(is_sale)) < 2:
+        raise ValueError("training needs drug sales and other listings")
+    vectoriser = TfidfVectorizer(**VECTORISER)  # type: ignore[arg-type]
+    x = vectoriser.fit_transform(documents)
+    y = np.array(is_sale, dtype=bool)
+    sale = LogisticRegression(C=c_sale, max_iter=2000, class_weight="balanced", random_state=seed)
+    sale.fit(x, y)
+    labelled = [i for i, c in enumerate(classes) if c is not None and y[i]]
+    names = sorted({classes[i] for i in labelled})  # type: ignore[type-var]
+    multi = LogisticRegression(C=c_class, max_iter=3000, class_weight="balanced", random_state=seed)
+    multi.fit(x[labelled], [classes[i] for i in labelled])
+    coef, intercept = multi.coef_, multi.intercept_
+    if len(names) == 2:  # scikit-learn keeps one row for two classes: spell out both
+        coef = np.vstack([-coef[0], coef[0]])
+        intercept = np.array([-intercept[0], intercept[0]])
+    vocabulary = [""] * len(vectoriser.vocabulary_)
+    for term, i in vectoriser.vocabulary_.items():
+        vocabulary[i] = term
+    digest = hashlib.sha256("\n".join(documents).encode()).hexdigest()[:8]
+    return ListingModel(
+        version=f"listings-{digest}",
+        vocabulary=vocabulary,
+        idf=vectoriser.idf_.astype(np.float32),
+        sale_coef=sale.coef_[0].astype(np.float32),
+        sale_intercept=float(sale.intercept_[0]),
+        classes=list(multi.classes_),
+        class_coef=coef.astype(np.float32),
+        class_intercept=intercept.astype(np.float32),
+        metrics={"documents": len(documents), "drug_sales": int(y.sum()), "classes": names},
+    )

@@ -1,0 +1,111 @@
+"""The drug-sale classifier: training, explanations, storage, and the shipped model."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from watchfloor.listings.classifier import ListingModel, shipped_model, train
+from watchfloor.listings.text import document
+from watchfloor.reference.matcher import SubstanceMatcher
+
+M = SubstanceMatcher.shipped()
+SALES = [
+    ("1g cocaine 90% pure stealth shipping", "cocaine"),
+    ("cocaine fishscale 5g escrow", "cocaine"),
+    ("peruvian coke 2g tracked", "cocaine"),
+    ("OG kush weed 1oz", "cannabis"),
+    ("hash 10g moroccan", "cannabis"),
+    ("weed buds 28g indoor", "cannabis"),
+]
+OTHERS = [
+    "carding guide 2014 pdf",
+    "fake rolex watch",
+    "netflix account lifetime",
+    "hacking tutorial ebook",
+    "counterfeit euro notes guide",
+    "vpn account one year",
+]
+
+
+def small_model() -> ListingModel:
+    docs = [document(t, "", M) for t, _ in SALES] + [document(t, "", M) for t in OTHERS]
+    docs = docs * 2  # min_df 2
+    sale = ([True] * len(SALES) + [False] * len(OTHERS)) * 2
+    classes = ([c for _, c in SALES] + [None] * len(OTHERS)) * 2
+    return train(docs, sale, classes)
+
+
+def test_decisions_come_with_the_terms_that_drove_them() -> None:
+    model = small_model()
+    sale, other = model.decide([document("cocaine 3g", "", M), document("rolex guide", "", M)])
+    assert sale.is_drug_sale and sale.substance_class == "cocaine"
+    assert any(t.term in ("cocaine", "wfname_cocaine") for t in sale.terms), sale.terms
+    assert all(t.weight > 0 for t in sale.terms)
+    assert not other.is_drug_sale and other.substance_class is None
+    assert model.decide([]) == []
+
+
+def test_training_needs_both_kinds() -> None:
+    with pytest.raises(ValueError, match="drug sales and other listings"):
+        train(["a b", "a c"], [True, True], ["cocaine", "cocaine"])
+
+
+def test_a_model_survives_storage_unchanged(tmp_path: Path) -> None:
+    model = small_model()
+    model.save(tmp_path / "m.npz")
+    again = ListingModel.load(tmp_path / "m.npz")
+    docs = [document(t, "", M) for t, _ in SALES] + [document(t, "", M) for t in OTHERS]
+    assert again.version == model.version and again.vocabulary == model.vocabulary
+    assert [d.probability for d in again.decide(docs)] == [
+        d.probability for d in model.decide(docs)
+    ]
+    with pytest.raises(ValueError, match="not a Watchfloor listing model"):
+        ListingModel.loads(b"PK\x03\x04 not a model")
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "cls"),
+    [
+        ("100g Cocaine 92% pure", "Straight from Colombia, stealth shipping worldwide", "cocaine"),
+        ("Xanax 2mg bars x 100", "Real pharma alprazolam, tracked shipping", "benzodiazepine"),
+        ("MDMA crystals 5g", "84% champagne rocks", "mdma"),
+        ("LSD blotters 250ug x 10", "Lucy tabs, tested", "psychedelic"),
+    ],
+)
+def test_the_shipped_model_knows_a_drug_sale_and_its_class(title, body, cls) -> None:  # type: ignore[no-untyped-def]
+    (d,) = shipped_model().decide([document(title, body, M)])
+    assert d.is_drug_sale and d.substance_class == cls, d
+    assert d.class_terms
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Carding tutorial with live CC dumps",
+        "Replica Rolex Submariner watch",
+        "Netflix premium account",
+    ],
+)
+def test_the_shipped_model_lets_other_goods_pass(title: str) -> None:
+    (d,) = shipped_model().decide([document(title, "", M)])
+    assert not d.is_drug_sale, d
+
+
+AGORA = Path(__file__).resolve().parents[3] / "shared" / "data" / "agora-listings"
+
+
+@pytest.mark.skipif(not (AGORA / "product").is_dir(), reason="needs ../shared/data/agora-listings")
+def test_training_from_agora_is_reproducible_and_matches_the_shipped_model() -> None:
+    from watchfloor.listings.training import train_from_agora
+
+    model, shipped = train_from_agora(AGORA), shipped_model()
+    assert model.version == shipped.version, "retrain with `watchfloor listings train`"
+    assert np.allclose(model.sale_coef, shipped.sale_coef, atol=1e-4)
+    assert np.allclose(model.class_coef, shipped.class_coef, atol=1e-4)
+    assert model.metrics["documents"] > 10_000 and model.metrics["drug_sales"] > 8_000
+    shipped_file = resources.files("watchfloor.listings").joinpath("data", "classifier.npz")
+    assert len(shipped_file.read_bytes()) < 20_000_000
