@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench lint reference clean
+.PHONY: run test bench lint model reference clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -17,7 +17,6 @@ package ships; --retrain first trains one from agora-listings/product and vendor
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -101,7 +100,8 @@ def main() -> None:
     ap.add_argument("--retrain", action="store_true", help="train from Agora January-March first")
     args = ap.parse_args()
     if not (DATA / "agora-listings" / "arules").is_dir():
-        sys.exit(f"skipped: the evaluation sets are not at {DATA}")
+        console.print(f"skipped: the evaluation sets are not at {DATA}")
+        return
     matcher = SubstanceMatcher.shipped()
     model = shipped_model()
     if args.retrain:
