@@ -63,7 +63,10 @@ def test_ethereum_addresses(address: str, ok: bool) -> None:
 
 def test_monero_addresses_need_their_keccak_checksum() -> None:
     # the Monero General Fund's published donation address
-    fund = "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+    fund = (
+        "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7"
+        "SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A"
+    )
     assert is_xmr(fund)
     assert not is_xmr(fund[:-1] + "B")
     assert not is_xmr(fund[:94])

@@ -1,0 +1,233 @@
+"""Signals: the identifiers in a listing that can tie it to a seller on other platforms.
+
+Each signal is normalised so that the same identifier written two ways is one value:
+phone numbers in E.164 (libphonenumber, through ``phonenumbers``), e-mail addresses and
+domains in lower case, URLs without fragment, default port or ``www.``, wallets only when
+their checksum holds (:mod:`.wallets`), PGP fingerprints as 40 upper-case hex digits,
+messenger handles in lower case without the ``@``, image perceptual hashes as lower-case hex.
+
+Strength says what a shared value proves. A phone, e-mail, wallet, PGP key, messenger
+account, image, or the same seller account on one platform is one person's (strong); a
+seller handle seen on two platforms, or a shop's web domain, may be a coincidence (weak)
+and links sellers only with support from another signal.
+
+To share signals without revealing them, :func:`share_token` turns a value into an
+HMAC-SHA256 under a community key: a platform with the same key can compute the token of
+its own users' values and compare, and learns nothing from the tokens of others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+
+from watchfloor.listings.wallets import is_btc_legacy, is_btc_segwit, is_eth, is_xmr
+
+Kind = Literal[
+    "phone", "email", "url", "domain", "btc", "eth", "xmr", "pgp", "telegram", "wickr",
+    "account", "handle", "image",
+]  # fmt: skip
+STRONG: frozenset[str] = frozenset(
+    {"phone", "email", "btc", "eth", "xmr", "pgp", "telegram", "wickr", "account", "image"}
+)
+# hosts that carry everyone's pages: a link to them says nothing about the seller
+SHARED_HOSTS = frozenset(
+    {
+        "t.me", "telegram.me", "wa.me", "instagram.com", "facebook.com", "twitter.com", "x.com",
+        "tiktok.com", "youtube.com", "youtu.be", "reddit.com", "snapchat.com", "google.com",
+        "imgur.com", "i.imgur.com", "discord.gg", "discord.com", "linktr.ee", "bit.ly",
+        "tinyurl.com",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, order=True)
+class Signal:
+    kind: str
+    value: str  # normalised
+    raw: str = ""  # as written (first occurrence)
+
+    @property
+    def strong(self) -> bool:
+        return self.kind in STRONG
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
+_ONION = re.compile(r"\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b", re.IGNORECASE)
+_BTC_LEGACY = re.compile(r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b")
+_BTC_SEGWIT = re.compile(r"\b(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,87}\b")
+_ETH = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
+_XMR = re.compile(r"\b[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?\b")
+_PGP = re.compile(r"\b(?:[0-9A-Fa-f]{4}[ :]{0,2}){9}[0-9A-Fa-f]{4}\b")
+_MESSENGER = re.compile(
+    r"\b(?P<app>telegram|tg|wickr(?:\s?me)?|threema|session)\s*(?:id|me)?\s*[:=\-@]?\s*@?"
+    r"(?P<handle>[A-Za-z][A-Za-z0-9_.]{3,31})\b",
+    re.IGNORECASE,
+)
+_TME = re.compile(r"\b(?:t|telegram)\.me/(?P<handle>[A-Za-z][A-Za-z0-9_]{3,31})\b", re.IGNORECASE)
+_WAME = re.compile(r"\bwa\.me/\+?(?P<number>\d{6,15})\b", re.IGNORECASE)
+_HEX = re.compile(r"^[0-9a-f]{16,128}$")
+_TRAILING = ".,;:!?)]}'\""
+
+
+def normalise_email(text: str) -> str | None:
+    text = text.strip().lower()
+    if text.count("@") != 1:
+        return None
+    local, domain = text.split("@")
+    return f"{local}@{domain}" if local and "." in domain else None
+
+
+def normalise_url(text: str) -> str | None:
+    text = text.strip().rstrip(_TRAILING)
+    if text.lower().startswith("www."):
+        text = "http://" + text
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").lower()
+        port = parts.port
+    except ValueError:
+        return None
+    if not host or "." not in host:
+        return None
+    host = host.removeprefix("www.")
+    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
+
+
+def normalise_phone(text: str, region: str | None = None) -> str | None:
+    """E.164, or None when libphonenumber does not take it for a valid number."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_image_hash(text: str) -> str | None:
+    value = text.strip().lower().removeprefix("0x")
+    return value if _HEX.match(value) and len(value) % 2 == 0 else None
+
+
+def normalise_handle(text: str) -> str | None:
+    value = text.strip().lstrip("@").lower()
+    return value or None
+
+
+def wallet_kind(candidate: str) -> str | None:
+    if is_btc_legacy(candidate) or is_btc_segwit(candidate):
+        return "btc"
+    if is_eth(candidate):
+        return "eth"
+    if is_xmr(candidate):
+        return "xmr"
+    return None
+
+
+def from_text(text: str, *, region: str | None = None) -> list[Signal]:
+    """Every signal written in ``text`` (visible text, see :mod:`.text`), each once.
+
+    ``region`` (ISO 3166-1 alpha-2, say the ships-from country) lets numbers written
+    without a country code be read; without it only international numbers count.
+    """
+    found: dict[str, Signal] = {}
+
+    def add(kind: str, value: str | None, raw: str) -> None:
+        if value:
+            found.setdefault(f"{kind}:{value}", Signal(kind, value, raw))
+
+    for m in _EMAIL.finditer(text):
+        add("email", normalise_email(m.group(0)), m.group(0))
+    for m in _URL.finditer(text):
+        url = normalise_url(m.group(0))
+        if url is None:
+            continue
+        host = urlsplit(url).hostname or ""
+        if host in ("t.me", "telegram.me", "wa.me"):
+            continue  # read below as the account they point at
+        add("url", url, m.group(0))
+        if host not in SHARED_HOSTS:
+            add("domain", host, m.group(0))
+    for m in _ONION.finditer(text):
+        add("domain", m.group(0).lower(), m.group(0))
+    for m in _TME.finditer(text):
+        add("telegram", normalise_handle(m.group("handle")), m.group(0))
+    for m in _WAME.finditer(text):
+        add("phone", normalise_phone("+" + m.group("number")), m.group(0))
+    for m in _MESSENGER.finditer(text):
+        app = m.group("app").lower()
+        kind = "telegram" if app in ("telegram", "tg") else app.split()[0]
+        if kind in ("telegram", "wickr"):
+            add(kind, normalise_handle(m.group("handle")), m.group(0))
+    for pattern in (_BTC_LEGACY, _BTC_SEGWIT, _ETH, _XMR):
+        for m in pattern.finditer(text):
+            raw = m.group(0)
+            kind = wallet_kind(raw)
+            if kind:
+                # hex and Bech32 addresses are blind to case, Base58 ones are not
+                add(kind, raw.lower() if kind == "eth" or raw[:3].lower() == "bc1" else raw, raw)
+    for m in _PGP.finditer(text):
+        digits = re.sub(r"[ :]", "", m.group(0)).upper()
+        if len(digits) == 40 and not digits.isdigit():
+            add("pgp", digits, m.group(0))
+    for match in phonenumbers.PhoneNumberMatcher(
+        text, region or "ZZ", leniency=phonenumbers.Leniency.VALID
+    ):
+        add(
+            "phone",
+            phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
+            match.raw_string,
+        )
+    return sorted(found.values())
+
+
+def from_listing(
+    *,
+    platform: str,
+    title: str,
+    body: str,
+    url: str | None = None,
+    seller: str | None = None,
+    image_hashes: Iterable[str] = (),
+    region: str | None = None,
+) -> list[Signal]:
+    """The signals of one listing: those written in its text, its own URL's domain, the
+    seller's handle (per platform, and across platforms as a weak one) and its images."""
+    out = {s.key: s for s in from_text(f"{title}\n{body}", region=region)}
+    if url:
+        own = normalise_url(url)
+        host = urlsplit(own).hostname if own else None
+        if host and host not in SHARED_HOSTS and host != platform.lower():
+            out.setdefault(f"domain:{host}", Signal("domain", host, url))
+    handle = normalise_handle(seller or "")
+    if handle:
+        # the same account on the same platform is one seller; the same name elsewhere
+        # is only a hint
+        account = Signal("account", f"{platform.lower()}:{handle}", seller or "")
+        out[account.key] = account
+        out.setdefault(f"handle:{handle}", Signal("handle", handle, seller or ""))
+    for h in image_hashes:
+        value = normalise_image_hash(h)
+        if value:
+            out.setdefault(f"image:{value}", Signal("image", value, h))
+    return sorted(out.values())
+
+
+def share_token(signal: Signal, key: bytes) -> str:
+    """The value others may receive: HMAC-SHA256 of ``kind:value`` under a community key."""
+    return hmac.new(key, signal.key.encode("utf-8"), hashlib.sha256).hexdigest()
