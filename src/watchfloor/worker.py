@@ -23,6 +23,7 @@ from sqlalchemy import distinct, select
 from sqlalchemy.engine import Engine
 
 from watchfloor import throughput
+from watchfloor.batches import MAX_BATCH, BatchResult, RowResult
 from watchfloor.db import session_factory
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import EventBus, Message, connect_bus
@@ -31,7 +32,6 @@ from watchfloor.security.service import Principal, key_principal, system_princip
 from watchfloor.settings import Settings
 from watchfloor.shipments import intake, scoring
 from watchfloor.shipments.models import Outcome, Shipment
-from watchfloor.shipments.schemas import MAX_BATCH, BatchResult, RowResult
 
 log = logging.getLogger("watchfloor.worker")
 SUBMIT_DURABLE = "watchfloor-shipments-submit"

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from watchfloor.shipments.schemas import ShipmentIn, error_list
+from watchfloor.batches import error_list
+from watchfloor.shipments.schemas import ShipmentIn
 
 GOOD: dict[str, Any] = {
     "reference": "LX123456789CN",

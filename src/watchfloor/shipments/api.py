@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
+from watchfloor.batches import MAX_BATCH, BatchResult, batch_response, read_rows
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.shipments import intake, service
 from watchfloor.shipments.schemas import (
-    MAX_BATCH,
-    BatchResult,
     HoldIn,
     ModelOut,
     OfficeIn,
@@ -62,41 +59,6 @@ _INTAKE_BODY = {
 }
 
 
-async def _rows(request: Request) -> tuple[list[Any], bool]:
-    """The submitted rows and whether the body was a single shipment."""
-    size = request.headers.get("content-length")
-    if size and size.isdigit() and int(size) > MAX_BODY:
-        raise TooLarge(f"the body is over {MAX_BODY // (1024 * 1024)} MB; send smaller batches")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise TooLarge(f"the body is over {MAX_BODY // (1024 * 1024)} MB; send smaller batches")
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise BadRequest(
-            f"the body is not JSON: {exc}", [FieldProblem("body", "not valid JSON")]
-        ) from None
-    if isinstance(body, dict) and "shipments" in body and "reference" not in body:
-        rows = body["shipments"]
-        if not isinstance(rows, list):
-            raise Invalid("'shipments' must be a list", [FieldProblem("shipments", "not a list")])
-        single = False
-    elif isinstance(body, list):
-        rows, single = body, False
-    elif isinstance(body, dict):
-        rows, single = [body], True
-    else:
-        raise Invalid(
-            'send a shipment object or {"shipments": [...]}',
-            [FieldProblem("body", "must be an object or a list")],
-        )
-    if len(rows) > MAX_BATCH:
-        raise TooLarge(f"{len(rows)} shipments in one batch; the limit is {MAX_BATCH}")
-    if not rows:
-        raise Invalid("the batch is empty", [FieldProblem("shipments", "no rows")])
-    return rows, single
-
-
 @router.post(
     "",
     response_model=BatchResult,
@@ -115,7 +77,9 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
     when it is the same, and updates and rescores it when it differs. The status is 200 when
     all rows were accepted, 207 when some were, 422 when none were.
     """
-    rows, single = await _rows(request)
+    rows, single = await read_rows(
+        request, key="shipments", natural_key="reference", max_body=MAX_BODY
+    )
 
     def work() -> BatchResult:
         result = intake.submit(db, principal, rows, source="api")
@@ -127,32 +91,7 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
     if bus is not None and result.accepted:
         root = request.app.state.subject_root
         await bus.publish(f"{root}.shipments.scored", intake.scored_event(principal, result))
-    if result.rejected == 0:
-        code = status.HTTP_200_OK
-    elif result.accepted:
-        code = status.HTTP_207_MULTI_STATUS
-    else:
-        code = 422
-    body: dict[str, Any] = json.loads(result.model_dump_json())
-    if code == 422:
-        first = result.results[0]
-        body.update(
-            type="about:blank",
-            title="Invalid input",
-            status=422,
-            detail=(
-                f"shipment {first.reference or '#' + str(first.index)} was rejected"
-                if single
-                else f"all {result.rejected} shipments were rejected"
-            ),
-            errors=[
-                {"record": r.reference or f"#{r.index}", "field": e.field, "reason": e.reason}
-                for r in result.results
-                for e in r.errors
-            ][:1000],
-        )
-        return JSONResponse(body, status_code=code, media_type="application/problem+json")
-    return JSONResponse(body, status_code=code)
+    return batch_response(result, single=single, noun="shipment")
 
 
 @router.get("", response_model=ShipmentPage)

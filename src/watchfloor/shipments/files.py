@@ -30,9 +30,9 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Engine
 
+from watchfloor.batches import BatchResult
 from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.security.service import Principal
-from watchfloor.shipments.schemas import BatchResult
 from watchfloor.throughput import batch_gc, tune_for_batches
 
 SHIPMENT_COLUMNS = (
@@ -275,8 +275,8 @@ def prepare_records(
 ) -> tuple[Any, dict[int, Any]]:
     """Parse, validate and score one batch (no writes); lines that are not JSON are rejected
     as such."""
+    from watchfloor.batches import FieldError, RowResult
     from watchfloor.shipments import intake
-    from watchfloor.shipments.schemas import FieldError, RowResult
 
     rows, errors, parsed = parse_rows(raws)
     batch = intake.prepare(session, principal, rows, source=source)

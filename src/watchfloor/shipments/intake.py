@@ -25,18 +25,13 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
+from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
 from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.errors import Forbidden
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.shipments.models import Office, RiskAssessment, Shipment, ShipmentItem
-from watchfloor.shipments.schemas import (
-    BatchResult,
-    FieldError,
-    RowResult,
-    ShipmentIn,
-    error_list,
-)
+from watchfloor.shipments.schemas import ShipmentIn
 from watchfloor.shipments.scoring import Assessment, Config, Scorer, record_config, scorer_for
 
 CHUNK = 500  # references per IN (...) lookup

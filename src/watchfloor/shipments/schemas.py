@@ -18,7 +18,6 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
@@ -27,7 +26,6 @@ from watchfloor.reference.countries import validate_country, validate_currency
 from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments.hs import check_hs
 
-MAX_BATCH = 10_000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()./-]{5,30}(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.I)
 
@@ -123,28 +121,6 @@ class ShipmentIn(Input):
         return self
 
 
-class FieldError(BaseModel):
-    field: str
-    reason: str
-
-
-class RowResult(BaseModel):
-    """What happened to one submitted shipment."""
-
-    index: int
-    reference: str | None = None
-    status: Literal["created", "updated", "unchanged", "superseded", "rejected"]
-    id: int | None = None
-    score: int | None = None
-    errors: list[FieldError] = []  # a plain default: model_construct is slow with a factory
-
-
-class BatchResult(BaseModel):
-    accepted: int
-    rejected: int
-    results: list[RowResult]
-
-
 class ReasonOut(BaseModel):
     rule: str
     points: int
@@ -217,20 +193,6 @@ class ShipmentSummary(BaseModel):
 class ShipmentPage(BaseModel):
     items: list[ShipmentSummary]
     next_cursor: int | None
-
-
-def error_list(exc: ValidationError) -> list[FieldError]:
-    """Pydantic's errors as field paths like ``items[1].hs_code`` with a plain reason."""
-    out = []
-    for err in exc.errors(include_url=False):
-        path = ""
-        for part in err["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-        reason = err["msg"]
-        if reason.startswith("Value error, "):
-            reason = reason[len("Value error, ") :]
-        out.append(FieldError(field=path or "shipment", reason=reason))
-    return out
 
 
 class OfficeIn(Input):

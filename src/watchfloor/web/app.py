@@ -85,6 +85,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from watchfloor.alerts.api import router as alerts_router
+    from watchfloor.listings.api import router as listings_router
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
@@ -102,6 +103,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(reference_router)
     app.include_router(sharing_router)
     app.include_router(shipments_router)
+    app.include_router(listings_router)
     app.include_router(alerts_router)
     app.include_router(shipments_pages_router)
     app.include_router(pages_router)

@@ -12,10 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from watchfloor.alerts import service as alerts
+from watchfloor.batches import error_list
 from watchfloor.errors import Invalid
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.shipments import service
-from watchfloor.shipments.schemas import OutcomeIn, error_list
+from watchfloor.shipments.schemas import OutcomeIn
 from watchfloor.web.charts import precision_chart
 from watchfloor.web.pages import Me, check_csrf, render
 

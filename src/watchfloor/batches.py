@@ -1,0 +1,123 @@
+"""Batch submissions, shared by every intake (shipments, listings): the per-row results,
+pydantic errors as field paths, the request body read as one record or a batch, and the
+response whose status says how much was accepted (200 all, 207 some, 422 none)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import orjson
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+
+from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
+
+MAX_BATCH = 10_000
+
+
+class FieldError(BaseModel):
+    field: str
+    reason: str
+
+
+class RowResult(BaseModel):
+    """What happened to one submitted record (``reference``: its natural key)."""
+
+    index: int
+    reference: str | None = None
+    status: Literal["created", "updated", "unchanged", "superseded", "rejected"]
+    id: int | None = None
+    score: int | None = None
+    errors: list[FieldError] = []  # a plain default: model_construct is slow with a factory
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[RowResult]
+
+
+def error_list(exc: ValidationError, record: str = "shipment") -> list[FieldError]:
+    """Pydantic's errors as field paths like ``items[1].hs_code`` with a plain reason."""
+    out = []
+    for err in exc.errors(include_url=False):
+        path = ""
+        for part in err["loc"]:
+            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        reason = err["msg"]
+        if reason.startswith("Value error, "):
+            reason = reason[len("Value error, ") :]
+        out.append(FieldError(field=path or record, reason=reason))
+    return out
+
+
+async def read_rows(
+    request: Request, *, key: str, natural_key: str, max_body: int
+) -> tuple[list[Any], bool]:
+    """The submitted rows and whether the body was a single record: a record, a list, or
+    ``{key: [...]}`` (a record is told from the wrapper by its ``natural_key`` field)."""
+    limit = f"the body is over {max_body // (1024 * 1024)} MB; send smaller batches"
+    size = request.headers.get("content-length")
+    if size and size.isdigit() and int(size) > max_body:
+        raise TooLarge(limit)
+    raw = await request.body()
+    if len(raw) > max_body:
+        raise TooLarge(limit)
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(
+            f"the body is not JSON: {exc}", [FieldProblem("body", "not valid JSON")]
+        ) from None
+    if isinstance(body, dict) and key in body and natural_key not in body:
+        rows = body[key]
+        if not isinstance(rows, list):
+            raise Invalid(f"'{key}' must be a list", [FieldProblem(key, "not a list")])
+        single = False
+    elif isinstance(body, list):
+        rows, single = body, False
+    elif isinstance(body, dict):
+        rows, single = [body], True
+    else:
+        raise Invalid(
+            f'send one record or {{"{key}": [...]}}',
+            [FieldProblem("body", "must be an object or a list")],
+        )
+    if len(rows) > MAX_BATCH:
+        raise TooLarge(f"{len(rows)} records in one batch; the limit is {MAX_BATCH}")
+    if not rows:
+        raise Invalid("the batch is empty", [FieldProblem(key, "no rows")])
+    return rows, single
+
+
+def batch_response(result: BatchResult, *, single: bool, noun: str) -> JSONResponse:
+    """200 when every row was accepted, 207 when some were, and 422 (problem details
+    listing every row's reasons) when none were."""
+    if result.rejected == 0:
+        code = 200
+    elif result.accepted:
+        code = 207
+    else:
+        code = 422
+    body: dict[str, Any] = json.loads(result.model_dump_json())
+    if code != 422:
+        return JSONResponse(body, status_code=code)
+    first = result.results[0]
+    body.update(
+        type="about:blank",
+        title="Invalid input",
+        status=422,
+        detail=(
+            f"{noun} {first.reference or '#' + str(first.index)} was rejected"
+            if single
+            else f"all {result.rejected} {noun}s were rejected"
+        ),
+        errors=[
+            {"record": r.reference or f"#{r.index}", "field": e.field, "reason": e.reason}
+            for r in result.results
+            for e in r.errors
+        ][:1000],
+    )
+    return JSONResponse(body, status_code=code, media_type="application/problem+json")

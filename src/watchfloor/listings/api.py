@@ -1,0 +1,112 @@
+"""Listings API under /api/v1/listings: intake and reading."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from watchfloor.batches import MAX_BATCH, BatchResult, batch_response, read_rows
+from watchfloor.errors import TooLarge
+from watchfloor.listings import intake, service
+from watchfloor.listings.classifier import CLASSES
+from watchfloor.listings.schemas import MAX_TEXT, ListingOut, ListingPage
+from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.service import Principal
+
+router = APIRouter(prefix="/api/v1/listings", tags=["listings"])
+MAX_BODY = 256 * 1024 * 1024  # a batch of 10,000 listings may carry long texts
+Reporter = Annotated[Principal, Depends(requires("analyst"))]
+ClassQuery = Query(pattern=f"^({'|'.join(CLASSES)})$", description="A substance class.")
+
+_INTAKE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/ListingIn"},
+                        {
+                            "type": "object",
+                            "required": ["listings"],
+                            "properties": {
+                                "listings": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/components/schemas/ListingIn"},
+                                    "maxItems": MAX_BATCH,
+                                }
+                            },
+                        },
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "",
+    response_model=BatchResult,
+    openapi_extra=_INTAKE_BODY,
+    responses={
+        207: {"model": BatchResult, "description": "Some rows accepted, some rejected."},
+        422: {"description": "No row accepted; the body lists every row's reasons."},
+        413: {"description": "A listing body over 1 MB, or more than 10,000 listings."},
+    },
+)
+async def post_listings(request: Request, db: Db, principal: Reporter) -> JSONResponse:
+    """Report one listing or a batch of up to 10,000 (`{"listings": [...]}`).
+
+    Every valid row is classified (drug sale or not, substance class, the terms behind it),
+    its signals are extracted, and it is stored; every invalid row comes back with its
+    index, field and reason. `(platform, external_id)` is unique per reporting agency:
+    the same listing again changes nothing, a changed one is updated. A single listing
+    whose body is over 1 MB is refused with 413; in a batch, that row is rejected.
+    """
+    rows, single = await read_rows(
+        request, key="listings", natural_key="external_id", max_body=MAX_BODY
+    )
+    if single and isinstance(rows[0].get("body"), str) and len(rows[0]["body"]) > MAX_TEXT:
+        raise TooLarge(
+            f"the listing body has {len(rows[0]['body']):,} characters; the limit is 1 MB"
+        )
+
+    def work() -> BatchResult:
+        result = intake.submit(db, principal, rows, source="api")
+        db.commit()
+        return result
+
+    result = await run_in_threadpool(work)
+    return batch_response(result, single=single, noun="listing")
+
+
+@router.get("", response_model=ListingPage)
+def get_listings(
+    db: Db,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    substance_class: Annotated[str | None, ClassQuery] = None,
+    drug_sales: Annotated[bool, Query(description="Only drug sales.")] = False,
+    platform: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ListingPage:
+    """Listings you may read (your agency's and those shared with it), newest first."""
+    return service.list_listings(
+        db,
+        principal,
+        cursor=cursor,
+        substance_class=substance_class,
+        drug_sales_only=drug_sales,
+        platform=platform,
+        limit=limit,
+    )
+
+
+@router.get("/{listing_id}", response_model=ListingOut)
+def get_listing(listing_id: RecordId, db: Db, principal: CurrentPrincipal) -> ListingOut:
+    """One listing with its classification, the terms behind it and its signals."""
+    return service.get_listing(db, principal, listing_id)

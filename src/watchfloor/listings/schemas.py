@@ -1,0 +1,150 @@
+"""Shapes of listings in and out; one validation for the API, files and the stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+from watchfloor.inputs import Input
+from watchfloor.listings.classifier import CLASSES
+from watchfloor.reference.countries import validate_country, validate_currency
+from watchfloor.sharing.schemas import SharingIn
+
+MAX_TEXT = 1024 * 1024  # a listing's body, in characters
+CRYPTO = {"BTC", "XMR", "ETH", "LTC", "USDT", "USDC"}
+_HEX = re.compile(r"^(?:0x)?[0-9a-fA-F]{16,128}$")
+
+
+def _currency(value: str) -> str:
+    value = value.upper()
+    return value if value in CRYPTO else validate_currency(value)
+
+
+def _ships_to(value: Any) -> Any:
+    if isinstance(value, str):
+        return [c for c in re.split(r"[\s,;|]+", value) if c]
+    return value
+
+
+def _destination(value: str) -> str:
+    value = value.upper()
+    return "WW" if value in ("WW", "WORLDWIDE") else validate_country(value)
+
+
+def _image_hash(value: str) -> str:
+    if not _HEX.match(value) or len(value.removeprefix("0x")) % 2:
+        raise ValueError(f"{value[:40]!r} is not a perceptual hash in hex (16-128 digits)")
+    return value.lower().removeprefix("0x")
+
+
+def _url(value: str) -> str:
+    if not re.match(r"^(?:https?://)[^\s]+$", value, re.IGNORECASE):
+        raise ValueError("must be an http(s) address")
+    return value
+
+
+Country = Annotated[str, AfterValidator(validate_country)]
+Currency = Annotated[str, AfterValidator(_currency)]
+Destination = Annotated[str, AfterValidator(_destination)]
+ImageHash = Annotated[str, AfterValidator(_image_hash)]
+Url = Annotated[str, Field(max_length=2000), AfterValidator(_url)]
+
+
+class ListingIn(Input):
+    """A listing as a platform or an analyst saw it. ``(platform, external_id)`` is its
+    key for the reporting agency: sending it again updates it, or changes nothing."""
+
+    platform: str = Field(
+        min_length=1, max_length=80, description="Where it was seen.", examples=["Agora"]
+    )
+    external_id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The platform's id of the listing (or its URL when it has none).",
+        examples=["a37plcuKol"],
+    )
+    url: Url | None = Field(default=None, examples=["https://market.example/listing/123"])
+    title: str = Field(min_length=1, max_length=1000, examples=["5g MDMA crystals 84%"])
+    body: str = Field(
+        default="",
+        description="The listing's text (HTML is reduced to its visible text); up to 1 MB.",
+        examples=["Champagne rocks, tested. Stealth shipping worldwide."],
+    )
+    price: float | None = Field(default=None, ge=0, examples=[0.05])
+    currency: Currency | None = Field(
+        default=None, description="ISO 4217, or BTC, XMR, ETH, LTC, USDT, USDC.", examples=["BTC"]
+    )
+    seller: str | None = Field(default=None, max_length=200, examples=["budbrother"])
+    ships_from: Country | None = Field(default=None, examples=["NL"])
+    ships_to: Annotated[list[Destination], BeforeValidator(_ships_to)] = Field(
+        default_factory=list,
+        max_length=60,
+        description="ISO 3166-1 alpha-2 codes, or WW for worldwide.",
+        examples=[["WW"]],
+    )
+    observed_at: AwareDatetime | None = Field(
+        default=None, description="When it was seen (default: when received).", examples=[None]
+    )
+    image_hashes: list[ImageHash] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Perceptual hashes (pHash, dHash) of the listing's images, in hex.",
+        examples=[["a1b2c3d4e5f60718"]],
+    )
+    agency: str | None = Field(
+        default=None, description="The reporting agency (default: the caller's).", examples=[None]
+    )
+    sharing: SharingIn = Field(default_factory=SharingIn)
+
+    def too_long(self) -> bool:
+        return len(self.body) > MAX_TEXT
+
+
+class TermOut(BaseModel):
+    term: str
+    weight: float
+    why: str
+
+
+class SignalOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: str
+    value: str
+    strong: bool
+
+
+class ListingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    agency: str = Field(description="The reporting agency.")
+    platform: str
+    external_id: str
+    url: str | None
+    title: str
+    body: str
+    price: float | None
+    currency: str | None
+    seller: str | None
+    ships_from: str | None
+    ships_to: list[str]
+    observed_at: dt.datetime
+    probability: float = Field(description="That the listing offers an illicit drug for sale.")
+    is_drug_sale: bool
+    substance_class: str | None = Field(description=f"One of {', '.join(CLASSES)}.")
+    substance_label: str | None
+    class_probability: float | None
+    terms: list[TermOut]
+    model_version: str
+    signals: list[SignalOut]
+    tlp: str
+    received_at: dt.datetime
+
+
+class ListingPage(BaseModel):
+    items: list[ListingOut]
+    next_cursor: int | None

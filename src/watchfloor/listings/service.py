@@ -1,0 +1,74 @@
+"""Reading listings: what a caller may see, as the API and the pages show it."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor.db import fetch_page
+from watchfloor.listings.classifier import CLASSES
+from watchfloor.listings.models import Listing
+from watchfloor.listings.schemas import ListingOut, ListingPage, SignalOut, TermOut
+from watchfloor.security.service import Principal
+from watchfloor.sharing.policy import visible
+from watchfloor.sharing.service import audit_list_reads, read_record
+
+
+def listing_out(x: Listing) -> ListingOut:
+    return ListingOut(
+        id=x.id,
+        agency=x.owner.code,
+        platform=x.platform,
+        external_id=x.external_id,
+        url=x.url,
+        title=x.title,
+        body=x.body,
+        price=x.price,
+        currency=x.currency,
+        seller=x.seller,
+        ships_from=x.ships_from,
+        ships_to=x.ships_to.split(),
+        observed_at=x.observed_at,
+        probability=x.probability,
+        is_drug_sale=x.is_drug_sale,
+        substance_class=x.substance_class,
+        substance_label=CLASSES.get(x.substance_class) if x.substance_class else None,
+        class_probability=x.class_probability,
+        terms=[TermOut(**t) for t in json.loads(x.terms or "[]")],
+        model_version=x.model_version,
+        signals=[SignalOut.model_validate(s) for s in x.signals],
+        tlp=x.tlp,
+        received_at=x.received_at,
+    )
+
+
+def get_listing(session: Session, principal: Principal, listing_id: int) -> ListingOut:
+    """One listing the caller may read (404 otherwise); reading another agency's is audited."""
+    return listing_out(read_record(session, principal, Listing, listing_id))
+
+
+def list_listings(
+    session: Session,
+    principal: Principal,
+    *,
+    cursor: int | None = None,
+    substance_class: str | None = None,
+    drug_sales_only: bool = False,
+    platform: str | None = None,
+    limit: int = 50,
+) -> ListingPage:
+    """Listings the caller may read, newest first."""
+    stmt = select(Listing).where(visible(principal, Listing)).order_by(Listing.id.desc())
+    if cursor:
+        stmt = stmt.where(Listing.id < cursor)
+    if substance_class:
+        stmt = stmt.where(Listing.substance_class == substance_class)
+    if drug_sales_only:
+        stmt = stmt.where(Listing.is_drug_sale.is_(True))
+    if platform:
+        stmt = stmt.where(Listing.platform == platform)
+    rows, next_cursor = fetch_page(session, stmt, limit)
+    audit_list_reads(session, principal, "listing", rows)
+    return ListingPage(items=[listing_out(x) for x in rows], next_cursor=next_cursor)

@@ -1,0 +1,121 @@
+"""The listings API on SQLite and PostgreSQL: intake with per-row results, idempotency,
+classification and signals on the stored row, the 1 MB limit, and who may read what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tests.conftest import api_headers
+from watchfloor.audit import AuditEvent
+from watchfloor.db import session_scope
+from watchfloor.listings.models import Listing
+
+
+def listing(external_id: str, title: str = "5g MDMA crystals 84% pure", **kw: Any) -> dict:
+    base: dict[str, Any] = {
+        "platform": "Example Marketplace",
+        "external_id": external_id,
+        "url": f"https://market.example/listing/{external_id}",
+        "title": title,
+        "body": "<p>Champagne rocks, lab tested.</p> Telegram: @rocketman_nl. Ships tracked.",
+        "price": 0.05,
+        "currency": "btc",
+        "seller": "RocketMan",
+        "ships_from": "NL",
+        "ships_to": "WW",
+        "observed_at": "2026-11-20T10:00:00Z",
+        "image_hashes": ["A1B2C3D4E5F60718"],
+    }
+    base.update(kw)
+    return base
+
+
+def test_a_batch_stores_good_rows_classified_and_reports_bad_ones(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    body = {
+        "listings": [
+            listing("L1"),
+            listing("L2", ships_from="XX", currency="EURO"),
+            listing("L3", title="Replica Rolex Submariner watch", body="Swiss movement"),
+            {"platform": "p"},
+        ]
+    }
+    r = client.post("/api/v1/listings", json=body, headers=h)
+    assert r.status_code == 207, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["created", "rejected", "created", "rejected"]
+    assert {e["field"] for e in results[1]["errors"]} == {"ships_from", "currency"}
+    assert {e["field"] for e in results[3]["errors"]} >= {"external_id", "title"}
+    mdma = client.get(f"/api/v1/listings/{results[0]['id']}", headers=h).json()
+    assert mdma["is_drug_sale"] and mdma["substance_class"] == "mdma", mdma
+    assert mdma["terms"] and all(t["why"] for t in mdma["terms"])
+    assert mdma["body"].startswith("Champagne rocks, lab tested.")  # markup removed
+    assert mdma["currency"] == "BTC" and mdma["ships_to"] == ["WW"]
+    signals = {(s["kind"], s["value"]) for s in mdma["signals"]}
+    assert ("telegram", "rocketman_nl") in signals
+    assert ("account", "example marketplace:rocketman") in signals
+    assert ("image", "a1b2c3d4e5f60718") in signals
+    watch = client.get(f"/api/v1/listings/{results[2]['id']}", headers=h).json()
+    assert not watch["is_drug_sale"] and watch["substance_class"] is None
+    page = client.get("/api/v1/listings?drug_sales=true", headers=h).json()
+    assert [x["external_id"] for x in page["items"]] == ["L1"]
+
+
+def test_resubmission_is_idempotent_and_a_change_updates(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    first = client.post("/api/v1/listings", json=listing("R1"), headers=h).json()["results"][0]
+    again = client.post("/api/v1/listings", json=listing("R1"), headers=h).json()["results"][0]
+    assert (first["status"], again["status"], again["id"]) == ("created", "unchanged", first["id"])
+    changed = listing("R1", title="Replica Rolex Submariner watch", body="Swiss movement")
+    upd = client.post("/api/v1/listings", json=changed, headers=h).json()["results"][0]
+    assert upd["status"] == "updated" and upd["id"] == first["id"]
+    detail = client.get(f"/api/v1/listings/{first['id']}", headers=h).json()
+    assert not detail["is_drug_sale"]
+    assert "telegram" not in {s["kind"] for s in detail["signals"]}
+    dup = {"listings": [listing("D1"), listing("D1", title="1g cocaine")]}
+    res = client.post("/api/v1/listings", json=dup, headers=h).json()["results"]
+    assert [x["status"] for x in res] == ["superseded", "created"]
+    with session_scope(engine) as s:
+        n = s.scalar(select(func.count()).select_from(Listing).where(Listing.external_id == "D1"))
+        assert n == 1
+
+
+def test_bodies_over_one_megabyte_are_refused(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    huge = "x" * (1024 * 1024 + 1)
+    r = client.post("/api/v1/listings", json=listing("BIG", body=huge), headers=h)
+    assert r.status_code == 413 and "1 MB" in r.json()["detail"]
+    r = client.post(
+        "/api/v1/listings", json={"listings": [listing("BIG", body=huge), listing("OK")]}, headers=h
+    )
+    assert r.status_code == 207
+    assert r.json()["results"][0]["errors"][0]["field"] == "body"
+    r = client.post("/api/v1/listings", json={"external_id": "x"}, headers=h)
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+
+
+def test_another_agency_reads_a_listing_only_when_it_is_shared(client, engine) -> None:  # type: ignore[no-untyped-def]
+    platform = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    anam = api_headers(engine, "MX-ANAM", "officer")
+    private = client.post("/api/v1/listings", json=listing("P1"), headers=platform).json()
+    shared = client.post(
+        "/api/v1/listings",
+        json=listing("P2", sharing={"tlp": "amber", "recipients": ["MX-ANAM"]}),
+        headers=platform,
+    ).json()
+    pid, sid = private["results"][0]["id"], shared["results"][0]["id"]
+    assert client.get(f"/api/v1/listings/{pid}", headers=anam).status_code == 404
+    assert client.get(f"/api/v1/listings/{sid}", headers=anam).status_code == 200
+    seen = [x["id"] for x in client.get("/api/v1/listings", headers=anam).json()["items"]]
+    assert sid in seen and pid not in seen
+    assert client.get("/api/v1/listings").status_code == 401
+    with session_scope(engine) as s:
+        reads = list(s.scalars(select(AuditEvent).where(AuditEvent.action == "listing.read")))
+        assert reads and reads[-1].object_id == str(sid) and reads[-1].agency == "MX-ANAM"
+
+
+def test_viewers_cannot_report(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "viewer")
+    assert client.post("/api/v1/listings", json=listing("V1"), headers=h).status_code == 403
