@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Any
 
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from watchfloor import throughput
@@ -137,9 +137,9 @@ def retrain_due_agencies(engine: Engine) -> list[str]:
     with make() as session:
         agency_ids = list(
             session.scalars(
-                select(distinct(Shipment.owner_agency_id)).join(
-                    Outcome, Outcome.shipment_id == Shipment.id
-                )
+                select(Shipment.owner_agency_id)
+                .join(Outcome, Outcome.shipment_id == Shipment.id)
+                .distinct()
             )
         )
     for agency_id in agency_ids:
