@@ -12,6 +12,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
+from watchfloor.audit import Acting
+from watchfloor.db import utcnow
 from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
 
 MAX_BATCH = 10_000
@@ -121,3 +123,19 @@ def batch_response(result: BatchResult, *, single: bool, noun: str) -> JSONRespo
         ][:1000],
     )
     return JSONResponse(body, status_code=code, media_type="application/problem+json")
+
+
+def batch_event(principal: Acting, result: BatchResult, noun: str) -> dict[str, Any]:
+    """What subscribers (live queues, alert pushers) learn of a committed batch: the rows
+    created or updated, under ``noun`` (shipments, listings)."""
+    return {
+        "agency": principal.agency_code,
+        "at": utcnow().isoformat(),
+        "accepted": result.accepted,
+        "rejected": result.rejected,
+        noun: [
+            {"id": r.id, "reference": r.reference, "status": r.status, "score": r.score}
+            for r in result.results
+            if r.status in ("created", "updated")
+        ],
+    }

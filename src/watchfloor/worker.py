@@ -17,16 +17,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from watchfloor import throughput
-from watchfloor.batches import MAX_BATCH, BatchResult, RowResult
+from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
 from watchfloor.db import session_factory
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import EventBus, Message, connect_bus
+from watchfloor.listings import intake as listings_intake
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, key_principal, system_principal
 from watchfloor.settings import Settings
@@ -34,7 +37,6 @@ from watchfloor.shipments import intake, scoring
 from watchfloor.shipments.models import Outcome, Shipment
 
 log = logging.getLogger("watchfloor.worker")
-SUBMIT_DURABLE = "watchfloor-shipments-submit"
 
 
 def _token(headers: dict[str, str]) -> str | None:
@@ -46,15 +48,30 @@ def _token(headers: dict[str, str]) -> str | None:
     return None
 
 
-def _rows_of(payload: Any) -> list[Any]:
-    if isinstance(payload, dict) and isinstance(payload.get("shipments"), list):
-        return payload["shipments"]
-    return [payload]
+@dataclass(frozen=True)
+class Intake:
+    """One kind of record the worker takes in: ``<root>.<name>.submit`` in,
+    ``<root>.<name>.<answered>`` and ``<root>.<name>.rejected`` out."""
+
+    name: str  # also the key of a batch message: {"<name>": [...]}
+    answered: str
+    submit: Callable[..., BatchResult]
+
+    def rows_of(self, payload: Any) -> list[Any]:
+        if isinstance(payload, dict) and isinstance(payload.get(self.name), list):
+            return payload[self.name]
+        return [payload]
 
 
-def handle_submit(engine: Engine, messages: list[Message]) -> list[tuple[str, dict[str, Any]]]:
-    """Store and score the waiting messages, those of one caller in one transaction; returns
-    the events to publish, one or two per message."""
+SHIPMENTS = Intake("shipments", "scored", intake.submit)
+LISTINGS = Intake("listings", "classified", listings_intake.submit)
+
+
+def handle_submit(
+    engine: Engine, messages: list[Message], kind: Intake = SHIPMENTS
+) -> list[tuple[str, dict[str, Any]]]:
+    """Store (and score or classify) the waiting messages, those of one caller in one
+    transaction; returns the events to publish, one or two per message."""
     events: list[tuple[str, dict[str, Any]]] = []
     groups: dict[tuple[str, str], tuple[Principal, list[tuple[str | None, list[Any]]]]] = {}
     with session_factory(engine)() as session:
@@ -65,29 +82,29 @@ def handle_submit(engine: Engine, messages: list[Message]) -> list[tuple[str, di
             if token not in known:
                 known[token] = key_principal(session, token) if token else None
             principal = known[token]
-            rows = _rows_of(m.payload)
+            rows = kind.rows_of(m.payload)
             reason = None
             if principal is None:
                 reason = (
                     "no Authorization: Bearer header" if not token else "unknown or revoked key"
                 )
-                log.warning("refused a shipments message (%s): %s", msg_id, reason)
+                log.warning("refused a %s message (%s): %s", kind.name, msg_id, reason)
             elif len(rows) > MAX_BATCH:
-                reason = f"{len(rows)} shipments in one message; the limit is {MAX_BATCH}"
+                reason = f"{len(rows)} {kind.name} in one message; the limit is {MAX_BATCH}"
             if reason or principal is None:
-                events.append(("shipments.rejected", {"message_id": msg_id, "reason": reason}))
+                events.append((f"{kind.name}.rejected", {"message_id": msg_id, "reason": reason}))
                 continue
             key = (principal.actor, principal.role)
             groups.setdefault(key, (principal, []))[1].append((msg_id, rows))
         for principal, parts in groups.values():
             all_rows = [row for _, rows in parts for row in rows]
             try:
-                result = intake.submit(session, principal, all_rows, source="stream")
+                result = kind.submit(session, principal, all_rows, source="stream")
             except WatchfloorError as exc:
                 session.rollback()
                 for msg_id, _ in parts:
                     events.append(
-                        ("shipments.rejected", {"message_id": msg_id, "reason": str(exc)})
+                        (f"{kind.name}.rejected", {"message_id": msg_id, "reason": str(exc)})
                     )
                 continue
             session.commit()
@@ -98,25 +115,24 @@ def handle_submit(engine: Engine, messages: list[Message]) -> list[tuple[str, di
                     for r in result.results[offset : offset + len(rows)]
                 ]
                 offset += len(rows)
-                events.extend(_answers(principal, msg_id, part))
+                events.extend(_answers(kind, principal, msg_id, part))
     return events
 
 
 def _answers(
-    principal: Principal, msg_id: str | None, rows: list[RowResult]
+    kind: Intake, principal: Principal, msg_id: str | None, rows: list[RowResult]
 ) -> list[tuple[str, dict[str, Any]]]:
     accepted = [r for r in rows if r.status != "rejected"]
     rejected = [r for r in rows if r.status == "rejected"]
     out: list[tuple[str, dict[str, Any]]] = []
     if accepted:
         result = BatchResult(accepted=len(accepted), rejected=len(rejected), results=rows)
-        out.append(
-            ("shipments.scored", {**intake.scored_event(principal, result), "message_id": msg_id})
-        )
+        event = batch_event(principal, result, kind.name)
+        out.append((f"{kind.name}.{kind.answered}", {**event, "message_id": msg_id}))
     if rejected:
         out.append(
             (
-                "shipments.rejected",
+                f"{kind.name}.rejected",
                 {
                     "message_id": msg_id,
                     "agency": principal.agency_code,
@@ -175,24 +191,31 @@ async def run(
     root = settings.nats_subject_root
     stop = stop or asyncio.Event()
 
-    async def on_submit(messages: list[Message]) -> None:
-        started = time.perf_counter()
-        events = await asyncio.to_thread(handle_submit, engine, messages)
-        stored = time.perf_counter()
-        if settle_gc:
-            throughput.settle(scoring.builds)
-        # the answers go out together: one at a time, each waiting for JetStream's ack,
-        # would cap the worker at about a thousand messages a second
-        await asyncio.gather(*(bus.publish(f"{root}.{name}", event) for name, event in events))
-        log.debug(
-            "%d messages: stored in %.1f ms, answered in %.1f ms",
-            len(messages),
-            (stored - started) * 1000,
-            (time.perf_counter() - stored) * 1000,
-        )
+    def consumer(kind: Intake) -> Callable[[list[Message]], Awaitable[None]]:
+        async def on_submit(messages: list[Message]) -> None:
+            started = time.perf_counter()
+            events = await asyncio.to_thread(handle_submit, engine, messages, kind)
+            stored = time.perf_counter()
+            if settle_gc:
+                throughput.settle(scoring.builds)
+            # the answers go out together: one at a time, each waiting for JetStream's ack,
+            # would cap the worker at about a thousand messages a second
+            await asyncio.gather(*(bus.publish(f"{root}.{name}", event) for name, event in events))
+            log.debug(
+                "%d %s messages: stored in %.1f ms, answered in %.1f ms",
+                len(messages),
+                kind.name,
+                (stored - started) * 1000,
+                (time.perf_counter() - stored) * 1000,
+            )
 
-    await bus.subscribe_batches(f"{root}.shipments.submit", on_submit, durable=SUBMIT_DURABLE)
-    log.info("worker consuming %s.shipments.submit", root)
+        return on_submit
+
+    for kind in (SHIPMENTS, LISTINGS):
+        await bus.subscribe_batches(
+            f"{root}.{kind.name}.submit", consumer(kind), durable=f"watchfloor-{kind.name}-submit"
+        )
+        log.info("worker consuming %s.%s.submit", root, kind.name)
     try:
         while not stop.is_set():
             try:

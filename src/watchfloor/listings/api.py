@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from watchfloor.batches import MAX_BATCH, BatchResult, batch_response, read_rows
+from watchfloor.batches import MAX_BATCH, BatchResult, batch_event, batch_response, read_rows
 from watchfloor.errors import TooLarge
 from watchfloor.listings import intake, service
 from watchfloor.listings.classifier import CLASSES
@@ -81,6 +81,10 @@ async def post_listings(request: Request, db: Db, principal: Reporter) -> JSONRe
         return result
 
     result = await run_in_threadpool(work)
+    bus = getattr(request.app.state, "bus", None)
+    if bus is not None and result.accepted:
+        root = request.app.state.subject_root
+        await bus.publish(f"{root}.listings.classified", batch_event(principal, result, "listings"))
     return batch_response(result, single=single, noun="listing")
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from watchfloor.batches import MAX_BATCH, BatchResult, batch_response, read_rows
+from watchfloor.batches import MAX_BATCH, BatchResult, batch_event, batch_response, read_rows
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.shipments import intake, service
@@ -90,7 +90,7 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
     bus = getattr(request.app.state, "bus", None)
     if bus is not None and result.accepted:
         root = request.app.state.subject_root
-        await bus.publish(f"{root}.shipments.scored", intake.scored_event(principal, result))
+        await bus.publish(f"{root}.shipments.scored", batch_event(principal, result, "shipments"))
     return batch_response(result, single=single, noun="shipment")
 
 

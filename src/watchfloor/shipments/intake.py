@@ -549,18 +549,3 @@ def _raise_alerts(
             insert(Alert).returning(Alert.id, sort_by_parameter_order=True), params
         ).scalars()
     )
-
-
-def scored_event(principal: Principal, result: BatchResult) -> dict[str, Any]:
-    """What subscribers (live queues, alert pushers) learn of a committed batch."""
-    return {
-        "agency": principal.agency_code,
-        "at": utcnow().isoformat(),
-        "accepted": result.accepted,
-        "rejected": result.rejected,
-        "shipments": [
-            {"id": r.id, "reference": r.reference, "status": r.status, "score": r.score}
-            for r in result.results
-            if r.status in ("created", "updated")
-        ],
-    }
