@@ -363,8 +363,14 @@ def shipments_import(
 ) -> None:
     """Validate, store and score a file of advance data; rejected records go to a rejects file
     with their line, field and reason. Running it again changes only what changed."""
-    from watchfloor.security.service import system_principal
     from watchfloor.shipments.files import import_file
+
+    _import(import_file, "shipments", file, agency, fmt, batch, rejects, as_json)
+
+
+def _import(importer, noun, file, agency, fmt, batch, rejects, as_json) -> None:  # type: ignore[no-untyped-def]
+    """The body of every ``<domain> import`` command: progress, then a summary."""
+    from watchfloor.security.service import system_principal
 
     if fmt not in (None, "jsonl", "csv"):
         raise WatchfloorError(f"--format must be jsonl or csv, not {fmt!r}")
@@ -373,7 +379,7 @@ def shipments_import(
         principal = system_principal(_agency(session, agency))
     with _bar(as_json) as progress:
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
-        report = import_file(
+        report = importer(
             engine,
             principal,
             file,
@@ -387,7 +393,7 @@ def shipments_import(
         return
     rate = report.records / report.seconds if report.seconds else 0.0
     out.print(
-        f"{report.records} shipments read in {report.seconds:.1f} s ({rate:,.0f}/s): "
+        f"{report.records} {noun} read in {report.seconds:.1f} s ({rate:,.0f}/s): "
         f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.superseded} superseded, {report.rejected} rejected"
     )
@@ -396,6 +402,30 @@ def shipments_import(
         for ex in report.examples[:3]:
             reasons = "; ".join(f"{e['field']}: {e['reason']}" for e in ex["errors"])
             out.print(f"  line {ex['line']} {ex['reference'] or ''}: {reasons}", highlight=False)
+
+
+@listings_app.command("import")
+def listings_import(
+    file: Annotated[
+        Path,
+        typer.Argument(help="A .jsonl or .csv file of listings.", exists=True, dir_okay=False),
+    ],
+    agency: AgencyOpt,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
+    ] = None,
+    batch: Annotated[int, typer.Option(help="Listings per transaction.", min=1, max=10_000)] = 2000,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where rejected records go (JSON Lines).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Classify, extract signals from and store a file of listings; rejected records go to a
+    rejects file with their line, field and reason. Running it again changes only what
+    changed."""
+    from watchfloor.listings.files import import_listings
+
+    _import(import_listings, "listings", file, agency, fmt, batch, rejects, as_json)
 
 
 @shipments_app.command("train")

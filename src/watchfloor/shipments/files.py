@@ -23,14 +23,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy.engine import Engine
 
-from watchfloor.batches import BatchResult
+from watchfloor.bulk import (
+    ImportReport,
+    Record,
+    RejectsFile,
+    batches_of,
+    detect_format,
+    parse_rows,
+    read_jsonl,
+)
 from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.security.service import Principal
 from watchfloor.throughput import batch_gc, tune_for_batches
@@ -49,32 +55,6 @@ CSV_COLUMNS = (
     + tuple(f"item_{f}" for f in ITEM_FIELDS)
 )
 NUMBERS = {"declared_value", "gross_weight_kg", "quantity", "value", "net_weight_kg"}
-
-
-@dataclass
-class Record:
-    line: int  # first line of the record in the file (1-based; the CSV header is line 1)
-    data: Any  # a CSV record as a dict, or a JSON line as bytes (parsed by parse_rows)
-
-
-def detect_format(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        return "jsonl"
-    if suffix in (".csv", ".txt"):
-        return "csv"
-    raise Invalid(
-        f"{path.name}: unknown file type {suffix!r}; use .jsonl or .csv (or --format)",
-        [FieldProblem("file", "unknown format")],
-    )
-
-
-def read_jsonl(fh: io.BufferedReader) -> Iterator[Record]:
-    """Records of a JSON Lines file, each line left as bytes for the validating process to
-    parse (:func:`parse_rows`)."""
-    for line_no, line in enumerate(fh, start=1):
-        if line.strip():
-            yield Record(line_no, line)
 
 
 def _number(value: str) -> Any:
@@ -129,25 +109,6 @@ def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
     text.detach()  # leave the binary file open for the caller (progress reads its position)
 
 
-@dataclass
-class ImportReport:
-    records: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    superseded: int = 0
-    rejected: int = 0
-    batches: int = 0
-    rejects_file: str | None = None
-    alerts: int = 0
-    seconds: float = 0.0
-    examples: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, result: BatchResult) -> None:
-        for r in result.results:
-            setattr(self, r.status, getattr(self, r.status) + 1)
-
-
 PARALLEL_MIN_BATCHES = 3  # smaller files are not worth starting a second process for
 
 
@@ -178,13 +139,13 @@ def import_file(
     report = ImportReport()
     total = path.stat().st_size
     rejects = rejects or path.with_name(path.name + ".rejects.jsonl")
-    writer = _Rejects(rejects, report)
+    writer = RejectsFile(rejects, report)
     fmt = fmt or detect_format(path)
     if parallel is None:
         parallel = total > PARALLEL_MIN_BATCHES * batch_size * 400  # ~400 bytes a shipment
     with open(path, "rb") as fh, batch_gc():
         records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
-        batches = _batches(records, batch_size, report)
+        batches = batches_of(records, batch_size, report)
         tick = (lambda: progress(fh.tell(), total)) if progress else (lambda: None)
         if parallel:
             _import_parallel(engine, principal, batches, writer, report, source, tick, workers)
@@ -195,79 +156,6 @@ def import_file(
     writer.close()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _batches(records: Iterator[Record], size: int, report: ImportReport) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        report.records += 1
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-class _Rejects:
-    """The rejects file: opened on the first rejected record, written after each commit."""
-
-    def __init__(self, path: Path, report: ImportReport) -> None:
-        self.path, self.report, self.fh = path, report, None
-
-    def write(self, batch: list[Record], result: BatchResult, parsed: dict[int, Any]) -> None:
-        report = self.report
-        report.batches += 1
-        report.add(result)
-        bad = []
-        for r in result.results:
-            if r.status != "rejected":
-                continue
-            record = batch[r.index]
-            bad.append(
-                {
-                    "line": record.line,
-                    "reference": r.reference,
-                    "errors": [e.model_dump() for e in r.errors],
-                    "record": parsed.get(r.index, _data(record)),
-                }
-            )
-        if not bad:
-            return
-        if self.fh is None:
-            self.fh = open(self.path, "wb")  # noqa: SIM115 - kept open across batches
-            report.rejects_file = str(self.path)
-        for entry in sorted(bad, key=lambda e: e["line"]):
-            self.fh.write(orjson.dumps(entry) + b"\n")
-            if len(report.examples) < 5:
-                report.examples.append(entry)
-        self.fh.flush()
-
-    def close(self) -> None:
-        if self.fh is not None:
-            self.fh.close()
-
-
-def _data(record: Record) -> Any:
-    return None if isinstance(record.data, bytes) else record.data
-
-
-def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, Any]]:
-    """Rows for validation from records (raw JSON lines are parsed here), the lines that are
-    not JSON, and the parsed records (kept for the rejects file)."""
-    rows: list[Any] = []
-    errors: dict[int, str] = {}
-    parsed: dict[int, Any] = {}
-    for i, raw in enumerate(raws):
-        if isinstance(raw, bytes):
-            try:
-                raw = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                errors[i] = f"not valid JSON: {exc}"
-                raw = None
-            parsed[i] = raw
-        rows.append(raw)
-    return rows, errors, parsed
 
 
 def prepare_records(

@@ -1,0 +1,136 @@
+"""Bulk files, shared by every import (shipments, listings): JSON Lines read line by line,
+records gathered into batches, the import report, and the rejects file (JSON Lines: the
+record's line, its reasons, the record), written after each batch commits."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from watchfloor.batches import BatchResult
+from watchfloor.errors import FieldProblem, Invalid
+
+
+@dataclass
+class Record:
+    line: int  # first line of the record in the file (1-based; the CSV header is line 1)
+    data: Any  # a CSV record as a dict, or a JSON line as bytes (parsed by parse_rows)
+
+
+def detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".txt"):
+        return "csv"
+    raise Invalid(
+        f"{path.name}: unknown file type {suffix!r}; use .jsonl or .csv (or --format)",
+        [FieldProblem("file", "unknown format")],
+    )
+
+
+def read_jsonl(fh: io.BufferedReader) -> Iterator[Record]:
+    """Records of a JSON Lines file, each line left as bytes for the validating process to
+    parse (:func:`parse_rows`)."""
+    for line_no, line in enumerate(fh, start=1):
+        if line.strip():
+            yield Record(line_no, line)
+
+
+@dataclass
+class ImportReport:
+    records: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    rejected: int = 0
+    batches: int = 0
+    rejects_file: str | None = None
+    alerts: int = 0
+    seconds: float = 0.0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, result: BatchResult) -> None:
+        for r in result.results:
+            setattr(self, r.status, getattr(self, r.status) + 1)
+
+
+def batches_of(
+    records: Iterator[Record], size: int, report: ImportReport
+) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        report.records += 1
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class RejectsFile:
+    """The rejects file: opened on the first rejected record, written after each commit."""
+
+    def __init__(self, path: Path, report: ImportReport) -> None:
+        self.path, self.report, self.fh = path, report, None
+
+    def write(self, batch: list[Record], result: BatchResult, parsed: dict[int, Any]) -> None:
+        report = self.report
+        report.batches += 1
+        report.add(result)
+        bad = []
+        for r in result.results:
+            if r.status != "rejected":
+                continue
+            record = batch[r.index]
+            bad.append(
+                {
+                    "line": record.line,
+                    "reference": r.reference,
+                    "errors": [e.model_dump() for e in r.errors],
+                    "record": parsed.get(r.index, _data(record)),
+                }
+            )
+        if not bad:
+            return
+        if self.fh is None:
+            self.fh = open(self.path, "wb")  # noqa: SIM115 - kept open across batches
+            report.rejects_file = str(self.path)
+        for entry in sorted(bad, key=lambda e: e["line"]):
+            self.fh.write(orjson.dumps(entry) + b"\n")
+            if len(report.examples) < 5:
+                report.examples.append(entry)
+        self.fh.flush()
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _data(record: Record) -> Any:
+    return None if isinstance(record.data, bytes) else record.data
+
+
+def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, Any]]:
+    """Rows for validation from records (raw JSON lines are parsed here), the lines that are
+    not JSON, and the parsed records (kept for the rejects file)."""
+    rows: list[Any] = []
+    errors: dict[int, str] = {}
+    parsed: dict[int, Any] = {}
+    for i, raw in enumerate(raws):
+        if isinstance(raw, bytes):
+            try:
+                raw = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
+                errors[i] = f"not valid JSON: {exc}"
+                raw = None
+            parsed[i] = raw
+        rows.append(raw)
+    return rows, errors, parsed

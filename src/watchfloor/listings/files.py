@@ -1,0 +1,106 @@
+"""Listing files: JSON Lines (one listing per line, as the API takes it) or CSV.
+
+CSV columns (the header names them; order is free, unknown columns are an error):
+
+    platform, external_id, url, title, body, price, currency, seller, ships_from,
+    ships_to (codes separated by spaces, commas or ';'), observed_at,
+    image_hashes (separated by spaces), agency
+
+Empty cells are absent values. :func:`import_listings` submits the file in batches, each in
+its own transaction, and writes rejected records with their line and reasons to a JSON
+Lines rejects file; running it again skips what is already stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from watchfloor.batches import FieldError, RowResult
+from watchfloor.bulk import (
+    ImportReport,
+    Record,
+    RejectsFile,
+    batches_of,
+    detect_format,
+    parse_rows,
+    read_jsonl,
+)
+from watchfloor.db import session_factory
+from watchfloor.errors import FieldProblem, Invalid
+from watchfloor.listings import intake
+from watchfloor.security.service import Principal
+from watchfloor.throughput import batch_gc
+
+CSV_COLUMNS = (
+    "platform", "external_id", "url", "title", "body", "price", "currency", "seller",
+    "ships_from", "ships_to", "observed_at", "image_hashes", "agency",
+)  # fmt: skip
+
+
+def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text)
+    unknown = [c for c in reader.fieldnames or [] if c not in CSV_COLUMNS]
+    if unknown:
+        raise Invalid(
+            f"unknown CSV columns: {', '.join(unknown)}",
+            [FieldProblem(c, "not a listing column") for c in unknown],
+        )
+    start = reader.line_num + 1
+    for row in reader:
+        cells: dict[str, Any] = {
+            k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""
+        }
+        if "price" in cells:
+            with contextlib.suppress(ValueError):  # validation names the field
+                cells["price"] = float(cells["price"])
+        if "image_hashes" in cells:
+            cells["image_hashes"] = cells["image_hashes"].split()
+        yield Record(start, cells)
+        start = reader.line_num + 1
+    text.detach()
+
+
+def import_listings(
+    engine: Engine,
+    principal: Principal,
+    path: Path,
+    *,
+    fmt: str | None = None,
+    batch_size: int = 2000,
+    rejects: Path | None = None,
+    source: str = "file",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    started = time.perf_counter()
+    report = ImportReport()
+    total = path.stat().st_size
+    writer = RejectsFile(rejects or path.with_name(path.name + ".rejects.jsonl"), report)
+    fmt = fmt or detect_format(path)
+    make = session_factory(engine)
+    with open(path, "rb") as fh, batch_gc():
+        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
+        for batch in batches_of(records, batch_size, report):
+            rows, errors, parsed = parse_rows([r.data for r in batch])
+            with make() as session:
+                result = intake.submit(session, principal, rows, source=source)
+                session.commit()
+            for i, reason in errors.items():
+                result.results[i] = RowResult(
+                    index=i, status="rejected", errors=[FieldError(field="line", reason=reason)]
+                )
+            rejected = {i for i, r in enumerate(result.results) if r.status == "rejected"}
+            writer.write(batch, result, {i: v for i, v in parsed.items() if i in rejected})
+            if progress:
+                progress(fh.tell(), total)
+    writer.close()
+    report.seconds = time.perf_counter() - started
+    return report
