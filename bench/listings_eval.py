@@ -36,7 +36,7 @@ console = Console()
 
 
 def keyword(text: str, matcher: SubstanceMatcher) -> tuple[bool, str | None]:
-    found = [m for m in matcher.find(visible_text(text)) if m.how != "fuzzy"]
+    found = list(matcher.find_exact(visible_text(text)))
     if not found:
         return False, None
     names = [m.substance.drug_class for m in found if m.name_kind != "slang"]

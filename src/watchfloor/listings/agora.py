@@ -13,10 +13,12 @@ for the evaluation benchmark and nothing in training calls it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from watchfloor.reference.matcher import SubstanceMatcher
@@ -72,7 +74,7 @@ class AgoraListing:
         elif parts and parts[0] in AGORA_CLASSES and parts[0] != "stimulants":
             label = AGORA_CLASSES[parts[0]]
         if matcher is not None and label in ("opioid", "other"):
-            found = {m.substance.drug_class for m in matcher.find(self.title) if m.how != "fuzzy"}
+            found = {m.substance.drug_class for m in matcher.find_exact(self.title)}
             if "fentanyl" in found:
                 return "fentanyl"
             if label == "other" and found == {"precursor"}:
@@ -147,3 +149,43 @@ def read_all_products(folder: Path) -> Iterator[dict[str, str]]:
     """Every row of the product crawls as written (the throughput benchmark's input)."""
     for path in sorted((folder / "product").glob("*.csv")):
         yield from _rows(path)
+
+
+@lru_cache(maxsize=512)
+def country_code(text: str) -> str | None:
+    """Agora's free-text place ("Australia", "USA", "Worldwide") as ISO 3166-1 alpha-2, WW
+    for worldwide, or None (regions such as "EU", "undeclared")."""
+    import pycountry
+
+    text = text.strip()
+    if text.lower() in ("worldwide", "world wide", "anywhere", "everywhere"):
+        return "WW"
+    if text.lower() in ("uk", "england", "great britain"):
+        return "GB"
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
+def as_listing(row: dict[str, str], bodies: dict[tuple[str, str], str]) -> dict[str, object]:
+    """A product-crawl row as the listings intake takes it."""
+    vendor, title = _clean(row.get("vendor")), _clean(row.get("product"))
+    out: dict[str, object] = {
+        "platform": "Agora",
+        "external_id": _clean(row.get("list")) or f"{vendor}/{title}",
+        "title": title or "(untitled)",
+        "body": bodies.get((vendor, title), ""),
+        "seller": vendor or None,
+        "observed_at": f"{_clean(row.get('date'))}T00:00:00Z",
+        "currency": "BTC",
+    }
+    with contextlib.suppress(ValueError):  # "NA" and the like: no price
+        out["price"] = float(row.get("price") or "")
+    origin = country_code(_clean(row.get("from")))
+    if origin and origin != "WW":
+        out["ships_from"] = origin
+    to = country_code(_clean(row.get("to")))
+    if to:
+        out["ships_to"] = [to]
+    return out

@@ -60,15 +60,21 @@ class Term:
     weight: float
 
     def describe(self) -> str:
-        if self.term.startswith(MARKER):
-            kind, _, cls = self.term[len(MARKER) :].partition("_")
-            label = CLASSES.get(cls, cls)
-            return {
-                "name": f"a catalogue name of {label}",
-                "slang": f"a DEA street name for {label}",
-                "qty": "an amount by weight" if cls == "mass" else "a count of units",
-            }.get(kind, self.term)
-        return self.term
+        """The term in words: the catalogue's markers spelt out ("a DEA street name for
+        cocaine"), a pair of words as they are."""
+        return " + ".join(_word(w) for w in self.term.split(" "))
+
+
+def _word(word: str) -> str:
+    if not word.startswith(MARKER):
+        return word
+    kind, _, cls = word[len(MARKER) :].partition("_")
+    label = CLASSES.get(cls, cls)
+    return {
+        "name": f"a catalogue name of {label}",
+        "slang": f"a DEA street name for {label}",
+        "qty": "an amount by weight" if cls == "mass" else "a count of units",
+    }.get(kind, word)
 
 
 @dataclass(frozen=True)

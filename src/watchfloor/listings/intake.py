@@ -18,12 +18,12 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
-from watchfloor.db import utcnow
+from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.listings.classifier import ListingModel, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
 from watchfloor.listings.schemas import MAX_TEXT, ListingIn
@@ -36,6 +36,8 @@ from watchfloor.sharing.service import apply_sharing
 
 CHUNK = 400
 DEFAULT_SHARING = SharingIn()
+# what a new row holds before anyone shares it (the bulk insert sets every column itself)
+_NEW = {"tlp": "amber", "originator_control": False, "legal_basis": None, "share_expires_at": None}
 
 
 @dataclass
@@ -96,60 +98,102 @@ def _existing(
     session: Session, agency_id: int, keys: list[tuple[str, str]]
 ) -> dict[tuple[str, str], Listing]:
     found: dict[tuple[str, str], Listing] = {}
+    wanted = set(keys)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         stmt = select(Listing).where(
             Listing.owner_agency_id == agency_id,
-            or_(*(and_(Listing.platform == p, Listing.external_id == e) for p, e in chunk)),
+            Listing.platform.in_({p for p, _ in chunk}),
+            Listing.external_id.in_({e for _, e in chunk}),
         )
         for row in session.scalars(stmt):
-            found[(row.platform, row.external_id)] = row
+            if (row.platform, row.external_id) in wanted:
+                found[(row.platform, row.external_id)] = row
     return found
 
 
-def _fill(listing: Listing, data: ListingIn, digest: str, source: str) -> None:
-    listing.platform, listing.external_id = data.platform, data.external_id
-    listing.url = data.url
-    listing.title = visible_text(data.title)[:1000] or data.title[:1000]
-    listing.body = visible_text(data.body)
-    listing.price, listing.currency = data.price, data.currency
-    listing.seller = data.seller
-    listing.ships_from = data.ships_from
-    listing.ships_to = " ".join(dict.fromkeys(data.ships_to))
-    listing.image_hashes = " ".join(dict.fromkeys(data.image_hashes))
-    listing.content_hash = digest
-    listing.source = source
+_writers: dict[tuple[str, str, tuple[str, ...]], RowWriter] = {}
 
 
-def _classify(listings: list[Listing], model: ListingModel, matcher: SubstanceMatcher) -> None:
-    decisions = model.decide([document(x.title, x.body, matcher) for x in listings])
-    for listing, d in zip(listings, decisions, strict=True):
-        listing.probability = round(d.probability, 4)
-        listing.is_drug_sale = d.is_drug_sale
-        listing.substance_class = d.substance_class
-        listing.class_probability = (
-            round(d.class_probability, 4) if d.class_probability is not None else None
-        )
+def _write(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> None:
+    """Bulk insert (COPY on PostgreSQL, which also keeps the planner's statistics fresh)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    columns = tuple(rows[0])
+    key = (dialect.name, model.__tablename__, columns)
+    writer = _writers.get(key)
+    if writer is None:
+        writer = _writers[key] = RowWriter(model.__table__, list(columns), dialect)
+    writer.insert(session, [writer.row([r[c] for c in columns]) for r in rows])
+
+
+def _existing_ids(session: Session, agency_id: int, keys: list[tuple[str, str]]) -> list[Any]:
+    """The stored (id, platform, external_id) of ``keys``, in their order."""
+    found: dict[tuple[str, str], Any] = {}
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        for row in session.execute(
+            select(Listing.id, Listing.platform, Listing.external_id).where(
+                Listing.owner_agency_id == agency_id,
+                Listing.platform.in_({p for p, _ in chunk}),
+                Listing.external_id.in_({e for _, e in chunk}),
+            )
+        ):
+            found[(row.platform, row.external_id)] = row
+    return [found[k] for k in keys]
+
+
+def _columns(data: ListingIn, digest: str, source: str) -> dict[str, Any]:
+    """The stored form of a listing (visible text, joined lists), before classification."""
+    return {
+        "platform": data.platform,
+        "external_id": data.external_id,
+        "url": data.url,
+        "title": visible_text(data.title)[:1000] or data.title[:1000],
+        "body": visible_text(data.body),
+        "price": data.price,
+        "currency": data.currency,
+        "seller": data.seller,
+        "ships_from": data.ships_from,
+        "ships_to": " ".join(dict.fromkeys(data.ships_to)),
+        "image_hashes": " ".join(dict.fromkeys(data.image_hashes)),
+        "content_hash": digest,
+        "source": source,
+    }
+
+
+def _classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:
+    decisions = model.decide([document(x["title"], x["body"], matcher) for x in rows])
+    for row, d in zip(rows, decisions, strict=True):
         terms = d.class_terms or d.terms
-        listing.terms = json.dumps(
-            [{"term": t.term, "weight": t.weight, "why": t.describe()} for t in terms],
-            ensure_ascii=False,
+        row.update(
+            probability=round(d.probability, 4),
+            is_drug_sale=d.is_drug_sale,
+            substance_class=d.substance_class,
+            class_probability=(
+                round(d.class_probability, 4) if d.class_probability is not None else None
+            ),
+            terms=json.dumps(
+                [{"term": t.term, "weight": t.weight, "why": t.describe()} for t in terms],
+                ensure_ascii=False,
+            ),
+            model_version=model.version,
         )
-        listing.model_version = model.version
 
 
-def _signals(listing: Listing) -> list[ListingSignal]:
+def _signals(row: dict[str, Any]) -> list[dict[str, Any]]:
     found = from_listing(
-        platform=listing.platform,
-        title=listing.title,
-        body=listing.body,
-        url=listing.url,
-        seller=listing.seller,
-        image_hashes=listing.image_hashes.split(),
-        region=listing.ships_from,
+        platform=row["platform"],
+        title=row["title"],
+        body=row["body"],
+        url=row["url"],
+        seller=row["seller"],
+        image_hashes=row["image_hashes"].split(),
+        region=row["ships_from"],
     )
     return [
-        ListingSignal(kind=s.kind, value=s.value[:300], raw=s.raw[:300], strong=s.strong)
+        {"kind": s.kind, "value": s.value[:300], "raw": s.raw[:300], "strong": s.strong}
         for s in found
     ]
 
@@ -176,7 +220,7 @@ def submit(
             batch.append(r)
     existing = _existing(session, principal.agency_id, [r.key for r in batch])
     now = utcnow()
-    changed: list[tuple[_Row, Listing, bool]] = []
+    changed: list[tuple[_Row, dict[str, Any], Listing | None]] = []
     for r in batch:
         old = existing.get(r.key)
         if old is not None and old.content_hash == r.digest:
@@ -184,27 +228,49 @@ def submit(
                 index=r.index, reference=r.data.external_id, status="unchanged", id=old.id
             )
             continue
-        listing = old or Listing(owner_agency_id=principal.agency_id, received_at=now)
-        _fill(listing, r.data, r.digest, source)
-        listing.observed_at = r.data.observed_at or listing.observed_at or now
-        listing.updated_at = now
-        changed.append((r, listing, old is None))
-    _classify([x for _, x, _ in changed], model or shipped_model(), SubstanceMatcher.shipped())
-    for _, listing, is_new in changed:
-        if is_new:
-            session.add(listing)
-        listing.signals = _signals(listing)
+        values = _columns(r.data, r.digest, source)
+        values["observed_at"] = r.data.observed_at or (old.observed_at if old else now)
+        values["updated_at"] = now
+        changed.append((r, values, old))
+    _classify([v for _, v, _ in changed], model or shipped_model(), SubstanceMatcher.shipped())
+    new = [(r, v) for r, v, old in changed if old is None]
+    ids: dict[int, int] = {}
+    if new:
+        owner = {"owner_agency_id": principal.agency_id, "received_at": now}
+        values = [{**v, **_NEW, **owner} for _, v in new]
+        # ids drawn beforehand (PostgreSQL) or read back by key (SQLite): an INSERT ...
+        # RETURNING of thousands of rows is slower than either
+        fresh = allocate_ids(session, Listing.__table__, len(new))  # type: ignore[arg-type]
+        if fresh is not None:
+            for v, lid in zip(values, fresh, strict=True):
+                v["id"] = lid
+        _write(session, Listing, values)
+        if fresh is None:
+            keys = [r.key for r, _ in new]
+            fresh = [x.id for x in _existing_ids(session, principal.agency_id, keys)]
+        ids.update((r.index, lid) for (r, _), lid in zip(new, fresh, strict=True))
+    for r, values, old in changed:
+        if old is not None:
+            for column, value in values.items():
+                setattr(old, column, value)
+            ids[r.index] = old.id
+            old.signals = []
     session.flush()
-    for r, listing, is_new in changed:
+    signal_rows = [
+        {**s, "listing_id": ids[r.index]} for r, values, _ in changed for s in _signals(values)
+    ]
+    _write(session, ListingSignal, signal_rows)
+    for r, _, old in changed:
         # the default (TLP amber, no recipients: the reporter alone) needs no share event;
         # anything else is a decision to share and is recorded as one
         if "sharing" in r.data.model_fields_set and r.data.sharing != DEFAULT_SHARING:
-            apply_sharing(session, principal, listing, r.data.sharing)
+            listing = old or session.get(Listing, ids[r.index])
+            apply_sharing(session, principal, listing, r.data.sharing)  # type: ignore[arg-type]
         results[r.index] = RowResult(
             index=r.index,
             reference=r.data.external_id,
-            status="created" if is_new else "updated",
-            id=listing.id,
+            status="created" if old is None else "updated",
+            id=ids[r.index],
         )
     ordered = [results[i] for i in range(len(rows))]
     accepted = sum(1 for x in ordered if x.status != "rejected")
@@ -217,11 +283,11 @@ def submit(
             object_id=f"{source}:{len(rows)}",
             detail={
                 "source": source,
-                "created": sum(1 for *_, new in changed if new),
-                "updated": sum(1 for *_, new in changed if not new),
+                "created": len(new),
+                "updated": len(changed) - len(new),
                 "unchanged": accepted - len(changed),
                 "rejected": len(rows) - accepted,
-                "drug_sales": sum(1 for _, x, _ in changed if x.is_drug_sale),
+                "drug_sales": sum(1 for _, v, _ in changed if v["is_drug_sale"]),
                 "content_sha256": hashlib.sha256(
                     "".join(r.digest for r, *_ in changed).encode()
                 ).hexdigest(),

@@ -79,6 +79,7 @@ _MESSENGER = re.compile(
 _TME = re.compile(r"\b(?:t|telegram)\.me/(?P<handle>[A-Za-z][A-Za-z0-9_]{3,31})\b", re.IGNORECASE)
 _WAME = re.compile(r"\bwa\.me/\+?(?P<number>\d{6,15})\b", re.IGNORECASE)
 _HEX = re.compile(r"^[0-9a-f]{16,128}$")
+_DIGIT_RUN = re.compile(r"(?:\d[\s().\-/]{0,2}){7}")
 _TRAILING = ".,;:!?)]}'\""
 
 
@@ -185,9 +186,14 @@ def from_text(text: str, *, region: str | None = None) -> list[Signal]:
         digits = re.sub(r"[ :]", "", m.group(0)).upper()
         if len(digits) == 40 and not digits.isdigit():
             add("pgp", digits, m.group(0))
-    for match in phonenumbers.PhoneNumberMatcher(
-        text, region or "ZZ", leniency=phonenumbers.Leniency.VALID
-    ):
+    # libphonenumber's matcher walks the whole text; most listings hold no run of seven
+    # digits, which every phone number has
+    numbers = (
+        phonenumbers.PhoneNumberMatcher(text, region or "ZZ", leniency=phonenumbers.Leniency.VALID)
+        if _DIGIT_RUN.search(text)
+        else ()
+    )
+    for match in numbers:
         add(
             "phone",
             phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),

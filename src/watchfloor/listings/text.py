@@ -23,6 +23,9 @@ from watchfloor.reference.matcher import SubstanceMatcher
 MARKER = "wf"
 _SKIP = {"script", "style", "noscript", "template"}
 _SPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# invisible format characters, used to split a word so that filters miss it ("co\u200bke")
+_FORMAT = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _MASS = re.compile(
     r"\b\d+(?:[.,]\d+)?\s?(?:mg|mcg|ug|µg|g|gr|gram|grams|kg|kilo|kilos|oz|ounce|ounces|lb|ml)\b",
     re.IGNORECASE,
@@ -66,17 +69,14 @@ def visible_text(text: str) -> str:
         import html
 
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf") else c for c in text)
+    text = _FORMAT.sub("", _CONTROL.sub(" ", unicodedata.normalize("NFKC", text)))
     return _SPACE.sub(" ", text).strip()
 
 
 def markers(text: str, matcher: SubstanceMatcher) -> list[str]:
     """The marker words for ``text`` (already visible text)."""
     out = []
-    for m in matcher.find(text):
-        if m.how == "fuzzy":
-            continue  # misspellings of drug names are common words in other languages
+    for m in matcher.find_exact(text):
         kind = "slang" if m.name_kind == "slang" else "name"
         out.append(f"{MARKER}{kind}_{m.substance.drug_class}")
     if _MASS.search(text):

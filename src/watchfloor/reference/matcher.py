@@ -110,6 +110,7 @@ class SubstanceMatcher:
             if kind in ("abbreviation", "slang") and compact.isdigit():
                 continue
             self.exact[compact] = (key, name, kind)
+        self.prefixes = frozenset(c[:i] for c in self.exact for i in range(1, len(c) + 1))
         # fuzzy matching only against proper names of 7+ letters, bucketed by length
         self.fuzzy: dict[int, list[str]] = defaultdict(list)
         for compact, (_, _, kind) in self.exact.items():
@@ -134,7 +135,13 @@ class SubstanceMatcher:
         self._memo[text] = result
         return result
 
-    def _find(self, text: str) -> tuple[Mention, ...]:
+    def find_exact(self, text: str) -> tuple[Mention, ...]:
+        """As :meth:`find` without misspellings (and without the memo): for long texts such
+        as listings, where a near-miss is more often a word of another language and the
+        fuzzy pass would cost most of the time."""
+        return self._find(text, fuzzy=False)
+
+    def _find(self, text: str, *, fuzzy: bool = True) -> tuple[Mention, ...]:
         found: dict[str, Mention] = {}
         for m in CAS_IN_TEXT.finditer(text):
             cas = m.group(0)
@@ -153,18 +160,33 @@ class SubstanceMatcher:
 
         used = [False] * len(toks)
         # names as written first, longest window first; then misspellings of what is left
-        passes = (
-            (range(min(MAX_WINDOW, len(toks)), 0, -1), self._exact),
-            ((4, 3, 2, 1), self._fuzzy),
-        )
-        for sizes, lookup in passes:
-            for start, end, (entry, how, distance) in _claim(toks, used, sizes, lookup):
+        passes = [(self._exact_windows(toks), self._exact)]
+        if fuzzy:
+            passes.append((_windows(len(toks), (4, 3, 2, 1)), self._fuzzy))
+        for windows, lookup in passes:
+            for start, end, (entry, how, distance) in _claim(toks, used, windows, lookup):
                 key, name, kind = entry
                 if key not in found:
                     found[key] = Mention(
                         self.facts[key], words(start, end), name, kind, how, distance
                     )
         return tuple(found.values())
+
+    def _exact_windows(self, toks: list[str]) -> list[tuple[int, int]]:
+        """The windows whose joined tokens are a catalogue name, longest first, then left to
+        right (the order in which they are claimed). A window grows from each token only
+        while its text is still the beginning of some name, so the scan is about linear."""
+        found = []
+        for start in range(len(toks)):
+            compact = ""
+            for end in range(start + 1, min(start + MAX_WINDOW, len(toks)) + 1):
+                compact += toks[end - 1]
+                if compact not in self.prefixes:
+                    break
+                if compact in self.exact:
+                    found.append((start, end))
+        found.sort(key=lambda w: (w[0] - w[1], w[0]))
+        return found
 
     def _exact(self, window: list[str]) -> tuple[tuple[str, str, str], str, int] | None:
         entry = self.exact.get("".join(window))
@@ -198,24 +220,32 @@ class SubstanceMatcher:
         return best
 
 
+def _windows(n: int, sizes: Iterable[int]) -> Iterator[tuple[int, int]]:
+    """Every window of ``n`` tokens of the given sizes, size by size, left to right."""
+    for size in sizes:
+        for start in range(0, n - size + 1):
+            yield start, start + size
+
+
 def _claim(
-    toks: list[str], used: list[bool], sizes: Iterable[int], lookup: Callable[[list[str]], T | None]
+    toks: list[str],
+    used: list[bool],
+    windows: Iterable[tuple[int, int]],
+    lookup: Callable[[list[str]], T | None],
 ) -> Iterator[tuple[int, int, T]]:
-    """Windows of not yet used tokens, by size in the order given, that ``lookup`` recognises.
+    """Windows of not yet used tokens, in the order given, that ``lookup`` recognises.
     A recognised window is used up even when it is negated ("piperidine-free"), so that no
     smaller part of it is found instead; only the windows that are not negated are yielded."""
-    for size in sizes:
-        for start in range(0, len(toks) - size + 1):
-            end = start + size
-            if any(used[start:end]):
-                continue
-            hit = lookup(toks[start:end])
-            if hit is None:
-                continue
-            for i in range(start, end):
-                used[i] = True
-            if not _negated(toks, start, end):
-                yield start, end, hit
+    for start, end in windows:
+        if any(used[start:end]):
+            continue
+        hit = lookup(toks[start:end])
+        if hit is None:
+            continue
+        for i in range(start, end):
+            used[i] = True
+        if not _negated(toks, start, end):
+            yield start, end, hit
 
 
 def _negated(toks: list[str], start: int, end: int) -> bool:
