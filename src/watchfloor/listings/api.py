@@ -12,7 +12,7 @@ from watchfloor.batches import MAX_BATCH, BatchResult, batch_event, batch_respon
 from watchfloor.errors import TooLarge
 from watchfloor.listings import intake, service
 from watchfloor.listings.classifier import CLASSES
-from watchfloor.listings.schemas import MAX_TEXT, ListingOut, ListingPage
+from watchfloor.listings.schemas import MAX_TEXT, ClusterOut, ListingOut, ListingPage
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 
@@ -114,3 +114,10 @@ def get_listings(
 def get_listing(listing_id: RecordId, db: Db, principal: CurrentPrincipal) -> ListingOut:
     """One listing with its classification, the terms behind it and its signals."""
     return service.get_listing(db, principal, listing_id)
+
+
+@router.get("/{listing_id}/cluster", response_model=ClusterOut)
+def get_cluster(listing_id: RecordId, db: Db, principal: CurrentPrincipal) -> ClusterOut:
+    """The seller behind a listing: every listing you may read that shares a strong signal
+    with it, or two weak ones, directly or through others, with the evidence of each link."""
+    return service.seller_cluster(db, principal, listing_id)

@@ -148,3 +148,36 @@ class ListingOut(BaseModel):
 class ListingPage(BaseModel):
     items: list[ListingOut]
     next_cursor: int | None
+
+
+class LinkOut(BaseModel):
+    a: int
+    b: int
+    strong: bool = Field(description="Tied by a strong signal (else by two weak ones).")
+    signals: list[str] = Field(description="kind:value of every signal the two share.")
+
+
+class ClusterListing(BaseModel):
+    id: int
+    platform: str
+    seller: str | None
+    title: str
+    observed_at: dt.datetime
+    substance_class: str | None
+    ships_from: str | None
+
+
+class ClusterOut(BaseModel):
+    """One seller as the shared signals show it, across platforms."""
+
+    listing_id: int
+    listings: list[ClusterListing]
+    links: list[LinkOut]
+    platforms: dict[str, int]
+    sellers: dict[str, int]
+    substance_classes: dict[str, int]
+    ships_from: dict[str, int]
+    first_seen: dt.datetime | None
+    last_seen: dt.datetime | None
+    truncated: bool = Field(description="The cluster was cut at 1,000 listings.")
+    common_signals: list[str] = Field(description="Values too common to link anyone.")

@@ -8,9 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor.db import fetch_page
+from watchfloor.listings import linking
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.listings.models import Listing
-from watchfloor.listings.schemas import ListingOut, ListingPage, SignalOut, TermOut
+from watchfloor.listings.schemas import (
+    ClusterListing,
+    ClusterOut,
+    LinkOut,
+    ListingOut,
+    ListingPage,
+    SignalOut,
+    TermOut,
+)
 from watchfloor.security.service import Principal
 from watchfloor.sharing.policy import visible
 from watchfloor.sharing.service import audit_list_reads, read_record
@@ -72,3 +81,36 @@ def list_listings(
     rows, next_cursor = fetch_page(session, stmt, limit)
     audit_list_reads(session, principal, "listing", rows)
     return ListingPage(items=[listing_out(x) for x in rows], next_cursor=next_cursor)
+
+
+def seller_cluster(session: Session, principal: Principal, listing_id: int) -> ClusterOut:
+    """The listing's seller cluster; other agencies' listings shown are audited reads."""
+    found = linking.cluster(session, principal, listing_id)
+    audit_list_reads(session, principal, "listing", found.listings)
+    return ClusterOut(
+        listing_id=listing_id,
+        listings=[
+            ClusterListing(
+                id=x.id,
+                platform=x.platform,
+                seller=x.seller,
+                title=x.title,
+                observed_at=x.observed_at,
+                substance_class=x.substance_class,
+                ships_from=x.ships_from,
+            )
+            for x in found.listings
+        ],
+        links=[
+            LinkOut(a=k.a, b=k.b, strong=k.strong, signals=[f"{t}:{v}" for t, v in k.signals])
+            for k in found.links
+        ],
+        platforms=dict(found.platforms),
+        sellers=dict(found.sellers),
+        substance_classes=dict(found.classes),
+        ships_from=dict(found.countries),
+        first_seen=found.first_seen,
+        last_seen=found.last_seen,
+        truncated=found.truncated,
+        common_signals=[f"{t}:{v}" for t, v in found.common],
+    )

@@ -1,0 +1,167 @@
+"""Seller clusters: listings tied together by the signals they share, across platforms.
+
+Two listings are linked when they share one strong signal (a phone, an e-mail, a wallet, a
+PGP key, a messenger account, an image, the same seller account on one platform), or at
+least two different weak ones (a handle seen on two platforms, a web domain, a URL): a
+common handle alone proves nothing. A cluster is everything reachable through links, among
+the listings the caller may read, with the evidence of every link.
+
+A signal value carried by very many listings (a marketplace's own domain, a handle such as
+"admin") says nothing about a seller; values above ``COMMON`` listings are left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import Session
+
+from watchfloor.errors import NotFound
+from watchfloor.listings.models import Listing, ListingSignal
+from watchfloor.security.service import Principal
+from watchfloor.sharing.policy import can_read, visible
+
+COMMON = 200  # listings sharing one value before it counts as nobody's in particular
+MAX_LISTINGS = 1000  # a cluster is cut here (and says so)
+
+
+@dataclass
+class Link:
+    a: int
+    b: int
+    signals: list[tuple[str, str]]  # (kind, value)
+
+    @property
+    def strong(self) -> bool:
+        from watchfloor.listings.signals import STRONG
+
+        return any(kind in STRONG for kind, _ in self.signals)
+
+
+@dataclass
+class Cluster:
+    listings: list[Listing]
+    links: list[Link]
+    truncated: bool = False
+    common: list[tuple[str, str]] = field(default_factory=list)  # values left out
+
+    @property
+    def platforms(self) -> Counter[str]:
+        return Counter(x.platform for x in self.listings)
+
+    @property
+    def classes(self) -> Counter[str]:
+        return Counter(x.substance_class for x in self.listings if x.substance_class)
+
+    @property
+    def countries(self) -> Counter[str]:
+        return Counter(x.ships_from for x in self.listings if x.ships_from)
+
+    @property
+    def sellers(self) -> Counter[str]:
+        return Counter(f"{x.platform}:{x.seller}" for x in self.listings if x.seller)
+
+    @property
+    def first_seen(self) -> dt.datetime | None:
+        return min((x.observed_at for x in self.listings), default=None)
+
+    @property
+    def last_seen(self) -> dt.datetime | None:
+        return max((x.observed_at for x in self.listings), default=None)
+
+
+def _linked(shared: dict[tuple[int, int], set[tuple[str, str, bool]]]) -> list[Link]:
+    links = []
+    for (a, b), signals in shared.items():
+        strong = any(s for _, _, s in signals)
+        if strong or len({(k, v) for k, v, _ in signals}) >= 2:
+            links.append(Link(a, b, sorted((k, v) for k, v, _ in signals)))
+    return links
+
+
+def cluster(session: Session, principal: Principal, listing_id: int) -> Cluster:
+    """The seller cluster of one listing the caller may read (404 otherwise)."""
+    start = session.get(Listing, listing_id)
+    if start is None or not can_read(principal, start):
+        raise NotFound(f"listing {listing_id} not found")
+    seen = {start.id}
+    frontier = [start.id]
+    links: list[Link] = []
+    common: set[tuple[str, str]] = set()
+    done_values: set[tuple[str, str]] = set()
+    truncated = False
+    while frontier and not truncated:
+        values = {
+            (k, v)
+            for k, v in session.execute(
+                select(ListingSignal.kind, ListingSignal.value).where(
+                    ListingSignal.listing_id.in_(frontier)
+                )
+            )
+        } - done_values
+        done_values |= values
+        frontier = []
+        if not values:
+            break
+        pairs = list(values)
+        rows: list[tuple[int, str, str, bool]] = []
+        for i in range(0, len(pairs), 300):
+            chunk = pairs[i : i + 300]
+            counts = session.execute(
+                select(ListingSignal.kind, ListingSignal.value, func.count())
+                .where(tuple_(ListingSignal.kind, ListingSignal.value).in_(chunk))
+                .group_by(ListingSignal.kind, ListingSignal.value)
+            )
+            too_many = {(k, v) for k, v, n in counts if n > COMMON}
+            common |= too_many
+            chunk = [p for p in chunk if p not in too_many]
+            if not chunk:
+                continue
+            rows += [
+                (lid, kind, value, strong)
+                for lid, kind, value, strong in session.execute(
+                    select(
+                        ListingSignal.listing_id,
+                        ListingSignal.kind,
+                        ListingSignal.value,
+                        ListingSignal.strong,
+                    )
+                    .join(Listing, Listing.id == ListingSignal.listing_id)
+                    .where(
+                        tuple_(ListingSignal.kind, ListingSignal.value).in_(chunk),
+                        visible(principal, Listing),
+                    )
+                )
+            ]
+        holders: dict[tuple[str, str], list[tuple[int, bool]]] = defaultdict(list)
+        for lid, kind, value, strong in rows:
+            holders[(kind, value)].append((lid, strong))
+        shared: dict[tuple[int, int], set[tuple[str, str, bool]]] = defaultdict(set)
+        for (kind, value), who in holders.items():
+            ids = sorted({lid for lid, _ in who})
+            strong = any(s for _, s in who)
+            for i, a in enumerate(ids):
+                for b in ids[i + 1 :]:
+                    if a in seen or b in seen:
+                        shared[(a, b)].add((kind, value, strong))
+        for link in _linked(shared):
+            if link.a in seen and link.b in seen:
+                if not any((x.a, x.b) == (link.a, link.b) for x in links):
+                    links.append(link)
+                continue
+            new = link.b if link.a in seen else link.a
+            links.append(link)
+            if len(seen) >= MAX_LISTINGS:
+                truncated = True
+                break
+            seen.add(new)
+            frontier.append(new)
+    listings = list(
+        session.scalars(select(Listing).where(Listing.id.in_(seen)).order_by(Listing.observed_at))
+    )
+    kept = {x.id for x in listings}
+    links = [x for x in links if x.a in kept and x.b in kept]
+    return Cluster(listings, links, truncated, sorted(common))
