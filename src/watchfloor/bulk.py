@@ -5,7 +5,7 @@ record's line, its reasons, the record), written after each batch commits."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,3 +134,48 @@ def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, An
             parsed[i] = raw
         rows.append(raw)
     return rows, errors, parsed
+
+
+def pipeline(
+    batches: Iterable[list[Record]],
+    *,
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple[Any, ...],
+    work: Callable[[list[Any]], Any],
+    store: Callable[[list[Record], Any], None],
+) -> None:
+    """``work`` (validation, scoring, classification) runs on the next batches in
+    ``workers`` other processes while this one calls ``store`` on the current one, in file
+    order, so what is committed is the same as without them.
+
+    Each worker is a single-process pool and batch k always goes to worker k mod n: a
+    worker that learns as it goes (the shipment scorer's peers) then sees the same batches
+    in every run, and results do not depend on timing.
+    """
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+    pools = [
+        ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=initializer,
+            initargs=initargs,
+        )
+        for _ in range(workers)
+    ]
+    pending: deque[tuple[list[Record], Future[Any]]] = deque()
+    try:
+        for k, batch in enumerate(batches):
+            pending.append((batch, pools[k % workers].submit(work, [r.data for r in batch])))
+            if len(pending) > workers:
+                done, future = pending.popleft()
+                store(done, future.result())
+        while pending:
+            done, future = pending.popleft()
+            store(done, future.result())
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)

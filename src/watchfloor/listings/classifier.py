@@ -129,8 +129,8 @@ class ListingModel:
         probs = odds / odds.sum(axis=1, keepdims=True)
         out = []
         for i in range(x.shape[0]):
-            row = x.getrow(i)
-            idx, vals = row.indices, row.data
+            lo, hi = x.indptr[i], x.indptr[i + 1]
+            idx, vals = x.indices[lo:hi], x.data[lo:hi]
             p = float(sale[i])
             terms = self._top(idx, vals * self.sale_coef[idx], explain)
             if p < 0.5:

@@ -31,13 +31,14 @@ from watchfloor.bulk import (
     batches_of,
     detect_format,
     parse_rows,
+    pipeline,
     read_jsonl,
 )
 from watchfloor.db import session_factory
 from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.listings import intake
 from watchfloor.security.service import Principal
-from watchfloor.throughput import batch_gc
+from watchfloor.throughput import batch_gc, tune_for_batches
 
 CSV_COLUMNS = (
     "platform", "external_id", "url", "title", "body", "price", "currency", "seller",
@@ -69,6 +70,9 @@ def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
     text.detach()
 
 
+PARALLEL_MIN_BATCHES = 3  # smaller files are not worth starting other processes for
+
+
 def import_listings(
     engine: Engine,
     principal: Principal,
@@ -79,28 +83,76 @@ def import_listings(
     rejects: Path | None = None,
     source: str = "file",
     progress: Callable[[int, int], None] | None = None,
+    parallel: bool | None = None,
+    workers: int = 2,
 ) -> ImportReport:
+    """Import a listings file in committed batches. With ``parallel`` (the default for files
+    of three batches or more) ``workers`` other processes clean, classify and search the
+    next batches for signals while this one stores the current one."""
     started = time.perf_counter()
     report = ImportReport()
     total = path.stat().st_size
     writer = RejectsFile(rejects or path.with_name(path.name + ".rejects.jsonl"), report)
     fmt = fmt or detect_format(path)
+    if parallel is None:
+        parallel = total > PARALLEL_MIN_BATCHES * batch_size * 600  # ~600 bytes a listing
     make = session_factory(engine)
     with open(path, "rb") as fh, batch_gc():
         records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
-        for batch in batches_of(records, batch_size, report):
-            rows, errors, parsed = parse_rows([r.data for r in batch])
+
+        def store(batch: list[Record], work: tuple[intake.Prepared, dict[int, Any]]) -> None:
+            prepared, parsed = work
             with make() as session:
-                result = intake.submit(session, principal, rows, source=source)
+                result = intake.store(session, principal, prepared)
                 session.commit()
-            for i, reason in errors.items():
-                result.results[i] = RowResult(
-                    index=i, status="rejected", errors=[FieldError(field="line", reason=reason)]
-                )
             rejected = {i for i, r in enumerate(result.results) if r.status == "rejected"}
             writer.write(batch, result, {i: v for i, v in parsed.items() if i in rejected})
             if progress:
                 progress(fh.tell(), total)
+
+        batches = batches_of(records, batch_size, report)
+        if parallel:
+            pipeline(
+                batches,
+                workers=workers,
+                initializer=_worker_init,
+                initargs=(principal, source),
+                work=_worker_prepare,
+                store=store,
+            )
+        else:
+            for batch in batches:
+                store(batch, prepare_records(principal, [r.data for r in batch], source))
     writer.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def prepare_records(
+    principal: Principal, raws: list[Any], source: str
+) -> tuple[intake.Prepared, dict[int, Any]]:
+    """Parse and prepare one batch (no database); lines that are not JSON are rejected."""
+    rows, errors, parsed = parse_rows(raws)
+    prepared = intake.prepare(principal, rows, source=source)
+    for i, reason in errors.items():
+        prepared.results[i] = RowResult(
+            index=i, status="rejected", errors=[FieldError(field="line", reason=reason)]
+        )
+    return prepared, parsed
+
+
+_worker: dict[str, Any] = {}
+
+
+def _worker_init(principal: Principal, source: str) -> None:
+    from watchfloor.listings.classifier import shipped_model
+    from watchfloor.reference.matcher import SubstanceMatcher
+
+    tune_for_batches()
+    _worker["principal"], _worker["source"] = principal, source
+    shipped_model().vectorise(["warm up"])  # load the model and scikit-learn now
+    SubstanceMatcher.shipped()
+
+
+def _worker_prepare(raws: list[Any]) -> tuple[intake.Prepared, dict[int, Any]]:
+    return prepare_records(_worker["principal"], raws, _worker["source"])

@@ -198,15 +198,29 @@ def _signals(row: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def submit(
-    session: Session,
+@dataclass
+class Prepared:
+    """A batch validated, cleaned, classified and searched for signals, waiting to be
+    stored; picklable, so that another process may prepare it (the file import does)."""
+
+    rows: int
+    source: str
+    results: dict[int, RowResult]  # the rejected and superseded rows
+    valid: list[_Row]
+    values: dict[int, dict[str, Any]]  # row index -> the stored columns
+    signals: dict[int, list[dict[str, Any]]]
+
+
+def prepare(
     principal: Principal,
     rows: Sequence[Any],
     *,
     source: str = "api",
+    known: dict[tuple[str, str], str] | None = None,
     model: ListingModel | None = None,
-) -> BatchResult:
-    """Validate, classify and store a batch in the caller's transaction (the caller commits)."""
+) -> Prepared:
+    """Everything but the writes. Rows whose stored digest is in ``known`` are left
+    unclassified (they will be reported unchanged)."""
     require_role(principal, "analyst")  # analysts and platform staff report what they see
     valid, results = validate_rows(rows, principal)
     last = {r.key: r.index for r in valid}
@@ -218,21 +232,47 @@ def submit(
             )
         else:
             batch.append(r)
-    existing = _existing(session, principal.agency_id, [r.key for r in batch])
+    todo = [r for r in batch if not known or known.get(r.key) != r.digest]
+    values, signals = _work(todo, source, model)
+    return Prepared(len(rows), source, results, batch, values, signals)
+
+
+def _work(
+    rows: list[_Row], source: str, model: ListingModel | None = None
+) -> tuple[dict[int, dict[str, Any]], dict[int, list[dict[str, Any]]]]:
+    """The stored columns (classified) and the signals of each row, by row index."""
+    values = {r.index: _columns(r.data, r.digest, source) for r in rows}
+    _classify(list(values.values()), model or shipped_model(), SubstanceMatcher.shipped())
+    return values, {i: _signals(v) for i, v in values.items()}
+
+
+def store(session: Session, principal: Principal, prepared: Prepared) -> BatchResult:
+    """Write a prepared batch in the caller's transaction (the caller commits). A row that
+    changed in the database since it was prepared is prepared again here."""
+    require_role(principal, "analyst")
+    results, source = dict(prepared.results), prepared.source
+    existing = _existing(session, principal.agency_id, [r.key for r in prepared.valid])
     now = utcnow()
     changed: list[tuple[_Row, dict[str, Any], Listing | None]] = []
-    for r in batch:
+    late = []
+    for r in prepared.valid:
         old = existing.get(r.key)
         if old is not None and old.content_hash == r.digest:
             results[r.index] = RowResult(
                 index=r.index, reference=r.data.external_id, status="unchanged", id=old.id
             )
             continue
-        values = _columns(r.data, r.digest, source)
+        if r.index not in prepared.values:
+            late.append(r)
+        changed.append((r, prepared.values.get(r.index, {}), old))
+    if late:
+        values, signals = _work(late, source)
+        prepared.values.update(values)
+        prepared.signals.update(signals)
+        changed = [(r, prepared.values[r.index], old) for r, _, old in changed]
+    for r, values, old in changed:
         values["observed_at"] = r.data.observed_at or (old.observed_at if old else now)
         values["updated_at"] = now
-        changed.append((r, values, old))
-    _classify([v for _, v, _ in changed], model or shipped_model(), SubstanceMatcher.shipped())
     new = [(r, v) for r, v, old in changed if old is None]
     ids: dict[int, int] = {}
     if new:
@@ -257,7 +297,9 @@ def submit(
             old.signals = []
     session.flush()
     signal_rows = [
-        {**s, "listing_id": ids[r.index]} for r, values, _ in changed for s in _signals(values)
+        {**sig, "listing_id": ids[r.index]}
+        for r, _, _ in changed
+        for sig in prepared.signals[r.index]
     ]
     _write(session, ListingSignal, signal_rows)
     for r, _, old in changed:
@@ -272,7 +314,7 @@ def submit(
             status="created" if old is None else "updated",
             id=ids[r.index],
         )
-    ordered = [results[i] for i in range(len(rows))]
+    ordered = [results[i] for i in range(prepared.rows)]
     accepted = sum(1 for x in ordered if x.status != "rejected")
     if changed:
         audit.record_by(
@@ -280,17 +322,39 @@ def submit(
             principal,
             action="listings.intake",
             object_type="listing_batch",
-            object_id=f"{source}:{len(rows)}",
+            object_id=f"{source}:{prepared.rows}",
             detail={
                 "source": source,
                 "created": len(new),
                 "updated": len(changed) - len(new),
                 "unchanged": accepted - len(changed),
-                "rejected": len(rows) - accepted,
+                "rejected": prepared.rows - accepted,
                 "drug_sales": sum(1 for _, v, _ in changed if v["is_drug_sale"]),
                 "content_sha256": hashlib.sha256(
                     "".join(r.digest for r, *_ in changed).encode()
                 ).hexdigest(),
             },
         )
-    return BatchResult(accepted=accepted, rejected=len(rows) - accepted, results=ordered)
+    return BatchResult(accepted=accepted, rejected=prepared.rows - accepted, results=ordered)
+
+
+def submit(
+    session: Session,
+    principal: Principal,
+    rows: Sequence[Any],
+    *,
+    source: str = "api",
+    model: ListingModel | None = None,
+) -> BatchResult:
+    """Validate, classify and store a batch in the caller's transaction (the caller commits);
+    rows already stored with the same content are not classified again."""
+    keys = [
+        (r["platform"], r["external_id"])
+        for r in rows
+        if isinstance(r, dict)
+        and isinstance(r.get("platform"), str)
+        and isinstance(r.get("external_id"), str)
+    ]
+    known = {k: x.content_hash for k, x in _existing(session, principal.agency_id, keys).items()}
+    prepared = prepare(principal, rows, source=source, known=known, model=model)
+    return store(session, principal, prepared)

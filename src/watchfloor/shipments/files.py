@@ -35,6 +35,7 @@ from watchfloor.bulk import (
     batches_of,
     detect_format,
     parse_rows,
+    pipeline,
     read_jsonl,
 )
 from watchfloor.errors import FieldProblem, Invalid
@@ -209,20 +210,13 @@ def _worker_prepare(raws: list[Any]) -> tuple[Any, dict[int, Any]]:
 
 
 def _import_parallel(engine, principal, batches, writer, report, source, tick, workers) -> None:  # type: ignore[no-untyped-def]
-    import multiprocessing
-    from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
-
     from watchfloor.db import session_factory
     from watchfloor.shipments import intake
 
     make = session_factory(engine)
-    url = engine.url.render_as_string(hide_password=False)
-    pending: deque[tuple[list[Record], Any]] = deque()
 
-    def store_next() -> None:
-        batch, future = pending.popleft()
-        prepared, parsed = future.result()
+    def store(batch: list[Record], prepared_parsed: Any) -> None:
+        prepared, parsed = prepared_parsed
         with make() as session:
             try:
                 result = intake.store(session, principal, prepared, source=source)
@@ -236,25 +230,12 @@ def _import_parallel(engine, principal, batches, writer, report, source, tick, w
         writer.write(batch, result, parsed)
         tick()
 
-    # one single-process pool per worker and batch k always to worker k mod n: each worker's
-    # scorer sees the same batches in every run, so scores do not depend on timing
-    pools = [
-        ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(url, principal, source),
-        )
-        for _ in range(workers)
-    ]
-    try:
-        for k, batch in enumerate(batches):
-            pool = pools[k % workers]
-            pending.append((batch, pool.submit(_worker_prepare, [r.data for r in batch])))
-            if len(pending) > workers:
-                store_next()
-        while pending:
-            store_next()
-    finally:
-        for pool in pools:
-            pool.shutdown(cancel_futures=True)
+    url = engine.url.render_as_string(hide_password=False)
+    pipeline(
+        batches,
+        workers=workers,
+        initializer=_worker_init,
+        initargs=(url, principal, source),
+        work=_worker_prepare,
+        store=store,
+    )
