@@ -144,6 +144,7 @@ def pipeline(
     initargs: tuple[Any, ...],
     work: Callable[[list[Any]], Any],
     store: Callable[[list[Record], Any], None],
+    local_first: Callable[[list[Any]], Any] | None = None,
 ) -> None:
     """``work`` (validation, scoring, classification) runs on the next batches in
     ``workers`` other processes while this one calls ``store`` on the current one, in file
@@ -152,6 +153,10 @@ def pipeline(
     Each worker is a single-process pool and batch k always goes to worker k mod n: a
     worker that learns as it goes (the shipment scorer's peers) then sees the same batches
     in every run, and results do not depend on timing.
+
+    With ``local_first`` this process does the first batch itself while the workers start
+    (starting one takes a second or two, longer than a batch): for work that does not
+    depend on which process does it.
     """
     import multiprocessing
     from collections import deque
@@ -167,12 +172,21 @@ def pipeline(
         for _ in range(workers)
     ]
     pending: deque[tuple[list[Record], Future[Any]]] = deque()
+    batches = iter(batches)
+    first = next(batches, None) if local_first is not None else None
     try:
         for k, batch in enumerate(batches):
             pending.append((batch, pools[k % workers].submit(work, [r.data for r in batch])))
+            if first is not None and len(pending) == workers:
+                store(first, local_first([r.data for r in first]))  # type: ignore[misc]
+                first = None
             if len(pending) > workers:
                 done, future = pending.popleft()
                 store(done, future.result())
+        for pool in pools:  # nothing more to send: let the workers finish and exit meanwhile
+            pool.shutdown(wait=False)
+        if first is not None:
+            store(first, local_first([r.data for r in first]))  # type: ignore[misc]
         while pending:
             done, future = pending.popleft()
             store(done, future.result())

@@ -109,3 +109,32 @@ def test_training_from_agora_is_reproducible_and_matches_the_shipped_model() -> 
     assert model.metrics["documents"] > 10_000 and model.metrics["drug_sales"] > 8_000
     shipped_file = resources.files("watchfloor.listings").joinpath("data", "classifier.npz")
     assert len(shipped_file.read_bytes()) < 20_000_000
+
+
+def test_the_written_out_vectoriser_equals_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from watchfloor.listings.classifier import VECTORISER
+
+    model = shipped_model()
+    reference = TfidfVectorizer(
+        **{k: v for k, v in VECTORISER.items() if k not in ("min_df", "max_df")},
+        vocabulary={t: i for i, t in enumerate(model.vocabulary)},
+    )
+    reference.idf_ = model.idf
+    docs = [
+        document(t, b, M)
+        for t, b in [
+            ("100g Cocaine 92% pure", "Straight from Colombia, stealth shipping worldwide"),
+            ("Xanax 2mg bars x 100", "Real pharma alprazolam, tracked shipping, x 100 x 100"),
+            ("Replica Rolex", ""),
+            ("", ""),
+            ("Ünïcödé weed 🌿 kush kush kush", "l'herbe d'été"),
+        ]
+    ]
+    expected = reference.transform(docs).toarray()
+    for row, doc in zip(expected, docs, strict=True):
+        idx, vals = model.vectorise(doc)
+        ours = np.zeros_like(row)
+        ours[idx] = vals
+        assert np.allclose(ours, row, atol=1e-6), doc

@@ -15,7 +15,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -101,47 +103,51 @@ class ListingModel:
     class_coef: np.ndarray  # classes x terms
     class_intercept: np.ndarray
     metrics: dict[str, Any] = field(default_factory=dict)
-    _vectoriser: Any = None
+    _index: dict[str, int] | None = None
+    _pattern: Any = None
 
     # -- use -------------------------------------------------------------------------------
 
-    def vectorise(self, documents: Sequence[str]) -> Any:
-        if self._vectoriser is None:
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            v = TfidfVectorizer(
-                **{k: val for k, val in VECTORISER.items() if k not in ("min_df", "max_df")},
-                vocabulary={t: i for i, t in enumerate(self.vocabulary)},
-            )
-            v.idf_ = self.idf
-            self._vectoriser = v
-        return self._vectoriser.transform(documents)
+    def vectorise(self, document: str) -> tuple[np.ndarray, np.ndarray]:
+        """One document's TF-IDF vector as (term indices, weights): the transform the
+        training vectoriser (scikit-learn's TfidfVectorizer with :data:`VECTORISER`) does,
+        written out so that classifying needs neither scikit-learn nor SciPy, whose import
+        alone takes longer than classifying thousands of listings. A test holds the two
+        equal."""
+        if self._index is None:
+            self._index = {t: i for i, t in enumerate(self.vocabulary)}
+            self._pattern = re.compile(str(VECTORISER["token_pattern"]))
+        words = self._pattern.findall(document.lower())
+        grams = Counter(words)
+        grams.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+        found = [(self._index[g], n) for g, n in grams.items() if g in self._index]
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        idx = np.fromiter((i for i, _ in found), dtype=np.int64, count=len(found))
+        tf = np.fromiter((n for _, n in found), dtype=np.float64, count=len(found))
+        weights = (1.0 + np.log(tf)) * self.idf[idx]
+        norm = float(np.sqrt(np.dot(weights, weights)))
+        return idx, (weights / norm if norm else weights).astype(np.float32)
 
     def decide(self, documents: Sequence[str], *, explain: int = 6) -> list[Decision]:
         """A decision per document (see :func:`watchfloor.listings.text.document`)."""
-        if not documents:
-            return []
-        x = self.vectorise(documents).tocsr()
-        sale = 1.0 / (1.0 + np.exp(-(x @ self.sale_coef + self.sale_intercept)))
-        logits = x @ self.class_coef.T + self.class_intercept
-        logits -= logits.max(axis=1, keepdims=True)
-        odds = np.exp(logits)
-        probs = odds / odds.sum(axis=1, keepdims=True)
         out = []
-        for i in range(x.shape[0]):
-            lo, hi = x.indptr[i], x.indptr[i + 1]
-            idx, vals = x.indices[lo:hi], x.data[lo:hi]
-            p = float(sale[i])
+        for document in documents:
+            idx, vals = self.vectorise(document)
+            p = float(1.0 / (1.0 + np.exp(-(vals @ self.sale_coef[idx] + self.sale_intercept))))
             terms = self._top(idx, vals * self.sale_coef[idx], explain)
             if p < 0.5:
                 out.append(Decision(p, None, None, terms))
                 continue
-            k = int(probs[i].argmax())
+            logits = self.class_coef[:, idx] @ vals + self.class_intercept
+            odds = np.exp(logits - logits.max())
+            probs = odds / odds.sum()
+            k = int(probs.argmax())
             out.append(
                 Decision(
                     p,
                     self.classes[k],
-                    float(probs[i, k]),
+                    float(probs[k]),
                     terms,
                     self._top(idx, vals * self.class_coef[k, idx], explain),
                 )

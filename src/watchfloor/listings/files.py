@@ -119,6 +119,7 @@ def import_listings(
                 initargs=(principal, source),
                 work=_worker_prepare,
                 store=store,
+                local_first=lambda raws: prepare_records(principal, raws, source),
             )
         else:
             for batch in batches:
@@ -150,7 +151,7 @@ def _worker_init(principal: Principal, source: str) -> None:
 
     tune_for_batches()
     _worker["principal"], _worker["source"] = principal, source
-    shipped_model().vectorise(["warm up"])  # load the model and scikit-learn now
+    shipped_model().vectorise("warm up")  # load the model now
     SubstanceMatcher.shipped()
 
 

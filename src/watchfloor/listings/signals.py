@@ -66,10 +66,10 @@ class Signal:
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'()\[\]{}]+", re.IGNORECASE)
 _ONION = re.compile(r"\b(?:[a-z2-7]{56}|[a-z2-7]{16})\.onion\b", re.IGNORECASE)
-_BTC_LEGACY = re.compile(r"\b[13][1-9A-HJ-NP-Za-km-z]{25,34}\b")
+# legacy Bitcoin (26-35 characters) and Monero (95 or 106) addresses are Base58 runs
+_B58_RUN = re.compile(r"\b[1-9A-HJ-NP-Za-km-z]{26,106}\b")
 _BTC_SEGWIT = re.compile(r"\b(?:bc1|BC1)[02-9ac-hj-np-zAC-HJ-NP-Z]{11,87}\b")
 _ETH = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
-_XMR = re.compile(r"\b[48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?\b")
 _PGP = re.compile(r"\b(?:[0-9A-Fa-f]{4}[ :]{0,2}){9}[0-9A-Fa-f]{4}\b")
 _MESSENGER = re.compile(
     r"\b(?P<app>telegram|tg|wickr(?:\s?me)?|threema|session)\s*(?:id|me)?\s*[:=\-@]?\s*@?"
@@ -152,9 +152,12 @@ def from_text(text: str, *, region: str | None = None) -> list[Signal]:
         if value:
             found.setdefault(f"{kind}:{value}", Signal(kind, value, raw))
 
-    for m in _EMAIL.finditer(text):
+    # each pattern runs only where a cheap look for its telltale text finds one: most
+    # listings hold none of these signals
+    low = text.lower()
+    for m in _EMAIL.finditer(text) if "@" in text else ():
         add("email", normalise_email(m.group(0)), m.group(0))
-    for m in _URL.finditer(text):
+    for m in _URL.finditer(text) if "http" in low or "www." in low else ():
         url = normalise_url(m.group(0))
         if url is None:
             continue
@@ -164,18 +167,22 @@ def from_text(text: str, *, region: str | None = None) -> list[Signal]:
         add("url", url, m.group(0))
         if host not in SHARED_HOSTS:
             add("domain", host, m.group(0))
-    for m in _ONION.finditer(text):
+    for m in _ONION.finditer(text) if ".onion" in low else ():
         add("domain", m.group(0).lower(), m.group(0))
-    for m in _TME.finditer(text):
+    for m in _TME.finditer(text) if ".me/" in low else ():
         add("telegram", normalise_handle(m.group("handle")), m.group(0))
-    for m in _WAME.finditer(text):
+    for m in _WAME.finditer(text) if "wa.me/" in low else ():
         add("phone", normalise_phone("+" + m.group("number")), m.group(0))
-    for m in _MESSENGER.finditer(text):
+    messengers = any(w in low for w in ("telegram", "tg", "wickr", "threema", "session"))
+    for m in _MESSENGER.finditer(text) if messengers else ():
         app = m.group("app").lower()
         kind = "telegram" if app in ("telegram", "tg") else app.split()[0]
         if kind in ("telegram", "wickr"):
             add(kind, normalise_handle(m.group("handle")), m.group(0))
-    for pattern in (_BTC_LEGACY, _BTC_SEGWIT, _ETH, _XMR):
+    wallets = [_B58_RUN]
+    wallets += [_BTC_SEGWIT] if "bc1" in low else []
+    wallets += [_ETH] if "0x" in low else []
+    for pattern in wallets:
         for m in pattern.finditer(text):
             raw = m.group(0)
             kind = wallet_kind(raw)
