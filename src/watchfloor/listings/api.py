@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from watchfloor.batches import MAX_BATCH, BatchResult, batch_event, batch_response, read_rows
-from watchfloor.errors import TooLarge
-from watchfloor.listings import intake, service
+from watchfloor.errors import FieldProblem, Invalid, TooLarge
+from watchfloor.listings import intake, service, watch
 from watchfloor.listings.classifier import CLASSES
-from watchfloor.listings.schemas import MAX_TEXT, ClusterOut, ListingOut, ListingPage
+from watchfloor.listings.schemas import (
+    MAX_TEXT,
+    ClusterOut,
+    EventOut,
+    ListingOut,
+    ListingPage,
+    SeriesOut,
+)
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 
@@ -107,6 +115,43 @@ def get_listings(
         drug_sales_only=drug_sales,
         platform=platform,
         limit=limit,
+    )
+
+
+@router.get("/watch", response_model=SeriesOut)
+def get_watch(
+    db: Db,
+    principal: CurrentPrincipal,
+    by: Annotated[
+        Literal["substance_class", "seller", "ships_from", "platform"],
+        Query(description="What to count by."),
+    ] = "substance_class",
+    since: Annotated[dt.date | None, Query(description="First day (UTC).")] = None,
+    until: Annotated[dt.date | None, Query(description="Last day (UTC).")] = None,
+    drug_sales: Annotated[bool, Query(description="Only drug sales.")] = True,
+    top: Annotated[int, Query(ge=1, le=50, description="Keys shown; the rest is 'other'.")] = 10,
+) -> SeriesOut:
+    """Market watch: listings a day among those you may read, by substance class, seller,
+    ships-from country or platform."""
+    if since and until and until < since:
+        raise Invalid("until is before since", [FieldProblem("until", "before since")])
+    found = watch.daily_counts(
+        db, principal, by=by, since=since, until=until, drug_sales_only=drug_sales
+    ).top(top)
+    return SeriesOut(by=found.by, days=found.days, series=found.counts)
+
+
+@router.get("/watch/agora", response_model=SeriesOut)
+def get_watch_agora(principal: CurrentPrincipal) -> SeriesOut:
+    """The demonstration series: Agora's product and vendor pages in the crawls from
+    January 2014 to July 2015 (203 crawls), with the Silk Road 2.0 takedown and the
+    Evolution exit."""
+    found = watch.agora_crawls()
+    return SeriesOut(
+        by=found.by,
+        days=found.days,
+        series=found.counts,
+        events=[EventOut(date=d, label=label) for d, label in watch.EVENTS],
     )
 
 

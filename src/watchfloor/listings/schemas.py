@@ -181,3 +181,17 @@ class ClusterOut(BaseModel):
     last_seen: dt.datetime | None
     truncated: bool = Field(description="The cluster was cut at 1,000 listings.")
     common_signals: list[str] = Field(description="Values too common to link anyone.")
+
+
+class EventOut(BaseModel):
+    date: dt.date
+    label: str
+
+
+class SeriesOut(BaseModel):
+    """Counts per day (one list per key, aligned with ``days``)."""
+
+    by: str
+    days: list[dt.date]
+    series: dict[str, list[int | None]] = Field(description="None: not known that day.")
+    events: list[EventOut] = []
