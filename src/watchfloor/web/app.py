@@ -90,6 +90,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
     from watchfloor.shipments.api import router as shipments_router
+    from watchfloor.web.listings_pages import router as listings_pages_router
     from watchfloor.web.pages import router as pages_router
     from watchfloor.web.shipments_pages import router as shipments_pages_router
 
@@ -106,6 +107,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(listings_router)
     app.include_router(alerts_router)
     app.include_router(shipments_pages_router)
+    app.include_router(listings_pages_router)
     app.include_router(pages_router)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)

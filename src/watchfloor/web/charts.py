@@ -28,3 +28,42 @@ def precision_chart(series: list[dict[str, Any]]) -> str:
         legend={"orientation": "h", "y": -0.2},
     )
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id="precision-chart")
+
+
+def series_chart(
+    series: Any,
+    div_id: str,
+    *,
+    kind: str = "line",
+    events: tuple[tuple[Any, str], ...] = (),
+) -> str:
+    """Counts per day, one trace per key (a :class:`watchfloor.listings.watch.Series`), with
+    dated events drawn as vertical lines."""
+    fig = go.Figure()
+    for key, counts in series.counts.items():
+        if kind == "bar":
+            fig.add_bar(x=[d.isoformat() for d in series.days], y=counts, name=key)
+        else:
+            fig.add_scatter(x=series.days, y=counts, mode="lines+markers", name=key)
+    for i, (day, label) in enumerate(events):
+        fig.add_vline(x=day.isoformat(), line_dash="dot", line_color="#b00")
+        fig.add_annotation(
+            x=day.isoformat(),
+            y=1 - 0.08 * i,  # stacked, so that close events do not overprint
+            yref="paper",
+            text=label,
+            showarrow=False,
+            xanchor="left",
+            font={"size": 11, "color": "#b00"},
+        )
+    # bars of a few days read best one per day; a date axis would show hours between them
+    xaxis = {"type": "category"} if kind == "bar" else {"type": "date"}
+    fig.update_layout(
+        height=340,
+        barmode="stack",
+        margin={"l": 50, "r": 20, "t": 20, "b": 40},
+        xaxis=xaxis,
+        yaxis={"title": "listings", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)

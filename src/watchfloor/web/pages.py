@@ -161,19 +161,6 @@ def dashboard(request: Request, db: Db, me: Me) -> Response:
     )
 
 
-@router.get("/listings", response_class=HTMLResponse)
-def listings(request: Request, me: Me) -> Response:
-    return render(
-        request,
-        "capability.html",
-        me,
-        active="listings",
-        title="Online sales",
-        summary="Listings and posts reported by platforms and analysts; drug-sale "
-        "classification; sellers linked across platforms; notices to platforms.",
-    )
-
-
 @router.get("/warning", response_class=HTMLResponse)
 def warning(request: Request, me: Me) -> Response:
     return render(

@@ -1,0 +1,54 @@
+"""A platform's trust-and-safety analyst works online sales in a real headless Chromium:
+the listing queue, a listing with the terms behind its class and its signals, the seller
+across platforms, and the market watch charts."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import OUTPUT, api_headers
+from tests.e2e.conftest import login
+from tests.listings.test_api import listing
+
+pytestmark = pytest.mark.e2e
+
+
+def test_analyst_works_online_sales(server: str, engine, chromium, backend: str) -> None:  # type: ignore[no-untyped-def]
+    shots = OUTPUT / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    key = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    rows = [
+        listing("B1", platform="Market A", body="Champagne MDMA. Telegram: @icy_plug"),
+        listing("B2", platform="Forum B", title="MDMA", body="tg: icy_plug <script>x()</script>"),
+        listing("B3", title="Replica Rolex watch", body="Swiss movement", image_hashes=[]),
+    ]
+    r = httpx.post(server + "/api/v1/listings", json={"listings": rows}, headers=key, timeout=60)
+    assert r.status_code == 200, r.text
+    first = r.json()["results"][0]["id"]
+
+    page = chromium.new_page()
+    login(page, server, "platform.example.analyst")
+    page.click("nav >> text=Online sales")
+    page.wait_for_selector(f"#listings tr[data-id='{first}']")
+    page.screenshot(path=str(shots / f"listings-queue-{backend}.png"), full_page=True)
+
+    page.click(f"#listings tr[data-id='{first}'] a")
+    page.wait_for_selector("#terms")
+    assert "Drug sale" in page.locator("#decision").inner_text()
+    assert "MDMA" in page.locator("#decision").inner_text()
+    assert "icy_plug" in page.locator("#signals").inner_text()
+    page.screenshot(path=str(shots / f"listing-{backend}.png"), full_page=True)
+
+    page.click("#cluster-link")
+    page.wait_for_selector("#links")
+    assert "telegram:icy_plug" in page.locator("#links").inner_text()
+    # B3 joins through two weak signals: the seller's handle and the web domain
+    assert page.locator("#cluster-listings tbody tr").count() == 3
+    page.screenshot(path=str(shots / f"listing-cluster-{backend}.png"), full_page=True)
+
+    page.goto(server + "/listings/watch")
+    page.wait_for_selector("#agora-chart .main-svg")
+    page.wait_for_selector("#watch-chart .main-svg")
+    page.screenshot(path=str(shots / f"market-watch-{backend}.png"), full_page=True)
+    page.close()
