@@ -139,3 +139,20 @@ def batch_event(principal: Acting, result: BatchResult, noun: str) -> dict[str, 
             if r.status in ("created", "updated")
         ],
     }
+
+
+def intake_body(schema: str, key: str) -> dict[str, Any]:
+    """The OpenAPI request body of an intake endpoint: one ``schema`` object, or
+    ``{key: [...]}`` with up to :data:`MAX_BATCH` of them (read by :func:`read_rows`)."""
+    item = {"$ref": f"#/components/schemas/{schema}"}
+    batch = {
+        "type": "object",
+        "required": [key],
+        "properties": {key: {"type": "array", "items": item, "maxItems": MAX_BATCH}},
+    }
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"oneOf": [item, batch]}}},
+        }
+    }

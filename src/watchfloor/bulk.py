@@ -4,6 +4,7 @@ record's line, its reasons, the record), written after each batch commits."""
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +33,23 @@ def detect_format(path: Path) -> str:
         f"{path.name}: unknown file type {suffix!r}; use .jsonl or .csv (or --format)",
         [FieldProblem("file", "unknown format")],
     )
+
+
+def csv_records(
+    fh: io.BufferedReader, columns: tuple[str, ...], noun: str
+) -> tuple[io.TextIOWrapper, csv.DictReader[str]]:
+    """A CSV file's text and its reader, once its header names only known ``columns``;
+    detach the text when done, so that the caller's binary file stays open (a progress
+    bar reads its position)."""
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
+    reader = csv.DictReader(text)
+    unknown = [c for c in reader.fieldnames or [] if c not in columns]
+    if unknown:
+        raise Invalid(
+            f"unknown CSV columns: {', '.join(unknown)}",
+            [FieldProblem(c, f"not a {noun} column") for c in unknown],
+        )
+    return text, reader
 
 
 def read_jsonl(fh: io.BufferedReader) -> Iterator[Record]:

@@ -289,6 +289,10 @@ def _agency(session, code: str):  # type: ignore[no-untyped-def]
     return agency
 
 
+FormatOpt = Annotated[
+    str | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
+]
+RejectsOpt = Annotated[Path | None, typer.Option(help="Where rejected records go (JSON Lines).")]
 AgencyOpt = Annotated[
     str, typer.Option("--agency", help="Agency code the command acts for, e.g. US-CBP.")
 ]
@@ -350,15 +354,11 @@ def shipments_import(
         typer.Argument(help="A .jsonl or .csv file of shipments.", exists=True, dir_okay=False),
     ],
     agency: AgencyOpt,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
-    ] = None,
+    fmt: FormatOpt = None,
     batch: Annotated[
         int, typer.Option(help="Shipments per transaction.", min=1, max=10_000)
     ] = 5000,
-    rejects: Annotated[
-        Path | None, typer.Option(help="Where rejected records go (JSON Lines).")
-    ] = None,
+    rejects: RejectsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Validate, store and score a file of advance data; rejected records go to a rejects file
@@ -411,13 +411,9 @@ def listings_import(
         typer.Argument(help="A .jsonl or .csv file of listings.", exists=True, dir_okay=False),
     ],
     agency: AgencyOpt,
-    fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
-    ] = None,
+    fmt: FormatOpt = None,
     batch: Annotated[int, typer.Option(help="Listings per transaction.", min=1, max=10_000)] = 2000,
-    rejects: Annotated[
-        Path | None, typer.Option(help="Where rejected records go (JSON Lines).")
-    ] = None,
+    rejects: RejectsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Classify, extract signals from and store a file of listings; rejected records go to a

@@ -9,7 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from watchfloor.batches import MAX_BATCH, BatchResult, batch_event, batch_response, read_rows
+from watchfloor.batches import (
+    BatchResult,
+    batch_event,
+    batch_response,
+    intake_body,
+    read_rows,
+)
 from watchfloor.errors import FieldProblem, Invalid, TooLarge
 from watchfloor.listings import intake, service, watch
 from watchfloor.listings.classifier import CLASSES
@@ -29,31 +35,7 @@ MAX_BODY = 256 * 1024 * 1024  # a batch of 10,000 listings may carry long texts
 Reporter = Annotated[Principal, Depends(requires("analyst"))]
 ClassQuery = Query(pattern=f"^({'|'.join(CLASSES)})$", description="A substance class.")
 
-_INTAKE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"$ref": "#/components/schemas/ListingIn"},
-                        {
-                            "type": "object",
-                            "required": ["listings"],
-                            "properties": {
-                                "listings": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/ListingIn"},
-                                    "maxItems": MAX_BATCH,
-                                }
-                            },
-                        },
-                    ]
-                }
-            }
-        },
-    }
-}
+_INTAKE_BODY = intake_body("ListingIn", "listings")
 
 
 @router.post(

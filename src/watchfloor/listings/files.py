@@ -14,7 +14,6 @@ Lines rejects file; running it again skips what is already stored.
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -29,13 +28,13 @@ from watchfloor.bulk import (
     Record,
     RejectsFile,
     batches_of,
+    csv_records,
     detect_format,
     parse_rows,
     pipeline,
     read_jsonl,
 )
 from watchfloor.db import session_factory
-from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.listings import intake
 from watchfloor.security.service import Principal
 from watchfloor.throughput import batch_gc, tune_for_batches
@@ -47,14 +46,7 @@ CSV_COLUMNS = (
 
 
 def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    unknown = [c for c in reader.fieldnames or [] if c not in CSV_COLUMNS]
-    if unknown:
-        raise Invalid(
-            f"unknown CSV columns: {', '.join(unknown)}",
-            [FieldProblem(c, "not a listing column") for c in unknown],
-        )
+    text, reader = csv_records(fh, CSV_COLUMNS, "listing")
     start = reader.line_num + 1
     for row in reader:
         cells: dict[str, Any] = {

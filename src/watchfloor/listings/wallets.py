@@ -80,13 +80,20 @@ def keccak256(data: bytes) -> bytes:
 # -- Bitcoin -----------------------------------------------------------------------------------
 
 
-def b58decode(text: str) -> bytes | None:
+def _b58_int(text: str) -> int | None:
     n = 0
     for c in text:
         i = _B58_INDEX.get(c)
         if i is None:
             return None
         n = n * 58 + i
+    return n
+
+
+def b58decode(text: str) -> bytes | None:
+    n = _b58_int(text)
+    if n is None:
+        return None
     raw = n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b""
     return b"\x00" * (len(text) - len(text.lstrip("1"))) + raw
 
@@ -183,13 +190,8 @@ def _xmr_decode(text: str) -> bytes | None:
         if len(chunk) not in _XMR_BLOCK:
             return None
         size = _XMR_BLOCK.index(len(chunk))
-        n = 0
-        for c in chunk:
-            i = _B58_INDEX.get(c)
-            if i is None:
-                return None
-            n = n * 58 + i
-        if n >= 1 << (8 * size):
+        n = _b58_int(chunk)
+        if n is None or n >= 1 << (8 * size):
             return None
         out += n.to_bytes(size, "big")
     return bytes(out)

@@ -11,7 +11,13 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from watchfloor.batches import MAX_BATCH, BatchResult, batch_event, batch_response, read_rows
+from watchfloor.batches import (
+    BatchResult,
+    batch_event,
+    batch_response,
+    intake_body,
+    read_rows,
+)
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.shipments import intake, service
@@ -32,31 +38,7 @@ MAX_BODY = 64 * 1024 * 1024
 Officer = Annotated[Principal, Depends(requires("officer"))]
 Admin = Annotated[Principal, Depends(requires("admin"))]
 
-_INTAKE_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "oneOf": [
-                        {"$ref": "#/components/schemas/ShipmentIn"},
-                        {
-                            "type": "object",
-                            "required": ["shipments"],
-                            "properties": {
-                                "shipments": {
-                                    "type": "array",
-                                    "items": {"$ref": "#/components/schemas/ShipmentIn"},
-                                    "maxItems": MAX_BATCH,
-                                }
-                            },
-                        },
-                    ]
-                }
-            }
-        },
-    }
-}
+_INTAKE_BODY = intake_body("ShipmentIn", "shipments")
 
 
 @router.post(

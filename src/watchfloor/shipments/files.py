@@ -20,7 +20,6 @@ the import again skips what is already stored (same content, same reference).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,12 +32,12 @@ from watchfloor.bulk import (
     Record,
     RejectsFile,
     batches_of,
+    csv_records,
     detect_format,
     parse_rows,
     pipeline,
     read_jsonl,
 )
-from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.security.service import Principal
 from watchfloor.throughput import batch_gc, tune_for_batches
 
@@ -84,14 +83,7 @@ def _csv_row(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    unknown = [c for c in reader.fieldnames or [] if c not in CSV_COLUMNS]
-    if unknown:
-        raise Invalid(
-            f"unknown CSV columns: {', '.join(unknown)}",
-            [FieldProblem(c, "not a shipment column") for c in unknown],
-        )
+    text, reader = csv_records(fh, CSV_COLUMNS, "shipment")
     current: dict[str, Any] | None = None
     start = 0
     for row in reader:
