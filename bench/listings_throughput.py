@@ -65,7 +65,7 @@ def import_rate(url: str, path: Path) -> tuple[float, int, int, int]:
     with session_scope(engine) as s:
         load_catalogue(s)
     with session_scope(engine) as s:
-        load_demo(s, with_shipments=False)
+        load_demo(s, with_shipments=False, with_listings=False)
     with session_scope(engine) as s:
         principal = system_principal(get_agency(s, "PLATFORM-EXAMPLE"))
     with Progress(console=console) as progress:

@@ -80,7 +80,7 @@ def prepare(url: str, seed: int) -> None:
     with session_scope(engine) as s:
         load_catalogue(s)
     with session_scope(engine) as s:
-        load_demo(s, with_shipments=False)
+        load_demo(s, with_shipments=False, with_listings=False)
         ensure_sanctions(s)
         cbp = get_agency(s, "US-CBP")
         for code in OFFICES:

@@ -125,8 +125,9 @@ def demo_load(as_json: JsonOpt = False) -> None:
         return
     out.print(
         f"demo: {report.agencies_created} agencies, {report.users_created} users, "
-        f"{report.seizures_created} seizures, {report.shipments_created} shipments and "
-        f"{report.outcomes_recorded} inspection outcomes created"
+        f"{report.seizures_created} seizures, {report.shipments_created} shipments, "
+        f"{report.outcomes_recorded} inspection outcomes and {report.listings_created} "
+        "listings created"
         + (
             f"; risk models {', '.join(report.models_trained)} trained"
             if report.models_trained

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchfloor.listings import demo as listings_demo
 from watchfloor.security.models import Agency, User
 from watchfloor.security.service import (
     create_agency,
@@ -184,6 +185,7 @@ class DemoReport:
     shipments_created: int = 0
     outcomes_recorded: int = 0
     models_trained: list[str] = field(default_factory=list)
+    listings_created: int = 0
 
 
 def username(agency: str, suffix: str) -> str:
@@ -191,7 +193,11 @@ def username(agency: str, suffix: str) -> str:
 
 
 def load_demo(
-    session: Session, *, actor: str = "cli:demo", with_shipments: bool = True
+    session: Session,
+    *,
+    actor: str = "cli:demo",
+    with_shipments: bool = True,
+    with_listings: bool = True,
 ) -> DemoReport:
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     created_agencies = created_users = created_seizures = 0
@@ -257,6 +263,7 @@ def load_demo(
         )
         created_seizures += 1
     shipments = shipments_demo.load(session, agencies) if with_shipments else None
+    listings = listings_demo.load(session, agencies) if with_listings else 0
     return DemoReport(
         created_agencies,
         created_users,
@@ -265,4 +272,5 @@ def load_demo(
         shipments.shipments if shipments else 0,
         shipments.outcomes if shipments else 0,
         shipments.models if shipments else [],
+        listings,
     )
