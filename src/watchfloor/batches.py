@@ -5,10 +5,12 @@ response whose status says how much was accepted (200 all, 207 some, 422 none)."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, Literal
 
 import orjson
 from fastapi import Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
@@ -92,6 +94,33 @@ async def read_rows(
     if not rows:
         raise Invalid("the batch is empty", [FieldProblem(key, "no rows")])
     return rows, single
+
+
+async def run_intake(
+    request: Request,
+    db: Any,
+    principal: Acting,
+    rows: list[Any],
+    *,
+    single: bool,
+    submit: Callable[..., BatchResult],
+    noun: str,
+    subject: str,
+) -> JSONResponse:
+    """Submit API rows in the request's transaction (off the event loop), announce what
+    was accepted on the bus as ``<root>.<subject>``, and answer with :func:`batch_response`."""
+
+    def work() -> BatchResult:
+        result = submit(db, principal, rows, source="api")
+        db.commit()
+        return result
+
+    result = await run_in_threadpool(work)
+    bus = getattr(request.app.state, "bus", None)
+    if bus is not None and result.accepted:
+        root = request.app.state.subject_root
+        await bus.publish(f"{root}.{subject}", batch_event(principal, result, f"{noun}s"))
+    return batch_response(result, single=single, noun=noun)
 
 
 def batch_response(result: BatchResult, *, single: bool, noun: str) -> JSONResponse:

@@ -6,15 +6,13 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from watchfloor.batches import (
     BatchResult,
-    batch_event,
-    batch_response,
     intake_body,
     read_rows,
+    run_intake,
 )
 from watchfloor.errors import FieldProblem, Invalid, TooLarge
 from watchfloor.listings import intake, service, watch
@@ -65,17 +63,16 @@ async def post_listings(request: Request, db: Db, principal: Reporter) -> JSONRe
             f"the listing body has {len(rows[0]['body']):,} characters; the limit is 1 MB"
         )
 
-    def work() -> BatchResult:
-        result = intake.submit(db, principal, rows, source="api")
-        db.commit()
-        return result
-
-    result = await run_in_threadpool(work)
-    bus = getattr(request.app.state, "bus", None)
-    if bus is not None and result.accepted:
-        root = request.app.state.subject_root
-        await bus.publish(f"{root}.listings.classified", batch_event(principal, result, "listings"))
-    return batch_response(result, single=single, noun="listing")
+    return await run_intake(
+        request,
+        db,
+        principal,
+        rows,
+        single=single,
+        submit=intake.submit,
+        noun="listing",
+        subject="listings.classified",
+    )
 
 
 @router.get("", response_model=ListingPage)

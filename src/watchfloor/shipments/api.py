@@ -8,15 +8,13 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from watchfloor.batches import (
     BatchResult,
-    batch_event,
-    batch_response,
     intake_body,
     read_rows,
+    run_intake,
 )
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
@@ -63,17 +61,16 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
         request, key="shipments", natural_key="reference", max_body=MAX_BODY
     )
 
-    def work() -> BatchResult:
-        result = intake.submit(db, principal, rows, source="api")
-        db.commit()
-        return result
-
-    result = await run_in_threadpool(work)
-    bus = getattr(request.app.state, "bus", None)
-    if bus is not None and result.accepted:
-        root = request.app.state.subject_root
-        await bus.publish(f"{root}.shipments.scored", batch_event(principal, result, "shipments"))
-    return batch_response(result, single=single, noun="shipment")
+    return await run_intake(
+        request,
+        db,
+        principal,
+        rows,
+        single=single,
+        submit=intake.submit,
+        noun="shipment",
+        subject="shipments.scored",
+    )
 
 
 @router.get("", response_model=ShipmentPage)
