@@ -92,3 +92,29 @@ def test_a_cluster_holds_only_what_the_caller_may_read(client, engine) -> None: 
     assert client.get(f"/api/v1/listings/{theirs}/cluster", headers=cbp).status_code == 404
     both = client.get(f"/api/v1/listings/{theirs}/cluster", headers=platform).json()
     assert [x["id"] for x in both["listings"]] == [theirs]
+
+
+def test_near_identical_images_link_and_distant_ones_do_not(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    base = 0xA1B2C3D4E5F60718
+    near, far = base ^ 0b1011, base ^ 0x3FF  # 3 and 10 bits apart
+    a, b, c = post(
+        client,
+        h,
+        *[
+            listing(
+                f"I{i}",
+                platform=f"Site {i}",
+                seller=f"s{i}",
+                body="",
+                url=None,
+                image_hashes=[f"{x:016x}"],
+            )
+            for i, x in enumerate((base, near, far))
+        ],
+    )
+    got = client.get(f"/api/v1/listings/{a}/cluster", headers=h).json()
+    assert {x["id"] for x in got["listings"]} == {a, b}
+    (link,) = got["links"]
+    assert link["strong"] and link["signals"] == [f"image:{base:016x}~3"]
+    assert c not in {x["id"] for x in got["listings"]}

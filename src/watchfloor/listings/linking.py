@@ -6,6 +6,9 @@ least two different weak ones (a handle seen on two platforms, a web domain, a U
 common handle alone proves nothing. A cluster is everything reachable through links, among
 the listings the caller may read, with the evidence of every link.
 
+Images also link when their 64-bit perceptual hashes differ in at most ``IMAGE_BITS`` bits
+(the evidence reads ``image:<hash>~<bits apart>``).
+
 A signal value carried by very many listings (a marketplace's own domain, a handle such as
 "admin") says nothing about a seller; values above ``COMMON`` listings are left out.
 """
@@ -26,6 +29,7 @@ from watchfloor.sharing.policy import can_read, visible
 
 COMMON = 200  # listings sharing one value before it counts as nobody's in particular
 MAX_LISTINGS = 1000  # a cluster is cut here (and says so)
+IMAGE_BITS = 6  # 64-bit perceptual hashes this close are taken for the same picture
 
 
 @dataclass
@@ -82,6 +86,33 @@ def _linked(shared: dict[tuple[int, int], set[tuple[str, str, bool]]]) -> list[L
     return links
 
 
+def _image_hashes(session: Session, principal: Principal) -> list[tuple[int, int, str]]:
+    """(listing id, hash as an integer, hex) of every 64-bit image hash the caller may read."""
+    rows = session.execute(
+        select(ListingSignal.listing_id, ListingSignal.value)
+        .join(Listing, Listing.id == ListingSignal.listing_id)
+        .where(ListingSignal.kind == "image", visible(principal, Listing))
+    )
+    return [(lid, int(v, 16), v) for lid, v in rows if len(v) == 16]
+
+
+def _near_images(
+    mine: list[tuple[int, str]], images: list[tuple[int, int, str]]
+) -> list[tuple[int, str, int, int]]:
+    """(my listing, my hash, other listing, bits apart) for every image of another listing
+    within ``IMAGE_BITS`` of one of mine: the same picture re-encoded, resized or with a
+    small mark keeps its perceptual hash within a few bits (an exact match is a plain
+    shared signal already)."""
+    out = []
+    for lid, value in mine:
+        x = int(value, 16)
+        for other, y, _ in images:
+            d = (x ^ y).bit_count()
+            if other != lid and 0 < d <= IMAGE_BITS:
+                out.append((lid, value, other, d))
+    return out
+
+
 def cluster(session: Session, principal: Principal, listing_id: int) -> Cluster:
     """The seller cluster of one listing the caller may read (404 otherwise)."""
     start = session.get(Listing, listing_id)
@@ -93,15 +124,16 @@ def cluster(session: Session, principal: Principal, listing_id: int) -> Cluster:
     common: set[tuple[str, str]] = set()
     done_values: set[tuple[str, str]] = set()
     truncated = False
+    images: list[tuple[int, int, str]] | None = None  # every visible 64-bit image hash
     while frontier and not truncated:
-        values = {
-            (k, v)
-            for k, v in session.execute(
-                select(ListingSignal.kind, ListingSignal.value).where(
+        own = list(
+            session.execute(
+                select(ListingSignal.listing_id, ListingSignal.kind, ListingSignal.value).where(
                     ListingSignal.listing_id.in_(frontier)
                 )
             )
-        } - done_values
+        )
+        values = {(k, v) for _, k, v in own} - done_values
         done_values |= values
         frontier = []
         if not values:
@@ -147,6 +179,13 @@ def cluster(session: Session, principal: Principal, listing_id: int) -> Cluster:
                 for b in ids[i + 1 :]:
                     if a in seen or b in seen:
                         shared[(a, b)].add((kind, value, strong))
+        near = [(lid, v) for lid, k, v in own if k == "image" and len(v) == 16]
+        if near:
+            if images is None:
+                images = _image_hashes(session, principal)
+            for lid, value, other, distance in _near_images(near, images):
+                a, b = sorted((lid, other))
+                shared[(a, b)].add(("image", f"{value}~{distance}", True))
         for link in _linked(shared):
             if link.a in seen and link.b in seen:
                 if not any((x.a, x.b) == (link.a, link.b) for x in links):
