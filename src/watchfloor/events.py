@@ -182,7 +182,7 @@ class JetStreamBus:
 
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
         sub = await self._pull(subject, durable)
-        self._tasks.append(asyncio.create_task(self._consume(sub, handler)))
+        self._start(self._consume(sub, handler))
 
     async def subscribe_batches(
         self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256
@@ -191,18 +191,17 @@ class JetStreamBus:
         that it can store them in one transaction; all are acked after it returns, all are
         redelivered if it raises."""
         sub = await self._pull(subject, durable, max_ack_pending=max_batch * 4)
-        self._tasks.append(asyncio.create_task(self._consume_batches(sub, handler, max_batch)))
+        self._start(self._consume_batches(sub, handler, max_batch))
+
+    def _start(self, consumer: Any) -> None:
+        task = asyncio.create_task(consumer)
+        task.add_done_callback(_report_end)
+        self._tasks.append(task)
 
     async def _consume_batches(self, sub: Any, handler: BatchHandler, max_batch: int) -> None:
-        import nats.errors
 
         while True:
-            try:
-                msgs = await sub.fetch(batch=max_batch, timeout=1.0)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                return
+            msgs = await _fetch(sub, max_batch)
             good, raw = [], []
             for msg in msgs:
                 try:
@@ -226,17 +225,11 @@ class JetStreamBus:
                     await msg.ack()
 
     async def _consume(self, sub: Any, handler: Handler) -> None:
-        import nats.errors
 
         with_headers = wants_headers(handler)
 
         while True:
-            try:
-                msgs = await sub.fetch(batch=64, timeout=1.0)
-            except (TimeoutError, nats.errors.TimeoutError):
-                continue
-            except asyncio.CancelledError:
-                return
+            msgs = await _fetch(sub, 64)
             for msg in msgs:
                 try:
                     payload = json.loads(msg.data)
@@ -274,6 +267,30 @@ class JetStreamBus:
             await self._nc.flush()
             await self._nc.close()
             self._nc = None
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    """A consumer ends only when the bus closes; say so loudly if it ended otherwise."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a JetStream consumer stopped", exc_info=task.exception())
+
+
+async def _fetch(sub: Any, batch: int) -> list[Any]:
+    """The waiting messages, or none after a second. A consumer must outlive every error
+    of a pull (a server restarting, a request the server times out under load): one that
+    ended there would leave its messages unread with nothing in the logs but this line."""
+    import nats.errors
+
+    try:
+        return list(await sub.fetch(batch=batch, timeout=1.0))
+    except (TimeoutError, nats.errors.TimeoutError):
+        return []
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.warning("pulling from JetStream failed; trying again", exc_info=True)
+        await asyncio.sleep(0.5)
+        return []
 
 
 async def connect_bus(settings: Settings | None = None) -> EventBus:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.conftest import api_headers
-from tests.events.test_bus import nats_url, wait_for
+from tests.events.test_bus import first_answers, nats_url, wait_for
 from tests.listings.test_api import listing
 from watchfloor import worker
 from watchfloor.db import session_scope
@@ -52,7 +52,7 @@ def test_worker_classifies_listings_from_the_stream(engine) -> None:  # type: ig
         await client.close()
 
     asyncio.run(scenario())
-    by_msg = {e["message_id"]: e for e in answers["classified"]}
+    by_msg = first_answers(answers["classified"])
     assert [x["status"] for x in by_msg["m1"]["listings"]] == ["created", "created"]
     assert by_msg["m2"]["listings"] == [] and by_msg["m2"]["accepted"] == 2
     assert answers["rejected"][0]["rows"][0]["errors"][0]["field"] == "ships_from"

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tests.conftest import api_headers
-from tests.events.test_bus import nats_url, wait_for
+from tests.events.test_bus import first_answers, nats_url, wait_for
 from tests.shipments.test_api import record
 from watchfloor import worker
 from watchfloor.db import session_scope
@@ -64,12 +64,12 @@ def test_worker_stores_scores_answers_and_is_idempotent(engine) -> None:  # type
         return scored, rejected
 
     scored, rejected = asyncio.run(scenario())
-    by_msg = {e["message_id"]: e for e in scored}
+    by_msg = first_answers(scored)
     assert [s["status"] for s in by_msg["m1"]["shipments"]] == ["created", "created"]
     assert by_msg["m1"]["shipments"][0]["score"] >= 45
     assert by_msg["m2"]["shipments"] == []  # nothing created or updated
     assert by_msg["m2"]["accepted"] == 2
-    reasons = {e["message_id"]: e for e in rejected}
+    reasons = first_answers(rejected)
     assert reasons["m3"]["reason"] == "no Authorization: Bearer header"
     assert reasons["m4"]["reason"] == "unknown or revoked key"
     assert reasons["m5"]["rows"][0]["errors"][0]["field"] == "origin_country"
