@@ -94,22 +94,32 @@ def validate_rows(
     return valid, rejected
 
 
-def _existing(
-    session: Session, agency_id: int, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], Listing]:
-    found: dict[tuple[str, str], Listing] = {}
+def _keyed(
+    session: Session, agency_id: int, keys: list[tuple[str, str]], *what: Any
+) -> dict[tuple[str, str], Any]:
+    """The agency's stored listings of ``keys`` ((platform, external_id)), as rows of
+    ``what`` (the ORM object, or some of its columns including platform and external_id)."""
+    found: dict[tuple[str, str], Any] = {}
     wanted = set(keys)
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        stmt = select(Listing).where(
+        stmt = select(*what).where(
             Listing.owner_agency_id == agency_id,
             Listing.platform.in_({p for p, _ in chunk}),
             Listing.external_id.in_({e for _, e in chunk}),
         )
-        for row in session.scalars(stmt):
-            if (row.platform, row.external_id) in wanted:
-                found[(row.platform, row.external_id)] = row
+        for row in session.execute(stmt):
+            item = row[0] if len(what) == 1 else row
+            key = (item.platform, item.external_id)
+            if key in wanted:
+                found[key] = item
     return found
+
+
+def _existing(
+    session: Session, agency_id: int, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], Listing]:
+    return _keyed(session, agency_id, keys, Listing)
 
 
 _writers: dict[tuple[str, str, tuple[str, ...]], RowWriter] = {}
@@ -126,22 +136,6 @@ def _write(session: Session, model: type[Any], rows: list[dict[str, Any]]) -> No
     if writer is None:
         writer = _writers[key] = RowWriter(model.__table__, list(columns), dialect)
     writer.insert(session, [writer.row([r[c] for c in columns]) for r in rows])
-
-
-def _existing_ids(session: Session, agency_id: int, keys: list[tuple[str, str]]) -> list[Any]:
-    """The stored (id, platform, external_id) of ``keys``, in their order."""
-    found: dict[tuple[str, str], Any] = {}
-    for start in range(0, len(keys), CHUNK):
-        chunk = keys[start : start + CHUNK]
-        for row in session.execute(
-            select(Listing.id, Listing.platform, Listing.external_id).where(
-                Listing.owner_agency_id == agency_id,
-                Listing.platform.in_({p for p, _ in chunk}),
-                Listing.external_id.in_({e for _, e in chunk}),
-            )
-        ):
-            found[(row.platform, row.external_id)] = row
-    return [found[k] for k in keys]
 
 
 def _columns(data: ListingIn, digest: str, source: str) -> dict[str, Any]:
@@ -287,7 +281,9 @@ def store(session: Session, principal: Principal, prepared: Prepared) -> BatchRe
         _write(session, Listing, values)
         if fresh is None:
             keys = [r.key for r, _ in new]
-            fresh = [x.id for x in _existing_ids(session, principal.agency_id, keys)]
+            columns = (Listing.id, Listing.platform, Listing.external_id)
+            ids_of = _keyed(session, principal.agency_id, keys, *columns)
+            fresh = [ids_of[k].id for k in keys]
         ids.update((r.index, lid) for (r, _), lid in zip(new, fresh, strict=True))
     for r, values, old in changed:
         if old is not None:
@@ -355,6 +351,9 @@ def submit(
         and isinstance(r.get("platform"), str)
         and isinstance(r.get("external_id"), str)
     ]
-    known = {k: x.content_hash for k, x in _existing(session, principal.agency_id, keys).items()}
+    # the digests only: store() loads the rows it updates
+    columns = (Listing.platform, Listing.external_id, Listing.content_hash)
+    stored = _keyed(session, principal.agency_id, keys, *columns)
+    known = {k: x.content_hash for k, x in stored.items()}
     prepared = prepare(principal, rows, source=source, known=known, model=model)
     return store(session, principal, prepared)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.errors import NotFound
 from watchfloor.listings.models import Listing, ListingSignal
+from watchfloor.listings.signals import STRONG
 from watchfloor.security.service import Principal
 from watchfloor.sharing.policy import can_read, visible
 
@@ -40,8 +41,6 @@ class Link:
 
     @property
     def strong(self) -> bool:
-        from watchfloor.listings.signals import STRONG
-
         return any(kind in STRONG for kind, _ in self.signals)
 
 
