@@ -126,8 +126,8 @@ def demo_load(as_json: JsonOpt = False) -> None:
     out.print(
         f"demo: {report.agencies_created} agencies, {report.users_created} users, "
         f"{report.seizures_created} seizures, {report.shipments_created} shipments, "
-        f"{report.outcomes_recorded} inspection outcomes and {report.listings_created} "
-        "listings created"
+        f"{report.outcomes_recorded} inspection outcomes, {report.listings_created} "
+        f"listings and {report.notices_created} notices to platforms created"
         + (
             f"; risk models {', '.join(report.models_trained)} trained"
             if report.models_trained
@@ -155,7 +155,7 @@ def serve(
     settings = get_settings()
     _engine()
     uvicorn.run(
-        create_app(),
+        create_app(background=True),
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,

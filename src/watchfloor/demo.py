@@ -37,6 +37,8 @@ AGENCIES = [
     ("CO-FNE", "Fondo Nacional de Estupefacientes", "CO", "regulator"),
     ("INT-INCB", "International Narcotics Control Board", None, "international"),
     ("PLATFORM-EXAMPLE", "Example Marketplace, Trust and Safety", None, "platform"),
+    ("PLATFORM-BAZAAR", "Bazaar Forum, Trust and Safety", None, "platform"),
+    ("PLATFORM-PICTURE", "Picture Social, Law Enforcement Response", None, "platform"),
 ]
 
 # (agency, username suffix, role)
@@ -57,6 +59,8 @@ USERS = [
     ("CO-FNE", "analyst", "analyst"),
     ("INT-INCB", "analyst", "analyst"),
     ("PLATFORM-EXAMPLE", "analyst", "analyst"),
+    ("PLATFORM-BAZAAR", "analyst", "analyst"),
+    ("PLATFORM-PICTURE", "analyst", "analyst"),
 ]
 
 # owner, reference, date, country, place, substance, qty, unit, mode, tlp, recipients, orcon
@@ -186,6 +190,7 @@ class DemoReport:
     outcomes_recorded: int = 0
     models_trained: list[str] = field(default_factory=list)
     listings_created: int = 0
+    notices_created: int = 0
 
 
 def username(agency: str, suffix: str) -> str:
@@ -264,6 +269,7 @@ def load_demo(
         created_seizures += 1
     shipments = shipments_demo.load(session, agencies) if with_shipments else None
     listings = listings_demo.load(session, agencies) if with_listings else 0
+    notices = listings_demo.load_notices(session, agencies) if with_listings else 0
     return DemoReport(
         created_agencies,
         created_users,
@@ -273,4 +279,5 @@ def load_demo(
         shipments.outcomes if shipments else 0,
         shipments.models if shipments else [],
         listings,
+        notices,
     )

@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info")
     db_connect_timeout: int = Field(default=5, ge=1, le=120, description="Seconds.")
+    platforms_file: Path | None = Field(
+        default=None,
+        description="TOML file of the platforms that receive notices and their SLAs "
+        "(default: the shipped listings/platforms.toml).",
+    )
+    notice_check_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often 'watchfloor serve' and the worker look for overdue notices "
+        "to escalate; 0 turns the check off.",
+    )
 
     def resolved_database_url(self) -> str:
         """The database URL in force: the configured one, or the embedded SQLite file."""

@@ -8,6 +8,8 @@
   messages), correlated by the message's ``Nats-Msg-Id``. The message is acknowledged
   after the commit, so a crash before it means redelivery, and redelivery changes nothing
   (the reference is the idempotency key).
+- Every ``notice_check_seconds`` (a setting), overdue notices to platforms are escalated
+  and announced on ``<root>.listings.notice_overdue``.
 - Every ``retrain_seconds``, agencies with enough new inspection outcomes get a new
   version of their risk model.
 """
@@ -29,6 +31,7 @@ from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
 from watchfloor.db import session_factory
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import EventBus, Message, connect_bus
+from watchfloor.listings import escalation
 from watchfloor.listings import intake as listings_intake
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, key_principal, system_principal
@@ -211,6 +214,14 @@ async def run(
 
         return on_submit
 
+    async def announce(tail: str, payload: dict[str, Any]) -> None:
+        await bus.publish(f"{root}.{tail}", payload)
+
+    checker = None
+    if settings.notice_check_seconds > 0:
+        checker = asyncio.create_task(
+            escalation.loop(engine, settings.notice_check_seconds, announce, stop=stop)
+        )
     for kind in (SHIPMENTS, LISTINGS):
         await bus.subscribe_batches(
             f"{root}.{kind.name}.submit", consumer(kind), durable=f"watchfloor-{kind.name}-submit"
@@ -224,4 +235,6 @@ async def run(
                 for version in await asyncio.to_thread(retrain_due_agencies, engine):
                     await bus.publish(f"{root}.models.trained", {"version": version})
     finally:
+        if checker is not None:
+            checker.cancel()
         await bus.close()

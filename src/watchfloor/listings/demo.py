@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -140,3 +141,128 @@ def load(session: Session, agencies: dict[str, Agency]) -> int:
         row["sharing"] = {"tlp": "amber", "recipients": ["US-CBP"]}
     result = intake.submit(session, platform, rows, source="demo")
     return sum(1 for r in result.results if r.status == "created")
+
+
+@dataclass(frozen=True)
+class Handling:
+    """How a demo platform handles notices (fictitious, chosen so the transparency report
+    tells the platforms apart)."""
+
+    answers: float  # share of notices it answers at all
+    median_hours: float
+    spread: float  # of the log-normal around the median
+    no_action: float  # share of listings left up
+    actions: tuple[str, ...]
+    reason: str
+    automated: str
+
+
+HANDLING = {
+    "Example Marketplace": Handling(0.97, 5.0, 0.8, 0.03, ("removed",), "not_illegal", "partially"),
+    "Bazaar Forum": Handling(
+        0.7, 80.0, 0.9, 0.25, ("removed", "disabled"), "not_illegal", "not_automated"
+    ),
+    "Picture Social": Handling(
+        0.85,
+        20.0,
+        0.7,
+        0.1,
+        ("removed", "disabled", "labelled"),
+        "insufficient_information",
+        "not_automated",
+    ),
+}
+PLATFORM_OF = {
+    "Example Marketplace": "PLATFORM-EXAMPLE",
+    "Bazaar Forum": "PLATFORM-BAZAAR",
+    "Picture Social": "PLATFORM-PICTURE",
+}
+URGENT = {"fentanyl", "precursor"}
+
+
+def load_notices(session: Session, agencies: dict[str, Agency], seed: int = 11) -> int:
+    """US CBP's notices about most of the demo drug-sale listings it may read, and each
+    platform's answers, over the last 30 days; the most recent stay open for the inbox, and
+    the late ones are escalated. Idempotent (fixed references). Returns how many were sent."""
+    from sqlalchemy import select
+
+    from watchfloor.listings import escalation
+    from watchfloor.listings.models import Listing
+    from watchfloor.security.models import User
+    from watchfloor.security.service import principal_for_user
+
+    user = session.scalar(select(User).where(User.username == "us.cbp.analyst"))
+    if user is None or any(code not in agencies for code in PLATFORM_OF.values()):
+        return 0
+    cbp = principal_for_user(user)
+    rng = random.Random(seed)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    sales = session.scalars(
+        select(Listing)
+        .where(Listing.is_drug_sale.is_(True), Listing.source == "demo")
+        .order_by(Listing.observed_at, Listing.id)
+    ).all()
+    created = 0
+    for service in PLATFORMS:
+        chosen = [x for x in sales if x.platform == service and rng.random() < 0.65]
+        k = 0
+        while chosen:
+            size = rng.choice([1, 1, 2, 3])
+            batch, chosen = chosen[:size], chosen[size:]
+            k += 1
+            # each notice draws from its own generator, so a rerun plans the same notices
+            # whatever was sent before
+            own = random.Random(f"{seed}-{service}-{k}")
+            created += _demo_notice(session, cbp, batch, own, now, f"{service[:3]}-{k}")
+    escalation.escalate_overdue(session, now=now)
+    return created
+
+
+def _demo_notice(  # type: ignore[no-untyped-def]
+    session: Session, cbp: Principal, batch, rng: random.Random, now: dt.datetime, tag: str
+) -> int:
+    from watchfloor.listings import notices
+    from watchfloor.listings.notice_schemas import AnswerIn, DecisionIn, NoticeIn
+
+    service = batch[0].platform
+    sent = max(b.observed_at for b in batch) + dt.timedelta(hours=rng.uniform(2, 30))
+    if sent >= now:
+        return 0
+    data = NoticeIn(
+        platform=PLATFORM_OF[service],
+        listing_ids=[b.id for b in batch],
+        legal_ground="21 U.S.C. 841(a)(1) (distribution of controlled substances) and "
+        "21 U.S.C. 843(c) (advertising Schedule I and II substances)",
+        explanation="The listings offer controlled substances for sale and delivery to the "
+        "United States.",
+        requested_action="remove",
+        territorial_scope=["US"],
+        priority="urgent" if any(b.substance_class in URGENT for b in batch) else "standard",
+        reference=f"CBP-DEMO-{tag.upper()}",
+    )
+    notice, created = notices.send_notice(session, cbp, data, now=sent)
+    if not created:
+        return 0
+    how = HANDLING[service]
+    took = dt.timedelta(hours=how.median_hours * math.exp(rng.gauss(0, how.spread)))
+    if rng.random() > how.answers or sent + took >= now:
+        return 1
+    decisions = []
+    for item in notice.items:
+        up = rng.random() < how.no_action
+        decisions.append(
+            DecisionIn(
+                item_id=item.id,
+                action="no_action" if up else rng.choice(how.actions),
+                account_action=None if up or rng.random() < 0.7 else "suspended",
+                ground=None if up else "illegal_content",
+                ground_reference="" if up else "Prohibited items: drugs and controlled substances",
+                no_action_reason=how.reason if up else None,
+                automated_detection=how.automated != "not_automated",
+                automated_decision=how.automated,
+            )
+        )
+    platform = system_principal(notice.platform_agency)
+    notices.acknowledge(session, platform, notice.id, now=sent + took / 4)
+    notices.answer(session, platform, notice.id, AnswerIn(decisions=decisions), now=sent + took)
+    return 1

@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchfloor.db import Base, UTCDateTime, utcnow
+from watchfloor.security.models import Agency
 from watchfloor.sharing.models import Shareable
 
 
@@ -85,3 +86,87 @@ class ListingSignal(Base):
     strong: Mapped[bool] = mapped_column(Boolean, default=False)
 
     listing: Mapped[Listing] = relationship(back_populates="signals")
+
+
+class Notice(Shareable, Base):
+    """A notice from an agency to a platform about one or more listings.
+
+    The sending agency owns it; the platform agency addressed is always a named recipient
+    (``sharing.policy`` decides who reads it, as for any shared record). Each listing is
+    copied into a :class:`NoticeItem` as the platform needs it to act (service, id,
+    address, title, seller), so the platform never reads the listing record itself. Due
+    time comes from the platform's SLA (``listings/platforms.toml``) at sending.
+    """
+
+    __tablename__ = "notices"
+    share_type = "notice"
+    __table_args__ = (
+        UniqueConstraint("owner_agency_id", "reference"),
+        Index("ix_notices_platform_sent", "platform_agency_id", "sent_at"),
+        Index("ix_notices_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80))
+    platform_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    legal_ground: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    requested_action: Mapped[str] = mapped_column(String(20))
+    territorial_scope: Mapped[str] = mapped_column(String(800))  # spaced alpha-2 codes
+    priority: Mapped[str] = mapped_column(String(10))
+    sla_hours: Mapped[float] = mapped_column(Float)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="sent")
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(120))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    escalation: Mapped[int] = mapped_column(Integer, default=0)  # 0, 1 overdue, 2 escalated
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120))
+    content_hash: Mapped[str] = mapped_column(String(64))
+
+    platform_agency: Mapped[Agency] = relationship(
+        Agency, lazy="joined", foreign_keys=[platform_agency_id]
+    )
+    items: Mapped[list[NoticeItem]] = relationship(
+        back_populates="notice",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+        order_by="NoticeItem.id",
+    )
+
+
+class NoticeItem(Base):
+    """One listing of a notice, and the platform's decision on it (DSA vocabulary, see
+    ``listings.dsa``). A decision is final once given: the time to action is measured
+    from the notice's sending to ``decided_at``."""
+
+    __tablename__ = "notice_items"
+    __table_args__ = (UniqueConstraint("notice_id", "listing_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id", ondelete="CASCADE"))
+    listing_id: Mapped[int | None] = mapped_column(
+        ForeignKey("listings.id", ondelete="SET NULL"), index=True
+    )
+    service: Mapped[str] = mapped_column(String(80))
+    external_id: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(1000))
+    seller: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str | None] = mapped_column(String(24))
+    account_action: Mapped[str | None] = mapped_column(String(12))
+    ground: Mapped[str | None] = mapped_column(String(24))
+    ground_reference: Mapped[str | None] = mapped_column(Text)
+    explanation: Mapped[str | None] = mapped_column(Text)
+    no_action_reason: Mapped[str | None] = mapped_column(String(30))
+    automated_detection: Mapped[bool | None] = mapped_column(Boolean)
+    automated_decision: Mapped[str | None] = mapped_column(String(14))
+    territorial_scope: Mapped[str] = mapped_column(String(800), default="")
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+
+    notice: Mapped[Notice] = relationship(back_populates="items")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -20,21 +21,31 @@ STATIC = Path(__file__).parent / "static"
 CSRF_COOKIE = "wf_csrf"
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
-    """Build the Watchfloor web app; ``engine`` defaults to the configured database."""
+def create_app(engine: Engine | None = None, *, background: bool = False) -> FastAPI:
+    """Build the Watchfloor web app; ``engine`` defaults to the configured database.
+    ``background`` runs the periodic check for overdue notices in the server process
+    (``watchfloor serve`` does; tests and embedders call the check themselves)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_connection(app.state.engine)
         from watchfloor.events import connect_bus
+        from watchfloor.listings import platforms
+
+        platforms.load()  # a bad platforms file stops start-up, naming the entry
         from watchfloor.settings import get_settings
 
         settings = get_settings()
         app.state.bus = await connect_bus(settings) if settings.nats_url else None
         app.state.subject_root = settings.nats_subject_root
+        checker = None
+        if background and settings.notice_check_seconds > 0:
+            checker = asyncio.create_task(_check_notices(app, settings.notice_check_seconds))
         try:
             yield
         finally:
+            if checker is not None:
+                checker.cancel()
             if app.state.bus is not None:
                 await app.state.bus.close()
 
@@ -86,6 +97,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     from watchfloor.alerts.api import router as alerts_router
     from watchfloor.listings.api import router as listings_router
+    from watchfloor.listings.notices_api import router as notices_router
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
@@ -104,6 +116,7 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(reference_router)
     app.include_router(sharing_router)
     app.include_router(shipments_router)
+    app.include_router(notices_router)  # before /api/v1/listings/{listing_id}
     app.include_router(listings_router)
     app.include_router(alerts_router)
     app.include_router(shipments_pages_router)
@@ -118,6 +131,16 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         return FileResponse(_plotly_js(), media_type="text/javascript")
 
     return app
+
+
+async def _check_notices(app: FastAPI, every: float) -> None:
+    from watchfloor.listings import escalation
+
+    async def publish(tail: str, payload: dict[str, Any]) -> None:
+        if app.state.bus is not None:
+            await app.state.bus.publish(f"{app.state.subject_root}.{tail}", payload)
+
+    await escalation.loop(app.state.engine, every, publish)
 
 
 def _plotly_js() -> Path:

@@ -1,0 +1,545 @@
+"""Notices to platforms: an agency sends, the platform acknowledges and answers each listing
+in the DSA vocabulary, the overdue are escalated. Every step is audited.
+
+Who may do what:
+
+- an analyst or higher of an agency that is not a platform sends a notice about listings
+  it may read; a listing the platform may not already read is passed to it only where the
+  sharing policy lets the sender share it onward (``sharing.policy.can_share``);
+- the platform agency addressed (analyst or higher) acknowledges and answers; a decision
+  on a listing is final;
+- the sender withdraws a notice that is not answered yet;
+- anyone who may read the notice (the sender, the platform, named recipients) reads it;
+  everyone else gets 404.
+
+Times: the due time is the sending time plus the platform's SLA hours for the notice's
+priority (``listings/platforms.toml``). A notice still unanswered at its due time is
+overdue; late by one more SLA period, escalated (``listings.escalation``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Literal
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from watchfloor import audit
+from watchfloor.alerts.models import Alert
+from watchfloor.audit import canonical
+from watchfloor.db import fetch_page, utcnow
+from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
+from watchfloor.listings import dsa
+from watchfloor.listings.models import Listing, Notice, NoticeItem
+from watchfloor.listings.notice_schemas import (
+    AnswerIn,
+    DecisionIn,
+    DecisionOut,
+    NoticeIn,
+    NoticeItemOut,
+    NoticeOut,
+    NoticePage,
+)
+from watchfloor.listings.platforms import platform_sla
+from watchfloor.security.models import Agency
+from watchfloor.security.service import Principal, require_role, system_principal
+from watchfloor.sharing.policy import can_read, can_share, visible
+from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing.service import apply_sharing, audit_list_reads, read_record, sharing_out
+
+OPEN = ("sent", "acknowledged")
+ESCALATION = ("none", "overdue", "escalated")
+
+
+def hours_between(start: dt.datetime, end: dt.datetime) -> float:
+    return round((end - start).total_seconds() / 3600, 2)
+
+
+def is_overdue(notice: Notice, now: dt.datetime) -> bool:
+    return notice.status in OPEN and notice.due_at <= now
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _decision_out(notice: Notice, item: NoticeItem) -> DecisionOut | None:
+    if item.decided_at is None or item.action is None:
+        return None
+    scope = item.territorial_scope.split()
+    statement = None
+    if dsa.is_actioned(item.action, item.account_action):
+        statement = dsa.statement_of_reasons(
+            action=item.action,
+            account_action=item.account_action,
+            ground=item.ground or "illegal_content",
+            ground_reference=item.ground_reference or "",
+            explanation=item.explanation or "",
+            automated_detection=bool(item.automated_detection),
+            automated_decision=item.automated_decision or "not_automated",
+            territorial_scope=scope,
+            puid=f"{item.service}:{item.external_id}",
+            url=item.url,
+            decided_on=item.decided_at.date().isoformat(),
+        )
+    return DecisionOut(
+        action=item.action,
+        action_label=dsa.ACTIONS[item.action],
+        account_action=item.account_action,
+        ground=item.ground,
+        ground_reference=item.ground_reference,
+        explanation=item.explanation,
+        no_action_reason=item.no_action_reason,
+        automated_detection=bool(item.automated_detection),
+        automated_decision=item.automated_decision or "not_automated",
+        territorial_scope=scope,
+        decided_at=item.decided_at,
+        decided_by=item.decided_by or "",
+        hours=hours_between(notice.sent_at, item.decided_at),
+        as_requested=dsa.as_requested(notice.requested_action, item.action, item.account_action),
+        statement_of_reasons=statement,
+    )
+
+
+def notice_out(notice: Notice, now: dt.datetime | None = None) -> NoticeOut:
+    now = now or utcnow()
+    return NoticeOut(
+        id=notice.id,
+        reference=notice.reference,
+        sender=notice.owner.code,
+        sender_name=notice.owner.name,
+        platform=notice.platform_agency.code,
+        platform_name=notice.platform_agency.name,
+        legal_ground=notice.legal_ground,
+        explanation=notice.explanation,
+        requested_action=notice.requested_action,
+        requested_label=dsa.REQUESTS[notice.requested_action][0],
+        territorial_scope=notice.territorial_scope.split(),
+        priority=notice.priority,
+        sla_hours=notice.sla_hours,
+        sent_at=notice.sent_at,
+        due_at=notice.due_at,
+        status=notice.status,  # type: ignore[arg-type]
+        overdue=is_overdue(notice, now),
+        escalation=ESCALATION[notice.escalation],  # type: ignore[arg-type]
+        acknowledged_at=notice.acknowledged_at,
+        acknowledged_by=notice.acknowledged_by,
+        answered_at=notice.answered_at,
+        withdrawn_at=notice.withdrawn_at,
+        withdrawn_reason=notice.withdrawn_reason,
+        decided=sum(1 for i in notice.items if i.decided_at is not None),
+        items=[
+            NoticeItemOut(
+                id=i.id,
+                listing_id=i.listing_id,
+                service=i.service,
+                external_id=i.external_id,
+                url=i.url,
+                title=i.title,
+                seller=i.seller,
+                decision=_decision_out(notice, i),
+            )
+            for i in notice.items
+        ],
+        sharing=sharing_out(notice),
+    )
+
+
+def get_notice(session: Session, principal: Principal, notice_id: int) -> Notice:
+    """A notice the caller may read (404 otherwise); another agency's read is audited."""
+    return read_record(session, principal, Notice, notice_id)
+
+
+Box = Literal["all", "inbox", "sent"]
+
+
+def list_notices(
+    session: Session,
+    principal: Principal,
+    *,
+    box: Box = "all",
+    status: str | None = None,
+    overdue: bool | None = None,
+    cursor: int | None = None,
+    limit: int = 50,
+    now: dt.datetime | None = None,
+) -> NoticePage:
+    """Notices the caller may read, newest first: ``inbox`` those addressed to the caller's
+    platform, ``sent`` those its agency sent."""
+    now = now or utcnow()
+    stmt = select(Notice).where(visible(principal, Notice)).order_by(Notice.id.desc())
+    if box == "inbox":
+        stmt = stmt.where(Notice.platform_agency_id == principal.agency_id)
+    elif box == "sent":
+        stmt = stmt.where(Notice.owner_agency_id == principal.agency_id)
+    if status:
+        stmt = stmt.where(Notice.status == status)
+    if overdue is True:
+        stmt = stmt.where(Notice.status.in_(OPEN), Notice.due_at <= now)
+    elif overdue is False:
+        stmt = stmt.where(~(Notice.status.in_(OPEN) & (Notice.due_at <= now)))
+    if cursor:
+        stmt = stmt.where(Notice.id < cursor)
+    rows, next_cursor = fetch_page(session, stmt, limit)
+    audit_list_reads(session, principal, "notice", rows)
+    return NoticePage(items=[notice_out(n, now) for n in rows], next_cursor=next_cursor)
+
+
+def platform_agencies(session: Session) -> list[Agency]:
+    stmt = select(Agency).where(Agency.kind == "platform").order_by(Agency.code)
+    return list(session.scalars(stmt))
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def _content_hash(data: NoticeIn, platform: str) -> str:
+    body = data.model_dump(exclude={"reference"}) | {"platform": platform}
+    return hashlib.sha256(canonical(body).encode()).hexdigest()
+
+
+def _platform(session: Session, code: str) -> Agency:
+    agency = session.scalar(select(Agency).where(Agency.code == code.strip().upper()))
+    if agency is None:
+        raise Invalid(
+            f"no agency {code!r} on this instance", [FieldProblem("platform", "unknown agency")]
+        )
+    if agency.kind != "platform":
+        raise Invalid(
+            f"{agency.code} is a {agency.kind} agency, not a platform",
+            [FieldProblem("platform", f"{agency.code} is not a platform agency")],
+        )
+    return agency
+
+
+def _check_listings(
+    session: Session, principal: Principal, platform: Agency, ids: list[int]
+) -> list[Listing]:
+    """The listings in the order given, each readable by the sender, on a service the
+    platform runs, and either readable by the platform or shareable onward by the sender."""
+    sla = platform_sla(platform.code)
+    found = {x.id: x for x in session.scalars(select(Listing).where(Listing.id.in_(ids)))}
+    as_platform = system_principal(platform)
+    invalid: list[FieldProblem] = []
+    refused: list[FieldProblem] = []
+    for i, lid in enumerate(ids):
+        field, x = f"listing_ids[{i}]", found.get(lid)
+        if x is None or not can_read(principal, x):
+            invalid.append(FieldProblem(field, f"listing {lid} not found", str(lid)))
+            continue
+        if not sla.runs(x.platform):
+            invalid.append(
+                FieldProblem(
+                    field,
+                    f"listing {lid} is on {x.platform!r}; {platform.code} answers for "
+                    f"{', '.join(sla.services)}",
+                    str(lid),
+                )
+            )
+        if not can_read(as_platform, x):
+            allowed, why = can_share(principal, x)
+            if not allowed:
+                refused.append(
+                    FieldProblem(field, f"listing {lid} may not go to {platform.code}: {why}")
+                )
+    if invalid:
+        raise Invalid(f"{len(invalid)} of the listings cannot be notified", invalid)
+    if refused:
+        raise Forbidden("the sharing policy keeps listings from the platform", refused)
+    return [found[lid] for lid in ids]
+
+
+def _open_duplicates(
+    session: Session, principal: Principal, platform: Agency, ids: list[int]
+) -> None:
+    rows = session.execute(
+        select(NoticeItem.listing_id, Notice.reference)
+        .join(Notice, Notice.id == NoticeItem.notice_id)
+        .where(
+            Notice.owner_agency_id == principal.agency_id,
+            Notice.platform_agency_id == platform.id,
+            Notice.status.in_(OPEN),
+            NoticeItem.listing_id.in_(ids),
+        )
+    ).all()
+    if rows:
+        where = {lid: ref for lid, ref in rows}
+        raise Conflict(
+            "listings are already in open notices to this platform",
+            [
+                FieldProblem(f"listing_ids[{i}]", f"listing {lid} is in open notice {where[lid]}")
+                for i, lid in enumerate(ids)
+                if lid in where
+            ],
+        )
+
+
+def _new_reference(principal: Principal, now: dt.datetime) -> str:
+    return f"{principal.agency_code}-N-{now:%Y%m%d}-{secrets.token_hex(3)}"
+
+
+def send_notice(
+    session: Session, principal: Principal, data: NoticeIn, *, now: dt.datetime | None = None
+) -> tuple[Notice, bool]:
+    """Send ``data``; returns the notice and whether it is new. The same reference with the
+    same content again is a no-op; with other content it is a 409."""
+    require_role(principal, "analyst")
+    if principal.agency_kind == "platform":
+        raise Forbidden("platform agencies answer notices; they do not send them")
+    now = now or utcnow()
+    platform = _platform(session, data.platform)
+    digest = _content_hash(data, platform.code)
+    if data.reference:
+        existing = session.scalar(
+            select(Notice).where(
+                Notice.owner_agency_id == principal.agency_id, Notice.reference == data.reference
+            )
+        )
+        if existing is not None:
+            if existing.content_hash == digest:
+                return existing, False
+            raise Conflict(
+                f"notice {data.reference} was sent already, with other content",
+                [FieldProblem("reference", "already used for another notice")],
+            )
+    listings = _check_listings(session, principal, platform, data.listing_ids)
+    _open_duplicates(session, principal, platform, data.listing_ids)
+    scope = data.territorial_scope or [c for c in [principal.agency_country] if c]
+    if not scope:
+        raise Invalid(
+            "say where the action is asked for",
+            [FieldProblem("territorial_scope", "required: your agency has no country")],
+        )
+    hours = platform_sla(platform.code).hours(data.priority)
+    notice = Notice(
+        owner_agency_id=principal.agency_id,
+        reference=data.reference or _new_reference(principal, now),
+        platform_agency_id=platform.id,
+        legal_ground=data.legal_ground,
+        explanation=data.explanation,
+        requested_action=data.requested_action,
+        territorial_scope=" ".join(dict.fromkeys(scope)),
+        priority=data.priority,
+        sla_hours=hours,
+        sent_at=now,
+        due_at=now + dt.timedelta(hours=hours),
+        status="sent",
+        escalation=0,
+        created_by=principal.actor,
+        content_hash=digest,
+        tlp=data.sharing.tlp,
+        items=[
+            NoticeItem(
+                listing_id=x.id,
+                service=x.platform,
+                external_id=x.external_id,
+                url=x.url,
+                title=x.title,
+                seller=x.seller,
+                territorial_scope="",
+            )
+            for x in listings
+        ],
+    )
+    session.add(notice)
+    session.flush()
+    audit.record_by(
+        session,
+        principal,
+        action="notice.send",
+        object_type="notice",
+        object_id=notice.id,
+        detail={
+            "reference": notice.reference,
+            "platform": platform.code,
+            "listings": data.listing_ids,
+            "requested_action": data.requested_action,
+            "priority": data.priority,
+            "due_at": notice.due_at,
+        },
+    )
+    extra = [c for c in data.sharing.recipients if c.strip().upper() != platform.code]
+    apply_sharing(
+        session,
+        principal,
+        notice,
+        SharingIn(
+            tlp=data.sharing.tlp,
+            recipients=[platform.code, *extra],
+            originator_control=data.sharing.originator_control,
+            legal_basis=data.legal_ground,
+        ),
+    )
+    return notice, True
+
+
+# --- the platform's side --------------------------------------------------------------------
+
+
+def _as_platform(principal: Principal, notice: Notice, verb: str) -> None:
+    require_role(principal, "analyst")
+    if principal.agency_id != notice.platform_agency_id:
+        raise Forbidden(f"only {notice.platform_agency.code}, the platform addressed, may {verb}")
+    if notice.status == "withdrawn":
+        raise Conflict(f"notice {notice.reference} was withdrawn by {notice.owner.code}")
+
+
+def acknowledge(
+    session: Session, principal: Principal, notice_id: int, *, now: dt.datetime | None = None
+) -> Notice:
+    """The platform confirms receipt; a second acknowledgement changes nothing."""
+    notice = get_notice(session, principal, notice_id)
+    _as_platform(principal, notice, "acknowledge it")
+    if notice.acknowledged_at is not None:
+        return notice
+    notice.acknowledged_at = now or utcnow()
+    notice.acknowledged_by = principal.actor
+    if notice.status == "sent":
+        notice.status = "acknowledged"
+    audit.record_by(
+        session, principal, action="notice.acknowledge", object_type="notice", object_id=notice.id
+    )
+    return notice
+
+
+def _same(item: NoticeItem, d: DecisionIn, scope: str) -> bool:
+    return (
+        item.action == d.action
+        and item.account_action == d.account_action
+        and item.ground == d.ground
+        and (item.ground_reference or "") == d.ground_reference
+        and (item.explanation or "") == d.explanation
+        and item.no_action_reason == d.no_action_reason
+        and bool(item.automated_detection) == d.automated_detection
+        and item.automated_decision == d.automated_decision
+        and item.territorial_scope == scope
+    )
+
+
+def answer(
+    session: Session,
+    principal: Principal,
+    notice_id: int,
+    data: AnswerIn,
+    *,
+    now: dt.datetime | None = None,
+) -> Notice:
+    """Record the platform's decisions on listings of the notice. A listing decided already
+    is a no-op when the decision is the same and a 409 when it differs (decisions are
+    final); the notice is answered when every listing is decided."""
+    notice = get_notice(session, principal, notice_id)
+    _as_platform(principal, notice, "answer it")
+    now = now or utcnow()
+    items = {i.id: i for i in notice.items}
+    problems, conflicts, seen = [], [], set()
+    for k, d in enumerate(data.decisions):
+        item = items.get(d.item_id)
+        if item is None:
+            problems.append(
+                FieldProblem(
+                    f"decisions[{k}].item_id", f"item {d.item_id} is not in notice {notice.id}"
+                )
+            )
+        elif d.item_id in seen:
+            problems.append(FieldProblem(f"decisions[{k}].item_id", "answered twice here"))
+        else:
+            scope = " ".join(dict.fromkeys(d.territorial_scope)) or notice.territorial_scope
+            if item.decided_at is not None and not _same(item, d, scope):
+                conflicts.append(
+                    FieldProblem(
+                        f"decisions[{k}]",
+                        f"item {item.id} was decided on {item.decided_at:%Y-%m-%dT%H:%M:%SZ} "
+                        f"({item.action}); a decision is final",
+                    )
+                )
+        seen.add(d.item_id)
+    if problems:
+        raise Invalid("some decisions do not fit the notice", problems)
+    if conflicts:
+        raise Conflict("some listings were decided already, differently", conflicts)
+    recorded = []
+    for d in data.decisions:
+        item = items[d.item_id]
+        if item.decided_at is not None:
+            continue
+        item.action = d.action
+        item.account_action = d.account_action
+        item.ground = d.ground
+        item.ground_reference = d.ground_reference or None
+        item.explanation = d.explanation or None
+        item.no_action_reason = d.no_action_reason
+        item.automated_detection = d.automated_detection
+        item.automated_decision = d.automated_decision
+        item.territorial_scope = (
+            " ".join(dict.fromkeys(d.territorial_scope)) or notice.territorial_scope
+        )
+        item.decided_at = now
+        item.decided_by = principal.actor
+        recorded.append(
+            {"item": item.id, "listing": item.listing_id, "action": d.action}
+            | ({"account_action": d.account_action} if d.account_action else {})
+            | ({"no_action_reason": d.no_action_reason} if d.no_action_reason else {})
+        )
+    if not recorded:
+        return notice
+    if notice.acknowledged_at is None:  # an answer is a receipt too
+        notice.acknowledged_at, notice.acknowledged_by = now, principal.actor
+    complete = all(i.decided_at is not None for i in notice.items)
+    notice.status = "answered" if complete else "acknowledged"
+    if complete:
+        notice.answered_at = now
+        _close_alerts(session, notice, f"answered by {principal.agency_code} on {now:%Y-%m-%d}")
+    audit.record_by(
+        session,
+        principal,
+        action="notice.answer",
+        object_type="notice",
+        object_id=notice.id,
+        detail={"decisions": recorded, "complete": complete},
+    )
+    return notice
+
+
+def withdraw(
+    session: Session,
+    principal: Principal,
+    notice_id: int,
+    reason: str,
+    *,
+    now: dt.datetime | None = None,
+) -> Notice:
+    """The sender takes back a notice not answered yet (again: no-op)."""
+    notice = get_notice(session, principal, notice_id)
+    require_role(principal, "analyst")
+    if principal.agency_id != notice.owner_agency_id:
+        raise Forbidden(f"only {notice.owner.code}, the sender, may withdraw the notice")
+    if notice.status == "withdrawn":
+        return notice
+    if notice.status == "answered":
+        raise Conflict(f"notice {notice.reference} is answered already")
+    now = now or utcnow()
+    notice.status, notice.withdrawn_at, notice.withdrawn_reason = "withdrawn", now, reason
+    _close_alerts(session, notice, f"withdrawn on {now:%Y-%m-%d}")
+    audit.record_by(
+        session,
+        principal,
+        action="notice.withdraw",
+        object_type="notice",
+        object_id=notice.id,
+        detail={"reason": reason},
+    )
+    return notice
+
+
+def _close_alerts(session: Session, notice: Notice, reason: str) -> None:
+    session.execute(
+        update(Alert)
+        .where(
+            Alert.object_type == "notice",
+            Alert.object_id == notice.id,
+            Alert.status != "closed",
+        )
+        .values(status="closed", closed_reason=reason, updated_at=utcnow())
+    )
