@@ -150,7 +150,7 @@ def test_sending_again_is_idempotent_and_open_listings_are_not_notified_twice(  
     dup = client.post(NOTICES, json=notice_body(ids), headers=cbp)
     assert dup.status_code == 409, dup.text
     assert dup.json()["errors"] == [
-        {"field": "listing_ids[0]", "reason": "listing %d is in open notice CBP-IDEM-1" % ids[0]}
+        {"field": "listing_ids[0]", "reason": f"listing {ids[0]} is in open notice CBP-IDEM-1"}
     ]
     with session_scope(engine) as s:
         assert s.scalar(select(func.count()).select_from(Notice)) == 1
@@ -202,9 +202,12 @@ def test_the_platform_acknowledges_and_answers_each_listing(client, engine, cbp,
     changed = removed | {"action": "labelled"}
     r = client.post(f"{NOTICES}/{nid}/answer", json={"decisions": [changed]}, headers=platform)
     assert r.status_code == 409 and "final" in r.json()["errors"][0]["reason"]
-    assert client.post(
-        f"{NOTICES}/{nid}/answer", json={"decisions": [removed]}, headers=cbp
-    ).status_code == 403
+    assert (
+        client.post(
+            f"{NOTICES}/{nid}/answer", json={"decisions": [removed]}, headers=cbp
+        ).status_code
+        == 403
+    )
     rest = [
         {"item_id": items[1], "action": "no_action", "no_action_reason": "not_found"},
         {"item_id": items[2], "action": "disabled", "ground": "incompatible_content"},
@@ -214,7 +217,8 @@ def test_the_platform_acknowledges_and_answers_each_listing(client, engine, cbp,
     final = done.json()
     assert final["status"] == "answered" and final["answered_at"]
     assert final["items"][1]["decision"]["statement_of_reasons"] is None
-    assert final["items"][2]["decision"]["statement_of_reasons"]["incompatible_content_ground"] == ""
+    disabled = final["items"][2]["decision"]["statement_of_reasons"]
+    assert disabled["decision_ground"] == "DECISION_GROUND_INCOMPATIBLE_CONTENT"
     # the sender sees the answers; a withdrawal now is too late
     seen = client.get(f"{NOTICES}/{nid}", headers=cbp).json()
     assert [i["decision"]["action"] for i in seen["items"]] == ["removed", "no_action", "disabled"]
@@ -224,9 +228,7 @@ def test_the_platform_acknowledges_and_answers_each_listing(client, engine, cbp,
         actions = s.scalars(
             select(AuditEvent.action).where(AuditEvent.object_type == "notice")
         ).all()
-        assert {"notice.send", "notice.acknowledge", "notice.answer", "notice.read"} <= set(
-            actions
-        )
+        assert {"notice.send", "notice.acknowledge", "notice.answer", "notice.read"} <= set(actions)
         assert verify(s).ok
 
 
@@ -289,9 +291,7 @@ def test_overdue_notices_are_escalated_once_per_step(client, engine, cbp) -> Non
             a.title for a in alerts if a.owner.code == "PLATFORM-EXAMPLE"
         )
     listed = client.get(f"{NOTICES}?overdue=true", headers=cbp).json()["items"]
-    assert [(x["id"], x["escalation"], x["overdue"]) for x in listed] == [
-        (nid, "escalated", True)
-    ]
+    assert [(x["id"], x["escalation"], x["overdue"]) for x in listed] == [(nid, "escalated", True)]
     # the platform's answer closes the alerts
     with session_scope(engine) as s:
         plat = system_principal(get_agency(s, "PLATFORM-EXAMPLE"))
@@ -301,9 +301,8 @@ def test_overdue_notices_are_escalated_once_per_step(client, engine, cbp) -> Non
         ]
         notices.answer(s, plat, nid, AnswerIn(decisions=decisions))
     with session_scope(engine) as s:
-        assert {a.status for a in s.scalars(select(Alert).where(Alert.object_type == "notice"))} == {
-            "closed"
-        }
+        kept = s.scalars(select(Alert.status).where(Alert.object_type == "notice")).all()
+        assert set(kept) == {"closed"}
         assert verify(s).ok
 
 
@@ -324,3 +323,70 @@ def test_the_escalation_loop_announces_on_the_bus(client, engine, cbp) -> None: 
     assert [(t, p["level"], p["platform"]) for t, p in seen] == [
         ("listings.notice_overdue", "overdue", "PLATFORM-EXAMPLE")
     ]
+
+
+def test_the_transparency_report_counts_what_the_platform_did(client, engine, cbp) -> None:  # type: ignore[no-untyped-def]
+    ids = report(client, cbp, [listing(f"T{i}") for i in range(6)])
+    at = dt.datetime(2026, 10, 5, 9, tzinfo=dt.UTC)
+    hours = dt.timedelta(hours=1)
+    with session_scope(engine) as s:
+        plat = system_principal(get_agency(s, "PLATFORM-EXAMPLE"))
+        from watchfloor.security.models import User
+        from watchfloor.security.service import principal_for_user
+
+        me = principal_for_user(s.scalar(select(User).where(User.username == "us.cbp.analyst")))
+
+        def decide(n: Notice, when: dt.datetime, **d: Any) -> None:
+            decisions = [DecisionIn(item_id=i.id, **d) for i in n.items]
+            notices.answer(s, plat, n.id, AnswerIn(decisions=decisions), now=when)
+
+        removed = {"action": "removed", "ground": "illegal_content"}
+        n1 = _send(s, ids[0:2], at)  # standard: 48 h
+        notices.acknowledge(s, plat, n1.id, now=at + hours)
+        decide(n1, at + 10 * hours, **removed)
+        t2 = dt.datetime(2026, 10, 20, 9, tzinfo=dt.UTC)
+        n2 = _send(s, ids[2:3], t2, priority="urgent")  # 12 h
+        decide(n2, t2 + 20 * hours, action="no_action", no_action_reason="not_illegal")
+        t3 = dt.datetime(2026, 11, 3, 9, tzinfo=dt.UTC)
+        decide(_send(s, ids[3:4], t3), t3 + 30 * hours, **removed)
+        n4 = _send(s, ids[4:5], dt.datetime(2026, 11, 10, tzinfo=dt.UTC))
+        notices.withdraw(s, me, n4.id, "taken down already")
+        _send(s, ids[5:6], dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+        s.commit()
+    mx = api_headers(engine, "MX-ANAM", "viewer")  # a report is public to every caller
+    q = "platform=PLATFORM-EXAMPLE&since=2026-10-01&until=2026-11-30"
+    r = client.get(f"{NOTICES}/report?{q}", headers=mx)
+    assert r.status_code == 200, r.text
+    got = r.json()
+    totals = got["totals"]
+    assert {k: totals[k] for k in ("received", "withdrawn", "answered", "answered_on_time")} == {
+        "received": 5,
+        "withdrawn": 1,
+        "answered": 3,
+        "answered_on_time": 2,
+    }
+    assert (totals["actioned"], totals["share_actioned"]) == (2, 0.5)
+    assert (totals["listings"], totals["listings_actioned"]) == (6, 3)
+    assert totals["median_hours_to_acknowledge"] == 20.0  # 1, 20, 30
+    assert totals["median_hours_to_action"] == 10.0  # 10, 10, 30
+    assert totals["p90_hours_to_action"] == 26.0  # 10 + 0.8 * (30 - 10)
+    assert got["overdue_open"] == 1
+    assert got["actions"] == {"removed": 3, "no_action": 1}
+    assert got["no_action_reasons"] == {"not_illegal": 1}
+    assert got["hours_to_action"]["<= 12 h"] == 2 and got["hours_to_action"]["<= 48 h"] == 1
+    months = {p["period"]: p for p in got["periods"]}
+    assert list(months) == ["2026-10", "2026-11"]
+    assert (months["2026-10"]["received"], months["2026-10"]["actioned"]) == (2, 1)
+    assert (months["2026-11"]["received"], months["2026-11"]["withdrawn"]) == (3, 1)
+    assert months["2026-11"]["median_hours_to_action"] == 30.0
+    weeks = client.get(f"{NOTICES}/report?{q}&by=week", headers=mx).json()["periods"]
+    assert [weeks[0]["period"], weeks[-1]["period"], len(weeks)] == ["2026-W40", "2026-W49", 10]
+
+    csv_r = client.get(f"{NOTICES}/report.csv?{q}", headers=mx)
+    assert csv_r.status_code == 200 and csv_r.headers["content-type"].startswith("text/csv")
+    lines = csv_r.text.splitlines()
+    assert lines[0].startswith("platform,since,until,period,received,withdrawn")
+    assert [line.split(",")[3] for line in lines[1:]] == ["2026-10", "2026-11", "total"]
+    assert client.get(f"{NOTICES}/report?platform=US-CBP", headers=mx).status_code == 404
+    bad = client.get(f"{NOTICES}/report?{q}&until=2026-09-01", headers=mx)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "until"

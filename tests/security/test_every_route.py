@@ -35,6 +35,10 @@ def test_every_page_refuses_anonymous_callers(client) -> None:  # type: ignore[n
         "/reference",
         "/reference/substances/fentanyl",
         "/cooperation/seizures/1",
+        "/listings/notices",
+        "/listings/notices/new",
+        "/listings/notices/1",
+        "/listings/transparency",
     ):
         r = client.get(path)
         assert r.status_code == 401, path

@@ -177,7 +177,7 @@ PLATFORM_OF = {
     "Bazaar Forum": "PLATFORM-BAZAAR",
     "Picture Social": "PLATFORM-PICTURE",
 }
-URGENT = {"fentanyl", "precursor"}
+URGENT = {"fentanyl", "opioid", "precursor"}  # counterfeit opioid pills often hold fentanyl
 
 
 def load_notices(session: Session, agencies: dict[str, Agency], seed: int = 11) -> int:

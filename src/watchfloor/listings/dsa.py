@@ -54,8 +54,7 @@ NO_ACTION_REASONS: dict[str, str] = {
     "not_illegal": "assessed as lawful and compatible with the terms and conditions",
     "not_found": "not found at the address given (already gone, or a wrong address)",
     "already_actioned": "already restricted before the notice arrived",
-    "insufficient_information": "the notice did not allow the content to be identified "
-    "or assessed",
+    "insufficient_information": "the notice did not allow the content to be identified or assessed",
     "outside_scope": "not available in the notice's territorial scope",
     "other": "another reason, given in the explanation",
 }
@@ -88,7 +87,11 @@ AccountAction = Literal["suspended", "terminated"]
 Ground = Literal["illegal_content", "incompatible_content"]
 Automation = Literal["fully", "partially", "not_automated"]
 NoActionReason = Literal[
-    "not_illegal", "not_found", "already_actioned", "insufficient_information", "outside_scope",
+    "not_illegal",
+    "not_found",
+    "already_actioned",
+    "insufficient_information",
+    "outside_scope",
     "other",
 ]
 Request = Literal["remove", "disable", "restrict", "label", "suspend_account", "terminate_account"]

@@ -103,6 +103,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.sharing.api import router as sharing_router
     from watchfloor.shipments.api import router as shipments_router
     from watchfloor.web.listings_pages import router as listings_pages_router
+    from watchfloor.web.notices_pages import router as notices_pages_router
     from watchfloor.web.pages import router as pages_router
     from watchfloor.web.shipments_pages import router as shipments_pages_router
 
@@ -120,6 +121,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(listings_router)
     app.include_router(alerts_router)
     app.include_router(shipments_pages_router)
+    app.include_router(notices_pages_router)  # before /listings/{listing_id}
     app.include_router(listings_pages_router)
     app.include_router(pages_router)
 

@@ -67,3 +67,49 @@ def series_chart(
         legend={"orientation": "h", "y": -0.2},
     )
     return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
+
+
+def _fragment(fig: go.Figure, div_id: str, height: int = 300) -> str:
+    fig.update_layout(
+        height=height,
+        margin={"l": 50, "r": 50, "t": 30, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
+
+
+def transparency_charts(report: Any) -> dict[str, str]:
+    """The transparency report (a :class:`watchfloor.listings.notice_schemas.ReportOut`) as
+    three charts: notices and share actioned per period, hours to action, decisions."""
+    periods = [p.period for p in report.periods]
+    fig = go.Figure()
+    fig.add_bar(x=periods, y=[p.received for p in report.periods], name="received")
+    fig.add_bar(x=periods, y=[p.actioned for p in report.periods], name="actioned")
+    fig.add_scatter(
+        x=periods,
+        y=[p.share_actioned for p in report.periods],
+        name="share actioned",
+        yaxis="y2",
+        mode="lines+markers",
+    )
+    fig.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"title": "notices", "rangemode": "tozero"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "tickformat": ".0%"},
+    )
+    hours = go.Figure()
+    hours.add_bar(x=list(report.hours_to_action), y=list(report.hours_to_action.values()))
+    hours.update_layout(
+        xaxis={"type": "category", "title": "hours from notice to action"},
+        yaxis={"title": "listings", "rangemode": "tozero"},
+    )
+    actions = go.Figure()
+    actions.add_bar(x=list(report.actions), y=list(report.actions.values()))
+    actions.update_layout(
+        xaxis={"type": "category"}, yaxis={"title": "listings", "rangemode": "tozero"}
+    )
+    return {
+        "periods": _fragment(fig, "periods-chart"),
+        "hours": _fragment(hours, "hours-chart", 260),
+        "actions": _fragment(actions, "actions-chart", 260),
+    }
