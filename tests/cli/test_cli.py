@@ -81,3 +81,39 @@ def test_unreachable_database_is_one_line_without_password() -> None:
     assert len(lines) == 1, r.stderr
     assert "127.0.0.1:1" in lines[0]
     assert "s3cret-pw" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_listings_escalate_and_report(db_url: str) -> None:
+    import datetime as dt
+
+    from watchfloor.listings import intake, notices
+    from watchfloor.listings.notice_schemas import NoticeIn
+    from watchfloor.security.service import get_agency, system_principal
+
+    engine = build_engine(db_url)
+    with session_scope(engine) as s:
+        cbp = system_principal(get_agency(s, "US-CBP"))
+        row = {"platform": "Bazaar Forum", "external_id": "C1", "title": "10x M30 blues"}
+        (result,) = intake.submit(s, cbp, [row]).results
+        data = NoticeIn(
+            platform="PLATFORM-BAZAAR",
+            listing_ids=[result.id],
+            legal_ground="21 U.S.C. 841",
+            requested_action="remove",
+            priority="urgent",
+            reference="CLI-1",
+        )
+        sent = dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)  # Bazaar: 24 h when urgent
+        notices.send_notice(s, cbp, data, now=sent)
+    engine.dispose()
+    env = {"WATCHFLOOR_DATABASE_URL": db_url}
+    r = run("listings", "escalate", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    assert '"level": "overdue"' in r.stdout and '"reference": "CLI-1"' in r.stdout
+    assert run("listings", "escalate", "--json", env=env).stdout.strip() == "[]"
+    csv_out = run("listings", "report", "PLATFORM-BAZAAR", "--format", "csv", env=env)
+    assert csv_out.returncode == 0, csv_out.stderr
+    total = csv_out.stdout.strip().splitlines()[-1].split(",")
+    assert total[3:6] == ["total", "1", "0"]  # period, received, withdrawn
+    bad = run("listings", "report", "US-CBP", env=env)
+    assert bad.returncode == 2 and "no platform agency" in bad.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
@@ -64,3 +65,80 @@ def train_command(
             f"({model.metrics['drug_sales']:,} drug sales); wrote {target} "
             f"({info['bytes'] / 1e6:.1f} MB)"
         )
+
+
+@app.command("escalate")
+def escalate_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Escalate the notices to platforms that are past their due time (what 'watchfloor
+    serve' and the worker also do every minute)."""
+    from watchfloor.db import get_engine
+    from watchfloor.listings import escalation
+
+    found = escalation.run_once(get_engine())
+    if as_json:
+        print(json.dumps([escalation.payload(e) for e in found]))
+        return
+    for e in found:
+        out.print(
+            f"{e.reference} to {e.platform}: {e.level}, {e.unanswered} listings unanswered, "
+            f"due {e.due_at:%Y-%m-%dT%H:%M:%SZ}"
+        )
+    out.print(f"{len(found)} notices escalated")
+
+
+@app.command("report")
+def report_command(
+    platform: Annotated[str, typer.Argument(help="Code of the platform agency.")],
+    since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (UTC).")] = None,
+    by: Annotated[str, typer.Option(help="day, week, month or quarter.")] = "month",
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+) -> None:
+    """The transparency report of a platform: notices received, share actioned, hours to
+    action (median, 90th percentile) per period."""
+    import datetime as dt
+
+    from rich.table import Table
+
+    from watchfloor.db import get_engine, session_scope
+    from watchfloor.errors import WatchfloorError
+    from watchfloor.listings import transparency
+
+    if by not in ("day", "week", "month", "quarter") or fmt not in ("table", "csv", "json"):
+        err.print("[red]--by takes day, week, month or quarter; --format table, csv or json[/]")
+        raise typer.Exit(2)
+    try:
+        days = [dt.date.fromisoformat(d) if d else None for d in (since, until)]
+    except ValueError as exc:
+        err.print(f"[red]--since/--until: {exc}[/]")
+        raise typer.Exit(2) from None
+    with session_scope(get_engine()) as session:
+        try:
+            found = transparency.report(session, platform, since=days[0], until=days[1], by=by)  # type: ignore[arg-type]
+        except WatchfloorError as exc:
+            err.print(f"[red]{exc.detail}[/]")
+            raise typer.Exit(2) from None
+    if fmt == "json":
+        print(found.model_dump_json())
+        return
+    if fmt == "csv":
+        sys.stdout.write(transparency.report_csv(found))
+        return
+    table = Table(title=f"{found.platform_name}: notices {found.since} to {found.until}")
+    for col in ("period", "received", "answered", "on time", "actioned", "share", "med h", "p90 h"):
+        table.add_column(col, justify="left" if col == "period" else "right", no_wrap=True)
+    for p in [*found.periods, found.totals]:
+        share = "—" if p.share_actioned is None else f"{p.share_actioned:.0%}"
+        table.add_row(
+            p.period,
+            str(p.received),
+            str(p.answered),
+            str(p.answered_on_time),
+            str(p.actioned),
+            share,
+            "—" if p.median_hours_to_action is None else f"{p.median_hours_to_action:g}",
+            "—" if p.p90_hours_to_action is None else f"{p.p90_hours_to_action:g}",
+        )
+    out.print(table)

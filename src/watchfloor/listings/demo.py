@@ -196,7 +196,8 @@ def load_notices(session: Session, agencies: dict[str, Agency], seed: int = 11) 
         return 0
     cbp = principal_for_user(user)
     rng = random.Random(seed)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    # the day's start, as for the listings: a second load the same day plans the same notices
+    now = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     sales = session.scalars(
         select(Listing)
         .where(Listing.is_drug_sale.is_(True), Listing.source == "demo")

@@ -146,12 +146,12 @@ async def loop(
             for e in found:
                 log.info("notice %s %s", e.reference, e.level)
                 if publish is not None:
-                    await publish("listings.notice_overdue", _payload(e))
+                    await publish("listings.notice_overdue", payload(e))
         except Exception:  # the loop outlives a database or bus hiccup
             log.exception("checking overdue notices failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-def _payload(e: Escalation) -> dict[str, Any]:
+def payload(e: Escalation) -> dict[str, Any]:
     return dataclasses.asdict(e) | {"due_at": e.due_at.isoformat()}
