@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,14 +16,19 @@ from watchfloor.batches import (
     run_intake,
 )
 from watchfloor.errors import FieldProblem, Invalid, TooLarge
-from watchfloor.listings import intake, service, watch
+from watchfloor.listings import intake, labels, service, watch
 from watchfloor.listings.classifier import CLASSES
+from watchfloor.listings.models import ClassifierVersion
 from watchfloor.listings.schemas import (
     MAX_TEXT,
+    ClassifierOut,
     ClusterOut,
     EventOut,
+    LabelIn,
+    LabelOut,
     ListingOut,
     ListingPage,
+    RetrainOut,
     SeriesOut,
 )
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
@@ -134,10 +140,70 @@ def get_watch_agora(principal: CurrentPrincipal) -> SeriesOut:
     )
 
 
+def _classifier_out(row: ClassifierVersion) -> ClassifierOut:
+    return ClassifierOut(
+        version=row.version,
+        base_version=row.base_version,
+        labels=row.labels,
+        active=row.active,
+        metrics=json.loads(row.metrics),
+        created_at=row.created_at,
+        created_by=row.created_by,
+    )
+
+
+@router.get("/classifier", response_model=list[ClassifierOut])
+def get_classifiers(db: Db, principal: CurrentPrincipal) -> list[ClassifierOut]:
+    """Your agency's own classifier versions, newest first (none: the shipped model
+    classifies what you report)."""
+    return [_classifier_out(r) for r in labels.versions(db, principal)]
+
+
+@router.post(
+    "/classifier",
+    response_model=RetrainOut,
+    status_code=201,
+    responses={
+        200: {"model": RetrainOut, "description": "The same labels gave this version before."},
+        422: {"description": "Fewer labelled listings than retraining needs."},
+    },
+)
+def post_classifier(db: Db, principal: CurrentPrincipal) -> JSONResponse:
+    """Retrain your agency's classifier: the shipped model adapted to your labels (yours,
+    and what platforms' answers to your notices imply); it then classifies what you
+    report."""
+    row, created = labels.retrain(db, principal)
+    db.commit()
+    body = RetrainOut(status="created" if created else "unchanged", classifier=_classifier_out(row))
+    return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+
 @router.get("/{listing_id}", response_model=ListingOut)
 def get_listing(listing_id: RecordId, db: Db, principal: CurrentPrincipal) -> ListingOut:
     """One listing with its classification, the terms behind it and its signals."""
     return service.get_listing(db, principal, listing_id)
+
+
+@router.put("/{listing_id}/label", response_model=LabelOut)
+def put_label(listing_id: RecordId, data: LabelIn, db: Db, principal: CurrentPrincipal) -> LabelOut:
+    """Say what a listing you may read is (drug sale or not, and of what); your agency's
+    classifier learns from it when retrained."""
+    label = labels.label_listing(
+        db,
+        principal,
+        listing_id,
+        is_drug_sale=data.is_drug_sale,
+        substance_class=data.substance_class,
+    )
+    db.commit()
+    return LabelOut(
+        listing_id=label.listing_id,
+        agency=principal.agency_code,
+        is_drug_sale=label.is_drug_sale,
+        substance_class=label.substance_class,
+        source=label.source,
+        labelled_at=label.labelled_at,
+    )
 
 
 @router.get("/{listing_id}/cluster", response_model=ClusterOut)

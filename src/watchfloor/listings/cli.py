@@ -34,13 +34,24 @@ def train_command(
         typer.Option("--out", help="Where to write the model (default: the shipped one)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Same data and seed, same model.")] = 0,
+    agency: Annotated[
+        str | None,
+        typer.Option(
+            help="Instead: retrain this agency's own classifier from its labelled listings "
+            "(analysts' labels and platforms' answers to its notices)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Train the drug-sale classifier on the Agora 2014 product crawls (January-March) and
     vendor descriptions. The April-December files and the ACL 2019 set are never read here:
-    they are the evaluation sets of bench/listings_eval.py."""
+    they are the evaluation sets of bench/listings_eval.py. With --agency, adapt the shipped
+    model to that agency's labels instead."""
     from watchfloor.listings.training import default_agora_folder, train_from_agora
 
+    if agency:
+        _retrain_agency(agency, as_json)
+        return
     folder = agora or default_agora_folder()
     if folder is None:
         err.print("[red]no Agora listings found[/]: pass --agora FOLDER")
@@ -142,3 +153,30 @@ def report_command(
             "—" if p.p90_hours_to_action is None else f"{p.p90_hours_to_action:g}",
         )
     out.print(table)
+
+
+def _retrain_agency(code: str, as_json: bool) -> None:
+    from watchfloor.db import get_engine, session_scope
+    from watchfloor.listings import labels
+    from watchfloor.security.service import get_agency, system_principal
+
+    with session_scope(get_engine()) as session:
+        principal = system_principal(get_agency(session, code.strip().upper()))
+        with Progress(console=err, transient=True) as progress:
+            progress.add_task(f"adapting the classifier to {principal.agency_code}'s labels")
+            row, created = labels.retrain(session, principal)
+        info = {"version": row.version, "created": created, "labels": row.labels}
+        info |= json.loads(row.metrics)
+    if as_json:
+        print(json.dumps(info))
+        return
+    out.print(
+        f"{'trained' if created else 'unchanged:'} {info['version']} from {info['labels']} "
+        f"labelled listings; accuracy on them {info['accuracy_before']:.1%} -> "
+        f"{info['accuracy_after']:.1%}"
+        + (
+            f", held out {info['accuracy_held_out']:.1%}"
+            if info.get("accuracy_held_out") is not None
+            else ""
+        )
+    )

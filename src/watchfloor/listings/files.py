@@ -35,7 +35,8 @@ from watchfloor.bulk import (
     read_jsonl,
 )
 from watchfloor.db import session_factory
-from watchfloor.listings import intake
+from watchfloor.listings import intake, labels
+from watchfloor.listings.classifier import ListingModel
 from watchfloor.security.service import Principal
 from watchfloor.throughput import batch_gc, tune_for_batches
 
@@ -89,6 +90,9 @@ def import_listings(
     if parallel is None:
         parallel = total > PARALLEL_MIN_BATCHES * batch_size * 600  # ~600 bytes a listing
     make = session_factory(engine)
+    with make() as session:  # the agency's own classifier, if it has one
+        model = labels.model_for(session, principal.agency_id)
+    blob = model.dumps() if model is not None else None
     with open(path, "rb") as fh, batch_gc():
         records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
 
@@ -108,25 +112,25 @@ def import_listings(
                 batches,
                 workers=workers,
                 initializer=_worker_init,
-                initargs=(principal, source),
+                initargs=(principal, source, blob),
                 work=_worker_prepare,
                 store=store,
-                local_first=lambda raws: prepare_records(principal, raws, source),
+                local_first=lambda raws: prepare_records(principal, raws, source, model),
             )
         else:
             for batch in batches:
-                store(batch, prepare_records(principal, [r.data for r in batch], source))
+                store(batch, prepare_records(principal, [r.data for r in batch], source, model))
     writer.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
 def prepare_records(
-    principal: Principal, raws: list[Any], source: str
+    principal: Principal, raws: list[Any], source: str, model: ListingModel | None = None
 ) -> tuple[intake.Prepared, dict[int, Any]]:
     """Parse and prepare one batch (no database); lines that are not JSON are rejected."""
     rows, errors, parsed = parse_rows(raws)
-    prepared = intake.prepare(principal, rows, source=source)
+    prepared = intake.prepare(principal, rows, source=source, model=model)
     for i, reason in errors.items():
         prepared.results[i] = RowResult(
             index=i, status="rejected", errors=[FieldError(field="line", reason=reason)]
@@ -137,15 +141,16 @@ def prepare_records(
 _worker: dict[str, Any] = {}
 
 
-def _worker_init(principal: Principal, source: str) -> None:
+def _worker_init(principal: Principal, source: str, blob: bytes | None) -> None:
     from watchfloor.listings.classifier import shipped_model
     from watchfloor.reference.matcher import SubstanceMatcher
 
     tune_for_batches()
-    _worker["principal"], _worker["source"] = principal, source
-    shipped_model().vectorise("warm up")  # load the model now
+    model = ListingModel.loads(blob) if blob is not None else shipped_model()
+    _worker.update(principal=principal, source=source, model=model)
+    model.vectorise("warm up")  # load the model now
     SubstanceMatcher.shipped()
 
 
 def _worker_prepare(raws: list[Any]) -> tuple[intake.Prepared, dict[int, Any]]:
-    return prepare_records(_worker["principal"], raws, _worker["source"])
+    return prepare_records(_worker["principal"], raws, _worker["source"], _worker["model"])

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from watchfloor import audit
 from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
 from watchfloor.db import RowWriter, allocate_ids, utcnow
+from watchfloor.listings import labels
 from watchfloor.listings.classifier import ListingModel, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
 from watchfloor.listings.schemas import MAX_TEXT, ListingIn
@@ -355,5 +356,6 @@ def submit(
     columns = (Listing.platform, Listing.external_id, Listing.content_hash)
     stored = _keyed(session, principal.agency_id, keys, *columns)
     known = {k: x.content_hash for k, x in stored.items()}
+    model = model or labels.model_for(session, principal.agency_id)
     prepared = prepare(principal, rows, source=source, known=known, model=model)
     return store(session, principal, prepared)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -170,3 +171,43 @@ class NoticeItem(Base):
     decided_by: Mapped[str | None] = mapped_column(String(120))
 
     notice: Mapped[Notice] = relationship(back_populates="items")
+
+
+class ListingLabel(Base):
+    """What an agency holds a listing to be: its analyst's label, or what a platform's
+    answer to the agency's notice implies (removed as illegal: a drug sale; left up as
+    lawful: not). The labels an agency may train its model on."""
+
+    __tablename__ = "listing_labels"
+    __table_args__ = (UniqueConstraint("agency_id", "listing_id", "source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(10))  # analyst | notice
+    is_drug_sale: Mapped[bool] = mapped_column(Boolean)
+    substance_class: Mapped[str | None] = mapped_column(String(20))
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="SET NULL"), nullable=True
+    )
+    labelled_by: Mapped[str] = mapped_column(String(120))
+    labelled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ClassifierVersion(Base):
+    """An agency's own listing classifier: the shipped model adapted to its labels
+    (``listings.adapt``). The newest active version classifies what the agency reports."""
+
+    __tablename__ = "classifier_versions"
+    __table_args__ = (UniqueConstraint("version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    version: Mapped[str] = mapped_column(String(60))
+    base_version: Mapped[str] = mapped_column(String(60))
+    labels: Mapped[int] = mapped_column(Integer)
+    metrics: Mapped[str] = mapped_column(Text, default="{}")
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))

@@ -32,7 +32,7 @@ from watchfloor.alerts.models import Alert
 from watchfloor.audit import canonical
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
-from watchfloor.listings import dsa
+from watchfloor.listings import dsa, labels
 from watchfloor.listings.models import Listing, Notice, NoticeItem
 from watchfloor.listings.notice_schemas import (
     AnswerIn,
@@ -477,6 +477,7 @@ def answer(
         )
         item.decided_at = now
         item.decided_by = principal.actor
+        labels.learn_from_answer(session, notice, item)
         recorded.append(
             {"item": item.id, "listing": item.listing_id, "action": d.action}
             | ({"account_action": d.account_action} if d.account_action else {})

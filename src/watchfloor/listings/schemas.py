@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -195,3 +195,38 @@ class SeriesOut(BaseModel):
     days: list[dt.date]
     series: dict[str, list[int | None]] = Field(description="None: not known that day.")
     events: list[EventOut] = []
+
+
+class LabelIn(Input):
+    """What the caller's agency holds a listing to be: its classifier learns from it."""
+
+    is_drug_sale: bool = Field(examples=[True])
+    substance_class: str | None = Field(
+        default=None,
+        description=f"For a drug sale: one of {', '.join(CLASSES)}.",
+        examples=["fentanyl"],
+    )
+
+
+class LabelOut(BaseModel):
+    listing_id: int
+    agency: str
+    is_drug_sale: bool
+    substance_class: str | None
+    source: str = Field(description="analyst, or notice (a platform's answer).")
+    labelled_at: dt.datetime
+
+
+class ClassifierOut(BaseModel):
+    version: str
+    base_version: str = Field(description="The shipped model it was adapted from.")
+    labels: int
+    active: bool
+    metrics: dict[str, Any]
+    created_at: dt.datetime
+    created_by: str
+
+
+class RetrainOut(BaseModel):
+    status: Literal["created", "unchanged"]
+    classifier: ClassifierOut
