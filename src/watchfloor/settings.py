@@ -51,6 +51,12 @@ class Settings(BaseSettings):
         description="TOML file of the platforms that receive notices and their SLAs "
         "(default: the shipped listings/platforms.toml).",
     )
+    signal_key: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{64,128}$",
+        description="The community key (hex, 32-64 bytes) for hashed signal sharing; unset: "
+        "one is made on first use and kept in the database.",
+    )
     notice_check_seconds: float = Field(
         default=60.0,
         ge=0,

@@ -180,3 +180,42 @@ def _retrain_agency(code: str, as_json: bool) -> None:
             else ""
         )
     )
+
+
+@app.command("match-tokens")
+def match_tokens_command(
+    signal_set: Annotated[
+        Path, typer.Argument(help="A signal set as GET /api/v1/listings/signal-sets/{id} gave it.")
+    ],
+    values: Annotated[Path, typer.Argument(help="CSV of your own identifiers: kind,value.")],
+    key: Annotated[str, typer.Option(help="The community key, hex (GET .../signal-sets/key).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Check your own users' identifiers against a signal set, here, without the database
+    or the network: each value is normalised as Watchfloor does, hashed with the key, and
+    looked up among the set's tokens."""
+    import csv
+
+    from watchfloor.listings import tokens
+
+    try:
+        data = json.loads(signal_set.read_text(encoding="utf-8"))
+        secret = bytes.fromhex(key)
+    except (OSError, ValueError) as exc:
+        err.print(f"[red]cannot read the set or the key: {exc}[/]")
+        raise typer.Exit(2) from None
+    if data.get("key_id") and data["key_id"] != tokens.key_id_of(secret):
+        err.print(f"[red]the set is under key {data['key_id']}, not this one[/]")
+        raise typer.Exit(2)
+    with values.open(newline="", encoding="utf-8") as fh:
+        pairs = [(row[0].strip(), row[1]) for row in csv.reader(fh) if len(row) >= 2]
+    if pairs and pairs[0][0].lower() == "kind":
+        pairs = pairs[1:]
+    found = tokens.match(data.get("tokens") or [], pairs, secret)
+    if as_json:
+        for kind, value in found:
+            print(json.dumps({"kind": kind, "value": value}))
+        return
+    for kind, value in found:
+        out.print(f"{kind}\t{value}")
+    out.print(f"{len(found)} of {len(pairs)} identifiers are in the set '{data.get('name', '')}'")

@@ -211,3 +211,34 @@ class ClassifierVersion(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
+
+
+class CommunityKey(Base):
+    """The instance's community key for hashed signal sharing (``listings.tokens``): made
+    once, on first use, unless ``WATCHFLOOR_SIGNAL_KEY`` sets one."""
+
+    __tablename__ = "community_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16), unique=True)
+    secret: Mapped[str] = mapped_column(String(128))  # hex
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignalSet(Shareable, Base):
+    """Signals an agency publishes as HMAC tokens under the community key, so that a
+    recipient (a platform) can check its own users' identifiers against them without
+    learning the values. Only tokens are stored; the raw values stay in the listings."""
+
+    __tablename__ = "signal_sets"
+    share_type = "signal_set"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kinds: Mapped[str] = mapped_column(String(200))  # spaced signal kinds
+    key_id: Mapped[str] = mapped_column(String(16))
+    listings: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+    tokens: Mapped[str] = mapped_column(Text)  # sorted lower-case hex, one a line
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))

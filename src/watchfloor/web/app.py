@@ -98,6 +98,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.alerts.api import router as alerts_router
     from watchfloor.listings.api import router as listings_router
     from watchfloor.listings.notices_api import router as notices_router
+    from watchfloor.listings.tokens_api import router as tokens_router
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
@@ -117,7 +118,8 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(reference_router)
     app.include_router(sharing_router)
     app.include_router(shipments_router)
-    app.include_router(notices_router)  # before /api/v1/listings/{listing_id}
+    app.include_router(notices_router)  # these two before /api/v1/listings/{listing_id}
+    app.include_router(tokens_router)
     app.include_router(listings_router)
     app.include_router(alerts_router)
     app.include_router(shipments_pages_router)
