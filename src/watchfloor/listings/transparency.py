@@ -40,6 +40,7 @@ from watchfloor.security.models import Agency
 
 Period = Literal["day", "week", "month", "quarter"]
 BUCKETS = (1, 6, 12, 24, 48, 72, 168)
+FIRST_DAY, LAST_DAY = dt.date(1990, 1, 1), dt.date(2999, 12, 31)
 
 
 def period_key(by: Period) -> Callable[[dt.datetime], str]:
@@ -152,6 +153,12 @@ def report(
     """The report for the platform agency ``platform_code`` over ``since``..``until``
     (UTC days, both included; default: the last 90 days)."""
     now = now or utcnow()
+    for name, day in (("since", since), ("until", until)):
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid(
+                f"{name} must fall between {FIRST_DAY} and {LAST_DAY}",
+                [FieldProblem(name, "out of range")],
+            )
     until = until or now.date()
     since = since or until - dt.timedelta(days=89)
     if until < since:
