@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 
 from watchfloor.listings import notices, transparency
@@ -27,9 +27,7 @@ router = APIRouter(prefix="/api/v1/listings/notices", tags=["notices"])
 
 Since = Annotated[dt.date | None, Query(description="First day (UTC); default 90 days back.")]
 Until = Annotated[dt.date | None, Query(description="Last day (UTC); default today.")]
-By = Annotated[
-    Literal["day", "week", "month", "quarter"], Query(description="Rows of the report.")
-]
+By = Annotated[Literal["day", "week", "month", "quarter"], Query(description="Rows of the report.")]
 Platform = Annotated[str, Query(min_length=1, max_length=40, description="Platform agency code.")]
 
 
@@ -99,8 +97,7 @@ def get_platforms(db: Db, principal: CurrentPrincipal) -> list[PlatformOut]:
     return out
 
 
-@router.get("/report", response_model=ReportOut)
-def get_report(
+def _report(
     db: Db,
     principal: CurrentPrincipal,
     platform: Platform,
@@ -108,9 +105,17 @@ def get_report(
     until: Until = None,
     by: By = "month",
 ) -> ReportOut:
+    return transparency.report(db, platform, since=since, until=until, by=by)
+
+
+Report = Annotated[ReportOut, Depends(_report)]
+
+
+@router.get("/report", response_model=ReportOut)
+def get_report(found: Report) -> ReportOut:
     """The transparency report of one platform: notices received, share actioned, median
     and 90th-percentile hours to action, decisions by type. Counts only."""
-    return transparency.report(db, platform, since=since, until=until, by=by)
+    return found
 
 
 @router.get(
@@ -118,16 +123,8 @@ def get_report(
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}, "description": "One row per period."}},
 )
-def get_report_csv(
-    db: Db,
-    principal: CurrentPrincipal,
-    platform: Platform,
-    since: Since = None,
-    until: Until = None,
-    by: By = "month",
-) -> Response:
+def get_report_csv(found: Report) -> Response:
     """The transparency report as CSV: one row per period, then the totals."""
-    found = transparency.report(db, platform, since=since, until=until, by=by)
     name = f"transparency-{found.platform}-{found.since}-{found.until}.csv"
     return Response(
         transparency.report_csv(found),

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from watchfloor.batches import error_list
 from watchfloor.errors import Forbidden, NotFound, WatchfloorError
 from watchfloor.listings import dsa, notices, service, transparency
 from watchfloor.listings.notice_schemas import AnswerIn, DecisionIn, NoticeIn
@@ -20,7 +19,7 @@ from watchfloor.listings.platforms import platform_sla
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.security.service import Principal, require_role
 from watchfloor.web.charts import transparency_charts
-from watchfloor.web.pages import Me, check_csrf, render
+from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
 MAX_SHOWN = 100
@@ -144,14 +143,11 @@ def send(
             reference=reference or None,
         )
         notice, _ = notices.send_notice(db, me, data)
-    except ValidationError as exc:
-        errors = [e.model_dump() for e in error_list(exc, "notice")]
-        return _composer(request, db, me, chosen=listing, values=values, errors=errors, status=422)
-    except WatchfloorError as exc:
+    except (ValidationError, WatchfloorError) as exc:
         db.rollback()
-        errors = [p.as_dict() for p in exc.problems] or [{"field": "notice", "reason": exc.detail}]
+        errors, status = refused(exc, "notice")
         return _composer(
-            request, db, me, chosen=listing, values=values, errors=errors, status=exc.status
+            request, db, me, chosen=listing, values=values, errors=errors, status=status
         )
     db.commit()
     return RedirectResponse(f"/listings/notices/{notice.id}", status_code=303)
@@ -263,13 +259,10 @@ def answer(
             automated_decision=automated_decision,  # type: ignore[arg-type]
         )
         notices.answer(db, me, notice_id, AnswerIn(decisions=[decision]))
-    except ValidationError as exc:
-        errors = [e.model_dump() for e in error_list(exc, "decision")]
-        return _notice_view(request, db, me, notice_id, errors, status=422)
-    except WatchfloorError as exc:
+    except (ValidationError, WatchfloorError) as exc:
         db.rollback()
-        errors = [p.as_dict() for p in exc.problems] or [{"field": "notice", "reason": exc.detail}]
-        return _notice_view(request, db, me, notice_id, errors, status=exc.status)
+        errors, status = refused(exc, "decision")
+        return _notice_view(request, db, me, notice_id, errors, status=status)
     db.commit()
     return RedirectResponse(f"/listings/notices/{notice_id}#item-{item_id}", status_code=303)
 

@@ -10,8 +10,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
 
-from watchfloor.errors import Forbidden, Unauthenticated
+from watchfloor.batches import error_list
+from watchfloor.errors import Forbidden, Unauthenticated, WatchfloorError
 from watchfloor.reference.countries import country_name
 from watchfloor.reference.service import get_substance, search_substances
 from watchfloor.security import service as security
@@ -70,6 +72,17 @@ def error_page(
         title=title,
         detail=detail,
         errors=errors,
+    )
+
+
+def refused(
+    exc: ValidationError | WatchfloorError, record: str
+) -> tuple[list[dict[str, Any]], int]:
+    """A form that was refused: the errors to show beside it and the status to answer."""
+    if isinstance(exc, ValidationError):
+        return [e.model_dump() for e in error_list(exc, record)], 422
+    return [p.as_dict() for p in exc.problems] or [{"field": record, "reason": exc.detail}], (
+        exc.status
     )
 
 

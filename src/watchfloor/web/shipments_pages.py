@@ -12,13 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from watchfloor.alerts import service as alerts
-from watchfloor.batches import error_list
 from watchfloor.errors import Invalid
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.shipments import service
 from watchfloor.shipments.schemas import OutcomeIn
 from watchfloor.web.charts import precision_chart
-from watchfloor.web.pages import Me, check_csrf, render
+from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -146,17 +145,12 @@ def outcome(
             notes=notes or None,
         )
         service.record_outcome(db, me, shipment_id, data)
-    except ValidationError as exc:
-        return _outcome_errors(request, db, me, shipment, [e.model_dump() for e in error_list(exc)])
-    except Invalid as exc:
-        return _outcome_errors(request, db, me, shipment, [p.as_dict() for p in exc.problems])
+    except (ValidationError, Invalid) as exc:
+        db.rollback()
+        errors, status = refused(exc, "shipment")
+        return _shipment_view(request, db, me, shipment, errors, status=status)
     db.commit()
     return RedirectResponse(f"/shipments/{shipment_id}", status_code=303)
-
-
-def _outcome_errors(request, db, me, shipment, errors):  # type: ignore[no-untyped-def]
-    db.rollback()
-    return _shipment_view(request, db, me, shipment, errors, status=422)
 
 
 __all__ = ["router"]
