@@ -18,7 +18,8 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import String, and_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
@@ -102,6 +103,33 @@ def _keyed(
     ``what`` (the ORM object, or some of its columns including platform and external_id)."""
     found: dict[tuple[str, str], Any] = {}
     wanted = set(keys)
+    if keys and session.get_bind().dialect.name == "postgresql":
+        # one join against the keys as two arrays: IN lists of a few hundred values each
+        # cost a scan per chunk (about 6 ms each on 35,000 rows), this one hash join
+        probe = (
+            func.unnest(
+                bindparam("platforms", [p for p, _ in keys], type_=ARRAY(String)),
+                bindparam("external_ids", [e for _, e in keys], type_=ARRAY(String)),
+            )
+            .table_valued("platform", "external_id")
+            .render_derived(name="k")
+        )
+        stmt = (
+            select(*what)
+            .select_from(Listing)
+            .join(
+                probe,
+                and_(
+                    Listing.platform == probe.c.platform,
+                    Listing.external_id == probe.c.external_id,
+                ),
+            )
+            .where(Listing.owner_agency_id == agency_id)
+        )
+        for row in session.execute(stmt):
+            item = row[0] if len(what) == 1 else row
+            found[(item.platform, item.external_id)] = item
+        return found
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
         stmt = select(*what).where(
