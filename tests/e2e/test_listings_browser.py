@@ -39,6 +39,12 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     assert "MDMA" in page.locator("#decision").inner_text()
     assert "icy_plug" in page.locator("#signals").inner_text()
     page.screenshot(path=str(shots / f"listing-{backend}.png"), full_page=True)
+    page.select_option("#label select[name=substance_class]", "mdma")
+    page.click("#label button")
+    page.wait_for_selector("#current-label")
+    assert (
+        "Drug sale (MDMA / ecstasy), from an analyst" in page.locator("#current-label").inner_text()
+    )
 
     page.click("#cluster-link")
     page.wait_for_selector("#links")
@@ -46,6 +52,12 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     # B3 joins through two weak signals: the seller's handle and the web domain
     assert page.locator("#cluster-listings tbody tr").count() == 3
     page.screenshot(path=str(shots / f"listing-cluster-{backend}.png"), full_page=True)
+
+    page.goto(server + "/listings")
+    assert "the shipped model" in page.locator("#classifier").inner_text()
+    page.click("#retrain-form button")
+    page.wait_for_selector("#queue-errors")
+    assert "1 labelled; retraining needs at least 20" in page.locator("#queue-errors").inner_text()
 
     page.goto(server + "/listings/watch")
     page.wait_for_selector("#agora-chart .main-svg")

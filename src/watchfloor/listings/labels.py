@@ -185,7 +185,11 @@ def retrain(
         raise Invalid(
             f"retraining needs at least {min_labels} labelled listings; "
             f"{principal.agency_code} has {len(found)}",
-            [FieldProblem("labels", f"{len(found)} of {min_labels}")],
+            [
+                FieldProblem(
+                    "labels", f"{len(found)} labelled; retraining needs at least {min_labels}"
+                )
+            ],
         )
     base = shipped_model()
     labels = [(x.id, x.content_hash, sale, cls) for x, sale, cls in found]
@@ -260,3 +264,13 @@ def versions(session: Session, principal: Principal) -> list[ClassifierVersion]:
         .order_by(ClassifierVersion.id.desc())
     )
     return list(session.scalars(stmt))
+
+
+def label_of(session: Session, principal: Principal, listing_id: int) -> ListingLabel | None:
+    """The caller's agency's label on a listing (its analysts' before its notices')."""
+    return session.scalar(
+        select(ListingLabel)
+        .where(ListingLabel.agency_id == principal.agency_id, ListingLabel.listing_id == listing_id)
+        .order_by(ListingLabel.source)
+        .limit(1)
+    )

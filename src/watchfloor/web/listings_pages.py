@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from watchfloor.listings import service, watch
+from watchfloor.errors import WatchfloorError
+from watchfloor.listings import labels, service, watch
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.web.charts import series_chart
-from watchfloor.web.pages import Me, render
+from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,6 +25,19 @@ def queue(
     me: Me,
     drug_sales: Annotated[bool, Query()] = False,
     substance_class: Annotated[str | None, Query(pattern=f"^({'|'.join(CLASSES)})?$")] = None,
+) -> Response:
+    return _queue(request, db, me, drug_sales=drug_sales, substance_class=substance_class)
+
+
+def _queue(  # type: ignore[no-untyped-def]
+    request: Request,
+    db: Db,
+    me: Me,
+    *,
+    drug_sales: bool = False,
+    substance_class: str | None = None,
+    errors=(),
+    status: int = 200,
 ) -> Response:
     page = service.list_listings(
         db,
@@ -41,6 +55,9 @@ def queue(
         classes=CLASSES,
         drug_sales=drug_sales,
         substance_class=substance_class,
+        classifier=next(iter(labels.versions(db, me)), None),
+        errors=list(errors),
+        status=status,
     )
 
 
@@ -58,10 +75,48 @@ def market_watch(request: Request, db: Db, me: Me) -> Response:
     )
 
 
+@router.post("/listings/classifier", response_class=HTMLResponse)
+def retrain(request: Request, db: Db, me: Me, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        labels.retrain(db, me)
+    except WatchfloorError as exc:
+        db.rollback()
+        errors, status = refused(exc, "classifier")
+        return _queue(request, db, me, errors=errors, status=status)
+    db.commit()
+    return RedirectResponse("/listings", status_code=303)
+
+
 @router.get("/listings/{listing_id}", response_class=HTMLResponse)
 def listing_page(request: Request, db: Db, me: Me, listing_id: RecordId) -> Response:
     x = service.get_listing(db, me, listing_id)
-    return render(request, "listings/listing.html", me, active="listings", x=x)
+    label = labels.label_of(db, me, listing_id)
+    return render(
+        request, "listings/listing.html", me, active="listings", x=x, label=label, classes=CLASSES
+    )
+
+
+@router.post("/listings/{listing_id}/label")
+def label_page(
+    request: Request,
+    db: Db,
+    me: Me,
+    listing_id: RecordId,
+    is_drug_sale: Annotated[bool, Form()] = False,
+    substance_class: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    labels.label_listing(
+        db,
+        me,
+        listing_id,
+        is_drug_sale=is_drug_sale,
+        substance_class=(substance_class or None) if is_drug_sale else None,
+    )
+    db.commit()
+    return RedirectResponse(f"/listings/{listing_id}#label", status_code=303)
 
 
 @router.get("/listings/{listing_id}/cluster", response_class=HTMLResponse)
