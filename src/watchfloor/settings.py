@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         description="TOML file of the platforms that receive notices and their SLAs "
         "(default: the shipped listings/platforms.toml).",
     )
+    communities_file: Path | None = Field(
+        default=None,
+        description="TOML file of the sharing communities (default: the shipped "
+        "sharing/communities.toml).",
+    )
     signal_key: str | None = Field(
         default=None,
         pattern=r"^[0-9a-fA-F]{64,128}$",

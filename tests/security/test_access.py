@@ -127,6 +127,7 @@ def test_shared_record_is_readable_and_the_read_is_audited(client, engine: Engin
         "owner": "NL-FIOD",
         "tlp": "amber+strict",
         "recipients": ["INT-INCB"],
+        "communities": [],
         "originator_control": True,
         "legal_basis": None,
         "expires_at": None,

@@ -42,7 +42,14 @@ def principal(session: Session, code: str, role: str = "analyst") -> Principal:
 
 def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
     agencies = {a.code: a for a in session.scalars(select(Agency))}
-    recipient_sets = [(), ("CA-CBSA",), ("PLATFORM-EXAMPLE",), ("CA-CBSA", "PLATFORM-EXAMPLE")]
+    recipient_sets = [
+        (),
+        ("CA-CBSA",),
+        ("PLATFORM-EXAMPLE",),
+        ("CA-CBSA", "PLATFORM-EXAMPLE"),
+        ("community:NA-PRECURSORS",),  # CA-CBSA is a member, NL-FIOD and the platform not
+        ("community:ONLINE-FENTANYL", "CA-CBSA"),  # NL-FIOD and the platform are members
+    ]
     made = []
     for n, (owner, tlp, recips, expiry) in enumerate(
         itertools.product(OWNERS, TLP_LEVELS, recipient_sets, EXPIRY)
@@ -57,11 +64,13 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
         session.add(s)
         session.flush()
         for code in recips:
+            kind, _, name = code.rpartition(":")
             session.add(
                 ShareRecipient(
                     record_type="seizure",
                     record_id=s.id,
-                    agency_id=agencies[code].id,
+                    agency_id=None if kind else agencies[code].id,
+                    community=name if kind else None,
                     granted_by="test",
                 )
             )
@@ -95,7 +104,7 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
         for m in made
         if m.tlp == "red"
         and m.share_expires_at is None
-        and [r.agency.code for r in m.recipients] == [cbsa]
+        and [r.agency.code if r.agency else r.community for r in m.recipients] == [cbsa]
     )
     assert can_read(principal(session, cbsa), red_named)
     assert not can_read(principal(session, "NL-FIOD"), red_named)
@@ -112,6 +121,22 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
     assert not can_read(principal(session, cbsa), expired_clear)
     assert can_read(principal(session, expired_clear.owner.code), expired_clear)
     assert visible_to("NL-FIOD", tlp="clear", share_expires_at=None)
+
+    def shared_with(community: str) -> Seizure:
+        return next(
+            m
+            for m in made
+            if m.tlp == "red"
+            and m.share_expires_at is None
+            and any(r.community == community for r in m.recipients)
+        )
+
+    na, online = shared_with("NA-PRECURSORS"), shared_with("ONLINE-FENTANYL")
+    assert can_read(principal(session, cbsa), na)
+    assert not can_read(principal(session, "NL-FIOD"), na)
+    assert not can_read(principal(session, platform), na)
+    assert can_read(principal(session, platform), online)
+    assert can_read(principal(session, "NL-FIOD"), online)
 
 
 @pytest.mark.parametrize(
@@ -141,3 +166,41 @@ def test_recipient_may_reshare_only_where_allowed(
     ok, reason = can_share(principal(session, "US-CBP"), s)
     assert ok is allowed, reason
     assert can_share(principal(session, "MX-ANAM"), s) == (True, "owner")
+
+
+def test_sharing_with_a_community_through_the_api(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import api_headers
+
+    mx = api_headers(engine, "MX-ANAM", "officer")
+    body = {
+        "reference": "COMM-1",
+        "seized_on": "2026-11-02",
+        "country": "MX",
+        "substance": "NPP",
+        "quantity": 40,
+        "unit": "kg",
+        "sharing": {"tlp": "amber", "communities": ["na-precursors"]},
+    }
+    r = client.post("/api/v1/sharing/seizures", json=body, headers=mx)
+    assert r.status_code == 201, r.text
+    made = r.json()
+    assert made["sharing"]["communities"] == ["NA-PRECURSORS"]
+    assert made["sharing"]["recipients"] == []
+    url = f"/api/v1/sharing/seizures/{made['id']}"
+    for code, status in (("CA-HC", 200), ("INT-INCB", 200), ("NL-FIOD", 404), ("CO-DIAN", 404)):
+        got = client.get(url, headers=api_headers(engine, code, "analyst"))
+        assert got.status_code == status, code
+    bad = client.put(f"{url}/sharing", json={"tlp": "amber", "communities": ["NOPE"]}, headers=mx)
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"field": "sharing.communities", "reason": "unknown community 'NOPE'"}
+    ]
+    # narrowing to one named agency takes the community's members out again
+    narrowed = client.put(
+        f"{url}/sharing", json={"tlp": "amber", "recipients": ["CA-HC"]}, headers=mx
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    assert narrowed.json()["sharing"]["communities"] == []
+    assert client.get(url, headers=api_headers(engine, "INT-INCB", "analyst")).status_code == 404
+    groups = client.get("/api/v1/sharing/communities", headers=mx).json()
+    assert {g["code"] for g in groups} >= {"NA-PRECURSORS", "ONLINE-FENTANYL"}

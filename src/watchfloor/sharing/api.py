@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
 
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
+from watchfloor.sharing import communities
 from watchfloor.sharing.models import Seizure
 from watchfloor.sharing.schemas import SeizureIn, SeizureOut, SeizurePage, SharingIn
 from watchfloor.sharing.service import (
@@ -66,3 +68,18 @@ def put_seizure_sharing(
     apply_sharing(db, principal, seizure, body)
     db.commit()
     return seizure_out(seizure)
+
+
+class CommunityOut(BaseModel):
+    code: str = Field(examples=["NA-PRECURSORS"])
+    name: str
+    members: list[str]
+
+
+@router.get("/communities", response_model=list[CommunityOut])
+def get_communities(principal: CurrentPrincipal) -> list[CommunityOut]:
+    """The communities a record can be shared with (groups of agencies), and their members."""
+    return [
+        CommunityOut(code=code, name=c.name, members=sorted(c.members))
+        for code, c in sorted(communities.known().items())
+    ]

@@ -25,19 +25,26 @@ TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 
 
 class ShareRecipient(Base):
-    """A named recipient agency of one shareable record."""
+    """A named recipient of one shareable record: an agency, or a community of agencies
+    (``sharing/communities.toml``; its members are read at each access)."""
 
     __tablename__ = "share_recipients"
-    __table_args__ = (UniqueConstraint("record_type", "record_id", "agency_id"),)
+    __table_args__ = (
+        UniqueConstraint("record_type", "record_id", "agency_id"),
+        UniqueConstraint(
+            "record_type", "record_id", "community", name="uq_share_recipients_community"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_type: Mapped[str] = mapped_column(String(30))
     record_id: Mapped[int] = mapped_column(Integer, index=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    community: Mapped[str | None] = mapped_column(String(40), index=True)
     granted_by: Mapped[str] = mapped_column(String(120))
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    agency: Mapped[Agency] = relationship(lazy="joined")
+    agency: Mapped[Agency | None] = relationship(lazy="joined")
 
 
 class Shareable:

@@ -7,7 +7,8 @@ Rules (TLP 2.0, read for a multi-agency instance):
 - ``clear``: every authenticated caller;
 - ``green``: every agency of the community (the instance's public-sector agencies) and named
   recipients; platforms see green records only when named;
-- ``amber``, ``amber+strict``, ``red``: named recipient agencies only;
+- ``amber``, ``amber+strict``, ``red``: named recipient agencies only, or members of a named
+  recipient community (``sharing.communities``: membership read at each access);
 - re-sharing by a recipient is refused under originator control and for ``amber+strict`` and
   ``red`` (those may not leave the recipient organisation).
 
@@ -25,6 +26,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from watchfloor.db import utcnow
 from watchfloor.security.service import Principal
+from watchfloor.sharing import communities
 from watchfloor.sharing.models import Shareable, ShareRecipient
 
 OPEN_TO_ALL = ("clear",)
@@ -47,7 +49,11 @@ def can_read(principal: Principal, record: Shareable) -> bool:
         return True
     if record.tlp in OPEN_TO_COMMUNITY and _in_community(principal):
         return True
-    return any(r.agency_id == principal.agency_id for r in record.recipients)
+    mine = communities.of(principal.agency_code)
+    return any(
+        r.agency_id == principal.agency_id or (r.community is not None and r.community in mine)
+        for r in record.recipients
+    )
 
 
 def can_share(principal: Principal, record: Shareable) -> tuple[bool, str]:
@@ -65,11 +71,15 @@ def can_share(principal: Principal, record: Shareable) -> tuple[bool, str]:
 
 def visible(principal: Principal, model: type[Any]) -> ColumnElement[bool]:
     """SQL condition equivalent to :func:`can_read` for rows of ``model``."""
+    mine = communities.of(principal.agency_code)
+    who = ShareRecipient.agency_id == principal.agency_id
+    if mine:
+        who = or_(who, ShareRecipient.community.in_(mine))
     named = exists(
         select(ShareRecipient.id).where(
             ShareRecipient.record_type == model.share_type,
             ShareRecipient.record_id == model.id,
-            ShareRecipient.agency_id == principal.agency_id,
+            who,
         )
     )
     not_expired = or_(model.share_expires_at.is_(None), model.share_expires_at > utcnow())

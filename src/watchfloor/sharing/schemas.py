@@ -23,6 +23,12 @@ class SharingIn(Input):
         description="Codes of named recipient agencies.",
         examples=[["US-CBP", "CA-CBSA"]],
     )
+    communities: list[str] = Field(
+        default_factory=list,
+        description="Codes of recipient communities (groups of agencies, "
+        "GET /api/v1/sharing/communities).",
+        examples=[["NA-PRECURSORS"]],
+    )
     originator_control: bool = Field(
         default=False, description="Recipients may not share onward.", examples=[True]
     )
@@ -43,6 +49,7 @@ class SharingOut(BaseModel):
     owner: str = Field(examples=["MX-ANAM"])
     tlp: Tlp = Field(examples=["amber"])
     recipients: list[str] = Field(examples=[["US-CBP"]])
+    communities: list[str] = Field(default_factory=list, examples=[["NA-PRECURSORS"]])
     originator_control: bool = Field(examples=[False])
     legal_basis: str | None = Field(examples=[None])
     expires_at: dt.datetime | None = Field(examples=[None])

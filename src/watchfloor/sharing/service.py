@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from watchfloor.reference.countries import validate_country
 from watchfloor.reference.service import search_substances
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing import communities
 from watchfloor.sharing.models import Seizure, Shareable, ShareRecipient
 from watchfloor.sharing.policy import can_read, can_share, visible
 from watchfloor.sharing.schemas import SeizureIn, SeizureOut, SeizurePartyIn, SharingIn, SharingOut
@@ -34,6 +35,18 @@ def _agencies_by_code(session: Session, codes: list[str], field: str) -> list[Ag
             [FieldProblem(field, f"unknown agency {c!r}") for c in missing],
         )
     return [found[c] for c in wanted]
+
+
+def _communities(codes: list[str], field: str) -> list[str]:
+    wanted = sorted({c.strip().upper() for c in codes})
+    known = communities.known()
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        raise Invalid(
+            f"unknown communities: {', '.join(missing)}",
+            [FieldProblem(field, f"unknown community {c!r}") for c in missing],
+        )
+    return wanted
 
 
 def apply_sharing(
@@ -58,34 +71,33 @@ def apply_sharing(
             [FieldProblem(f"{field}.expires_at", "timestamp without time zone")],
         )
     agencies = _agencies_by_code(session, sharing.recipients, f"{field}.recipients")
+    groups = _communities(sharing.communities, f"{field}.communities")
     record.tlp = sharing.tlp
     record.originator_control = sharing.originator_control
     record.legal_basis = sharing.legal_basis
     record.share_expires_at = sharing.expires_at
     rtype, rid = type(record).share_type, record.id  # type: ignore[attr-defined]
-    existing = {
-        r.agency_id
+    rows = {
+        (r.agency_id, r.community): r
         for r in session.scalars(
             select(ShareRecipient).where(
                 ShareRecipient.record_type == rtype, ShareRecipient.record_id == rid
             )
         )
     }
-    wanted = {a.id for a in agencies if a.id != record.owner_agency_id}
-    if record.owner_agency_id == principal.agency_id:
-        removed = existing - wanted
-        if removed:
-            session.execute(
-                delete(ShareRecipient).where(
-                    ShareRecipient.record_type == rtype,
-                    ShareRecipient.record_id == rid,
-                    ShareRecipient.agency_id.in_(removed),
-                )
-            )
-    for agency_id in sorted(wanted - existing):
+    wanted = {(a.id, None) for a in agencies if a.id != record.owner_agency_id}
+    wanted |= {(None, c) for c in groups}
+    if record.owner_agency_id == principal.agency_id:  # recipients may only widen
+        for key in set(rows) - wanted:
+            session.delete(rows[key])
+    for agency_id, community in sorted(set(wanted) - set(rows), key=str):
         session.add(
             ShareRecipient(
-                record_type=rtype, record_id=rid, agency_id=agency_id, granted_by=principal.actor
+                record_type=rtype,
+                record_id=rid,
+                agency_id=agency_id,
+                community=community,
+                granted_by=principal.actor,
             )
         )
     session.flush()
@@ -99,6 +111,7 @@ def apply_sharing(
         detail={
             "tlp": sharing.tlp,
             "recipients": sorted(a.code for a in agencies),
+            "communities": groups,
             "originator_control": sharing.originator_control,
             "expires_at": sharing.expires_at,
         },
@@ -109,7 +122,8 @@ def sharing_out(record: Shareable) -> SharingOut:
     return SharingOut(
         owner=record.owner.code,
         tlp=record.tlp,  # type: ignore[arg-type]
-        recipients=sorted(r.agency.code for r in record.recipients),
+        recipients=sorted(r.agency.code for r in record.recipients if r.agency is not None),
+        communities=sorted(r.community for r in record.recipients if r.community),
         originator_control=record.originator_control,
         legal_basis=record.legal_basis,
         expires_at=record.share_expires_at,

@@ -31,8 +31,10 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         check_connection(app.state.engine)
         from watchfloor.events import connect_bus
         from watchfloor.listings import platforms
+        from watchfloor.sharing import communities
 
-        platforms.load()  # a bad platforms file stops start-up, naming the entry
+        platforms.load()  # a bad platforms or communities file stops start-up, naming the entry
+        communities.load()
         from watchfloor.settings import get_settings
 
         settings = get_settings()

@@ -32,6 +32,7 @@ from watchfloor.sharing.service import count_seizures, list_seizures, read_recor
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["country_name"] = country_name
+templates.env.filters["community"] = lambda code: f"community {code}"
 router = APIRouter(include_in_schema=False)
 
 NAV = [
