@@ -32,3 +32,50 @@ def test_login_dashboard_logout(server: str, backend: str, chromium) -> None:  #
     page.wait_for_selector("#login")
     page.goto(server + "/")
     assert page.locator("h1").inner_text() == "Log in"
+
+
+def test_share_widen_and_revoke_from_the_seizure_page(server: str, backend: str, chromium) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.conftest import login
+
+    shots = OUTPUT / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    owner = chromium.new_page()
+    login(owner, server, "mx.anam.officer")
+    owner.goto(server + "/cooperation?country=MX")
+    owner.click("text=ANAM-2026-0388")  # TLP:GREEN, nobody named
+    owner.wait_for_selector("#sharing-form")
+    owner.select_option("#sharing-form select[name=tlp]", "amber")
+    owner.fill("#recipients", "CO-DIAN")
+    owner.check("#sharing-form input[value=NA-PRECURSORS]")
+    owner.click("#share")
+    owner.wait_for_selector("#shared-with")
+    assert owner.locator("#shared-with").inner_text() == "CO-DIAN, community NA-PRECURSORS"
+    url = owner.url
+    owner.fill("#recipients", "NO-SUCH")
+    owner.click("#share")
+    owner.wait_for_selector("#sharing-errors")
+    assert "unknown agency 'NO-SUCH'" in owner.locator("#sharing-errors").inner_text()
+    owner.screenshot(path=str(shots / f"seizure-sharing-{backend}.png"), full_page=True)
+
+    member = chromium.new_page()  # CA-HC is in the North America precursor group
+    login(member, server, "ca.hc.analyst")
+    member.goto(url)
+    assert "Seizure ANAM-2026-0388" in member.locator("h1").inner_text()
+    outsider = chromium.new_page()  # NL-FIOD is not, and amber is not open to the community
+    login(outsider, server, "nl.fiod.officer")
+    assert outsider.goto(url).status == 404
+
+    owner.goto(url)
+    owner.click("#revoke")
+    owner.wait_for_selector("#shared-with")
+    assert owner.locator("#shared-with").inner_text() == "nobody named"
+    assert member.goto(url).status == 404
+
+    # a recipient of a record under originator control is told why it may not share it
+    cbp = chromium.new_page()
+    login(cbp, server, "us.cbp.officer")
+    cbp.goto(server + "/cooperation?country=MX")
+    cbp.click("text=ANAM-2026-0412")
+    assert "originator control" in cbp.locator("#why-not").inner_text()
+    for p in (owner, member, outsider, cbp):
+        p.close()
