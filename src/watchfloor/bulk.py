@@ -154,6 +154,23 @@ def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, An
     return rows, errors, parsed
 
 
+def _worker_start(parent: int, initializer: Callable[..., None], *initargs: Any) -> None:
+    """A worker's start: watch the importing process, then run ``initializer``. A worker
+    whose parent was killed (kill -9, an out-of-memory kill) exits within a second instead
+    of waiting forever on a queue nobody reads."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    initializer(*initargs)
+
+
 def pipeline(
     batches: Iterable[list[Record]],
     *,
@@ -177,6 +194,7 @@ def pipeline(
     depend on which process does it.
     """
     import multiprocessing
+    import os
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
 
@@ -184,8 +202,8 @@ def pipeline(
         ProcessPoolExecutor(
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=initializer,
-            initargs=initargs,
+            initializer=_worker_start,
+            initargs=(os.getpid(), initializer, *initargs),
         )
         for _ in range(workers)
     ]
