@@ -11,18 +11,11 @@ notice. A platform agency the file does not name gets the defaults and any servi
 
 from __future__ import annotations
 
-import tomllib
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
+from pydantic import BaseModel, ConfigDict, Field
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from watchfloor import datafiles
+from watchfloor.datafiles import shipped
 from watchfloor.settings import get_settings
-
-
-class ConfigProblem(Exception):
-    """The platforms file cannot be used; the message names the file and the entry."""
 
 
 class Sla(BaseModel):
@@ -65,31 +58,10 @@ class PlatformSla(Sla):
         return service.casefold() in {s.casefold() for s in self.services}
 
 
-def _path() -> Path:
-    configured = get_settings().platforms_file
-    if configured:
-        return configured
-    return Path(str(resources.files("watchfloor.listings").joinpath("platforms.toml")))
-
-
-@lru_cache(maxsize=4)
-def _load(path: Path) -> PlatformsFile:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigProblem(f"{path}: {exc}") from None
-    try:
-        return PlatformsFile.model_validate(raw)
-    except ValidationError as exc:
-        where = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigProblem(f"{path}: {where}") from None
-
-
 def load() -> PlatformsFile:
-    """The validated file (read once per path); raises :class:`ConfigProblem`."""
-    return _load(_path())
+    """The validated file (read once per path); raises ``datafiles.ConfigProblem``."""
+    path = get_settings().platforms_file or shipped("watchfloor.listings", "platforms.toml")
+    return datafiles.load(path, PlatformsFile)
 
 
 def platform_sla(agency_code: str) -> PlatformSla:

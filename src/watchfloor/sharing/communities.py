@@ -11,20 +11,14 @@ True
 from __future__ import annotations
 
 import re
-import tomllib
-from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from watchfloor import datafiles
+from watchfloor.datafiles import shipped
 from watchfloor.settings import get_settings
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,39}$")
-
-
-class ConfigProblem(Exception):
-    """The communities file cannot be used; the message names the file and the entry."""
 
 
 class Community(BaseModel):
@@ -56,28 +50,10 @@ class CommunitiesFile(BaseModel):
         return value
 
 
-def _path() -> Path:
-    configured = get_settings().communities_file
-    if configured:
-        return configured
-    return Path(str(resources.files("watchfloor.sharing").joinpath("communities.toml")))
-
-
-@lru_cache(maxsize=4)
-def _load(path: Path) -> CommunitiesFile:
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return CommunitiesFile.model_validate(raw)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigProblem(f"{path}: {exc}") from None
-    except ValidationError as exc:
-        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise ConfigProblem(f"{path}: {where}") from None
-
-
 def load() -> CommunitiesFile:
-    """The validated file (read once per path); raises :class:`ConfigProblem`."""
-    return _load(_path())
+    """The validated file (read once per path); raises ``datafiles.ConfigProblem``."""
+    path = get_settings().communities_file or shipped("watchfloor.sharing", "communities.toml")
+    return datafiles.load(path, CommunitiesFile)
 
 
 def members(code: str) -> frozenset[str]:
