@@ -26,7 +26,7 @@ from watchfloor import audit
 from watchfloor.alerts.models import Alert
 from watchfloor.db import session_scope, utcnow
 from watchfloor.listings.models import Notice
-from watchfloor.listings.notices import OPEN, hours_between
+from watchfloor.listings.notice_reading import OPEN, hours_between
 from watchfloor.listings.platforms import platform_sla
 
 log = logging.getLogger("watchfloor.notices")

@@ -33,8 +33,8 @@ from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound
 from watchfloor.listings import dsa
 from watchfloor.listings.models import Notice
+from watchfloor.listings.notice_reading import is_overdue
 from watchfloor.listings.notice_schemas import PeriodOut, ReportOut
-from watchfloor.listings.notices import is_overdue
 from watchfloor.listings.platforms import platform_sla
 from watchfloor.security.models import Agency
 
