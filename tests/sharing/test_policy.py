@@ -13,7 +13,7 @@ from watchfloor.db import utcnow
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, get_agency, system_principal
 from watchfloor.sharing.models import TLP_LEVELS, Seizure, ShareRecipient
-from watchfloor.sharing.policy import can_read, can_share, visible
+from watchfloor.sharing.policy import can_read, can_share, shareable, visible
 
 OWNERS = ("MX-ANAM", "US-CBP")
 OTHERS = ("CA-CBSA", "PLATFORM-EXAMPLE", "NL-FIOD")
@@ -51,14 +51,15 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
         ("community:ONLINE-FENTANYL", "CA-CBSA"),  # NL-FIOD and the platform are members
     ]
     made = []
-    for n, (owner, tlp, recips, expiry) in enumerate(
-        itertools.product(OWNERS, TLP_LEVELS, recipient_sets, EXPIRY)
+    for n, (owner, tlp, recips, expiry, orcon) in enumerate(
+        itertools.product(OWNERS, TLP_LEVELS, recipient_sets, EXPIRY, (False, True))
     ):
         days = EXPIRY[expiry]
         s = seizure(
             agencies[owner].id,
             f"P-{n}",
             tlp=tlp,
+            originator_control=orcon,
             share_expires_at=None if days is None else utcnow() + dt.timedelta(days=days),
         )
         session.add(s)
@@ -90,6 +91,15 @@ def test_python_and_sql_rules_agree_everywhere(session: Session) -> None:
             if can_read(p, s)
         }
         assert by_sql == by_python, code
+        may_share_sql = set(
+            session.scalars(select(Seizure.id).where(Seizure.id.in_(ids), shareable(p, Seizure)))
+        )
+        may_share = {
+            s.id
+            for s in session.scalars(select(Seizure).where(Seizure.id.in_(ids)))
+            if can_share(p, s)[0]
+        }
+        assert may_share_sql == may_share, code
         checked += len(ids)
     assert checked == len(ids) * 5
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +103,20 @@ def _keyed(
     ``what`` (the ORM object, or some of its columns including platform and external_id)."""
     found: dict[tuple[str, str], Any] = {}
     wanted = set(keys)
+    for stmt in _key_queries(session, agency_id, keys, what):
+        for row in session.execute(stmt):
+            item = row[0] if len(what) == 1 else row
+            key = (item.platform, item.external_id)
+            if key in wanted:
+                found[key] = item
+    return found
+
+
+def _key_queries(
+    session: Session, agency_id: int, keys: list[tuple[str, str]], what: tuple[Any, ...]
+) -> Iterator[Any]:
+    """The statements that find ``keys``: one join on PostgreSQL, IN-list chunks elsewhere
+    (their rows may include other combinations of the chunk's values)."""
     if keys and session.get_bind().dialect.name == "postgresql":
         # one join against the keys as two arrays: IN lists of a few hundred values each
         # cost a scan per chunk (about 6 ms each on 35,000 rows), this one hash join
@@ -126,23 +140,15 @@ def _keyed(
             )
             .where(Listing.owner_agency_id == agency_id)
         )
-        for row in session.execute(stmt):
-            item = row[0] if len(what) == 1 else row
-            found[(item.platform, item.external_id)] = item
-        return found
+        yield stmt
+        return
     for start in range(0, len(keys), CHUNK):
         chunk = keys[start : start + CHUNK]
-        stmt = select(*what).where(
+        yield select(*what).where(
             Listing.owner_agency_id == agency_id,
             Listing.platform.in_({p for p, _ in chunk}),
             Listing.external_id.in_({e for _, e in chunk}),
         )
-        for row in session.execute(stmt):
-            item = row[0] if len(what) == 1 else row
-            key = (item.platform, item.external_id)
-            if key in wanted:
-                found[key] = item
-    return found
 
 
 def _existing(

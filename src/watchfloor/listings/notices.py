@@ -297,6 +297,7 @@ def answer(
     now = now or utcnow()
     items = {i.id: i for i in notice.items}
     problems, conflicts, seen = [], [], set()
+    scopes: dict[int, str] = {}  # each decision's territorial scope as stored
     for k, d in enumerate(data.decisions):
         item = items.get(d.item_id)
         if item is None:
@@ -309,6 +310,7 @@ def answer(
             problems.append(FieldProblem(f"decisions[{k}].item_id", "answered twice here"))
         else:
             scope = " ".join(dict.fromkeys(d.territorial_scope)) or notice.territorial_scope
+            scopes[d.item_id] = scope
             if item.decided_at is not None and not _same(item, d, scope):
                 conflicts.append(
                     FieldProblem(
@@ -335,9 +337,7 @@ def answer(
         item.no_action_reason = d.no_action_reason
         item.automated_detection = d.automated_detection
         item.automated_decision = d.automated_decision
-        item.territorial_scope = (
-            " ".join(dict.fromkeys(d.territorial_scope)) or notice.territorial_scope
-        )
+        item.territorial_scope = scopes[d.item_id]
         item.decided_at = now
         item.decided_by = principal.actor
         labels.learn_from_answer(session, notice, item)

@@ -10,7 +10,7 @@ does both steps for a raw value, and :func:`match` runs a recipient's check; the
 ``watchfloor listings match-tokens`` runs it on files, without the database.
 
 A set is a shareable record: its owner names the recipients and TLP, and only signals of
-listings the owner may share onward go into it (``sharing.policy.can_share``). The key is
+listings the owner may share onward go into it (``sharing.policy.shareable``). The key is
 given to analysts of the instance's agencies and platforms: holders could test guesses
 against tokens, so a set is sent only to those who need it.
 """
@@ -31,7 +31,7 @@ from watchfloor.listings import signals
 from watchfloor.listings.models import CommunityKey, Listing, ListingSignal, SignalSet
 from watchfloor.security.service import Principal, require_role
 from watchfloor.settings import get_settings
-from watchfloor.sharing.policy import can_share, visible
+from watchfloor.sharing.policy import shareable
 from watchfloor.sharing.schemas import SharingIn
 from watchfloor.sharing.service import apply_sharing
 
@@ -53,11 +53,10 @@ def community_key(session: Session) -> bytes:
     if row is None:
         key = secrets.token_bytes(32)
         row = CommunityKey(key_id=key_id_of(key), secret=key.hex())
-        session.add(row)
         try:
-            session.flush()
+            with session.begin_nested():  # a savepoint: the caller's work stays
+                session.add(row)
         except IntegrityError:  # another process made it first
-            session.rollback()
             row = session.scalar(select(CommunityKey).order_by(CommunityKey.id).limit(1))
     return bytes.fromhex(row.secret)  # type: ignore[union-attr]
 
@@ -126,10 +125,10 @@ def publish(
             [FieldProblem("kinds", f"use {', '.join(SHAREABLE_KINDS)}")],
         )
     kinds = sorted(set(kinds or SHAREABLE_KINDS))
-    stmt = select(Listing).where(visible(principal, Listing))
+    stmt = select(Listing.id).where(shareable(principal, Listing))
     if drug_sales_only:
         stmt = stmt.where(Listing.is_drug_sale.is_(True))
-    ids = [x.id for x in session.scalars(stmt) if can_share(principal, x)[0]]
+    ids = list(session.scalars(stmt.order_by(Listing.id)))
     key = community_key(session)
     values = set()
     for chunk in range(0, len(ids), 1000):

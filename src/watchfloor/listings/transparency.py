@@ -174,7 +174,6 @@ def report(
     accounts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     automated: Counter[str] = Counter()
-    hours: Counter[str] = Counter()
     overdue = escalated = 0
     for n in _notices(session, platform, since, until):
         totals.add(n)
@@ -190,8 +189,7 @@ def report(
                 accounts[i.account_action] += 1
             if i.no_action_reason:
                 reasons[i.no_action_reason] += 1
-            if dsa.is_actioned(i.action, i.account_action):
-                hours[bucket((i.decided_at - n.sent_at).total_seconds() / 3600)] += 1
+    hours = Counter(bucket(h) for h in totals.to_action)
     sla = platform_sla(platform.code)
     order = [f"<= {u} h" for u in BUCKETS] + [f"> {BUCKETS[-1]} h"]
     return ReportOut(

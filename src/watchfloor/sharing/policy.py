@@ -13,8 +13,9 @@ Rules (TLP 2.0, read for a multi-agency instance):
   ``red`` (those may not leave the recipient organisation).
 
 :func:`can_read` answers for one loaded record; :func:`visible` is the same rule as an SQL
-condition so that every list, count and search filters in the database. A property test
-checks that the two agree.
+condition so that every list, count and search filters in the database; :func:`can_share`
+and :func:`shareable` are the same pair for sharing onward. A property test checks that
+each pair agrees.
 """
 
 from __future__ import annotations
@@ -87,4 +88,18 @@ def visible(principal: Principal, model: type[Any]) -> ColumnElement[bool]:
     return or_(
         model.owner_agency_id == principal.agency_id,
         and_(not_expired, or_(model.tlp.in_(OPEN_TO_ALL), community, named)),
+    )
+
+
+def shareable(principal: Principal, model: type[Any]) -> ColumnElement[bool]:
+    """SQL condition equivalent to ``can_share(principal, row)[0]`` for rows of ``model``:
+    the caller's own, or visible to it without originator control and with a TLP that may
+    leave the recipient."""
+    return or_(
+        model.owner_agency_id == principal.agency_id,
+        and_(
+            visible(principal, model),
+            model.originator_control.is_(False),
+            model.tlp.not_in(NO_RESHARE),
+        ),
     )
