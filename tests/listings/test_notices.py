@@ -390,3 +390,22 @@ def test_the_transparency_report_counts_what_the_platform_did(client, engine, cb
     assert client.get(f"{NOTICES}/report?platform=US-CBP", headers=mx).status_code == 404
     bad = client.get(f"{NOTICES}/report?{q}&until=2026-09-01", headers=mx)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "until"
+
+
+def test_a_notice_shared_with_another_agency_is_in_its_shared_box(client, engine, cbp) -> None:  # type: ignore[no-untyped-def]
+    ids = report(client, cbp, [listing("H1")])
+    body = notice_body(ids, sharing={"tlp": "amber", "recipients": ["US-USPIS"]})
+    sent = client.post(NOTICES, json=body, headers=cbp).json()["notice"]
+    assert sent["sharing"]["recipients"] == ["PLATFORM-EXAMPLE", "US-USPIS"]
+    uspis = api_headers(engine, "US-USPIS", "analyst")
+    boxes = {
+        (who, box): [n["id"] for n in client.get(f"{NOTICES}?box={box}", headers=h).json()["items"]]
+        for who, h in (("cbp", cbp), ("uspis", uspis))
+        for box in ("sent", "shared")
+    }
+    assert boxes == {
+        ("cbp", "sent"): [sent["id"]],
+        ("cbp", "shared"): [],
+        ("uspis", "sent"): [],
+        ("uspis", "shared"): [sent["id"]],
+    }

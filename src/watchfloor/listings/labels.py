@@ -16,7 +16,7 @@ from collections import OrderedDict
 
 import numpy as np
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from watchfloor import audit
 from watchfloor.errors import FieldProblem, Invalid
@@ -260,6 +260,7 @@ def model_for(session: Session, agency_id: int) -> ListingModel | None:
 def versions(session: Session, principal: Principal) -> list[ClassifierVersion]:
     stmt = (
         select(ClassifierVersion)
+        .options(defer(ClassifierVersion.model))  # a megabyte each, read by model_for only
         .where(ClassifierVersion.agency_id == principal.agency_id)
         .order_by(ClassifierVersion.id.desc())
     )

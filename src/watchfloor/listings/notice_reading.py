@@ -121,7 +121,7 @@ def get_notice(session: Session, principal: Principal, notice_id: int) -> Notice
     return read_record(session, principal, Notice, notice_id)
 
 
-Box = Literal["all", "inbox", "sent"]
+Box = Literal["all", "inbox", "sent", "shared"]
 
 
 def list_notices(
@@ -136,13 +136,18 @@ def list_notices(
     now: dt.datetime | None = None,
 ) -> NoticePage:
     """Notices the caller may read, newest first: ``inbox`` those addressed to the caller's
-    platform, ``sent`` those its agency sent."""
+    platform, ``sent`` those its agency sent, ``shared`` those others shared with it."""
     now = now or utcnow()
     stmt = select(Notice).where(visible(principal, Notice)).order_by(Notice.id.desc())
     if box == "inbox":
         stmt = stmt.where(Notice.platform_agency_id == principal.agency_id)
     elif box == "sent":
         stmt = stmt.where(Notice.owner_agency_id == principal.agency_id)
+    elif box == "shared":
+        stmt = stmt.where(
+            Notice.owner_agency_id != principal.agency_id,
+            Notice.platform_agency_id != principal.agency_id,
+        )
     if status:
         stmt = stmt.where(Notice.status == status)
     if overdue is True:

@@ -36,8 +36,11 @@ def get_notices(
     db: Db,
     principal: CurrentPrincipal,
     box: Annotated[
-        Literal["all", "inbox", "sent"],
-        Query(description="inbox: addressed to your platform; sent: sent by your agency."),
+        Literal["all", "inbox", "sent", "shared"],
+        Query(
+            description="inbox: addressed to your platform; sent: sent by your agency; "
+            "shared: shared with you by others."
+        ),
     ] = "all",
     status: Annotated[
         Literal["sent", "acknowledged", "answered", "withdrawn"] | None, Query()

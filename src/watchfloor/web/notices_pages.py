@@ -38,7 +38,7 @@ def notice_list(
 ) -> Response:
     box = "inbox" if _is_platform(me) else "sent"
     page = notices.list_notices(db, me, box=box, overdue=overdue or None, limit=MAX_SHOWN)
-    shared = [] if _is_platform(me) else notices.list_notices(db, me, limit=MAX_SHOWN).items
+    shared = [] if _is_platform(me) else notices.list_notices(db, me, box="shared").items
     return render(
         request,
         "listings/notices.html",
@@ -46,7 +46,7 @@ def notice_list(
         active="listings",
         box=box,
         page=page,
-        shared=[n for n in shared if n.sender != me.agency_code],
+        shared=shared,
         overdue=overdue,
     )
 
