@@ -7,6 +7,7 @@ import datetime as dt
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from watchfloor import audit
 from watchfloor.inputs import Input
@@ -73,7 +74,10 @@ def get_sets(db: Db, principal: CurrentPrincipal) -> list[SignalSetOut]:
     """Signal sets you may read (without their tokens), newest first."""
     rows = list(
         db.scalars(
-            select(SignalSet).where(visible(principal, SignalSet)).order_by(SignalSet.id.desc())
+            select(SignalSet)
+            .options(defer(SignalSet.tokens))  # up to 200,000 of them; the list shows none
+            .where(visible(principal, SignalSet))
+            .order_by(SignalSet.id.desc())
         )
     )
     audit_list_reads(db, principal, "signal_set", rows)
