@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from watchfloor.db import build_engine, session_scope
+from watchfloor.db import build_engine, session_scope, wait_for_statistics
 from watchfloor.migrate import upgrade
 
 BACKENDS = ("sqlite", "postgresql")
@@ -56,6 +56,7 @@ def _fill(url: str, flavour: str) -> None:
                 # the other tests count listings from a clean slate
                 load_demo(s, with_listings=False)
     finally:
+        wait_for_statistics()  # their connections would stop the copy of the template
         engine.dispose()
 
 

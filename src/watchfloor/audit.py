@@ -97,6 +97,11 @@ def event_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Nothing keeps the head row as an object, so the ORM need not walk every object in a long
+# session to refresh it (on a demo load that walk was a third of the time).
+_NO_SYNC = {"synchronize_session": False}
+
+
 def record(
     session: Session,
     *,
@@ -114,7 +119,8 @@ def record(
         update(AuditHead)
         .where(AuditHead.id == 1)
         .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
+        .returning(AuditHead.seq, AuditHead.hash),
+        execution_options=_NO_SYNC,
     ).one()
     at = utcnow()
     fields = {
@@ -132,7 +138,10 @@ def record(
     event = AuditEvent(**fields, hash=digest)
     session.add(event)
     session.flush()
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=digest))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(hash=digest),
+        execution_options=_NO_SYNC,
+    )
     return event
 
 

@@ -5,8 +5,10 @@ record's line, its reasons, the record), written after each batch commits."""
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,10 @@ class Record:
 
 
 def detect_format(path: Path) -> str:
+    """jsonl or csv, from the file's name (``.gz`` files by the name inside)."""
     suffix = path.suffix.lower()
+    if suffix == ".gz":
+        suffix = path.with_suffix("").suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
     if suffix in (".csv", ".txt"):
@@ -33,6 +38,18 @@ def detect_format(path: Path) -> str:
         f"{path.name}: unknown file type {suffix!r}; use .jsonl or .csv (or --format)",
         [FieldProblem("file", "unknown format")],
     )
+
+
+@contextmanager
+def open_data(path: Path) -> Iterator[tuple[Any, Callable[[], int]]]:
+    """The file's bytes (gunzipped for ``.gz``) and how far into the file on disk reading
+    has come, for a progress bar against its size."""
+    with open(path, "rb") as raw:
+        if path.suffix.lower() != ".gz":
+            yield raw, raw.tell
+            return
+        with gzip.GzipFile(fileobj=raw) as fh:
+            yield fh, raw.tell
 
 
 def csv_records(

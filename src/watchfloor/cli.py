@@ -30,11 +30,15 @@ audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
 shipments_app = typer.Typer(
     help="Shipments: intake, scoring, the learnt model.", no_args_is_help=True
 )
+sharing_app = typer.Typer(
+    help="Cooperation: seizures, incidents and the sharing of them.", no_args_is_help=True
+)
 from watchfloor.listings.cli import app as listings_app  # noqa: E402 - after the apps above
 
 for sub, name in [
     (shipments_app, "shipments"),
     (listings_app, "listings"),
+    (sharing_app, "sharing"),
     (db_app, "db"),
     (reference_app, "reference"),
     (demo_app, "demo"),
@@ -127,7 +131,9 @@ def demo_load(as_json: JsonOpt = False) -> None:
         f"demo: {report.agencies_created} agencies, {report.users_created} users, "
         f"{report.seizures_created} seizures, {report.shipments_created} shipments, "
         f"{report.outcomes_recorded} inspection outcomes, {report.listings_created} "
-        f"listings and {report.notices_created} notices to platforms created"
+        f"listings and {report.notices_created} notices to platforms created; "
+        f"{report.statistics_created} seizure statistics of {report.statistics_countries} "
+        f"countries (UNODC, CBP) and {report.incidents_created} precursor incidents"
         + (
             f"; risk models {', '.join(report.models_trained)} trained"
             if report.models_trained
@@ -423,6 +429,39 @@ def listings_import(
     from watchfloor.listings.files import import_listings
 
     _import(import_listings, "listings", file, agency, fmt, batch, rejects, as_json)
+
+
+@sharing_app.command("import")
+def sharing_import(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A .jsonl or .csv file of seizures or incidents.", exists=True, dir_okay=False
+        ),
+    ],
+    agency: AgencyOpt,
+    kind: Annotated[
+        str, typer.Option(help="What the file holds: seizures or incidents.")
+    ] = "seizures",
+    fmt: FormatOpt = None,
+    batch: Annotated[int, typer.Option(help="Records per transaction.", min=1, max=10_000)] = 2000,
+    rejects: RejectsOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Store a file of seizures (quantities normalised to kg, doses or litres) or of precursor
+    incidents, with each record's sharing policy; rejected records go to a rejects file with
+    their line, field and reason. Running it again changes only what changed."""
+    from watchfloor.sharing import intake
+    from watchfloor.sharing.files import import_records
+
+    kinds = {"seizures": intake.SEIZURES, "incidents": intake.INCIDENTS}
+    if kind not in kinds:
+        raise WatchfloorError(f"--kind must be seizures or incidents, not {kind!r}")
+
+    def importer(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return import_records(*args, kinds[kind], **kwargs)
+
+    _import(importer, kind, file, agency, fmt, batch, rejects, as_json)
 
 
 @shipments_app.command("train")

@@ -208,9 +208,24 @@ def allocate_ids(session: Session, table: Table, n: int) -> list[int] | None:
     )
 
 
+def analyze(session: Session, *tables: str) -> None:
+    """ANALYZE ``tables`` inside the session's transaction on PostgreSQL.
+
+    A long load in one transaction (the demo) reads what it wrote before committing; the
+    background refresh below only sees committed rows, so until then the planner takes the
+    new rows for none and picks nested loops over thousands of them. ANALYZE counts the rows
+    the current transaction inserted, and its statistics commit with them.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table}"'))
+
+
 _grown: dict[tuple[str, str], int] = {}
 _analyzing: set[tuple[str, str]] = set()
 _settled: set[tuple[str, str]] = set()  # large enough for autovacuum to look after
+_threads: dict[tuple[str, str], threading.Thread] = {}
 _grown_lock = threading.Lock()
 
 
@@ -231,15 +246,18 @@ def _refresh_statistics(conn: Any, table: str, added: int) -> None:
         if grown < 1000 or key in _analyzing or key in _settled:
             return
         _analyzing.add(key)
-    threading.Thread(
-        target=_analyze, args=(conn.engine, table, key), name=f"analyze-{table}", daemon=True
-    ).start()
+        thread = _threads[key] = threading.Thread(
+            target=_analyze, args=(conn.engine, table, key), name=f"analyze-{table}", daemon=True
+        )
+    thread.start()
 
 
 def _analyze(engine: Engine, table: str, key: tuple[str, str]) -> None:
     try:
-        with engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.begin() as conn:
+            # a writer that analyzes in its own transaction (db.analyze) holds the lock until
+            # it commits, and then its statistics are fresh: give up instead of waiting
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
             known = conn.exec_driver_sql(
                 "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)
             ).scalar()
@@ -253,11 +271,24 @@ def _analyze(engine: Engine, table: str, key: tuple[str, str]) -> None:
                 conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
                 with _grown_lock:
                     _grown[key] = max(0, _grown.get(key, 0) - grown)
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            log.warning("ANALYZE %s failed", table, exc_info=True)
     except Exception:  # statistics are an optimisation: a failure must not stop the writer
         log.warning("ANALYZE %s failed", table, exc_info=True)
     finally:
         with _grown_lock:
             _analyzing.discard(key)
+            _threads.pop(key, None)
+
+
+def wait_for_statistics(timeout: float = 10.0) -> None:
+    """Wait for the background ANALYZE threads of this process (before a database is
+    copied or dropped, which needs every other connection gone)."""
+    with _grown_lock:
+        pending = list(_threads.values())
+    for thread in pending:
+        thread.join(timeout)
 
 
 def fetch_page(session: Session, stmt: Any, limit: int) -> tuple[list[Any], int | None]:

@@ -18,6 +18,7 @@ from watchfloor.security.service import (
     create_user,
     principal_for_user,
 )
+from watchfloor.sharing import demo as sharing_demo
 from watchfloor.sharing.models import Seizure
 from watchfloor.sharing.schemas import SeizureIn, SharingIn
 from watchfloor.sharing.service import create_seizure
@@ -191,6 +192,9 @@ class DemoReport:
     models_trained: list[str] = field(default_factory=list)
     listings_created: int = 0
     notices_created: int = 0
+    statistics_created: int = 0
+    incidents_created: int = 0
+    statistics_countries: int = 0
 
 
 def username(agency: str, suffix: str) -> str:
@@ -203,6 +207,7 @@ def load_demo(
     actor: str = "cli:demo",
     with_shipments: bool = True,
     with_listings: bool = True,
+    with_statistics: bool = True,
 ) -> DemoReport:
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     created_agencies = created_users = created_seizures = 0
@@ -267,9 +272,12 @@ def load_demo(
             ),
         )
         created_seizures += 1
+    statistics = sharing_demo.load(session, agencies, actor=actor) if with_statistics else None
     shipments = shipments_demo.load(session, agencies) if with_shipments else None
     listings = listings_demo.load(session, agencies) if with_listings else 0
     notices = listings_demo.load_notices(session, agencies) if with_listings else 0
+    if statistics:
+        created_agencies += statistics.agencies_created
     return DemoReport(
         created_agencies,
         created_users,
@@ -280,4 +288,7 @@ def load_demo(
         shipments.models if shipments else [],
         listings,
         notices,
+        statistics.seizures if statistics else 0,
+        statistics.incidents if statistics else 0,
+        statistics.countries if statistics else 0,
     )

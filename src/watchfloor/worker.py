@@ -59,15 +59,37 @@ class Intake:
     name: str  # also the key of a batch message: {"<name>": [...]}
     answered: str
     submit: Callable[..., BatchResult]
+    key: tuple[str, ...]  # the fields of a row's natural key
 
     def rows_of(self, payload: Any) -> list[Any]:
         if isinstance(payload, dict) and isinstance(payload.get(self.name), list):
             return payload[self.name]
         return [payload]
 
+    def keys_of(self, rows: list[Any]) -> set[tuple[Any, ...]]:
+        return {tuple(str(r.get(f)) for f in self.key) for r in rows if isinstance(r, dict)}
 
-SHIPMENTS = Intake("shipments", "scored", intake.submit)
-LISTINGS = Intake("listings", "classified", listings_intake.submit)
+
+SHIPMENTS = Intake("shipments", "scored", intake.submit, ("reference",))
+LISTINGS = Intake("listings", "classified", listings_intake.submit, ("platform", "external_id"))
+
+
+def _rounds(
+    kind: Intake, parts: list[tuple[str | None, list[Any]]]
+) -> list[list[tuple[str | None, list[Any]]]]:
+    """Consecutive messages in as few submissions as possible, none of them holding the
+    same record twice: a message that repeats an earlier one's record (a client's retry)
+    is then answered as if it had come alone, after it, instead of superseding it."""
+    rounds: list[list[tuple[str | None, list[Any]]]] = []
+    seen: set[tuple[Any, ...]] = set()
+    for part in parts:
+        keys = kind.keys_of(part[1])
+        if not rounds or keys & seen:
+            rounds.append([])
+            seen = set()
+        rounds[-1].append(part)
+        seen |= keys
+    return rounds
 
 
 def handle_submit(
@@ -99,7 +121,9 @@ def handle_submit(
                 continue
             key = (principal.actor, principal.role)
             groups.setdefault(key, (principal, []))[1].append((msg_id, rows))
-        for principal, parts in groups.values():
+        for principal, parts in (
+            (p, r) for p, all_parts in groups.values() for r in _rounds(kind, all_parts)
+        ):
             all_rows = [row for _, rows in parts for row in rows]
             try:
                 result = kind.submit(session, principal, all_rows, source="stream")

@@ -24,8 +24,10 @@ def test_login_dashboard_logout(server: str, backend: str, chromium) -> None:  #
     assert int(page.locator("#seizures-visible").inner_text()) >= 4
     page.screenshot(path=str(shots / f"dashboard-{backend}.png"), full_page=True)
     page.click("nav >> text=Cooperation")
-    page.wait_for_selector("#seizures")
+    page.wait_for_selector("#by-country")
+    page.goto(server + "/cooperation?country=MX&since=2026")
     assert "ANAM-2026-0412" in page.content()
+    page.goto(server + "/cooperation?country=NL&since=2026")
     assert "FIOD-2026-17" not in page.content()
     page.screenshot(path=str(shots / f"cooperation-{backend}.png"), full_page=True)
     page.click("#logout")
@@ -41,7 +43,7 @@ def test_share_widen_and_revoke_from_the_seizure_page(server: str, backend: str,
     shots.mkdir(parents=True, exist_ok=True)
     owner = chromium.new_page()
     login(owner, server, "mx.anam.officer")
-    owner.goto(server + "/cooperation?country=MX")
+    owner.goto(server + "/cooperation?country=MX&since=2026")
     owner.click("text=ANAM-2026-0388")  # TLP:GREEN, nobody named
     owner.wait_for_selector("#sharing-form")
     owner.select_option("#sharing-form select[name=tlp]", "amber")
@@ -74,7 +76,7 @@ def test_share_widen_and_revoke_from_the_seizure_page(server: str, backend: str,
     # a recipient of a record under originator control is told why it may not share it
     cbp = chromium.new_page()
     login(cbp, server, "us.cbp.officer")
-    cbp.goto(server + "/cooperation?country=MX")
+    cbp.goto(server + "/cooperation?country=MX&since=2026")
     cbp.click("text=ANAM-2026-0412")
     assert "originator control" in cbp.locator("#why-not").inner_text()
     for p in (owner, member, outsider, cbp):

@@ -49,7 +49,12 @@ def test_malformed_json_is_400_problem(client, engine: Engine) -> None:  # type:
     [
         ({"country": "XX"}, "country", "'XX' is not an ISO 3166-1 alpha-2 country code"),
         ({"quantity": -1}, "quantity", "Input should be greater than or equal to 0"),
-        ({"unit": "bales"}, "unit", "Input should be 'kg', 'g', 'l', 'ml', 'doses' or 'tablets'"),
+        (
+            {"unit": "bales"},
+            "unit",
+            "Input should be 'kg', 'g', 'mg', 't', 'lb', 'oz', 'l', 'ml', 'doses', 'tablets', "
+            "'capsules', 'blotters', 'plants' or 'units'",
+        ),
         (
             {"seized_on": "yesterday"},
             "seized_on",

@@ -11,8 +11,8 @@ from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid
 from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
 from watchfloor.sharing.policy import visible
-from watchfloor.sharing.service import audit_list_reads, read_record, sharing_out
 from watchfloor.shipments.models import Office
 
 

@@ -67,9 +67,9 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None) -> lis
     now = now or utcnow()
     found: list[Escalation] = []
     candidates = session.scalars(
-        select(Notice).where(
-            Notice.status.in_(OPEN), Notice.due_at <= now, Notice.escalation < 2
-        ).order_by(Notice.id)
+        select(Notice)
+        .where(Notice.status.in_(OPEN), Notice.due_at <= now, Notice.escalation < 2)
+        .order_by(Notice.id)
     ).all()
     for n in candidates:
         level = 2 if now >= n.due_at + dt.timedelta(hours=n.sla_hours) else 1
@@ -97,9 +97,7 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None) -> lis
             contact = platform_sla(n.platform_agency.code).escalation_contact
             to = f" (escalation contact {contact})" if contact else ""
             session.add(
-                _alert(
-                    n, n.platform_agency_id, "notice_escalated", f"Escalated {what}{to}", now
-                )
+                _alert(n, n.platform_agency_id, "notice_escalated", f"Escalated {what}{to}", now)
             )
         audit.record(
             session,
@@ -122,7 +120,6 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None) -> lis
             )
         )
     return found
-
 
 
 def run_once(engine: Engine, *, now: dt.datetime | None = None) -> list[Escalation]:

@@ -33,8 +33,9 @@ from watchfloor.listings.signals import from_listing
 from watchfloor.listings.text import document, visible_text
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing import watchlists
+from watchfloor.sharing.grants import apply_sharing
 from watchfloor.sharing.schemas import SharingIn
-from watchfloor.sharing.service import apply_sharing
 
 CHUNK = 400
 DEFAULT_SHARING = SharingIn()
@@ -333,6 +334,12 @@ def store(session: Session, principal: Principal, prepared: Prepared) -> BatchRe
         for sig in prepared.signals[r.index]
     ]
     _write(session, ListingSignal, signal_rows)
+    watchlists.screen(
+        session,
+        principal.agency_id,
+        "listing",
+        ((x["listing_id"], f"signal.{x['kind']}", x["kind"], x["value"]) for x in signal_rows),
+    )
     for r, _, old in changed:
         # the default (TLP amber, no recipients: the reporter alone) needs no share event;
         # anything else is a decision to share and is recorded as one

@@ -33,8 +33,8 @@ from watchfloor.listings.models import (
 from watchfloor.listings.text import document
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.policy import visible
-from watchfloor.sharing.service import read_record
 
 MIN_LABELS = 20
 

@@ -237,7 +237,8 @@ class SignalSet(Shareable, Base):
     name: Mapped[str] = mapped_column(String(200))
     kinds: Mapped[str] = mapped_column(String(200))  # spaced signal kinds
     key_id: Mapped[str] = mapped_column(String(16))
-    listings: Mapped[int] = mapped_column(Integer)
+    listings: Mapped[int] = mapped_column(Integer)  # records whose identifiers went in
+    source: Mapped[str] = mapped_column(String(12), default="listings", server_default="listings")
     count: Mapped[int] = mapped_column(Integer)
     tokens: Mapped[str] = mapped_column(Text)  # sorted lower-case hex, one a line
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,8 +19,8 @@ from watchfloor.listings.models import Notice, NoticeItem
 from watchfloor.listings.notice_schemas import DecisionOut, NoticeItemOut, NoticeOut, NoticePage
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
 from watchfloor.sharing.policy import visible
-from watchfloor.sharing.service import audit_list_reads, read_record, sharing_out
 
 OPEN = ("sent", "acknowledged")
 ESCALATION = ("none", "overdue", "escalated")

@@ -51,9 +51,9 @@ from watchfloor.listings.notice_schemas import (
 from watchfloor.listings.platforms import platform_sla
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role, system_principal
+from watchfloor.sharing.grants import apply_sharing
 from watchfloor.sharing.policy import can_read, can_share
 from watchfloor.sharing.schemas import SharingIn
-from watchfloor.sharing.service import apply_sharing
 
 # --- sending --------------------------------------------------------------------------------
 

@@ -21,8 +21,8 @@ from watchfloor.listings.schemas import (
     TermOut,
 )
 from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import audit_list_reads, read_record
 from watchfloor.sharing.policy import visible
-from watchfloor.sharing.service import audit_list_reads, read_record
 
 
 def listing_out(x: Listing) -> ListingOut:

@@ -31,11 +31,13 @@ from watchfloor.listings import signals
 from watchfloor.listings.models import CommunityKey, Listing, ListingSignal, SignalSet
 from watchfloor.security.service import Principal, require_role
 from watchfloor.settings import get_settings
+from watchfloor.sharing.grants import apply_sharing
 from watchfloor.sharing.policy import shareable
 from watchfloor.sharing.schemas import SharingIn
-from watchfloor.sharing.service import apply_sharing
 
 SHAREABLE_KINDS = tuple(sorted(signals.STRONG))
+# watchlist entries may also publish names and addresses (sharing.watchlists.normalise)
+WATCHLIST_KINDS = tuple(sorted({*signals.STRONG, "name", "address"}))
 MAX_TOKENS = 200_000
 
 
@@ -81,6 +83,10 @@ def normalise(kind: str, raw: str, *, region: str | None = None) -> str | None:
         return f"{platform.strip().lower()}:{value}" if platform.strip() and value else None
     if kind == "image":
         return signals.normalise_image_hash(text)
+    if kind in ("name", "address"):  # watchlist entries' kinds
+        from watchfloor.sharing.watchlists import normalise as entry_normalise
+
+        return entry_normalise(kind, text)
     return None
 
 
@@ -115,30 +121,25 @@ def publish(
     kinds: list[str],
     drug_sales_only: bool,
     sharing: SharingIn,
+    source: str = "listings",
 ) -> SignalSet:
-    """Tokens of the strong signals of ``kinds`` in the listings the caller may share."""
+    """Tokens of the strong signals of ``kinds`` in the listings the caller may share, or
+    (``source="watchlist"``) of its agency's own active watchlist entries."""
     require_role(principal, "analyst")
-    unknown = [k for k in kinds if k not in SHAREABLE_KINDS]
+    allowed = SHAREABLE_KINDS if source == "listings" else WATCHLIST_KINDS
+    unknown = [k for k in kinds if k not in allowed]
     if unknown:
         raise Invalid(
-            f"not shareable signal kinds: {', '.join(unknown)}",
-            [FieldProblem("kinds", f"use {', '.join(SHAREABLE_KINDS)}")],
+            f"not shareable {'signal' if source == 'listings' else 'entry'} kinds: "
+            f"{', '.join(unknown)}",
+            [FieldProblem("kinds", f"use {', '.join(allowed)}")],
         )
-    kinds = sorted(set(kinds or SHAREABLE_KINDS))
-    stmt = select(Listing.id).where(shareable(principal, Listing))
-    if drug_sales_only:
-        stmt = stmt.where(Listing.is_drug_sale.is_(True))
-    ids = list(session.scalars(stmt.order_by(Listing.id)))
+    kinds = sorted(set(kinds or allowed))
     key = community_key(session)
-    values = set()
-    for chunk in range(0, len(ids), 1000):
-        rows = session.execute(
-            select(ListingSignal.kind, ListingSignal.value).where(
-                ListingSignal.listing_id.in_(ids[chunk : chunk + 1000]),
-                ListingSignal.kind.in_(kinds),
-            )
-        )
-        values.update((k, v) for k, v in rows)
+    if source == "watchlist":
+        ids, values = _entry_values(session, principal, kinds)
+    else:
+        ids, values = _listing_values(session, principal, kinds, drug_sales_only)
     if len(values) > MAX_TOKENS:
         raise Invalid(
             f"{len(values):,} signals; a set holds at most {MAX_TOKENS:,}",
@@ -151,6 +152,7 @@ def publish(
         kinds=" ".join(kinds),
         key_id=key_id_of(key),
         listings=len(ids),
+        source=source,
         count=len(found),
         tokens="\n".join(found),
         created_by=principal.actor,
@@ -164,7 +166,42 @@ def publish(
         action="signal_set.publish",
         object_type="signal_set",
         object_id=row.id,
-        detail={"kinds": kinds, "listings": len(ids), "tokens": len(found)},
+        detail={"kinds": kinds, "source": source, "records": len(ids), "tokens": len(found)},
     )
     apply_sharing(session, principal, row, sharing)
     return row
+
+
+def _listing_values(
+    session: Session, principal: Principal, kinds: list[str], drug_sales_only: bool
+) -> tuple[list[int], set[tuple[str, str]]]:
+    stmt = select(Listing.id).where(shareable(principal, Listing))
+    if drug_sales_only:
+        stmt = stmt.where(Listing.is_drug_sale.is_(True))
+    ids = list(session.scalars(stmt.order_by(Listing.id)))
+    values: set[tuple[str, str]] = set()
+    for chunk in range(0, len(ids), 1000):
+        rows = session.execute(
+            select(ListingSignal.kind, ListingSignal.value).where(
+                ListingSignal.listing_id.in_(ids[chunk : chunk + 1000]),
+                ListingSignal.kind.in_(kinds),
+            )
+        )
+        values.update((k, v) for k, v in rows)
+    return ids, values
+
+
+def _entry_values(
+    session: Session, principal: Principal, kinds: list[str]
+) -> tuple[list[int], set[tuple[str, str]]]:
+    from watchfloor.sharing.models import WatchlistEntry
+
+    rows = session.execute(
+        select(WatchlistEntry.id, WatchlistEntry.kind, WatchlistEntry.normalised).where(
+            # the agency's own list: others' entries it may read are theirs to publish
+            WatchlistEntry.owner_agency_id == principal.agency_id,
+            WatchlistEntry.active.is_(True),
+            WatchlistEntry.kind.in_(kinds),
+        )
+    ).all()
+    return [r.id for r in rows], {(r.kind, r.normalised) for r in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
@@ -15,9 +16,9 @@ from watchfloor.listings import tokens
 from watchfloor.listings.models import SignalSet
 from watchfloor.security.deps import CurrentPrincipal, Db, RecordId
 from watchfloor.security.service import require_role
+from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
 from watchfloor.sharing.policy import visible
 from watchfloor.sharing.schemas import SharingIn, SharingOut
-from watchfloor.sharing.service import audit_list_reads, read_record, sharing_out
 
 router = APIRouter(prefix="/api/v1/listings/signal-sets", tags=["signal sets"])
 
@@ -31,6 +32,12 @@ class SignalSetIn(Input):
         examples=[["phone", "btc", "telegram"]],
     )
     drug_sales_only: bool = Field(default=True, description="Only listings judged drug sales.")
+    source: Literal["listings", "watchlist"] = Field(
+        default="listings",
+        description="Whose identifiers: the signals of listings you may share, or your "
+        "agency's active watchlist entries (which may also hold names and addresses: "
+        f"{', '.join(tokens.WATCHLIST_KINDS)}).",
+    )
     sharing: SharingIn = Field(default_factory=SharingIn)
 
 
@@ -39,7 +46,8 @@ class SignalSetOut(BaseModel):
     name: str
     kinds: list[str]
     key_id: str = Field(description="Which community key the tokens are under.")
-    listings: int = Field(description="Listings whose signals went in.")
+    listings: int = Field(description="Records (listings or entries) whose identifiers went in.")
+    source: str = Field(examples=["listings"])
     count: int
     created_at: dt.datetime
     sharing: SharingOut
@@ -62,6 +70,7 @@ def _out(row: SignalSet, *, with_tokens: bool = False) -> SignalSetOut:
         kinds=row.kinds.split(),
         key_id=row.key_id,
         listings=row.listings,
+        source=row.source,
         count=row.count,
         created_at=row.created_at,
         sharing=sharing_out(row),
@@ -95,6 +104,7 @@ def post_set(data: SignalSetIn, db: Db, principal: CurrentPrincipal) -> SignalSe
         kinds=data.kinds,
         drug_sales_only=data.drug_sales_only,
         sharing=data.sharing,
+        source=data.source,
     )
     db.commit()
     return _out(row, with_tokens=True)

@@ -1,37 +1,81 @@
-"""Seizures and sharing API under /api/v1/sharing."""
+"""Seizures, incidents and the sharing of them, under /api/v1/sharing."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from watchfloor.batches import BatchResult, intake_body, read_rows, run_intake
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
-from watchfloor.sharing import communities
-from watchfloor.sharing.models import Seizure
-from watchfloor.sharing.schemas import SeizureIn, SeizureOut, SeizurePage, SharingIn
+from watchfloor.sharing import communities, intake, statistics
+from watchfloor.sharing.grants import apply_sharing, read_record
+from watchfloor.sharing.models import Incident, Seizure
+from watchfloor.sharing.schemas import (
+    IncidentKind,
+    IncidentOut,
+    IncidentPage,
+    SeizureIn,
+    SeizureOut,
+    SeizurePage,
+    SharingIn,
+)
 from watchfloor.sharing.service import (
-    apply_sharing,
     create_seizure,
+    incident_out,
+    list_incidents,
     list_seizures,
-    read_record,
     seizure_out,
 )
+from watchfloor.sharing.statistics import CountrySummary
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
+Officer = Annotated[Principal, Depends(requires("officer"))]
+MAX_BODY = 50 * 1024 * 1024
+BATCH_RESPONSES: dict[int | str, dict[str, object]] = {
+    207: {"model": BatchResult, "description": "Some rows accepted, some rejected."},
+    422: {"description": "No row accepted; the body lists every row's reasons."},
+    413: {"description": "More than 10,000 records, or a body over 50 MB."},
+}
 
 
 @router.post("/seizures", response_model=SeizureOut, status_code=status.HTTP_201_CREATED)
-def post_seizure(
-    db: Db, body: SeizureIn, principal: Annotated[Principal, Depends(requires("officer"))]
-) -> SeizureOut:
-    """Record a seizure owned by your agency, with its sharing policy."""
+def post_seizure(db: Db, body: SeizureIn, principal: Officer) -> SeizureOut:
+    """Record one seizure owned by your agency, with its sharing policy (409 if its
+    reference exists; use `/seizures/batch` to resubmit idempotently)."""
     seizure = create_seizure(db, principal, body)
     db.commit()
     return seizure_out(seizure)
+
+
+@router.post(
+    "/seizures/batch",
+    response_model=BatchResult,
+    openapi_extra=intake_body("SeizureIn", "seizures"),
+    responses=BATCH_RESPONSES,
+)
+async def post_seizure_batch(request: Request, db: Db, principal: Officer) -> JSONResponse:
+    """Submit one seizure or a batch of up to 10,000 (`{"seizures": [...]}`), with a result
+    per row: good rows are stored even when others are rejected (200 all, 207 some, 422
+    none). The same reference again with the same content is `unchanged`; with other
+    content it is `updated`. Quantities are normalised to kg, doses or litres."""
+    rows, single = await read_rows(
+        request, key="seizures", natural_key="reference", max_body=MAX_BODY
+    )
+    return await run_intake(
+        request,
+        db,
+        principal,
+        rows,
+        single=single,
+        submit=lambda s, p, r, source: intake.submit(s, p, r, intake.SEIZURES, source=source),
+        noun="seizure",
+        subject="sharing.seizures",
+    )
 
 
 @router.get("/seizures", response_model=SeizurePage)
@@ -40,14 +84,35 @@ def get_seizures(
     principal: CurrentPrincipal,
     country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
     since: Annotated[dt.date | None, Query(description="Seized on or after.")] = None,
+    substance: Annotated[
+        str | None, Query(max_length=80, description="A catalogue substance key.")
+    ] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> SeizurePage:
     """Seizures you may read: your agency's and those shared with it."""
     rows, nxt = list_seizures(
-        db, principal, country=country, since=since, cursor=cursor, limit=limit
+        db,
+        principal,
+        country=country,
+        since=since,
+        substance=substance,
+        cursor=cursor,
+        limit=limit,
     )
     return SeizurePage(items=[seizure_out(s) for s in rows], next_cursor=nxt)
+
+
+@router.get("/seizures/summary", response_model=list[CountrySummary])
+def get_seizure_summary(
+    db: Db,
+    principal: CurrentPrincipal,
+    since: Annotated[dt.date | None, Query(description="Seized on or after.")] = None,
+    until: Annotated[dt.date | None, Query(description="Seized before.")] = None,
+) -> list[CountrySummary]:
+    """Per country, what you may read: records, seizure events, kilograms, doses and litres,
+    and the kilograms of the five largest substances."""
+    return statistics.by_country(db, principal, since=since, until=until)
 
 
 @router.get("/seizures/{seizure_id}", response_model=SeizureOut)
@@ -58,16 +123,71 @@ def get_seizure(db: Db, principal: CurrentPrincipal, seizure_id: RecordId) -> Se
 
 @router.put("/seizures/{seizure_id}/sharing", response_model=SeizureOut)
 def put_seizure_sharing(
-    db: Db,
-    seizure_id: RecordId,
-    body: SharingIn,
-    principal: Annotated[Principal, Depends(requires("officer"))],
+    db: Db, seizure_id: RecordId, body: SharingIn, principal: Officer
 ) -> SeizureOut:
     """Widen, narrow or revoke the audience of a seizure (owner, or recipient where allowed)."""
     seizure = read_record(db, principal, Seizure, seizure_id)
     apply_sharing(db, principal, seizure, body)
     db.commit()
     return seizure_out(seizure)
+
+
+@router.post(
+    "/incidents",
+    response_model=BatchResult,
+    openapi_extra=intake_body("IncidentIn", "incidents"),
+    responses=BATCH_RESPONSES,
+)
+async def post_incidents(request: Request, db: Db, principal: Officer) -> JSONResponse:
+    """Report one precursor incident or a batch (`{"incidents": [...]}`), after INCB PICS:
+    stopped or suspicious shipments and orders, diversion attempts, illicit laboratories,
+    equipment; each with the chemicals involved. Per-row results as for seizures."""
+    rows, single = await read_rows(
+        request, key="incidents", natural_key="reference", max_body=MAX_BODY
+    )
+    return await run_intake(
+        request,
+        db,
+        principal,
+        rows,
+        single=single,
+        submit=lambda s, p, r, source: intake.submit(s, p, r, intake.INCIDENTS, source=source),
+        noun="incident",
+        subject="sharing.incidents",
+    )
+
+
+@router.get("/incidents", response_model=IncidentPage)
+def get_incidents(
+    db: Db,
+    principal: CurrentPrincipal,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    kind: IncidentKind | None = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> IncidentPage:
+    """Incidents you may read: your agency's and those shared with it."""
+    rows, nxt = list_incidents(
+        db, principal, country=country, kind=kind, cursor=cursor, limit=limit
+    )
+    return IncidentPage(items=[incident_out(x) for x in rows], next_cursor=nxt)
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentOut)
+def get_incident(db: Db, principal: CurrentPrincipal, incident_id: RecordId) -> IncidentOut:
+    """One incident; 404 when it does not exist or is not shared with you."""
+    return incident_out(read_record(db, principal, Incident, incident_id))
+
+
+@router.put("/incidents/{incident_id}/sharing", response_model=IncidentOut)
+def put_incident_sharing(
+    db: Db, incident_id: RecordId, body: SharingIn, principal: Officer
+) -> IncidentOut:
+    """Widen, narrow or revoke the audience of an incident."""
+    incident = read_record(db, principal, Incident, incident_id)
+    apply_sharing(db, principal, incident, body)
+    db.commit()
+    return incident_out(incident)
 
 
 class CommunityOut(BaseModel):

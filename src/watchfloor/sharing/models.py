@@ -101,5 +101,109 @@ class Seizure(Shareable, Base):
     )  # JSON [{role, name, country}]
     shipment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    normalised_quantity: Mapped[float | None] = mapped_column(Float)
+    normalised_unit: Mapped[str | None] = mapped_column(String(5))
+    concealment: Mapped[str | None] = mapped_column(String(300))
+    period: Mapped[str] = mapped_column(String(8), default="event", server_default="event")
+    events: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    source: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # of the record as submitted
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Incident(Shareable, Base):
+    """A precursor incident (INCB PICS): a stopped or suspicious shipment or order, a
+    diversion attempt, an illicit laboratory, seized equipment; with the chemicals."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (UniqueConstraint("owner_agency_id", "reference"),)
+    share_type = "incident"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    occurred_on: Mapped[dt.date] = mapped_column(Date)
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    chemicals: Mapped[str] = mapped_column(Text, default="[]")  # JSON [ChemicalOut]
+    substance_keys: Mapped[str] = mapped_column(
+        String(400), default="", server_default=""
+    )  # spaced, for search
+    mode: Mapped[str | None] = mapped_column(String(20))
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    destination_country: Mapped[str | None] = mapped_column(String(2))
+    route: Mapped[str] = mapped_column(String(60), default="", server_default="")
+    parties: Mapped[str] = mapped_column(Text, default="[]", server_default="[]")
+    shipment_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    source: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class WatchlistEntry(Shareable, Base):
+    """An identifier an agency watches for (a party's name, an address, a phone, an
+    e-mail, a wallet, a handle...), with its reason and expiry. Records of any agency that
+    carry it are hits, and the entry's owner is told of each (deconfliction)."""
+
+    __tablename__ = "watchlist_entries"
+    __table_args__ = (UniqueConstraint("owner_agency_id", "reference"),)
+    share_type = "watchlist_entry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(12))
+    value: Mapped[str] = mapped_column(String(500))  # as entered
+    normalised: Mapped[str] = mapped_column(String(500), index=True)
+    label: Mapped[str | None] = mapped_column(String(200))  # whose identifier it is
+    reason: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    source: Mapped[str | None] = mapped_column(String(120))  # e.g. a pre-export objection
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WatchlistHit(Base):
+    """A record (shipment, listing, seizure, incident) of some agency carrying an entry's
+    identifier. The entry's owner sees every hit on its entries (who, what kind of record,
+    when); the hitting agency sees it only when it may read the entry."""
+
+    __tablename__ = "watchlist_hits"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "record_type", "record_id", name="uq_watchlist_hits_record"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("watchlist_entries.id"), index=True)
+    entry_owner_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    hit_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    record_type: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(40))  # where in the record, e.g. sender_phone
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry: Mapped[WatchlistEntry] = relationship(lazy="joined")
+    hit_agency: Mapped[Agency] = relationship(lazy="joined", foreign_keys=[hit_agency_id])
+
+
+class JointCase(Shareable, Base):
+    """A case two (or more) agencies work together after a watchlist hit: the opener owns
+    it and names the others as recipients, so that each member reads it."""
+
+    __tablename__ = "joint_cases"
+    share_type = "joint_case"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    hit_id: Mapped[int | None] = mapped_column(ForeignKey("watchlist_hits.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    notes: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))

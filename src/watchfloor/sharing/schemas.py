@@ -9,8 +9,15 @@ from pydantic import BaseModel, Field
 
 from watchfloor.inputs import Input
 
+date_type = dt.date  # a field named like the type would shadow it
+
 Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
-Unit = Literal["kg", "g", "l", "ml", "doses", "tablets"]
+# as sharing.quantities.UNITS (a test holds them equal)
+Unit = Literal[
+    "kg", "g", "mg", "t", "lb", "oz", "l", "ml",
+    "doses", "tablets", "capsules", "blotters", "plants", "units",
+]  # fmt: skip
+Period = Literal["event", "month", "year"]
 Mode = Literal["post", "express", "cargo", "vehicle", "person", "vessel", "aircraft", "other"]
 
 
@@ -96,6 +103,33 @@ class SeizureIn(Input):
         default_factory=list, max_length=10, description="Transit countries, in order."
     )
     parties: list[SeizurePartyIn] = Field(default_factory=list, max_length=50)
+    concealment: str | None = Field(
+        default=None,
+        max_length=300,
+        description="How it was hidden.",
+        examples=["false bottom of a speaker box"],
+    )
+    shipment_reference: str | None = Field(
+        default=None,
+        max_length=80,
+        description="Your agency's reference of the shipment it was found in.",
+        examples=["CBP-7-000000123"],
+    )
+    period: Period = Field(
+        default="event",
+        description="`event` for one seizure; `month` or `year` for a statistic of all the "
+        "seizures of that period (then `seized_on` is its first day and `events` their number).",
+        examples=["event"],
+    )
+    events: int = Field(
+        default=1, ge=1, le=10_000_000, description="Seizure events this record counts."
+    )
+    source: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Where the record comes from, when not the agency's own case file.",
+        examples=["UNODC, World Drug Report: drug seizures"],
+    )
     notes: str | None = Field(default=None, max_length=5000, examples=[None])
     sharing: SharingIn = Field(default_factory=SharingIn)
 
@@ -116,6 +150,15 @@ class SeizureOut(BaseModel):
     origin_country: str | None = Field(examples=["CN"])
     route: list[str] = Field(examples=[["US"]])
     parties: list[SeizurePartyIn] = Field(examples=[[]])
+    normalised_quantity: float | None = Field(
+        description="The quantity in kg (masses), doses (counts) or litres (volumes).",
+        examples=[12.5],
+    )
+    normalised_unit: Literal["kg", "doses", "l"] | None = Field(examples=["kg"])
+    concealment: str | None = Field(examples=[None])
+    period: Period = Field(examples=["event"])
+    events: int = Field(examples=[1])
+    source: str | None = Field(examples=[None])
     shipment_id: int | None = Field(description="The shipment it was found in, if any.")
     notes: str | None = Field(examples=[None])
     created_at: dt.datetime = Field(examples=["2026-10-02T10:00:00Z"])
@@ -127,3 +170,194 @@ class SeizurePage(BaseModel):
     next_cursor: int | None = Field(
         description="Pass as `cursor` for the next page.", examples=[None]
     )
+
+
+# --- incidents (after INCB PICS) -----------------------------------------------------------
+
+IncidentKind = Literal[
+    "stopped_shipment",
+    "suspicious_shipment",
+    "suspicious_order",
+    "diversion_attempt",
+    "illicit_laboratory",
+    "equipment",
+]
+
+
+class ChemicalIn(Input):
+    substance: str = Field(
+        min_length=1,
+        max_length=300,
+        description="Chemical as reported (name, synonym or CAS number).",
+        examples=["4-piperidone"],
+    )
+    quantity: float | None = Field(default=None, ge=0, examples=[25.0])
+    unit: Unit | None = Field(default=None, examples=["kg"])
+
+
+class ChemicalOut(ChemicalIn):
+    substance_key: str | None = Field(
+        default=None, description="Catalogue key when recognised.", examples=["4-piperidone"]
+    )
+    normalised_quantity: float | None = Field(default=None, examples=[25.0])
+    normalised_unit: Literal["kg", "doses", "l"] | None = Field(default=None, examples=["kg"])
+
+
+class IncidentIn(Input):
+    """A precursor incident as INCB's PICS records them: a stopped or suspicious shipment or
+    order, a diversion attempt, an illicit laboratory or seized equipment (pill presses)."""
+
+    reference: str = Field(
+        min_length=1,
+        max_length=80,
+        description="The agency's own reference; unique per agency.",
+        examples=["ANAM-INC-2026-0042"],
+    )
+    kind: IncidentKind = Field(examples=["stopped_shipment"])
+    occurred_on: date_type = Field(examples=["2026-10-02"])
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
+    place: str | None = Field(default=None, max_length=200, examples=["Lázaro Cárdenas"])
+    description: str = Field(
+        min_length=1,
+        max_length=5000,
+        description="What happened, how it was detected.",
+        examples=["Declared as 'industrial solvent'; the importer did not exist."],
+    )
+    chemicals: list[ChemicalIn] = Field(min_length=1, max_length=50)
+    mode: Mode | None = Field(default=None, examples=["cargo"])
+    origin_country: str | None = Field(default=None, min_length=2, max_length=2)
+    destination_country: str | None = Field(default=None, min_length=2, max_length=2)
+    route: list[str] = Field(default_factory=list, max_length=10)
+    parties: list[SeizurePartyIn] = Field(default_factory=list, max_length=50)
+    shipment_reference: str | None = Field(default=None, max_length=80)
+    source: str | None = Field(default=None, max_length=200)
+    sharing: SharingIn = Field(default_factory=SharingIn)
+
+
+class IncidentOut(BaseModel):
+    id: int = Field(examples=[3])
+    reference: str = Field(examples=["ANAM-INC-2026-0042"])
+    kind: IncidentKind = Field(examples=["stopped_shipment"])
+    occurred_on: date_type = Field(examples=["2026-10-02"])
+    country: str = Field(examples=["MX"])
+    place: str | None = Field(examples=[None])
+    description: str
+    chemicals: list[ChemicalOut]
+    mode: str | None = Field(examples=["cargo"])
+    origin_country: str | None = Field(examples=["CN"])
+    destination_country: str | None = Field(examples=["MX"])
+    route: list[str] = Field(examples=[[]])
+    parties: list[SeizurePartyIn] = Field(examples=[[]])
+    shipment_id: int | None = Field(examples=[None])
+    source: str | None = Field(examples=[None])
+    created_at: dt.datetime = Field(examples=["2026-10-02T10:00:00Z"])
+    sharing: SharingOut
+
+
+class IncidentPage(BaseModel):
+    items: list[IncidentOut]
+    next_cursor: int | None = Field(examples=[None])
+
+
+# --- watchlists -----------------------------------------------------------------------------
+
+EntryKind = Literal[
+    "name",
+    "address",
+    "phone",
+    "email",
+    "btc",
+    "eth",
+    "xmr",
+    "pgp",
+    "telegram",
+    "wickr",
+    "account",
+    "image",
+    "url",
+]  # fmt: skip  (as sharing.watchlists.KINDS)
+
+
+class WatchlistEntryIn(Input):
+    reference: str = Field(
+        min_length=1,
+        max_length=80,
+        description="The agency's own reference; unique per agency.",
+        examples=["CBSA-WL-0042"],
+    )
+    kind: EntryKind = Field(description="What the value is.", examples=["phone"])
+    value: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The identifier as written; compared in a normal form per kind.",
+        examples=["+1 604 555 0143"],
+    )
+    label: str | None = Field(
+        default=None, max_length=200, description="Whose it is.", examples=["broker 'Tio'"]
+    )
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why it is watched (shown to agencies that may read the entry).",
+        examples=["consignee of two precursor shipments stopped in 2026"],
+    )
+    expires_at: dt.datetime | None = Field(
+        default=None, description="After this UTC time the entry stops matching."
+    )
+    sharing: SharingIn = Field(default_factory=SharingIn)
+
+
+class WatchlistEntryOut(BaseModel):
+    id: int = Field(examples=[12])
+    reference: str = Field(examples=["CBSA-WL-0042"])
+    kind: EntryKind = Field(examples=["phone"])
+    value: str = Field(examples=["+1 604 555 0143"])
+    normalised: str = Field(examples=["+16045550143"])
+    label: str | None = Field(examples=[None])
+    reason: str
+    expires_at: dt.datetime | None = Field(examples=[None])
+    active: bool = Field(examples=[True])
+    source: str | None = Field(examples=[None])
+    created_at: dt.datetime
+    sharing: SharingOut
+
+
+class WatchlistPage(BaseModel):
+    items: list[WatchlistEntryOut]
+    next_cursor: int | None = Field(examples=[None])
+
+
+class HitOut(BaseModel):
+    id: int = Field(examples=[5])
+    entry_owner: str = Field(description="Whose entry was hit.", examples=["CA-CBSA"])
+    entry_id: int | None = Field(description="The entry, when you may read it.", examples=[12])
+    entry_reference: str | None = Field(examples=["CBSA-WL-0042"])
+    hit_agency: str = Field(description="Whose record hit it.", examples=["US-CBP"])
+    record_type: str = Field(examples=["shipment"])
+    record_id: int | None = Field(
+        description="The record, when it is your agency's.", examples=[1043]
+    )
+    field: str = Field(description="Where in the record.", examples=["consignee_phone"])
+    at: dt.datetime
+
+
+class CaseIn(Input):
+    title: str = Field(min_length=1, max_length=300, examples=["Broker 'Tio', Vancouver"])
+    note: str | None = Field(default=None, max_length=5000, examples=["Call me: +1 ..."])
+
+
+class NoteIn(Input):
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class CaseOut(BaseModel):
+    id: int = Field(examples=[2])
+    title: str
+    status: Literal["open", "closed"] = Field(examples=["open"])
+    hit_id: int | None = Field(examples=[5])
+    members: list[str] = Field(description="The agencies working the case.")
+    notes: list[dict[str, str]] = Field(
+        description="Each note with its author and UTC time, oldest first."
+    )
+    created_at: dt.datetime
+    sharing: SharingOut

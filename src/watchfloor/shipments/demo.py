@@ -15,10 +15,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchfloor.db import analyze
 from watchfloor.errors import WatchfloorError
 from watchfloor.reference.sanctions import SanctionsLoad, load_sdn
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
+from watchfloor.sharing import demo as sharing_demo
 from watchfloor.sharing.models import Seizure
 from watchfloor.sharing.schemas import SeizureIn, SharingIn
 from watchfloor.sharing.service import create_seizure
@@ -48,6 +50,10 @@ class ShipmentsDemo:
     shipments: int = 0
     outcomes: int = 0
     models: list[str] = field(default_factory=list)
+    watchlist: int = 0
+
+
+TABLES = ("shipments", "shipment_items", "risk_assessments", "inspection_outcomes", "seizures")
 
 
 def ensure_sanctions(session: Session) -> None:
@@ -78,6 +84,7 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
             )
             report.offices += 1
     session.flush()
+    analyze(session, *TABLES)  # an earlier load may have left them unanalysed
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for code, destination, n, seed in SCENARIOS:
         agency = agencies[code]
@@ -93,6 +100,8 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
             start=today - dt.timedelta(days=14),
             days=16,
             prefix=f"{code.split('-')[1]}-{seed}",
+            consignees=n // 2,
+            senders=60,
         )
         for data in gen.seizures(30):
             exists = session.scalar(
@@ -107,7 +116,12 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
         session.flush()
         scoring.invalidate()
         pairs = gen.take(n)
+        if code == "US-CBP":  # another agency watches parties that these shipments name
+            senders = {r["sender"].get("email") for r, _ in pairs}
+            parties = sorted(gen.seizure_parties, key=lambda p: p.email not in senders)
+            report.watchlist = sharing_demo.load_watchlist(session, agencies, parties)
         result = intake.submit(session, principal, [r for r, _ in pairs], source="demo")
+        analyze(session, *TABLES)
         report.shipments += sum(1 for r in result.results if r.status == "created")
         truth = {t.reference: t for _, t in pairs}
         report.outcomes += _inspect_past_days(session, principal, truth, today)

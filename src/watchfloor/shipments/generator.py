@@ -192,6 +192,8 @@ class ShipmentGenerator:
         start: dt.datetime | None = None,
         days: int = 30,
         prefix: str | None = None,
+        consignees: int = 4000,
+        senders: int = 300,
     ) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
@@ -205,7 +207,8 @@ class ShipmentGenerator:
         self.days = days
         self.prefix = prefix or f"S{seed}"
         self._senders: dict[str, list[Identity]] = {}
-        self._consignees = self._identities(destination, 4000)
+        self._senders_per_country = senders
+        self._consignees = self._identities(destination, consignees)
         self.seizure_parties = [
             self._identity(self.rng.choice(list(RISKY_ORIGINS))) for _ in range(40)
         ]
@@ -245,7 +248,7 @@ class ShipmentGenerator:
     def _sender(self, country: str) -> Identity:
         pool = self._senders.get(country)
         if pool is None:
-            pool = self._senders[country] = self._identities(country, 300)
+            pool = self._senders[country] = self._identities(country, self._senders_per_country)
         return self.rng.choice(pool)
 
     # -- goods -----------------------------------------------------------------------------

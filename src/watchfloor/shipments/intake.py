@@ -30,6 +30,7 @@ from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.errors import Forbidden
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing import watchlists
 from watchfloor.shipments.models import Office, RiskAssessment, Shipment, ShipmentItem
 from watchfloor.shipments.schemas import ShipmentIn
 from watchfloor.shipments.scoring import Assessment, Config, Scorer, record_config, scorer_for
@@ -464,6 +465,13 @@ def store(
             score=p.score,
         )
     alerts = _raise_alerts(session, agency, scored, ids, now)
+    if scored:
+        watchlists.screen_fields(
+            session,
+            agency.id,
+            "shipment",
+            ((ids[p.index], _party_fields(p)) for p in scored),
+        )
     ordered = [results[i] for i in range(batch.rows)]
     accepted = sum(1 for r in ordered if r.status != "rejected")
     if scored or alerts:
@@ -489,6 +497,20 @@ def store(
             },
         )
     return BatchResult(accepted=accepted, rejected=batch.rows - accepted, results=ordered)
+
+
+_PARTY_FIELDS = tuple(
+    (f, _SHIPMENT_COLUMNS.index(f))
+    for f in _SHIPMENT_COLUMNS
+    if f.startswith(("sender_", "consignee_")) and not f.endswith("_country")
+)
+
+
+def _party_fields(p: Prepared) -> dict[str, Any]:
+    """The sender's and consignee's name, address, phone and e-mail, for the watchlists."""
+    if p.row is not None:
+        return {f: p.row[i] for f, i in _PARTY_FIELDS}
+    return {f: p.columns[f] for f, _ in _PARTY_FIELDS}  # type: ignore[index]
 
 
 def submit(

@@ -225,7 +225,10 @@ def _visible_seizures(session: Session, agency: Agency, since: dt.date) -> list[
     principal = system_principal(agency)
     return list(
         session.scalars(
-            select(Seizure).where(visible(principal, Seizure), Seizure.seized_on >= since)
+            # statistics (a month's or a year's totals) name no parties, modes or routes
+            select(Seizure).where(
+                visible(principal, Seizure), Seizure.seized_on >= since, Seizure.period == "event"
+            )
         )
     )
 

@@ -104,7 +104,9 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
+    from watchfloor.sharing.watchlist_api import router as watchlist_router
     from watchfloor.shipments.api import router as shipments_router
+    from watchfloor.web.cooperation_pages import router as cooperation_pages_router
     from watchfloor.web.listings_pages import router as listings_pages_router
     from watchfloor.web.notices_pages import router as notices_pages_router
     from watchfloor.web.pages import router as pages_router
@@ -119,6 +121,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(security_router)
     app.include_router(reference_router)
     app.include_router(sharing_router)
+    app.include_router(watchlist_router)
     app.include_router(shipments_router)
     app.include_router(notices_router)  # these two before /api/v1/listings/{listing_id}
     app.include_router(tokens_router)
@@ -127,6 +130,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(shipments_pages_router)
     app.include_router(notices_pages_router)  # before /listings/{listing_id}
     app.include_router(listings_pages_router)
+    app.include_router(cooperation_pages_router)
     app.include_router(pages_router)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)
@@ -163,6 +167,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
     from pydantic.json_schema import models_json_schema
 
+    from watchfloor.sharing.schemas import IncidentIn, SeizureIn, WatchlistEntryIn
     from watchfloor.shipments.schemas import ShipmentIn
 
     schema = get_openapi(
@@ -172,7 +177,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     _, defs = models_json_schema(
-        [(ShipmentIn, "validation")], ref_template="#/components/schemas/{model}"
+        [(m, "validation") for m in (ShipmentIn, SeizureIn, IncidentIn, WatchlistEntryIn)],
+        ref_template="#/components/schemas/{model}",
     )
     schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
     app.openapi_schema = schema

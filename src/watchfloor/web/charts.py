@@ -113,3 +113,45 @@ def transparency_charts(report: Any) -> dict[str, str]:
         "hours": _fragment(hours, "hours-chart", 260),
         "actions": _fragment(actions, "actions-chart", 260),
     }
+
+
+def seizure_charts(summary: list[Any], years: list[Any], *, countries: int = 20) -> dict[str, str]:
+    """Seizures by country (:class:`watchfloor.sharing.statistics.CountrySummary`): the
+    largest countries' kilograms stacked by substance, and kilograms per year for the eight
+    largest. Empty when nothing is visible."""
+    if not summary:
+        return {}
+    top = summary[:countries][::-1]  # largest at the top of a horizontal chart
+    substances: dict[str, dict[str, float]] = {}
+    for c in top:
+        for s in c.top:
+            substances.setdefault(s.substance, {})[c.country] = s.kg
+    fig = go.Figure()
+    for name, by_country in sorted(substances.items(), key=lambda x: -sum(x[1].values()))[:12]:
+        fig.add_bar(
+            y=[c.country for c in top],
+            x=[by_country.get(c.country, 0) for c in top],
+            name=name,
+            orientation="h",
+        )
+    rest = [
+        c.kg - sum(substances.get(s.substance, {}).get(c.country, 0) for s in c.top) for c in top
+    ]
+    fig.add_bar(
+        y=[c.country for c in top], x=[max(r, 0) for r in rest], name="other", orientation="h"
+    )
+    fig.update_layout(barmode="stack", xaxis={"title": "kg seized"}, yaxis={"type": "category"})
+    out = {"countries": _fragment(fig, "country-chart", 40 + 22 * len(top))}
+    largest = {c.country for c in summary[:8]}
+    trend = go.Figure()
+    for country in sorted(largest):
+        points = [y for y in years if y.country == country]
+        trend.add_scatter(
+            x=[p.year for p in points], y=[p.kg for p in points], name=country, mode="lines+markers"
+        )
+    trend.update_layout(
+        xaxis={"title": "year", "dtick": 1},
+        yaxis={"title": "kg seized (log)", "type": "log"},
+    )
+    out["years"] = _fragment(trend, "year-chart")
+    return out

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
-import re
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -22,24 +20,12 @@ from watchfloor.security import service as security
 from watchfloor.security.deps import (
     SESSION_COOKIE,
     CurrentPrincipal,
-    Cursor,
     Db,
-    RecordId,
     optional_principal,
 )
-from watchfloor.security.service import Principal, require_role
+from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
-from watchfloor.sharing import communities
-from watchfloor.sharing.models import Seizure
-from watchfloor.sharing.policy import can_share
-from watchfloor.sharing.schemas import SharingIn
-from watchfloor.sharing.service import (
-    apply_sharing,
-    count_seizures,
-    list_seizures,
-    read_record,
-    sharing_out,
-)
+from watchfloor.sharing.service import count_seizures
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["country_name"] = country_name
@@ -197,101 +183,6 @@ def warning(request: Request, me: Me) -> Response:
         summary="First sightings and spikes of substances; evaluation of "
         "interventions; dashboards and reports.",
     )
-
-
-@router.get("/cooperation", response_class=HTMLResponse)
-def cooperation(
-    request: Request,
-    db: Db,
-    me: Me,
-    cursor: Cursor = None,
-    country: Annotated[str | None, Query(max_length=2)] = None,
-) -> Response:
-    rows, nxt = list_seizures(db, me, cursor=cursor, country=country or None, limit=50)
-    return render(
-        request,
-        "cooperation/seizures.html",
-        me,
-        active="cooperation",
-        seizures=[(s, sharing_out(s)) for s in rows],
-        next_cursor=nxt,
-        country=country or "",
-    )
-
-
-@router.get("/cooperation/seizures/{seizure_id}", response_class=HTMLResponse)
-def seizure_page(request: Request, db: Db, me: Me, seizure_id: RecordId) -> Response:
-    return _seizure_view(request, db, me, read_record(db, me, Seizure, seizure_id))
-
-
-def _seizure_view(  # type: ignore[no-untyped-def]
-    request: Request, db: Db, me: Me, seizure: Seizure, errors=(), status: int = 200
-) -> HTMLResponse:
-    allowed, why = can_share(me, seizure)
-    return render(
-        request,
-        "cooperation/seizure.html",
-        me,
-        status=status,
-        active="cooperation",
-        seizure=seizure,
-        sharing=sharing_out(seizure),
-        may_share=allowed and me.has_role("officer"),
-        why_not=why if not allowed else "",
-        is_owner=seizure.owner_agency_id == me.agency_id,
-        communities=communities.known(),
-        errors=list(errors),
-    )
-
-
-@router.post("/cooperation/seizures/{seizure_id}/sharing", response_class=HTMLResponse)
-def seizure_sharing(
-    request: Request,
-    db: Db,
-    me: Me,
-    seizure_id: RecordId,
-    tlp: Annotated[str, Form(max_length=12)] = "amber",
-    recipients: Annotated[str, Form(max_length=2000)] = "",
-    community: Annotated[list[str], Form(max_length=50)] = [],  # noqa: B006
-    originator_control: Annotated[bool, Form()] = False,
-    legal_basis: Annotated[str, Form(max_length=2000)] = "",
-    expires_on: Annotated[str, Form(max_length=10)] = "",
-    revoke: Annotated[bool, Form()] = False,
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    """Widen, narrow or revoke from the seizure's page (revoke: TLP:AMBER, nobody named)."""
-    check_csrf(request, csrf_token)
-    require_role(me, "officer")
-    seizure = read_record(db, me, Seizure, seizure_id)
-    try:
-        expires = (
-            dt.datetime.combine(dt.date.fromisoformat(expires_on), dt.time(), dt.UTC)
-            if expires_on
-            else None
-        )
-        data = SharingIn(
-            tlp="amber" if revoke else tlp,  # type: ignore[arg-type]
-            recipients=[] if revoke else [c for c in re.split(r"[\s,;]+", recipients) if c],
-            communities=[] if revoke else community,
-            originator_control=originator_control,
-            legal_basis=legal_basis or None,
-            expires_at=None if revoke else expires,
-        )
-        apply_sharing(db, me, seizure, data)
-    except ValueError as exc:  # a bad date, or pydantic's ValidationError (a ValueError)
-        db.rollback()
-        errors = (
-            refused(exc, "sharing")[0]
-            if isinstance(exc, ValidationError)
-            else [{"field": "expires_on", "reason": str(exc)}]
-        )
-        return _seizure_view(request, db, me, seizure, errors, status=422)
-    except WatchfloorError as exc:
-        db.rollback()
-        errors, status = refused(exc, "sharing")
-        return _seizure_view(request, db, me, seizure, errors, status=status)
-    db.commit()
-    return RedirectResponse(f"/cooperation/seizures/{seizure_id}", status_code=303)
 
 
 @router.get("/reference", response_class=HTMLResponse)

@@ -1,0 +1,162 @@
+"""Sharing decisions on any shareable record: setting its policy (share, widen, narrow,
+revoke), its policy as shown, and reading records of other agencies (audited). No FastAPI."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from watchfloor import audit
+from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
+from watchfloor.security.models import Agency
+from watchfloor.security.service import Principal
+from watchfloor.sharing import communities
+from watchfloor.sharing.models import Shareable, ShareRecipient
+from watchfloor.sharing.policy import can_read, can_share
+from watchfloor.sharing.schemas import SharingIn, SharingOut
+
+S = TypeVar("S", bound=Shareable)
+
+
+def _agencies_by_code(session: Session, codes: list[str], field: str) -> list[Agency]:
+    wanted = sorted({c.strip().upper() for c in codes})
+    found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(wanted)))}
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        raise Invalid(
+            f"unknown recipient agencies: {', '.join(missing)}",
+            [FieldProblem(field, f"unknown agency {c!r}") for c in missing],
+        )
+    return [found[c] for c in wanted]
+
+
+def _communities(codes: list[str], field: str) -> list[str]:
+    wanted = sorted({c.strip().upper() for c in codes})
+    known = communities.known()
+    missing = [c for c in wanted if c not in known]
+    if missing:
+        raise Invalid(
+            f"unknown communities: {', '.join(missing)}",
+            [FieldProblem(field, f"unknown community {c!r}") for c in missing],
+        )
+    return wanted
+
+
+def apply_sharing(
+    session: Session,
+    principal: Principal,
+    record: Shareable,
+    sharing: SharingIn,
+    *,
+    field: str = "sharing",
+) -> None:
+    """Set the policy of ``record``; the caller must be allowed to share it."""
+    allowed, reason = can_share(principal, record)
+    if not allowed:
+        raise Forbidden(f"you may not share this record: {reason}")
+    if record.owner_agency_id != principal.agency_id and (
+        sharing.tlp != record.tlp or sharing.originator_control != record.originator_control
+    ):
+        raise Forbidden("only the owner agency may change TLP or originator control")
+    if sharing.expires_at is not None and sharing.expires_at.tzinfo is None:
+        raise Invalid(
+            "expires_at needs a time zone",
+            [FieldProblem(f"{field}.expires_at", "timestamp without time zone")],
+        )
+    agencies = _agencies_by_code(session, sharing.recipients, f"{field}.recipients")
+    groups = _communities(sharing.communities, f"{field}.communities")
+    record.tlp = sharing.tlp
+    record.originator_control = sharing.originator_control
+    record.legal_basis = sharing.legal_basis
+    record.share_expires_at = sharing.expires_at
+    rtype, rid = type(record).share_type, record.id  # type: ignore[attr-defined]
+    rows = {
+        (r.agency_id, r.community): r
+        for r in session.scalars(
+            select(ShareRecipient).where(
+                ShareRecipient.record_type == rtype, ShareRecipient.record_id == rid
+            )
+        )
+    }
+    wanted = {(a.id, None) for a in agencies if a.id != record.owner_agency_id}
+    wanted |= {(None, c) for c in groups}
+    if record.owner_agency_id == principal.agency_id:  # recipients may only widen
+        for key in set(rows) - wanted:
+            session.delete(rows[key])
+    for agency_id, community in sorted(set(wanted) - set(rows), key=str):
+        session.add(
+            ShareRecipient(
+                record_type=rtype,
+                record_id=rid,
+                agency_id=agency_id,
+                community=community,
+                granted_by=principal.actor,
+            )
+        )
+    session.flush()
+    session.expire(record, ["recipients"])
+    audit.record_by(
+        session,
+        principal,
+        action=f"{rtype}.share",
+        object_type=rtype,
+        object_id=rid,
+        detail={
+            "tlp": sharing.tlp,
+            "recipients": sorted(a.code for a in agencies),
+            "communities": groups,
+            "originator_control": sharing.originator_control,
+            "expires_at": sharing.expires_at,
+        },
+    )
+
+
+def sharing_out(record: Shareable) -> SharingOut:
+    return SharingOut(
+        owner=record.owner.code,
+        tlp=record.tlp,  # type: ignore[arg-type]
+        recipients=sorted(r.agency.code for r in record.recipients if r.agency is not None),
+        communities=sorted(r.community for r in record.recipients if r.community),
+        originator_control=record.originator_control,
+        legal_basis=record.legal_basis,
+        expires_at=record.share_expires_at,
+    )
+
+
+def read_record(session: Session, principal: Principal, model: type[S], record_id: int) -> S:
+    """Fetch a record the principal may read; 404 (not 403) otherwise, so existence never leaks.
+
+    A read of another agency's record is written to the audit log.
+    """
+    record = session.get(model, record_id)
+    if record is None or not can_read(principal, record):
+        raise NotFound(f"{model.share_type} {record_id} not found")  # type: ignore[attr-defined]
+    if record.owner_agency_id != principal.agency_id:
+        audit.record_by(
+            session,
+            principal,
+            action=f"{model.share_type}.read",
+            object_type=model.share_type,  # type: ignore[attr-defined]
+            object_id=record_id,
+            detail={"owner": record.owner.code},
+        )
+        session.commit()
+    return record
+
+
+def audit_list_reads(
+    session: Session, principal: Principal, share_type: str, records: list[S]
+) -> None:
+    """Audit the other agencies' records a list showed the principal (and commit)."""
+    foreign_ids = [r.id for r in records if r.owner_agency_id != principal.agency_id]  # type: ignore[attr-defined]
+    if foreign_ids:
+        audit.record_by(
+            session,
+            principal,
+            action=f"{share_type}.list",
+            object_type=share_type,
+            detail={"foreign_ids": foreign_ids},
+        )
+        session.commit()

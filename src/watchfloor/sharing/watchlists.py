@@ -1,0 +1,265 @@
+"""Watchlists with deconfliction.
+
+An agency keeps entries: identifiers (a party's name, an address, a phone, an e-mail, a
+wallet, a handle...) with a reason, an expiry and a sharing policy. Every shipment, listing,
+seizure and incident stored on the instance is screened against the active entries of every
+agency (:func:`screen`, called by each intake). A hit is recorded once per entry and record,
+and:
+
+- the entry's owner is told that agency X had a hit, on what kind of record and when, as an
+  alert; not the record itself, which stays under its own policy;
+- the hitting agency is told too, with the entry's reason, when it may read the entry;
+  otherwise it learns nothing (a TLP:RED entry stays unseen);
+- either of them can open a joint case naming the other, which both then read.
+
+Values are compared in a normal form per kind: names and addresses folded to lower-case
+ASCII words (names with their words sorted, so "RAMIREZ OCHOA, Jose" meets "Jose Ramirez
+Ochoa"); phones as E.164 digits; e-mails in lower case; wallets and handles as the listings'
+signals store them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from watchfloor.alerts.models import Alert
+from watchfloor.db import utcnow
+from watchfloor.listings import signals
+from watchfloor.reference.loader import fold
+from watchfloor.security.models import Agency
+from watchfloor.security.service import system_principal
+from watchfloor.sharing.models import WatchlistEntry, WatchlistHit
+from watchfloor.sharing.policy import can_read
+
+EntryKind = Literal[
+    "name", "address", "phone", "email", "btc", "eth", "xmr", "pgp", "telegram", "wickr",
+    "account", "image", "url",
+]  # fmt: skip
+KINDS: tuple[str, ...] = EntryKind.__args__  # type: ignore[attr-defined]
+_WORD = re.compile(r"[a-z0-9]+")
+_DIGITS = re.compile(r"\D+")
+
+
+def normalise(kind: str, raw: str) -> str | None:
+    """The form values of ``kind`` are compared in; None when ``raw`` is not one."""
+    text = raw.strip()
+    if kind == "name":
+        words = sorted(_WORD.findall(fold(text)))
+        return " ".join(words) if sum(len(w) for w in words) >= 4 else None  # "Li" is no one
+    if kind == "address":
+        words = _WORD.findall(fold(text))
+        return " ".join(words) if len(words) >= 2 else None
+    if kind == "phone":
+        value = signals.normalise_phone(text) or signals.normalise_phone("+" + text.lstrip("+0"))
+        return value
+    if kind == "url":
+        return signals.normalise_url(text)
+    from watchfloor.listings.tokens import normalise as signal_normalise
+
+    return signal_normalise(kind, text)
+
+
+def quick_phone(raw: str | None) -> str | None:
+    """A phone as E.164 by its digits alone (``00`` taken for ``+``): for screening many
+    records fast, where libphonenumber would cost more than the rest of the intake."""
+    if not raw:
+        return None
+    digits = _DIGITS.sub("", raw)
+    if raw.strip().startswith("00"):
+        digits = digits[2:]
+    return f"+{digits}" if 7 <= len(digits) <= 15 else None
+
+
+def quick_name(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    words = sorted(_WORD.findall(fold(raw)))
+    return " ".join(words) if words else None
+
+
+def quick_address(raw: str | None) -> str | None:
+    return " ".join(_WORD.findall(fold(raw))) if raw else None
+
+
+def quick_email(raw: str | None) -> str | None:
+    return raw.strip().lower() if raw and "@" in raw else None
+
+
+QUICK = {"name": quick_name, "address": quick_address, "phone": quick_phone, "email": quick_email}
+
+
+def screen_fields(
+    session: Session,
+    agency_id: int,
+    record_type: str,
+    records: Iterable[tuple[int, dict[str, str | None]]],
+) -> list[WatchlistHit]:
+    """:func:`screen` for records given as raw fields: ``{"sender_name": ..., "parties[0]
+    .phone": ...}``, each field's kind read from its last word (name, address, phone,
+    email). Nothing is normalised when no active entry is of that kind, so that an intake
+    pays for screening only when there is something to screen against."""
+    kinds = _index(session).kinds
+    if not kinds & QUICK.keys():
+        return []
+    values = []
+    for record_id, fields in records:
+        for fieldname, raw in fields.items():
+            kind = fieldname.rsplit("_", 1)[-1].rsplit(".", 1)[-1]
+            if kind in kinds and raw:
+                value = QUICK[kind](raw)
+                if value:
+                    values.append((record_id, fieldname, kind, value))
+    return screen(session, agency_id, record_type, values)
+
+
+# --- the index of active entries, per database --------------------------------------------
+
+
+@dataclass
+class _Index:
+    stamp: tuple[int, object]
+    entries: dict[tuple[str, str], list[int]]
+    kinds: frozenset[str]
+
+
+_indexes: dict[str, _Index] = {}
+_lock = threading.Lock()
+
+
+def _index(session: Session) -> _Index:
+    """Active entries by (kind, value), reloaded when any entry changed (one small query a
+    batch to know)."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    key = str(engine.url)
+    stamp = tuple(
+        session.execute(
+            select(func.count(WatchlistEntry.id), func.max(WatchlistEntry.updated_at))
+        ).one()
+    )
+    with _lock:
+        index = _indexes.get(key)
+        if index is not None and index.stamp == stamp:
+            return index
+    now = utcnow()
+    entries: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for eid, kind, value, expires in session.execute(
+        select(
+            WatchlistEntry.id,
+            WatchlistEntry.kind,
+            WatchlistEntry.normalised,
+            WatchlistEntry.expires_at,
+        ).where(WatchlistEntry.active.is_(True))
+    ):
+        if expires is None or expires > now:
+            entries[(kind, value)].append(eid)
+    index = _Index(stamp, dict(entries), frozenset(k for k, _ in entries))  # type: ignore[arg-type]
+    with _lock:
+        _indexes[key] = index
+    return index
+
+
+def screen(
+    session: Session,
+    agency_id: int,
+    record_type: str,
+    values: Iterable[tuple[int, str, str, str]],
+) -> list[WatchlistHit]:
+    """Record the hits of ``values`` — (record id, field, kind, normalised value) of records
+    of ``agency_id`` — on active entries, and tell who should know. A hit already recorded
+    for that entry and record is not recorded or told again."""
+    index = _index(session)
+    if not index.entries:
+        return []
+    now = utcnow()
+    found: dict[tuple[int, int], tuple[str, str]] = {}
+    for record_id, fieldname, kind, value in values:
+        for entry_id in index.entries.get((kind, value), ()):
+            found.setdefault((entry_id, record_id), (fieldname, kind))
+    if not found:
+        return []
+    entries = {
+        e.id: e
+        for e in session.scalars(
+            select(WatchlistEntry).where(WatchlistEntry.id.in_({e for e, _ in found}))
+        )
+    }
+    known = set(
+        session.execute(
+            select(WatchlistHit.entry_id, WatchlistHit.record_id).where(
+                WatchlistHit.record_type == record_type,
+                WatchlistHit.entry_id.in_(list(entries)),
+                WatchlistHit.record_id.in_({r for _, r in found}),
+            )
+        ).all()
+    )
+    hitter = session.get(Agency, agency_id)
+    assert hitter is not None
+    reader = system_principal(hitter)
+    hits = []
+    for (entry_id, record_id), (fieldname, kind) in sorted(found.items()):
+        entry = entries.get(entry_id)
+        if entry is None or (entry_id, record_id) in known or not entry.active:
+            continue
+        if entry.expires_at is not None and entry.expires_at <= now:
+            continue
+        hit = WatchlistHit(
+            entry_id=entry_id,
+            entry_owner_id=entry.owner_agency_id,
+            hit_agency_id=agency_id,
+            record_type=record_type,
+            record_id=record_id,
+            field=fieldname,
+            at=now,
+        )
+        session.add(hit)
+        hits.append((hit, entry, kind))
+    session.flush()
+    for hit, entry, kind in hits:
+        _tell(session, hit, entry, kind, hitter, reader)
+    return [h for h, _, _ in hits]
+
+
+def _tell(session: Session, hit, entry, kind, hitter, reader) -> None:  # type: ignore[no-untyped-def]
+    """The owner's alert says who had a hit, not what the record holds; the hitting
+    agency's, sent only when it may read the entry, names the entry and its reason."""
+    mine = entry.owner_agency_id == hitter.id
+    session.add(
+        Alert(
+            owner_agency_id=entry.owner_agency_id,
+            kind="watchlist_hit",
+            object_type="watchlist_hit",
+            object_id=hit.id,
+            title=(
+                f"your {hit.record_type} {hit.record_id} matches your watchlist entry "
+                f"{entry.reference} ({kind})"
+                if mine
+                else f"{hitter.code} had a hit on your watchlist entry {entry.reference} "
+                f"({kind}, in a {hit.record_type})"
+            )[:300],
+            tlp="amber",
+        )
+    )
+    if not mine and can_read(reader, entry):
+        alert = Alert(
+            owner_agency_id=hitter.id,
+            kind="watchlist_hit",
+            object_type=hit.record_type,
+            object_id=hit.record_id,
+            title=(
+                f"your {hit.record_type} {hit.record_id} matches {entry.owner.code}'s "
+                f"watchlist entry {entry.reference}: {entry.reason}"
+            )[:300],
+            tlp="amber",
+        )
+        session.add(alert)
+    session.flush()

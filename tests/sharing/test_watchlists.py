@@ -1,0 +1,230 @@
+"""Watchlists with deconfliction on a real database: entries validated per kind, hits from
+other agencies' records told to the owner without the record, told to the hitting agency
+only when it may read the entry, joint cases, and entries published as hashed tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import api_headers
+from tests.shipments.test_api import record
+from watchfloor.alerts.models import Alert
+from watchfloor.db import session_scope
+from watchfloor.listings import tokens
+from watchfloor.sharing.models import WatchlistHit
+from watchfloor.sharing.watchlists import normalise
+
+
+@pytest.mark.parametrize(
+    ("kind", "raw", "normal"),
+    [
+        ("name", "RAMIREZ OCHOA, José Luis", "jose luis ochoa ramirez"),
+        ("name", "Li", None),  # too short to be anyone in particular
+        ("address", "12 Calle Río Bravo, Tijuana", "12 calle rio bravo tijuana"),
+        ("phone", "+52 664 123 4567", "+526641234567"),
+        ("phone", "0052 664 123 4567", "+526641234567"),
+        ("phone", "12", None),
+        ("email", " Broker.Tio@Example.COM ", "broker.tio@example.com"),
+        ("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT"),
+        ("btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyX", None),  # checksum fails
+        ("telegram", "@TioChem", "tiochem"),
+    ],
+)
+def test_values_are_compared_in_a_normal_form(kind: str, raw: str, normal: str | None) -> None:
+    assert normalise(kind, raw) == normal
+
+
+def entry(ref: str, kind: str, value: str, **over: Any) -> dict[str, Any]:
+    return {"reference": ref, "kind": kind, "value": value, "reason": "broker 'Tio'", **over}
+
+
+def alerts_of(engine, agency: str) -> list[str]:  # type: ignore[no-untyped-def]
+    from watchfloor.security.service import get_agency
+
+    with session_scope(engine) as s:
+        owner = get_agency(s, agency).id
+        return list(
+            s.scalars(
+                select(Alert.title).where(
+                    Alert.owner_agency_id == owner, Alert.kind == "watchlist_hit"
+                )
+            )
+        )
+
+
+def ours(hit: dict[str, Any]) -> bool:
+    """A hit of this test's entries (the demo has CBSA-WL-... entries of its own)."""
+    return hit["entry_owner"] == "CA-CBSA" and not (hit["entry_reference"] or "").startswith(
+        "CBSA-"
+    )
+
+
+def test_deconfliction_across_agencies(client, engine) -> None:  # type: ignore[no-untyped-def]
+    ca = api_headers(engine, "CA-CBSA", "officer")
+    us = api_headers(engine, "US-CBP", "officer")
+    before_ca, before_us = len(alerts_of(engine, "CA-CBSA")), len(alerts_of(engine, "US-CBP"))
+    r = client.post(
+        "/api/v1/sharing/watchlist",
+        json={
+            "entries": [
+                entry("WL-RED", "email", "Tio.Red@example.com", sharing={"tlp": "red"}),
+                entry(
+                    "WL-AMBER",
+                    "phone",
+                    "+1 604 555 0143",
+                    sharing={"tlp": "amber", "recipients": ["US-CBP"]},
+                ),
+                entry("WL-BAD", "btc", "1BoatSLRHtKNngkdXEeobR76b53LETtpyX"),
+            ]
+        },
+        headers=ca,
+    )
+    assert r.status_code == 207, r.text
+    bad = r.json()["results"][2]
+    assert bad["errors"] == [
+        {"field": "value", "reason": "'1BoatSLRHtKNngkdXEeobR76b53LETtpyX' is not a valid btc"}
+    ]
+    red_id, amber_id = (x["id"] for x in r.json()["results"][:2])
+
+    consignee = {
+        "name": "Mary Jones",
+        "country": "US",
+        "email": "tio.red@EXAMPLE.com",
+        "phone": "+16045550143",
+    }
+    sent = client.post("/api/v1/shipments", json=record("WL-S1", consignee=consignee), headers=us)
+    assert sent.status_code == 200, sent.text
+    shipment_id = sent.json()["results"][0]["id"]
+
+    # CBSA sees both hits: who and what kind of record, not which record
+    hits_ca = client.get("/api/v1/sharing/watchlist/hits", headers=ca).json()
+    mine = {
+        h["entry_reference"]: h for h in hits_ca if h["entry_reference"] in ("WL-RED", "WL-AMBER")
+    }
+    assert set(mine) == {"WL-RED", "WL-AMBER"}
+    assert {(h["hit_agency"], h["record_type"], h["record_id"]) for h in mine.values()} == {
+        ("US-CBP", "shipment", None)
+    }
+    assert mine["WL-RED"]["field"] == "consignee_email"
+    # CBP learns of the amber entry it may read, never of the red one
+    hits_us = client.get("/api/v1/sharing/watchlist/hits", headers=us).json()
+    seen = [(h["entry_reference"], h["record_id"]) for h in hits_us if ours(h)]
+    assert seen == [("WL-AMBER", shipment_id)]
+    assert client.get(f"/api/v1/sharing/watchlist/{red_id}", headers=us).status_code == 404
+    new_ca = alerts_of(engine, "CA-CBSA")[before_ca:]
+    new_us = alerts_of(engine, "US-CBP")[before_us:]
+    assert len(new_ca) == 2 and all("US-CBP had a hit" in t for t in new_ca)
+    assert len(new_us) == 1 and "WL-AMBER" in new_us[0] and "WL-RED" not in new_us[0]
+
+    # the same shipment again, unchanged, is no new hit
+    again = client.post("/api/v1/shipments", json=record("WL-S1", consignee=consignee), headers=us)
+    assert again.json()["results"][0]["status"] == "unchanged"
+    with session_scope(engine) as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(WatchlistHit)
+                .where(
+                    WatchlistHit.record_type == "shipment", WatchlistHit.record_id == shipment_id
+                )
+            )
+            == 2
+        )
+
+    # CBSA opens a joint case on the red hit; CBP becomes a member, others do not
+    red_hit = mine["WL-RED"]["id"]
+    outsider = api_headers(engine, "NL-FIOD", "analyst")
+    assert (
+        client.post(
+            f"/api/v1/sharing/watchlist/hits/{red_hit}/case", json={"title": "x"}, headers=outsider
+        ).status_code
+        == 404
+    )
+    case = client.post(
+        f"/api/v1/sharing/watchlist/hits/{red_hit}/case",
+        json={"title": "Broker 'Tio'", "note": "call our desk"},
+        headers=api_headers(engine, "CA-CBSA", "analyst"),
+    )
+    assert case.status_code == 201, case.text
+    url = f"/api/v1/sharing/cases/{case.json()['id']}"
+    assert case.json()["members"] == ["CA-CBSA", "US-CBP"]
+    noted = client.post(f"{url}/notes", json={"note": "we hold the parcel"}, headers=us)
+    assert noted.status_code == 200, noted.text
+    assert [n["agency"] for n in noted.json()["notes"]] == ["CA-CBSA", "US-CBP"]
+    assert client.get(url, headers=outsider).status_code == 404
+    assert url.rsplit("/", 1)[1] in {
+        str(c["id"]) for c in client.get("/api/v1/sharing/cases", headers=us).json()["items"]
+    }
+
+    # withdrawn, the entry matches no more; only its owner may withdraw it
+    assert client.delete(f"/api/v1/sharing/watchlist/{amber_id}", headers=us).status_code == 403
+    assert client.delete(f"/api/v1/sharing/watchlist/{amber_id}", headers=ca).status_code == 200
+    client.post("/api/v1/shipments", json=record("WL-S2", consignee=consignee), headers=us)
+    hits_us = client.get("/api/v1/sharing/watchlist/hits", headers=us).json()
+    assert [h["entry_reference"] for h in hits_us if ours(h)] == ["WL-AMBER"]
+
+
+def test_seizure_parties_hit_and_entries_publish_as_tokens(client, engine) -> None:  # type: ignore[no-untyped-def]
+    mx = api_headers(engine, "MX-ANAM", "officer")
+    made = client.post(
+        "/api/v1/sharing/watchlist",
+        json={
+            "entries": [
+                entry("MX-WL-1", "name", "Ochoa Ramirez, Jose Luis"),
+                entry("MX-WL-2", "email", "tio@example.com"),
+            ]
+        },
+        headers=mx,
+    )
+    assert made.status_code == 200, made.text
+    co = api_headers(engine, "CO-DIAN", "officer")
+    seized = client.post(
+        "/api/v1/sharing/seizures/batch",
+        json={
+            "reference": "CO-WL-SZ",
+            "seized_on": "2026-11-20",
+            "country": "CO",
+            "substance": "cocaine",
+            "quantity": 30,
+            "unit": "kg",
+            "parties": [{"role": "suspect", "name": "José Luis RAMÍREZ OCHOA"}],
+        },
+        headers=co,
+    )
+    assert seized.status_code == 200, seized.text
+    hits = client.get("/api/v1/sharing/watchlist/hits", headers=mx).json()
+    assert [
+        (h["entry_reference"], h["hit_agency"], h["record_type"], h["field"])
+        for h in hits
+        if h["entry_reference"] == "MX-WL-1"
+    ] == [("MX-WL-1", "CO-DIAN", "seizure", "parties[0].name")]
+
+    published = client.post(
+        "/api/v1/listings/signal-sets",
+        json={
+            "name": "ANAM watchlist",
+            "source": "watchlist",
+            "kinds": ["name", "email"],
+            "sharing": {"tlp": "amber", "recipients": ["PLATFORM-EXAMPLE"]},
+        },
+        headers=api_headers(engine, "MX-ANAM", "analyst"),
+    )
+    assert published.status_code == 201, published.text
+    body = published.json()
+    assert (body["source"], body["count"], body["listings"]) == ("watchlist", 2, 2)
+    # the platform matches its own users locally and learns only who matches
+    platform = api_headers(engine, "PLATFORM-EXAMPLE", "analyst")
+    key = bytes.fromhex(
+        client.get("/api/v1/listings/signal-sets/key", headers=platform).json()["key"]
+    )
+    got = client.get(f"/api/v1/listings/signal-sets/{body['id']}", headers=platform).json()
+    users = [
+        ("email", "TIO@example.com"),
+        ("email", "someone@example.com"),
+        ("name", "jose luis ochoa ramirez"),
+    ]
+    assert tokens.match(got["tokens"], users, key) == [users[0], users[2]]
+    assert "tio@example.com" not in published.text
