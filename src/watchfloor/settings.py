@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="TOML file of the sharing communities (default: the shipped "
         "sharing/communities.toml).",
     )
+    pen_file: Path | None = Field(
+        default=None,
+        description="TOML file of the pre-export notification authorities and deadlines per "
+        "importing country (default: the shipped sharing/pen.toml).",
+    )
     signal_key: str | None = Field(
         default=None,
         pattern=r"^[0-9a-fA-F]{64,128}$",

@@ -215,7 +215,11 @@ def test_a_killed_import_keeps_committed_batches_and_resumes(db_url: str, tmp_pa
         env={"WATCHFLOOR_DATABASE_URL": db_url},
     )
     report = json.loads(r.stdout)
-    assert report["unchanged"] == stored and report["created"] == n - stored
+    # a batch whose commit reached SQLite's write-ahead log just as the kill came is seen
+    # by the next writer, which recovers the log, and may not be by a reader before it:
+    # the import's own count is the one that decides
+    assert report["unchanged"] in (stored, stored + 200), (report, stored)
+    assert report["unchanged"] % 200 == 0 and report["created"] == n - report["unchanged"]
     assert count(db_url) - before == n
     engine = build_engine(db_url)
     with session_scope(engine) as s:

@@ -144,11 +144,17 @@ async def loop(
                 log.info("notice %s %s", e.reference, e.level)
                 if publish is not None:
                     await publish("listings.notice_overdue", payload(e))
+            from watchfloor.sharing import pen  # pre-export notifications have deadlines too
+
+            for p in await asyncio.to_thread(pen.run_once, engine):
+                log.info("notification %s %s", p.reference, p.level)
+                if publish is not None:
+                    await publish("sharing.notification_overdue", payload(p))
         except Exception:  # the loop outlives a database or bus hiccup
-            log.exception("checking overdue notices failed")
+            log.exception("checking overdue notices and notifications failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=every)
 
 
-def payload(e: Escalation) -> dict[str, Any]:
+def payload(e: Any) -> dict[str, Any]:
     return dataclasses.asdict(e) | {"due_at": e.due_at.isoformat()}

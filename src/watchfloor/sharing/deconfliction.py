@@ -74,6 +74,9 @@ def deactivate(session: Session, principal: Principal, entry_id: int) -> Watchli
     if entry.owner_agency_id != principal.agency_id:
         raise Forbidden(f"only {entry.owner.code} may withdraw its watchlist entry")
     entry.active, entry.updated_at = False, utcnow()
+    from watchfloor.shipments import scoring  # scorers read the name entries
+
+    scoring.invalidate()
     audit.record_by(
         session,
         principal,

@@ -33,6 +33,7 @@ class StatisticsDemo:
     agencies_created: int = 0
     seizures: int = 0
     incidents: int = 0
+    notifications: int = 0
 
 
 def _data(name: str) -> Any:
@@ -76,6 +77,7 @@ def load(
                 bad = [r for r in result.results if r.status == "rejected"]
                 if bad:  # the shipped files are built to pass: a rejection is a bug
                     raise RuntimeError(f"{name}: {bad[0].reference}: {bad[0].errors}")
+    report.notifications = load_notifications(session, agencies)
     for code, rows in _incidents().items():
         result = intake.submit(
             session, system_principal(agencies[code]), rows, intake.INCIDENTS, source="demo"
@@ -222,3 +224,61 @@ def load_watchlist(session: Session, agencies: dict[str, Agency], parties: list[
     if bad:
         raise RuntimeError(f"demo watchlist: {bad[0].reference}: {bad[0].errors}")
     return sum(1 for r in result.results if r.status == "created")
+
+
+# exporter, reference, importing country, substance, kg, importer, days ago, answer, reason
+NOTIFICATIONS = [
+    ("CN-GACC", "GACC-PEN-0001", "MX", "4-piperidone", 500, "Quimica Bajio Importaciones SA",
+     18, "object", "The importer holds no precursor licence."),
+    ("CN-GACC", "GACC-PEN-0002", "MX", "acetic anhydride", 2000, "Farmaceutica del Norte SA de CV",
+     12, "confirm", None),
+    ("CN-GACC", "GACC-PEN-0003", "MX", "1-boc-4-piperidone", 50, "Laboratorios Pacifico SA",
+     2, None, None),
+    ("CN-GACC", "GACC-PEN-0004", "US", "N-phenethyl-4-piperidone", 25, "Midwest Fine Chemicals LLC",
+     30, None, None),
+    ("CN-GACC", "GACC-PEN-0005", "US", "ephedrine", 100, "Atlantic Pharma Supply Inc",
+     9, "confirm", None),
+    ("NL-FIOD", "FIOD-PEN-0001", "CO", "potassium permanganate", 5000, "Pinturas Andinas SAS",
+     4, "request_info", "End use of 5 t of permanganate by a paint maker?"),
+    ("CN-GACC", "GACC-PEN-0006", "CA", "phenylacetic acid", 300, "Maple Lab Reagents Ltd",
+     20, "confirm", None),
+]  # fmt: skip
+
+
+def load_notifications(session: Session, agencies: dict[str, Agency]) -> int:
+    """Notifications filed ``days ago`` (their times moved back, so that the deadlines fall
+    as they would have), answered as listed, then the deadline check as of now."""
+    from watchfloor.sharing import pen
+    from watchfloor.sharing.pen_schemas import AnswerIn, NotificationIn
+
+    made = 0
+    for exporter, ref, country, substance, kg, importer, days, decision, reason in NOTIFICATIONS:
+        principal = system_principal(agencies[exporter])
+        data = NotificationIn(
+            reference=ref,
+            importing_country=country,
+            substance=substance,
+            quantity=kg,
+            unit="kg",
+            exporter={"name": f"{agencies[exporter].country} Fine Chemicals Export Co"},
+            importer={"name": importer, "country": country},
+            ship_on=(dt.datetime.now(dt.UTC) + dt.timedelta(days=20 - days)).date(),
+            mode="cargo",
+        )
+        row, new = pen.file(session, principal, data)
+        if not new:
+            continue
+        made += 1
+        back = dt.timedelta(days=days)
+        row.filed_at -= back
+        row.due_at -= back
+        session.flush()
+        if decision:
+            importer_authority = system_principal(row.importing_agency)
+            pen.answer(
+                session, importer_authority, row.id, AnswerIn(decision=decision, reason=reason)
+            )
+            if row.answered_at is not None:  # answered a day or two after filing
+                row.answered_at = row.filed_at + dt.timedelta(hours=20 + 7 * len(ref))
+    pen.check_deadlines(session)
+    return made

@@ -397,6 +397,10 @@ def submit(
                 for rid, v in stored
             ),
         )
+    if kind is WATCHLIST and (new or updated):
+        from watchfloor.shipments import scoring  # scorers read the name entries
+
+        scoring.invalidate()
     if new or updated:
         _audit(session, principal, kind, source, new, results, updated, len(rows))
     ordered = [results[i] for i in range(len(rows))]

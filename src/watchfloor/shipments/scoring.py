@@ -253,6 +253,39 @@ def seizure_parties(seizures: list[Seizure], agency: Agency) -> list[Listed]:
     return listed
 
 
+def _whose(owner_id: int, owner_code: str, agency: Agency) -> str:
+    return "your" if owner_id == agency.id else f"{owner_code}'s"
+
+
+def watchlist_names(session: Session, agency: Agency) -> list[Listed]:
+    """The active name entries of the watchlists the agency may read (a pre-export
+    objection's importer among them)."""
+    from watchfloor.sharing.models import WatchlistEntry
+
+    now = dt.datetime.now(dt.UTC)
+    principal = system_principal(agency)
+    rows = session.scalars(
+        select(WatchlistEntry).where(
+            visible(principal, WatchlistEntry),
+            WatchlistEntry.kind == "name",
+            WatchlistEntry.active.is_(True),
+        )
+    )
+    return [
+        Listed(
+            name=e.value,
+            source="watchlist",
+            label=f"{_whose(e.owner_agency_id, e.owner.code, agency)} watchlist entry "
+            f"{e.reference} ({e.reason})",
+            category="watchlist",
+            countries=frozenset(),
+            ref={"watchlist_entry_id": e.id},
+        )
+        for e in rows
+        if e.expires_at is None or e.expires_at > now
+    ]
+
+
 class CombinedIndex:
     """The sanctions index (shared by all agencies) and one agency's seizure parties."""
 
@@ -342,7 +375,7 @@ def build_scorer(
     config = config or shipped_config()
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=config["route"]["window_days"])
     seizures = _visible_seizures(session, agency, since)
-    own = NameIndex(seizure_parties(seizures, agency))
+    own = NameIndex(seizure_parties(seizures, agency) + watchlist_names(session, agency))
     scorer = Scorer(
         config,
         matcher=SubstanceMatcher.shipped(),

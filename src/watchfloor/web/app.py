@@ -31,10 +31,12 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         check_connection(app.state.engine)
         from watchfloor.events import connect_bus
         from watchfloor.listings import platforms
-        from watchfloor.sharing import communities
+        from watchfloor.sharing import communities, pen_config
 
-        platforms.load()  # a bad platforms or communities file stops start-up, naming the entry
+        # a bad platforms, communities or PEN file stops start-up, naming the entry
+        platforms.load()
         communities.load()
+        pen_config.load()
         from watchfloor.settings import get_settings
 
         settings = get_settings()
@@ -104,13 +106,16 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
+    from watchfloor.sharing.pen_api import router as pen_router
     from watchfloor.sharing.watchlist_api import router as watchlist_router
     from watchfloor.shipments.api import router as shipments_router
     from watchfloor.web.cooperation_pages import router as cooperation_pages_router
     from watchfloor.web.listings_pages import router as listings_pages_router
     from watchfloor.web.notices_pages import router as notices_pages_router
     from watchfloor.web.pages import router as pages_router
+    from watchfloor.web.pen_pages import router as pen_pages_router
     from watchfloor.web.shipments_pages import router as shipments_pages_router
+    from watchfloor.web.watchlist_pages import router as watchlist_pages_router
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
@@ -122,6 +127,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(reference_router)
     app.include_router(sharing_router)
     app.include_router(watchlist_router)
+    app.include_router(pen_router)
     app.include_router(shipments_router)
     app.include_router(notices_router)  # these two before /api/v1/listings/{listing_id}
     app.include_router(tokens_router)
@@ -131,6 +137,8 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(notices_pages_router)  # before /listings/{listing_id}
     app.include_router(listings_pages_router)
     app.include_router(cooperation_pages_router)
+    app.include_router(pen_pages_router)
+    app.include_router(watchlist_pages_router)
     app.include_router(pages_router)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)

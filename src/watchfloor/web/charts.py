@@ -155,3 +155,29 @@ def seizure_charts(summary: list[Any], years: list[Any], *, countries: int = 20)
     )
     out["years"] = _fragment(trend, "year-chart")
     return out
+
+
+def pen_chart(figures: list[Any]) -> str:
+    """Pre-export notifications per country (:class:`CountryFigures`): sent, received and
+    objections as bars, the response rate as a line on its own axis."""
+    if not figures:
+        return ""
+    countries = [f.country for f in figures]
+    fig = go.Figure()
+    fig.add_bar(x=countries, y=[f.sent for f in figures], name="sent")
+    fig.add_bar(x=countries, y=[f.received for f in figures], name="received")
+    fig.add_bar(x=countries, y=[f.objections for f in figures], name="objections")
+    fig.add_scatter(
+        x=countries,
+        y=[f.response_rate for f in figures],
+        name="response rate",
+        yaxis="y2",
+        mode="markers",
+        marker={"size": 12, "symbol": "diamond"},
+    )
+    fig.update_layout(
+        xaxis={"type": "category"},
+        yaxis={"title": "notifications", "rangemode": "tozero"},
+        yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%"},
+    )
+    return _fragment(fig, "pen-chart", 280)
