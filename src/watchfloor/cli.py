@@ -34,11 +34,13 @@ sharing_app = typer.Typer(
     help="Cooperation: seizures, incidents and the sharing of them.", no_args_is_help=True
 )
 from watchfloor.listings.cli import app as listings_app  # noqa: E402 - after the apps above
+from watchfloor.sharing.cli import app as federation_app  # noqa: E402
 
 for sub, name in [
     (shipments_app, "shipments"),
     (listings_app, "listings"),
     (sharing_app, "sharing"),
+    (federation_app, "federation"),
     (db_app, "db"),
     (reference_app, "reference"),
     (demo_app, "demo"),

@@ -7,6 +7,7 @@ from watchfloor.listings import models as listing_models  # noqa: F401
 from watchfloor.reference import models as reference_models  # noqa: F401
 from watchfloor.reference import sanctions as sanctions_models  # noqa: F401
 from watchfloor.security import models as security_models  # noqa: F401
+from watchfloor.sharing import federation_models  # noqa: F401
 from watchfloor.sharing import models as sharing_models  # noqa: F401
 from watchfloor.shipments import models as shipment_models  # noqa: F401
 

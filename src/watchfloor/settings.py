@@ -56,6 +56,17 @@ class Settings(BaseSettings):
         description="TOML file of the sharing communities (default: the shipped "
         "sharing/communities.toml).",
     )
+    instance_name: str = Field(
+        default="watchfloor",
+        pattern=r"^[a-z0-9][a-z0-9-]{1,79}$",
+        description="This instance's name among federated peers (lower case, digits, '-').",
+    )
+    federation_sync_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="How often the worker pulls every peer's feed (0: never; "
+        "`watchfloor federation sync PEER` pulls on demand).",
+    )
     pen_file: Path | None = Field(
         default=None,
         description="TOML file of the pre-export notification authorities and deadlines per "

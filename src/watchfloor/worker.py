@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -246,6 +247,9 @@ async def run(
         checker = asyncio.create_task(
             escalation.loop(engine, settings.notice_check_seconds, announce, stop=stop)
         )
+    syncer = None
+    if settings.federation_sync_seconds > 0:
+        syncer = asyncio.create_task(_sync_peers(engine, settings.federation_sync_seconds, stop))
     for kind in (SHIPMENTS, LISTINGS):
         await bus.subscribe_batches(
             f"{root}.{kind.name}.submit", consumer(kind), durable=f"watchfloor-{kind.name}-submit"
@@ -259,6 +263,39 @@ async def run(
                 for version in await asyncio.to_thread(retrain_due_agencies, engine):
                     await bus.publish(f"{root}.models.trained", {"version": version})
     finally:
-        if checker is not None:
-            checker.cancel()
+        for task in (checker, syncer):
+            if task is not None:
+                task.cancel()
         await bus.close()
+
+
+def sync_all_peers(engine: Engine) -> list[str]:
+    """Pull every registered peer's feed once; a peer that fails is logged and skipped."""
+    from watchfloor.sharing import federation
+    from watchfloor.sharing.federation_models import Peer
+
+    make = session_factory(engine)
+    with make() as session:
+        names = list(session.scalars(select(Peer.name).order_by(Peer.name)))
+    done = []
+    for name in names:
+        try:
+            report = federation.sync(make, name)
+        except WatchfloorError as exc:
+            log.warning("federation sync with %s failed: %s", name, exc)
+            continue
+        log.info(
+            "federation sync with %s: %d stored, %d revoked", name, report.stored, report.revoked
+        )
+        done.append(name)
+    return done
+
+
+async def _sync_peers(engine: Engine, every: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(sync_all_peers, engine)
+        except Exception:  # the loop outlives a peer's or the database's hiccup
+            log.exception("federation sync failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)

@@ -24,6 +24,7 @@ class Agency(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    home_instance: Mapped[str | None] = mapped_column(String(80))  # a peer's agency
 
 
 class User(Base):

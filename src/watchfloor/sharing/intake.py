@@ -29,6 +29,7 @@ from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import communities, watchlists
+from watchfloor.sharing.federation_models import record_changes
 from watchfloor.sharing.grants import apply_sharing
 from watchfloor.sharing.models import Incident, Seizure, ShareRecipient, WatchlistEntry
 from watchfloor.sharing.quantities import normalise
@@ -380,6 +381,7 @@ def submit(
             index=v.index, reference=v.data.reference, status="updated", id=old.id
         )
     stored = [(r.id, v) for v in valid if (r := results[v.index]).status in ("created", "updated")]
+    record_changes(session, kind.model.share_type, [rid for rid, _ in stored])  # type: ignore[misc]
     if stored and "parties" in stored[0][1].values:
         watchlists.screen_fields(
             session,

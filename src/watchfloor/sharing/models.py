@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -81,7 +82,11 @@ class Seizure(Shareable, Base):
     """A seizure of drugs or precursors recorded by an agency."""
 
     __tablename__ = "seizures"
-    __table_args__ = (UniqueConstraint("owner_agency_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("owner_agency_id", "reference"),
+        # a unique index, not a constraint: SQLite adds one without rebuilding the table
+        Index("uq_seizures_origin", "origin_instance", "origin_id", unique=True),
+    )
     share_type = "seizure"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -108,6 +113,8 @@ class Seizure(Shareable, Base):
     events: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     source: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str | None] = mapped_column(String(64))  # of the record as submitted
+    origin_instance: Mapped[str | None] = mapped_column(String(80))  # a peer's, when synced
+    origin_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -118,7 +125,10 @@ class Incident(Shareable, Base):
     diversion attempt, an illicit laboratory, seized equipment; with the chemicals."""
 
     __tablename__ = "incidents"
-    __table_args__ = (UniqueConstraint("owner_agency_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("owner_agency_id", "reference"),
+        Index("uq_incidents_origin", "origin_instance", "origin_id", unique=True),
+    )
     share_type = "incident"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,6 +150,8 @@ class Incident(Shareable, Base):
     shipment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     source: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    origin_instance: Mapped[str | None] = mapped_column(String(80))
+    origin_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -106,6 +106,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
     from watchfloor.sharing.api import router as sharing_router
+    from watchfloor.sharing.federation_api import router as federation_router
     from watchfloor.sharing.pen_api import router as pen_router
     from watchfloor.sharing.watchlist_api import router as watchlist_router
     from watchfloor.shipments.api import router as shipments_router
@@ -128,6 +129,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(sharing_router)
     app.include_router(watchlist_router)
     app.include_router(pen_router)
+    app.include_router(federation_router)
     app.include_router(shipments_router)
     app.include_router(notices_router)  # these two before /api/v1/listings/{listing_id}
     app.include_router(tokens_router)

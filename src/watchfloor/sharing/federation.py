@@ -1,0 +1,519 @@
+"""Federation between instances: signed feeds of the records a peer's agencies may read.
+
+Each instance has an Ed25519 key pair (made on first use, kept in its database) and
+registers its peers by name, URL, public key and the agencies that work there. A peer asks
+for ``GET /api/v1/federation/feed?since=N`` with a request signed by its own key; the answer
+is a batch of the changes after ``N`` (:class:`~watchfloor.sharing.federation_models.Change`),
+each record judged as it is now against the sharing policy for the peer's agencies:
+
+- readable by one of them: sent, with its owner and its policy (TLP, recipients,
+  originator control, legal basis, expiry), so that the peer applies the same rules;
+- not readable, but sent before: revoked (a record it never had is not mentioned);
+- not readable and never sent: nothing leaves.
+
+The batch is signed; the receiving side (:func:`sync`) checks the signature against the
+registered key, that the batch is for it and continues from where it stopped (a replayed
+batch starts elsewhere), and that its nonce is new. A rejected batch is audited and nothing
+of it is stored. Records are stored with their origin and applied idempotently; expiry
+needs no message, as the policy travels with the record. Only records that originate on this
+instance are fed: a peer's records go back to their own instance only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from watchfloor import audit
+from watchfloor.db import utcnow
+from watchfloor.errors import FieldProblem, Invalid, NotFound, Unauthenticated, WatchfloorError
+from watchfloor.security.models import Agency
+from watchfloor.security.service import system_principal
+from watchfloor.settings import get_settings
+from watchfloor.sharing.federation_models import Change, InstanceKey, Peer, SeenNonce, Sent
+from watchfloor.sharing.grants import sharing_out
+from watchfloor.sharing.models import Incident, Seizure, ShareRecipient
+from watchfloor.sharing.policy import can_read
+
+FEDERATED = {"seizure": Seizure, "incident": Incident}
+CLOCK_SKEW = dt.timedelta(minutes=5)
+ACTOR = "system:federation"
+
+
+class Rejected(WatchfloorError):
+    """A peer's batch that failed a check; nothing of it was stored."""
+
+    status = 502
+    title = "Peer batch rejected"
+
+
+def canonical(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+
+
+# --- keys and signatures --------------------------------------------------------------------
+
+
+def _key_row(session: Session) -> InstanceKey:
+    row = session.scalar(select(InstanceKey).order_by(InstanceKey.id).limit(1))
+    if row is None:
+        key = Ed25519PrivateKey.generate()
+        row = InstanceKey(
+            private_key=key.private_bytes_raw().hex(),
+            public_key=key.public_key().public_bytes_raw().hex(),
+        )
+        session.add(row)
+        session.flush()
+    return row
+
+
+def public_key(session: Session) -> str:
+    """This instance's public key, hex (give it to peers)."""
+    return _key_row(session).public_key
+
+
+def sign(session: Session, data: bytes) -> str:
+    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(_key_row(session).private_key))
+    return key.sign(data).hex()
+
+
+def verify(public_hex: str, data: bytes, signature_hex: str) -> bool:
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
+            bytes.fromhex(signature_hex), data
+        )
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def request_message(method: str, path: str, at: str) -> bytes:
+    return f"{method.upper()}\n{path}\n{at}".encode()
+
+
+def request_headers(session: Session, method: str, path: str) -> dict[str, str]:
+    """Headers that prove to a peer that this instance sent the request."""
+    at = utcnow().isoformat()
+    return {
+        "X-Watchfloor-Instance": get_settings().instance_name,
+        "X-Watchfloor-Time": at,
+        "X-Watchfloor-Signature": sign(session, request_message(method, path, at)),
+    }
+
+
+# --- peers ----------------------------------------------------------------------------------
+
+
+def add_peer(
+    session: Session, *, name: str, url: str, key: str, agencies: list[str], actor: str
+) -> Peer:
+    """Register (or update) a peer; its agencies must be known here (they are marked as
+    working on the peer)."""
+    if len(key) != 64 or not all(c in "0123456789abcdef" for c in key.lower()):
+        raise Invalid("the key is 32 bytes of hex", [FieldProblem("key", "not an Ed25519 key")])
+    if not url.startswith(("http://", "https://")):
+        raise Invalid("the URL must be http(s)", [FieldProblem("url", url)])
+    codes = sorted({c.strip().upper() for c in agencies if c.strip()})
+    found = {a.code: a for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise Invalid(
+            f"unknown agencies: {', '.join(missing)}",
+            [FieldProblem("agencies", f"create {c} first") for c in missing],
+        )
+    peer = session.scalar(select(Peer).where(Peer.name == name))
+    if peer is None:
+        peer = Peer(name=name, url=url.rstrip("/"), public_key=key.lower(), cursor=0)
+        session.add(peer)
+    peer.url, peer.public_key, peer.agencies = url.rstrip("/"), key.lower(), " ".join(codes)
+    for a in found.values():
+        a.home_instance = name
+    session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="federation.peer",
+        object_type="peer",
+        object_id=peer.id,
+        detail={"name": name, "url": url, "key": key.lower(), "agencies": codes},
+    )
+    return peer
+
+
+def get_peer(session: Session, name: str) -> Peer:
+    peer = session.scalar(select(Peer).where(Peer.name == name))
+    if peer is None:
+        raise NotFound(f"no peer {name!r}: register it with 'watchfloor federation add-peer'")
+    return peer
+
+
+def authenticate(session: Session, method: str, path: str, headers: Any) -> Peer:
+    """The peer that signed this request, or 401 (audited)."""
+    name = headers.get("x-watchfloor-instance", "")
+    at = headers.get("x-watchfloor-time", "")
+    signature = headers.get("x-watchfloor-signature", "")
+    peer = session.scalar(select(Peer).where(Peer.name == name)) if name else None
+    reason = None
+    try:
+        when = dt.datetime.fromisoformat(at)
+    except ValueError:
+        when = None
+    if peer is None:
+        reason = f"unknown instance {name!r}"
+    elif when is None or when.tzinfo is None or abs(utcnow() - when) > CLOCK_SKEW:
+        reason = "request time missing or more than 5 minutes off"
+    elif not verify(peer.public_key, request_message(method, path, at), signature):
+        reason = "bad signature"
+    if reason:
+        audit.record(
+            session,
+            actor=ACTOR,
+            action="federation.refused",
+            detail={"from": name, "reason": reason},
+        )
+        session.commit()
+        raise Unauthenticated(f"federation request refused: {reason}")
+    return peer  # type: ignore[return-value]
+
+
+# --- the feed -------------------------------------------------------------------------------
+
+
+def _owner(a: Agency) -> dict[str, Any]:
+    return {"code": a.code, "name": a.name, "country": a.country, "kind": a.kind}
+
+
+def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[str, Any]:
+    """The next batch for ``peer`` after change ``since`` (unsigned; the API signs it)."""
+    from watchfloor.sharing.service import incident_out, seizure_out
+
+    outs = {"seizure": seizure_out, "incident": incident_out}
+    last = func.max(Change.seq).label("last")
+    changes = session.execute(
+        select(Change.record_type, Change.record_id, last)
+        .where(Change.seq > since)
+        .group_by(Change.record_type, Change.record_id)
+        .order_by(last)
+        .limit(limit)
+    ).all()
+    codes = peer.agencies.split()
+    readers = [
+        system_principal(a) for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))
+    ]
+    sent = {
+        (t, i)
+        for t, i in session.execute(
+            select(Sent.record_type, Sent.record_id).where(Sent.peer_id == peer.id)
+        )
+    }
+    records, revoked, newly = [], [], []
+    for rtype in FEDERATED:
+        ids = [c.record_id for c in changes if c.record_type == rtype]
+        model = FEDERATED[rtype]
+        rows = {}
+        for start in range(0, len(ids), 500):
+            rows.update(
+                (r.id, r)
+                for r in session.scalars(
+                    select(model).where(model.id.in_(ids[start : start + 500]))
+                )
+            )
+        for rid in ids:
+            r = rows.get(rid)
+            ok = (
+                r is not None and r.origin_instance is None and any(can_read(p, r) for p in readers)
+            )
+            if ok:
+                policy = sharing_out(r).model_dump(mode="json")
+                data = outs[rtype](r).model_dump(mode="json", exclude={"sharing", "shipment_id"})
+                records.append(
+                    {
+                        "type": rtype,
+                        "id": rid,
+                        "owner": _owner(r.owner),
+                        "policy": policy,
+                        "data": data,
+                    }
+                )
+                if (rtype, rid) not in sent:
+                    newly.append({"peer_id": peer.id, "record_type": rtype, "record_id": rid})
+            elif (rtype, rid) in sent:
+                revoked.append({"type": rtype, "id": rid})
+    if newly:
+        session.execute(insert(Sent), newly)
+    for x in revoked:
+        session.execute(
+            delete(Sent).where(
+                Sent.peer_id == peer.id, Sent.record_type == x["type"], Sent.record_id == x["id"]
+            )
+        )
+    until = max((c.last for c in changes), default=since)
+    batch = {
+        "instance": get_settings().instance_name,
+        "peer": peer.name,
+        "since": since,
+        "until": until,
+        "has_more": len(changes) == limit,
+        "issued_at": utcnow().isoformat(),
+        "nonce": secrets.token_hex(16),
+        "records": records,
+        "revoked": revoked,
+    }
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="federation.feed",
+        object_type="peer",
+        object_id=peer.id,
+        detail={
+            "peer": peer.name,
+            "since": since,
+            "until": until,
+            "records": len(records),
+            "revoked": len(revoked),
+        },
+    )
+    return batch
+
+
+# --- receiving ------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncReport:
+    batches: int = 0
+    stored: int = 0
+    revoked: int = 0
+    cursor: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def check(session: Session, peer: Peer, body: Any, since: int) -> dict[str, Any]:
+    """The batch of a feed answer once every check passed; otherwise :class:`Rejected`
+    (audited)."""
+    reason = None
+    batch = body.get("batch") if isinstance(body, dict) else None
+    if not isinstance(batch, dict) or not isinstance(body.get("signature"), str):
+        reason = "not a signed batch"
+    elif not verify(peer.public_key, canonical(batch), body["signature"]):
+        reason = "bad signature: the batch was altered or not signed by the peer"
+    elif batch.get("instance") != peer.name or batch.get("peer") != get_settings().instance_name:
+        reason = f"batch from {batch.get('instance')!r} for {batch.get('peer')!r}"
+    elif batch.get("since") != since:
+        reason = f"batch starts after change {batch.get('since')}, not {since}: a replay"
+    else:
+        try:
+            with session.begin_nested():
+                session.add(SeenNonce(peer_id=peer.id, nonce=str(batch.get("nonce"))[:64]))
+        except IntegrityError:
+            reason = "nonce seen before: a replay"
+    if reason:
+        session.rollback()
+        audit.record(
+            session,
+            actor=ACTOR,
+            action="federation.rejected",
+            object_type="peer",
+            object_id=peer.id,
+            detail={"peer": peer.name, "reason": reason},
+        )
+        session.commit()
+        raise Rejected(f"batch from {peer.name} rejected: {reason}")
+    return batch  # type: ignore[return-value]
+
+
+def _agency(
+    session: Session, owner: dict[str, Any], peer: Peer, cache: dict[str, Agency]
+) -> Agency:
+    code = owner["code"]
+    if code not in cache:
+        found = session.scalar(select(Agency).where(Agency.code == code))
+        if found is None:  # an agency of the peer's: known here by its records
+            found = Agency(
+                code=code,
+                name=owner.get("name") or code,
+                country=owner.get("country"),
+                kind=owner.get("kind") or "other",
+                home_instance=peer.name,
+            )
+            session.add(found)
+            session.flush()
+        cache[code] = found
+    return cache[code]
+
+
+def _columns(rtype: str, data: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    common = {
+        "reference": data["reference"],
+        "country": data["country"],
+        "place": data.get("place"),
+        "mode": data.get("mode"),
+        "origin_country": data.get("origin_country"),
+        "route": " ".join(data.get("route") or []),
+        "parties": json.dumps(data.get("parties") or [], ensure_ascii=False),
+        "source": data.get("source"),
+        "created_at": dt.datetime.fromisoformat(data["created_at"]),
+    }
+    if rtype == "seizure":
+        return {
+            **common,
+            "seized_on": dt.date.fromisoformat(data["seized_on"]),
+            "substance_text": data["substance"],
+            "substance_key": data.get("substance_key"),
+            "quantity": data["quantity"],
+            "unit": data["unit"],
+            "normalised_quantity": data.get("normalised_quantity"),
+            "normalised_unit": data.get("normalised_unit"),
+            "concealment": data.get("concealment"),
+            "period": data.get("period") or "event",
+            "events": data.get("events") or 1,
+            "notes": data.get("notes"),
+        }
+    chemicals = data.get("chemicals") or []
+    return {
+        **common,
+        "kind": data["kind"],
+        "occurred_on": dt.date.fromisoformat(data["occurred_on"]),
+        "description": data["description"],
+        "chemicals": json.dumps(chemicals, ensure_ascii=False),
+        "substance_keys": " ".join(
+            sorted({c["substance_key"] for c in chemicals if c.get("substance_key")})
+        ),
+        "destination_country": data.get("destination_country"),
+    }
+
+
+def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int]:
+    """Apply a checked batch: upsert its records with their origin and policy, delete the
+    revoked ones. Applying it twice changes nothing."""
+    cache: dict[str, Agency] = {}
+    stored = 0
+    for rec in batch["records"]:
+        model = FEDERATED.get(rec["type"])
+        if model is None:
+            continue
+        owner = _agency(session, rec["owner"], peer, cache)
+        policy = rec["policy"]
+        expires = policy.get("expires_at")
+        values = {
+            **_columns(rec["type"], rec["data"]),
+            "owner_agency_id": owner.id,
+            "tlp": policy["tlp"],
+            "originator_control": policy["originator_control"],
+            "legal_basis": policy.get("legal_basis"),
+            "share_expires_at": dt.datetime.fromisoformat(expires) if expires else None,
+            "origin_instance": peer.name,
+            "origin_id": rec["id"],
+            "created_by": f"federation:{peer.name}",
+            "updated_at": utcnow(),
+        }
+        row = session.scalar(
+            select(model).where(model.origin_instance == peer.name, model.origin_id == rec["id"])
+        )
+        if row is None:
+            row = model(**values)
+            session.add(row)
+        else:
+            for k, v in values.items():
+                setattr(row, k, v)
+        session.flush()
+        session.execute(
+            delete(ShareRecipient).where(
+                ShareRecipient.record_type == model.share_type, ShareRecipient.record_id == row.id
+            )
+        )
+        recipients = [
+            {"agency_id": _agency(session, {"code": c}, peer, cache).id, "community": None}
+            for c in policy.get("recipients") or []
+        ] + [{"agency_id": None, "community": c} for c in policy.get("communities") or []]
+        if recipients:
+            session.execute(
+                insert(ShareRecipient),
+                [
+                    {
+                        **r,
+                        "record_type": model.share_type,
+                        "record_id": row.id,
+                        "granted_by": f"federation:{peer.name}",
+                    }
+                    for r in recipients
+                ],
+            )
+        session.expire(row, ["recipients"])
+        stored += 1
+    revoked = 0
+    for x in batch["revoked"]:
+        model = FEDERATED.get(x["type"])
+        if model is None:
+            continue
+        row = session.scalar(
+            select(model).where(model.origin_instance == peer.name, model.origin_id == x["id"])
+        )
+        if row is not None:
+            session.execute(
+                delete(ShareRecipient).where(
+                    ShareRecipient.record_type == model.share_type,
+                    ShareRecipient.record_id == row.id,
+                )
+            )
+            session.delete(row)
+            revoked += 1
+    peer.cursor = batch["until"]
+    peer.last_sync_at = utcnow()
+    audit.record(
+        session,
+        actor=ACTOR,
+        action="federation.sync",
+        object_type="peer",
+        object_id=peer.id,
+        detail={"peer": peer.name, "until": batch["until"], "stored": stored, "revoked": revoked},
+    )
+    return stored, revoked
+
+
+def sync(
+    make_session: Any, peer_name: str, *, limit: int = 2000, progress: Any = None
+) -> SyncReport:
+    """Pull ``peer_name``'s feed until it has nothing more, one transaction a batch."""
+    import httpx
+
+    report = SyncReport()
+    with httpx.Client(timeout=120) as client:
+        while True:
+            with make_session() as session:
+                peer = get_peer(session, peer_name)
+                since = peer.cursor
+                path = f"/api/v1/federation/feed?since={since}&limit={limit}"
+                headers = request_headers(session, "GET", path)
+                session.commit()
+                try:
+                    r = client.get(peer.url + path, headers=headers)
+                except httpx.HTTPError as exc:
+                    raise Rejected(f"{peer.name} at {peer.url} did not answer: {exc}") from None
+                if r.status_code != 200:
+                    raise Rejected(f"{peer.name} answered {r.status_code}: {r.text[:300]}")
+                batch = check(session, peer, r.json(), since)
+                stored, revoked = store(session, peer, batch)
+                session.commit()
+            report.batches += 1
+            report.stored += stored
+            report.revoked += revoked
+            report.cursor = batch["until"]
+            if progress:
+                progress(report)
+            if not batch["has_more"]:
+                return report

@@ -1,0 +1,54 @@
+"""Federation under /api/v1/federation: this instance's identity, and the signed feed that
+peers pull (requests signed by the peer's own key, not a user's)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from watchfloor.security.deps import CurrentPrincipal, Db
+from watchfloor.settings import get_settings
+from watchfloor.sharing import federation
+
+router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
+
+
+class IdentityOut(BaseModel):
+    name: str = Field(description="This instance's name among peers.", examples=["watchfloor-na"])
+    public_key: str = Field(description="Its Ed25519 public key, hex: give it to peers.")
+
+
+class FeedOut(BaseModel):
+    batch: dict[str, Any] = Field(
+        description="instance, peer, since, until, has_more, issued_at, nonce, records "
+        "(type, id, owner, policy, data) and revoked (type, id)."
+    )
+    signature: str = Field(description="Ed25519 over the batch as canonical JSON, hex.")
+
+
+@router.get("/identity", response_model=IdentityOut)
+def get_identity(db: Db, principal: CurrentPrincipal) -> IdentityOut:
+    """The name and public key a peer registers this instance with."""
+    key = federation.public_key(db)
+    db.commit()
+    return IdentityOut(name=get_settings().instance_name, public_key=key)
+
+
+@router.get("/feed", response_model=FeedOut)
+def get_feed(
+    request: Request,
+    db: Db,
+    since: Annotated[int, Query(ge=0, le=2**62, description="The last change you hold.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 2000,
+) -> FeedOut:
+    """For peers only (the request signed with the peer's key): the changes after `since`
+    to records its agencies may read, and revocations of records it was sent and may no
+    longer read. Nothing else leaves."""
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    peer = federation.authenticate(db, "GET", path, request.headers)
+    batch = federation.feed(db, peer, since, limit)
+    signature = federation.sign(db, federation.canonical(batch))
+    db.commit()
+    return FeedOut(batch=batch, signature=signature)
