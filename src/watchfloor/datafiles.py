@@ -22,8 +22,10 @@ class ConfigProblem(Exception):
     """A data file cannot be used; the message names the file and the entry."""
 
 
+@lru_cache(maxsize=32)
 def shipped(package: str, name: str) -> Path:
-    """The path of a data file inside the installed package."""
+    """The path of a data file inside the installed package (found once: the policy asks
+    for the communities file at every check)."""
     return Path(str(resources.files(package).joinpath(name)))
 
 

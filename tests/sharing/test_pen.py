@@ -154,9 +154,13 @@ def test_deadlines_escalate_once_and_figures(client, engine) -> None:  # type: i
         first = pen.check_deadlines(s, now=due + dt.timedelta(hours=1))
         repeat = pen.check_deadlines(s, now=due + dt.timedelta(hours=2))
         later = pen.check_deadlines(s, now=due + dt.timedelta(days=8))
-    assert [(e.reference, e.level) for e in first] == [("PEN-D-1", "overdue")]
-    assert repeat == []
-    assert [(e.reference, e.level) for e in later] == [("PEN-D-1", "escalated")]
+
+    def ours(found: list[pen.Escalation]) -> list[tuple[str, str]]:  # not the demo's
+        return [(e.reference, e.level) for e in found if e.reference.startswith("PEN-D")]
+
+    assert ours(first) == [("PEN-D-1", "overdue")]
+    assert ours(repeat) == []
+    assert ours(later) == [("PEN-D-1", "escalated")]
     assert any("PEN-D-1" in t for t in alert_titles(engine, "INT-INCB", "pen_escalated"))
     assert any("PEN-D-1" in t for t in alert_titles(engine, "CO-FNE", "pen_overdue"))
     shown = client.get(f"{URL}/{late['id']}", headers=us).json()
