@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -14,7 +14,7 @@ from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, req
 from watchfloor.security.service import Principal
 from watchfloor.sharing import communities, intake, statistics
 from watchfloor.sharing.grants import apply_sharing, read_record
-from watchfloor.sharing.models import Incident, Seizure
+from watchfloor.sharing.models import Incident, Seizure, Shareable
 from watchfloor.sharing.schemas import (
     IncidentKind,
     IncidentOut,
@@ -34,6 +34,7 @@ from watchfloor.sharing.service import (
 from watchfloor.sharing.statistics import CountrySummary
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
+S = TypeVar("S", bound=Shareable)
 Officer = Annotated[Principal, Depends(requires("officer"))]
 MAX_BODY = 50 * 1024 * 1024
 BATCH_RESPONSES: dict[int | str, dict[str, object]] = {
@@ -41,6 +42,32 @@ BATCH_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {"description": "No row accepted; the body lists every row's reasons."},
     413: {"description": "More than 10,000 records, or a body over 50 MB."},
 }
+
+
+async def batch_intake(
+    request: Request, db: Db, principal: Principal, kind: intake.Kind, key: str
+) -> JSONResponse:
+    """The body of every records batch endpoint: one record or ``{key: [...]}``, stored
+    through :func:`intake.submit` with a result per row, announced on the bus."""
+    rows, single = await read_rows(request, key=key, natural_key="reference", max_body=MAX_BODY)
+    return await run_intake(
+        request,
+        db,
+        principal,
+        rows,
+        single=single,
+        submit=lambda s, p, r, source: intake.submit(s, p, r, kind, source=source),
+        noun=kind.noun.replace("_", " "),
+        subject=f"sharing.{key}",
+    )
+
+
+def reshare(db: Db, principal: Principal, model: type[S], record_id: int, body: SharingIn) -> S:
+    """Widen, narrow or revoke: the record read as the caller may, its policy set, committed."""
+    record = read_record(db, principal, model, record_id)
+    apply_sharing(db, principal, record, body)
+    db.commit()
+    return record
 
 
 @router.post("/seizures", response_model=SeizureOut, status_code=status.HTTP_201_CREATED)
@@ -63,19 +90,7 @@ async def post_seizure_batch(request: Request, db: Db, principal: Officer) -> JS
     per row: good rows are stored even when others are rejected (200 all, 207 some, 422
     none). The same reference again with the same content is `unchanged`; with other
     content it is `updated`. Quantities are normalised to kg, doses or litres."""
-    rows, single = await read_rows(
-        request, key="seizures", natural_key="reference", max_body=MAX_BODY
-    )
-    return await run_intake(
-        request,
-        db,
-        principal,
-        rows,
-        single=single,
-        submit=lambda s, p, r, source: intake.submit(s, p, r, intake.SEIZURES, source=source),
-        noun="seizure",
-        subject="sharing.seizures",
-    )
+    return await batch_intake(request, db, principal, intake.SEIZURES, "seizures")
 
 
 @router.get("/seizures", response_model=SeizurePage)
@@ -126,10 +141,7 @@ def put_seizure_sharing(
     db: Db, seizure_id: RecordId, body: SharingIn, principal: Officer
 ) -> SeizureOut:
     """Widen, narrow or revoke the audience of a seizure (owner, or recipient where allowed)."""
-    seizure = read_record(db, principal, Seizure, seizure_id)
-    apply_sharing(db, principal, seizure, body)
-    db.commit()
-    return seizure_out(seizure)
+    return seizure_out(reshare(db, principal, Seizure, seizure_id, body))
 
 
 @router.post(
@@ -142,19 +154,7 @@ async def post_incidents(request: Request, db: Db, principal: Officer) -> JSONRe
     """Report one precursor incident or a batch (`{"incidents": [...]}`), after INCB PICS:
     stopped or suspicious shipments and orders, diversion attempts, illicit laboratories,
     equipment; each with the chemicals involved. Per-row results as for seizures."""
-    rows, single = await read_rows(
-        request, key="incidents", natural_key="reference", max_body=MAX_BODY
-    )
-    return await run_intake(
-        request,
-        db,
-        principal,
-        rows,
-        single=single,
-        submit=lambda s, p, r, source: intake.submit(s, p, r, intake.INCIDENTS, source=source),
-        noun="incident",
-        subject="sharing.incidents",
-    )
+    return await batch_intake(request, db, principal, intake.INCIDENTS, "incidents")
 
 
 @router.get("/incidents", response_model=IncidentPage)
@@ -184,10 +184,7 @@ def put_incident_sharing(
     db: Db, incident_id: RecordId, body: SharingIn, principal: Officer
 ) -> IncidentOut:
     """Widen, narrow or revoke the audience of an incident."""
-    incident = read_record(db, principal, Incident, incident_id)
-    apply_sharing(db, principal, incident, body)
-    db.commit()
-    return incident_out(incident)
+    return incident_out(reshare(db, principal, Incident, incident_id, body))
 
 
 class CommunityOut(BaseModel):

@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from watchfloor.batches import BatchResult, intake_body, read_rows, run_intake
+from watchfloor.batches import BatchResult, intake_body
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing import deconfliction, intake
-from watchfloor.sharing.api import BATCH_RESPONSES, MAX_BODY
-from watchfloor.sharing.grants import apply_sharing, read_record
+from watchfloor.sharing.api import BATCH_RESPONSES, batch_intake, reshare
+from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.models import JointCase, WatchlistEntry
 from watchfloor.sharing.schemas import (
     CaseIn,
@@ -42,19 +42,7 @@ async def post_entries(request: Request, db: Db, principal: Officer) -> JSONResp
     value that is not valid for its kind (a phone libphonenumber rejects, a wallet with a
     bad checksum, a one-word name) is rejected with the reason. From then on every record
     stored on the instance is screened against it."""
-    rows, single = await read_rows(
-        request, key="entries", natural_key="reference", max_body=MAX_BODY
-    )
-    return await run_intake(
-        request,
-        db,
-        principal,
-        rows,
-        single=single,
-        submit=lambda s, p, r, source: intake.submit(s, p, r, intake.WATCHLIST, source=source),
-        noun="watchlist entry",
-        subject="sharing.watchlist",
-    )
+    return await batch_intake(request, db, principal, intake.WATCHLIST, "entries")
 
 
 @router.get("/watchlist", response_model=WatchlistPage)
@@ -106,10 +94,7 @@ def put_entry_sharing(
     db: Db, entry_id: RecordId, body: SharingIn, principal: Officer
 ) -> WatchlistEntryOut:
     """Widen, narrow or revoke the audience of an entry."""
-    entry = read_record(db, principal, WatchlistEntry, entry_id)
-    apply_sharing(db, principal, entry, body)
-    db.commit()
-    return deconfliction.entry_out(entry)
+    return deconfliction.entry_out(reshare(db, principal, WatchlistEntry, entry_id, body))
 
 
 @router.delete("/watchlist/{entry_id}", response_model=WatchlistEntryOut)
