@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.db import utcnow
+from watchfloor.db import analyze, utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound, Unauthenticated, WatchfloorError
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
@@ -521,6 +521,7 @@ def sync(
     import httpx
 
     report = SyncReport()
+    refresh_at = 2000  # rows stored before the tables' statistics are refreshed (doubling)
     with httpx.Client(timeout=120) as client:
         while True:
             with make_session() as session:
@@ -538,6 +539,12 @@ def sync(
                 batch = check(session, peer, r.json(), since)
                 stored, revoked = store(session, peer, batch)
                 session.commit()
+                if report.stored + stored >= refresh_at:
+                    # PostgreSQL plans the origin lookups by its statistics: a table that
+                    # grew tenfold since its last ANALYZE gets scanned once per lookup
+                    analyze(session, "seizures", "incidents", "share_recipients")
+                    session.commit()
+                    refresh_at *= 2
             report.batches += 1
             report.stored += stored
             report.revoked += revoked
