@@ -214,3 +214,39 @@ def test_sharing_with_a_community_through_the_api(client, engine) -> None:  # ty
     assert client.get(url, headers=api_headers(engine, "INT-INCB", "analyst")).status_code == 404
     groups = client.get("/api/v1/sharing/communities", headers=mx).json()
     assert {g["code"] for g in groups} >= {"NA-PRECURSORS", "ONLINE-FENTANYL"}
+
+
+def test_listings_and_alerts_are_shared_from_the_api_too(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import api_headers
+    from tests.listings.test_api import listing
+
+    nl = api_headers(engine, "NL-FIOD", "analyst")
+    made = client.post("/api/v1/listings", json=listing("SHARE-1"), headers=nl)
+    assert made.status_code == 200, made.text
+    url = f"/api/v1/listings/{made.json()['results'][0]['id']}"
+    us = api_headers(engine, "US-CBP", "analyst")
+    assert client.get(url, headers=us).status_code == 404
+    body = {"tlp": "amber", "recipients": ["US-CBP"], "originator_control": True}
+    shared = client.put(f"{url}/sharing", json=body, headers=nl)
+    assert shared.status_code == 200, shared.text
+    assert client.get(url, headers=us).status_code == 200
+    onward = client.put(
+        f"{url}/sharing", json={**body, "recipients": ["US-CBP", "CA-CBSA"]}, headers=us
+    )
+    assert onward.status_code == 403 and "originator control" in onward.text
+    assert client.get(url, headers=api_headers(engine, "CA-CBSA", "analyst")).status_code == 404
+
+    cbp = api_headers(engine, "US-CBP", "officer")
+    alert = client.get("/api/v1/alerts", headers=cbp).json()["items"][0]
+    alert_url = f"/api/v1/alerts/{alert['id']}"
+    ca = api_headers(engine, "CA-CBSA", "analyst")
+    assert client.get(alert_url, headers=ca).status_code == 404
+    r = client.put(
+        f"{alert_url}/sharing", json={"tlp": "amber", "recipients": ["CA-CBSA"]}, headers=cbp
+    )
+    assert r.status_code == 200, r.text
+    assert client.get(alert_url, headers=ca).status_code == 200
+    viewer = api_headers(engine, "US-CBP", "viewer")
+    assert (
+        client.put(f"{alert_url}/sharing", json={"tlp": "red"}, headers=viewer).status_code == 403
+    )

@@ -7,9 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from watchfloor.alerts import service
+from watchfloor.alerts.models import Alert
 from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
 from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import reshare
+from watchfloor.sharing.schemas import SharingIn
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
@@ -45,5 +48,19 @@ def patch_alert(
 ) -> AlertOut:
     """Assign, close (with a reason) or reopen an alert of your agency."""
     alert = service.update_alert(db, principal, alert_id, body)
+    db.commit()
+    return service.alert_out(db, alert)
+
+
+@router.put("/{alert_id}/sharing", response_model=AlertOut)
+def put_alert_sharing(
+    db: Db,
+    alert_id: RecordId,
+    body: SharingIn,
+    principal: Annotated[Principal, Depends(requires("officer"))],
+) -> AlertOut:
+    """Widen, narrow or revoke who else sees an alert (the owner, or a recipient where the
+    policy lets it share onward)."""
+    alert = reshare(db, principal, Alert, alert_id, body)
     db.commit()
     return service.alert_out(db, alert)

@@ -18,7 +18,7 @@ from watchfloor.batches import (
 from watchfloor.errors import FieldProblem, Invalid, TooLarge
 from watchfloor.listings import intake, labels, service, watch
 from watchfloor.listings.classifier import CLASSES
-from watchfloor.listings.models import ClassifierVersion
+from watchfloor.listings.models import ClassifierVersion, Listing
 from watchfloor.listings.schemas import (
     MAX_TEXT,
     ClassifierOut,
@@ -33,6 +33,8 @@ from watchfloor.listings.schemas import (
 )
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import reshare
+from watchfloor.sharing.schemas import SharingIn
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings"])
 MAX_BODY = 256 * 1024 * 1024  # a batch of 10,000 listings may carry long texts
@@ -182,6 +184,17 @@ def post_classifier(db: Db, principal: CurrentPrincipal) -> JSONResponse:
 def get_listing(listing_id: RecordId, db: Db, principal: CurrentPrincipal) -> ListingOut:
     """One listing with its classification, the terms behind it and its signals."""
     return service.get_listing(db, principal, listing_id)
+
+
+@router.put("/{listing_id}/sharing", response_model=ListingOut)
+def put_listing_sharing(
+    listing_id: RecordId, body: SharingIn, db: Db, principal: Reporter
+) -> ListingOut:
+    """Widen, narrow or revoke who else sees a listing (its reporter, or a recipient where
+    the policy lets it share onward; originator control refuses with 403)."""
+    listing = reshare(db, principal, Listing, listing_id, body)
+    db.commit()
+    return service.listing_out(listing)
 
 
 @router.put("/{listing_id}/label", response_model=LabelOut)

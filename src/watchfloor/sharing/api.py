@@ -13,7 +13,7 @@ from watchfloor.batches import BatchResult, intake_body, read_rows, run_intake
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing import communities, intake, statistics
-from watchfloor.sharing.grants import apply_sharing, read_record
+from watchfloor.sharing.grants import read_record, reshare
 from watchfloor.sharing.models import Incident, Seizure, Shareable
 from watchfloor.sharing.schemas import (
     IncidentKind,
@@ -60,14 +60,6 @@ async def batch_intake(
         noun=kind.noun.replace("_", " "),
         subject=f"sharing.{key}",
     )
-
-
-def reshare(db: Db, principal: Principal, model: type[S], record_id: int, body: SharingIn) -> S:
-    """Widen, narrow or revoke: the record read as the caller may, its policy set, committed."""
-    record = read_record(db, principal, model, record_id)
-    apply_sharing(db, principal, record, body)
-    db.commit()
-    return record
 
 
 @router.post("/seizures", response_model=SeizureOut, status_code=status.HTTP_201_CREATED)
@@ -141,7 +133,9 @@ def put_seizure_sharing(
     db: Db, seizure_id: RecordId, body: SharingIn, principal: Officer
 ) -> SeizureOut:
     """Widen, narrow or revoke the audience of a seizure (owner, or recipient where allowed)."""
-    return seizure_out(reshare(db, principal, Seizure, seizure_id, body))
+    seizure = reshare(db, principal, Seizure, seizure_id, body)
+    db.commit()
+    return seizure_out(seizure)
 
 
 @router.post(
@@ -184,7 +178,9 @@ def put_incident_sharing(
     db: Db, incident_id: RecordId, body: SharingIn, principal: Officer
 ) -> IncidentOut:
     """Widen, narrow or revoke the audience of an incident."""
-    return incident_out(reshare(db, principal, Incident, incident_id, body))
+    incident = reshare(db, principal, Incident, incident_id, body)
+    db.commit()
+    return incident_out(incident)
 
 
 class CommunityOut(BaseModel):

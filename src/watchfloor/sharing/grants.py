@@ -162,3 +162,13 @@ def audit_list_reads(
             detail={"foreign_ids": foreign_ids},
         )
         session.commit()
+
+
+def reshare(
+    session: Session, principal: Principal, model: type[S], record_id: int, sharing: SharingIn
+) -> S:
+    """Widen, narrow or revoke from the API: the record read as the caller may (404
+    otherwise), then its policy set (the caller commits)."""
+    record = read_record(session, principal, model, record_id)
+    apply_sharing(session, principal, record, sharing)
+    return record

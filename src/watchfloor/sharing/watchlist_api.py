@@ -12,8 +12,8 @@ from watchfloor.batches import BatchResult, intake_body
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing import deconfliction, intake
-from watchfloor.sharing.api import BATCH_RESPONSES, batch_intake, reshare
-from watchfloor.sharing.grants import read_record
+from watchfloor.sharing.api import BATCH_RESPONSES, batch_intake
+from watchfloor.sharing.grants import read_record, reshare
 from watchfloor.sharing.models import JointCase, WatchlistEntry
 from watchfloor.sharing.schemas import (
     CaseIn,
@@ -94,7 +94,9 @@ def put_entry_sharing(
     db: Db, entry_id: RecordId, body: SharingIn, principal: Officer
 ) -> WatchlistEntryOut:
     """Widen, narrow or revoke the audience of an entry."""
-    return deconfliction.entry_out(reshare(db, principal, WatchlistEntry, entry_id, body))
+    entry = reshare(db, principal, WatchlistEntry, entry_id, body)
+    db.commit()
+    return deconfliction.entry_out(entry)
 
 
 @router.delete("/watchlist/{entry_id}", response_model=WatchlistEntryOut)
