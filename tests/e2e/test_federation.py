@@ -22,8 +22,9 @@ from watchfloor.audit import AuditEvent
 from watchfloor.db import build_engine, session_scope
 from watchfloor.security.models import Agency
 from watchfloor.security.service import create_agency, system_principal
+from watchfloor.sharing import intake
 from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.models import Seizure
+from watchfloor.sharing.models import Seizure, WatchlistEntry
 from watchfloor.sharing.schemas import SeizureIn, SharingIn
 from watchfloor.sharing.service import create_seizure
 
@@ -131,11 +132,26 @@ def test_records_travel_as_their_policy_allows(instances, monkeypatch) -> None: 
         shared = seizure(
             "FED-1", SharingIn(tlp="amber", recipients=["CA-CBSA"], legal_basis="MLA MX-CA")
         )
+        entry = {
+            "reference": "FED-WL-1",
+            "kind": "name",
+            "value": "Quimica Bajio Importaciones SA",
+            "reason": "objected importer",
+            "sharing": {"tlp": "amber", "recipients": ["CA-CBSA"]},
+        }
+        intake.submit_one(s, mx, entry, intake.WATCHLIST)
         seizure("FED-RED", SharingIn(tlp="red"))
         seizure("FED-MINE", SharingIn(tlp="amber"))
 
     report = cli(b["db"], "wf-b", "federation", "sync", "wf-a", "--json")
-    assert report["stored"] == 1 and report["revoked"] == 0
+    assert report["stored"] == 2 and report["revoked"] == 0  # the seizure and the entry
+    with session_scope(build_engine(b["db"])) as s:
+        got_entry = s.scalar(select(WatchlistEntry).where(WatchlistEntry.origin_instance == "wf-a"))
+        assert (got_entry.reference, got_entry.owner.code, got_entry.active) == (
+            "FED-WL-1",
+            "MX-ANAM",
+            True,
+        )
     got = seizures_on(b["db"])
     assert got == {"FED-1": ("amber", "MX-ANAM", ["CA-CBSA"])}
     # the peer's own users read it through the policy that came with it

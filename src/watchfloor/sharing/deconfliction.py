@@ -16,6 +16,7 @@ from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing.federation_models import record_changes
 from watchfloor.sharing.grants import apply_sharing, audit_list_reads, read_record, sharing_out
 from watchfloor.sharing.models import JointCase, WatchlistEntry, WatchlistHit
 from watchfloor.sharing.policy import can_read, visible
@@ -74,6 +75,7 @@ def deactivate(session: Session, principal: Principal, entry_id: int) -> Watchli
     if entry.owner_agency_id != principal.agency_id:
         raise Forbidden(f"only {entry.owner.code} may withdraw its watchlist entry")
     entry.active, entry.updated_at = False, utcnow()
+    record_changes(session, WatchlistEntry.share_type, [entry.id])  # peers learn of it too
     from watchfloor.shipments import scoring  # scorers read the name entries
 
     scoring.invalidate()

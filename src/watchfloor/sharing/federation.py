@@ -16,7 +16,8 @@ registered key, that the batch is for it and continues from where it stopped (a 
 batch starts elsewhere), and that its nonce is new. A rejected batch is audited and nothing
 of it is stored. Records are stored with their origin and applied idempotently; expiry
 needs no message, as the policy travels with the record. Only records that originate on this
-instance are fed: a peer's records go back to their own instance only.
+instance are fed: a peer's records go back to their own instance only. Seizures, incidents
+and watchlist entries travel (a peer's entries are screened against its own traffic too).
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ from watchfloor.security.service import system_principal
 from watchfloor.settings import get_settings
 from watchfloor.sharing.federation_models import Change, InstanceKey, Peer, SeenNonce, Sent
 from watchfloor.sharing.grants import sharing_out
-from watchfloor.sharing.models import Incident, Seizure, ShareRecipient
+from watchfloor.sharing.models import Incident, Seizure, ShareRecipient, WatchlistEntry
 from watchfloor.sharing.policy import can_read
 
-FEDERATED = {"seizure": Seizure, "incident": Incident}
+FEDERATED = {"seizure": Seizure, "incident": Incident, "watchlist_entry": WatchlistEntry}
 CLOCK_SKEW = dt.timedelta(minutes=5)
 ACTOR = "system:federation"
 
@@ -197,9 +198,10 @@ def _owner(a: Agency) -> dict[str, Any]:
 
 def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[str, Any]:
     """The next batch for ``peer`` after change ``since`` (unsigned; the API signs it)."""
+    from watchfloor.sharing.deconfliction import entry_out
     from watchfloor.sharing.service import incident_out, seizure_out
 
-    outs = {"seizure": seizure_out, "incident": incident_out}
+    outs = {"seizure": seizure_out, "incident": incident_out, "watchlist_entry": entry_out}
     last = func.max(Change.seq).label("last")
     changes = session.execute(
         select(Change.record_type, Change.record_id, last)
@@ -357,6 +359,21 @@ def _agency(
 def _columns(rtype: str, data: dict[str, Any]) -> dict[str, Any]:
     import json
 
+    if rtype == "watchlist_entry":
+        expires = data.get("expires_at")
+        return {
+            "reference": data["reference"],
+            "kind": data["kind"],
+            "value": data["value"],
+            "normalised": data["normalised"],
+            "label": data.get("label"),
+            "reason": data["reason"],
+            "expires_at": dt.datetime.fromisoformat(expires) if expires else None,
+            "active": data["active"],
+            "source": data.get("source"),
+            "created_at": dt.datetime.fromisoformat(data["created_at"]),
+        }
+
     common = {
         "reference": data["reference"],
         "country": data["country"],
@@ -501,6 +518,10 @@ def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int
         for r in old.values():
             session.expire(r, ["recipients"])
         stored += len(recs)
+    if any(r["type"] == "watchlist_entry" for r in batch["records"]) or batch["revoked"]:
+        from watchfloor.shipments import scoring  # the scorers read the name entries
+
+        scoring.invalidate()
     peer.cursor = batch["until"]
     peer.last_sync_at = now
     audit.record(

@@ -73,7 +73,7 @@ class SeenNonce(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-FEDERATED_TYPES = ("seizure", "incident")
+FEDERATED_TYPES = ("seizure", "incident", "watchlist_entry")
 
 
 def record_changes(session: Session, record_type: str, ids: list[int]) -> None:

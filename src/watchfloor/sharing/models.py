@@ -163,7 +163,10 @@ class WatchlistEntry(Shareable, Base):
     carry it are hits, and the entry's owner is told of each (deconfliction)."""
 
     __tablename__ = "watchlist_entries"
-    __table_args__ = (UniqueConstraint("owner_agency_id", "reference"),)
+    __table_args__ = (
+        UniqueConstraint("owner_agency_id", "reference"),
+        Index("uq_watchlist_entries_origin", "origin_instance", "origin_id", unique=True),
+    )
     share_type = "watchlist_entry"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -177,6 +180,8 @@ class WatchlistEntry(Shareable, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     source: Mapped[str | None] = mapped_column(String(120))  # e.g. a pre-export objection
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    origin_instance: Mapped[str | None] = mapped_column(String(80))  # a peer's, when synced
+    origin_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
