@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -206,6 +206,22 @@ def allocate_ids(session: Session, table: Table, n: int) -> list[int] | None:
             {"t": table.name, "n": n},
         ).scalars()
     )
+
+
+def claim_escalation(session: Session, row: Any, level: int, now: dt.datetime) -> bool:
+    """Raise ``row.escalation`` to ``level`` unless another process did first (a conditional
+    update: the step happens once however many processes check the deadlines); the row is
+    refreshed when claimed."""
+    model = type(row)
+    claimed = session.execute(
+        update(model)
+        .where(model.id == row.id, model.escalation == row.escalation)
+        .values(escalation=level, escalated_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed == 1:
+        session.refresh(row)
+    return bool(claimed == 1)
 
 
 def analyze(session: Session, *tables: str) -> None:

@@ -19,12 +19,12 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import session_scope, utcnow
+from watchfloor.db import claim_escalation, session_scope, utcnow
 from watchfloor.listings.models import Notice
 from watchfloor.listings.notice_reading import OPEN, hours_between
 from watchfloor.listings.platforms import platform_sla
@@ -75,15 +75,8 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None) -> lis
         level = 2 if now >= n.due_at + dt.timedelta(hours=n.sla_hours) else 1
         if level <= n.escalation:
             continue
-        claimed = session.execute(
-            update(Notice)
-            .where(Notice.id == n.id, Notice.escalation == n.escalation)
-            .values(escalation=level, escalated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
+        if not claim_escalation(session, n, level, now):
             continue
-        session.refresh(n)
         unanswered = sum(1 for i in n.items if i.decided_at is None)
         late = hours_between(n.due_at, now)
         what = (

@@ -21,12 +21,12 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import fetch_page, session_scope, utcnow
+from watchfloor.db import claim_escalation, fetch_page, session_scope, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
 from watchfloor.reference.countries import validate_country
 from watchfloor.reference.matcher import SubstanceMatcher
@@ -428,15 +428,8 @@ def check_deadlines(session: Session, *, now: dt.datetime | None = None) -> list
         level = 2 if now >= pen.due_at + dt.timedelta(days=rule.escalate_after_days) else 1
         if level <= pen.escalation:
             continue
-        claimed = session.execute(
-            update(Pen)
-            .where(Pen.id == pen.id, Pen.escalation == pen.escalation)
-            .values(escalation=level, escalated_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed != 1:
+        if not claim_escalation(session, pen, level, now):
             continue
-        session.refresh(pen)
         label = "overdue" if level == 1 else "escalated"
         what = (
             f"notification {pen.reference} ({pen.owner.code} to {pen.importing_agency.code}) "
