@@ -91,6 +91,7 @@ PAGE_LINKS: dict[str, type] = {
     "/cooperation/incidents/": Incident,
     "/cooperation/notifications/": PreExportNotification,
     "/cooperation/cases/": JointCase,
+    "/cooperation/watchlist/": WatchlistEntry,
     "/shipments/": Shipment,
     "/listings/notices/": Notice,
     "/listings/": Listing,

@@ -240,3 +240,34 @@ def test_seizure_parties_hit_and_entries_publish_as_tokens(client, engine) -> No
     ]
     assert tokens.match(got["tokens"], users, key) == [users[0], users[2]]
     assert "tio@example.com" not in published.text
+
+
+def test_an_entry_is_shared_from_its_page(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import browser_login, csrf_from
+    from watchfloor.sharing.models import WatchlistEntry
+
+    with session_scope(engine) as s:
+        entry_id = s.scalar(
+            select(WatchlistEntry.id).where(WatchlistEntry.reference == "CBSA-WL-0001")
+        )
+    nl = api_headers(engine, "NL-FIOD", "analyst")
+    api = f"/api/v1/sharing/watchlist/{entry_id}"
+    assert client.get(api, headers=nl).status_code == 404
+    assert client.get(f"/cooperation/watchlist/{entry_id}", headers=nl).status_code == 404
+    browser_login(client, "ca.cbsa.officer")
+    page = client.get(f"/cooperation/watchlist/{entry_id}")
+    assert page.status_code == 200 and 'id="sharing-form"' in page.text
+    r = client.post(
+        f"/cooperation/watchlist/{entry_id}/sharing",
+        data={
+            "tlp": "amber",
+            "recipients": "NL-FIOD",
+            "community": ["NA-PRECURSORS"],
+            "csrf_token": csrf_from(page.text),
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert client.get(api, headers=nl).status_code == 200
+    shown = client.get(f"/cooperation/watchlist/{entry_id}").text
+    assert "NL-FIOD" in shown and "community NA-PRECURSORS" in shown

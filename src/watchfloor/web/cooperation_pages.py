@@ -15,8 +15,9 @@ from watchfloor.errors import WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
 from watchfloor.security.service import require_role
 from watchfloor.sharing import communities, statistics
+from watchfloor.sharing.deconfliction import entry_out
 from watchfloor.sharing.grants import apply_sharing, read_record, sharing_out
-from watchfloor.sharing.models import Incident, Seizure
+from watchfloor.sharing.models import Incident, Seizure, WatchlistEntry
 from watchfloor.sharing.policy import can_share
 from watchfloor.sharing.schemas import IncidentKind, SharingIn
 from watchfloor.sharing.service import incident_out, list_incidents, list_seizures
@@ -111,24 +112,31 @@ def incident_page(request: Request, db: Db, me: Me, incident_id: RecordId) -> Re
     return _record_view(request, me, read_record(db, me, Incident, incident_id))
 
 
+# each record kind with a page: its path, its template and what the template is given
+VIEWS: dict[type, tuple[str, str, Any]] = {
+    Seizure: ("seizures", "cooperation/seizure.html", lambda r: {"seizure": r}),
+    Incident: ("incidents", "cooperation/incident.html", lambda r: {"incident": incident_out(r)}),
+    WatchlistEntry: ("watchlist", "cooperation/entry.html", lambda r: {"entry": entry_out(r)}),
+}
+
+
 def _record_view(
     request: Request,
     me: Me,
-    record: Seizure | Incident,
+    record: Seizure | Incident | WatchlistEntry,
     errors: Any = (),
     status: int = 200,
 ) -> HTMLResponse:
     allowed, why = can_share(me, record)
-    is_seizure = isinstance(record, Seizure)
+    path, template, context = VIEWS[type(record)]
     return render(
         request,
-        "cooperation/seizure.html" if is_seizure else "cooperation/incident.html",
+        template,
         me,
         status=status,
         active="cooperation",
-        seizure=record if is_seizure else None,
-        incident=None if is_seizure else incident_out(record),  # type: ignore[arg-type]
-        record_path=f"/cooperation/{'seizures' if is_seizure else 'incidents'}/{record.id}",
+        **context(record),
+        record_path=f"/cooperation/{path}/{record.id}",
         sharing=sharing_out(record),
         may_share=allowed and me.has_role("officer"),
         why_not=why if not allowed else "",
@@ -142,7 +150,7 @@ def _sharing_form(
     request: Request,
     db: Db,
     me: Me,
-    record: Seizure | Incident,
+    record: Seizure | Incident | WatchlistEntry,
     form: dict[str, Any],
 ) -> Response:
     """Widen, narrow or revoke from a record's page (revoke: TLP:AMBER, nobody named)."""
@@ -177,8 +185,7 @@ def _sharing_form(
         errors, status = refused(exc, "sharing")
         return _record_view(request, me, record, errors, status=status)
     db.commit()
-    kind = "seizures" if isinstance(record, Seizure) else "incidents"
-    return RedirectResponse(f"/cooperation/{kind}/{record.id}", status_code=303)
+    return RedirectResponse(f"/cooperation/{VIEWS[type(record)][0]}/{record.id}", status_code=303)
 
 
 def _form(
@@ -209,3 +216,15 @@ def incident_sharing(
     request: Request, db: Db, me: Me, incident_id: RecordId, form: SharingForm
 ) -> Response:
     return _sharing_form(request, db, me, read_record(db, me, Incident, incident_id), form)
+
+
+@router.get("/cooperation/watchlist/{entry_id}", response_class=HTMLResponse)
+def entry_page(request: Request, db: Db, me: Me, entry_id: RecordId) -> Response:
+    return _record_view(request, me, read_record(db, me, WatchlistEntry, entry_id))
+
+
+@router.post("/cooperation/watchlist/{entry_id}/sharing", response_class=HTMLResponse)
+def entry_sharing(
+    request: Request, db: Db, me: Me, entry_id: RecordId, form: SharingForm
+) -> Response:
+    return _sharing_form(request, db, me, read_record(db, me, WatchlistEntry, entry_id), form)
