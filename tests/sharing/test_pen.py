@@ -172,3 +172,30 @@ def test_deadlines_escalate_once_and_figures(client, engine) -> None:  # type: i
     assert by["US"]["sent"] >= 2
     assert by["CA"]["received"] >= 1 and by["CA"]["answered"] >= 1
     assert by["CA"]["median_response_hours"] is not None
+
+
+def test_a_notification_is_shared_from_its_page_and_keeps_its_authorities(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import browser_login, csrf_from
+
+    cn = api_headers(engine, "CN-GACC", "officer")
+    made = client.post(URL, json=notification("PEN-P-1"), headers=cn).json()
+    page_url = f"/cooperation/notifications/{made['id']}"
+    us = api_headers(engine, "US-CBP", "analyst")
+    assert client.get(f"{URL}/{made['id']}", headers=us).status_code == 404
+    browser_login(client, "cn.gacc.officer")
+    page = client.get(page_url)
+    assert page.status_code == 200 and 'id="sharing-form"' in page.text
+    r = client.post(
+        f"{page_url}/sharing",
+        data={"tlp": "amber", "recipients": "US-CBP", "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert client.get(f"{URL}/{made['id']}", headers=us).status_code == 200
+    got = client.get(f"{URL}/{made['id']}", headers=cn).json()
+    assert set(got["sharing"]["recipients"]) == {"US-CBP", "MX-ANAM", "INT-INCB"}
+    bad = client.post(
+        f"{page_url}/sharing",
+        data={"tlp": "amber", "recipients": "NO-SUCH", "csrf_token": csrf_from(page.text)},
+    )
+    assert bad.status_code == 422 and "unknown agency" in bad.text

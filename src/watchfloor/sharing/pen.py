@@ -45,6 +45,7 @@ from watchfloor.sharing.pen_schemas import (
 )
 from watchfloor.sharing.policy import visible
 from watchfloor.sharing.quantities import normalise
+from watchfloor.sharing.schemas import SharingIn
 
 OPEN = ("pending", "info_requested")
 SYSTEM_ACTOR = "system:pen-deadlines"
@@ -331,6 +332,17 @@ def reply(session: Session, principal: Principal, pen_id: int, message: str) -> 
         f"{principal.agency_code} replied on notification {pen.reference}",
     )
     session.flush()
+    return pen
+
+
+def reshare(session: Session, principal: Principal, pen_id: int, sharing: SharingIn) -> Pen:
+    """Widen or narrow who else sees a notification: its importing authority and the
+    international body stay recipients whatever the new policy names."""
+    pen = read_record(session, principal, Pen, pen_id)
+    international = pen_config.rule(pen.importing_country).international
+    keep = {pen.importing_agency.code, *([international] if international else [])}
+    recipients = sorted({*sharing.recipients, *keep} - {pen.owner.code})
+    apply_sharing(session, principal, pen, sharing.model_copy(update={"recipients": recipients}))
     return pen
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.responses import JSONResponse
 
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing import pen
-from watchfloor.sharing.grants import apply_sharing, read_record
+from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.models import PreExportNotification
 from watchfloor.sharing.pen_schemas import (
     AnswerIn,
@@ -105,21 +104,9 @@ def post_reply(
 @router.put("/{notification_id}/sharing", response_model=NotificationOut)
 def put_sharing(
     db: Db, notification_id: RecordId, body: SharingIn, principal: Officer
-) -> NotificationOut | JSONResponse:
+) -> NotificationOut:
     """Widen or narrow who else sees a notification (its two authorities and the
     international body always do)."""
-    row = read_record(db, principal, PreExportNotification, notification_id)
-    keep = {
-        row.importing_agency.code,
-        *(r for r in [pen.pen_config.rule(row.importing_country).international] if r),
-    }
-    apply_sharing(
-        db,
-        principal,
-        row,
-        body.model_copy(
-            update={"recipients": sorted({*body.recipients, *keep} - {row.owner.code})}
-        ),
-    )
+    row = pen.reshare(db, principal, notification_id, body)
     db.commit()
     return pen.pen_out(row)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -153,7 +154,30 @@ def _sharing_form(
     record: Seizure | Incident | WatchlistEntry,
     form: dict[str, Any],
 ) -> Response:
-    """Widen, narrow or revoke from a record's page (revoke: TLP:AMBER, nobody named)."""
+    return share_from_page(
+        request,
+        db,
+        me,
+        form,
+        apply=lambda data: apply_sharing(db, me, record, data),
+        view=lambda errors, status: _record_view(request, me, record, errors, status),
+        path=f"/cooperation/{VIEWS[type(record)][0]}/{record.id}",
+    )
+
+
+def share_from_page(
+    request: Request,
+    db: Db,
+    me: Me,
+    form: dict[str, Any],
+    *,
+    apply: Callable[[SharingIn], Any],
+    view: Callable[[list[dict[str, Any]], int], HTMLResponse],
+    path: str,
+) -> Response:
+    """Widen, narrow or revoke from a record's page (revoke: TLP:AMBER, nobody named):
+    ``apply`` sets the policy, ``view`` shows the page again with the reasons of a refusal,
+    and the record's page at ``path`` follows a success."""
     check_csrf(request, form["csrf_token"])
     require_role(me, "officer")
     revoke = form["revoke"]
@@ -171,7 +195,7 @@ def _sharing_form(
             legal_basis=form["legal_basis"] or None,
             expires_at=None if revoke else expires,
         )
-        apply_sharing(db, me, record, data)
+        apply(data)
     except ValueError as exc:  # a bad date, or pydantic's ValidationError (a ValueError)
         db.rollback()
         errors = (
@@ -179,13 +203,13 @@ def _sharing_form(
             if isinstance(exc, ValidationError)
             else [{"field": "expires_on", "reason": str(exc)}]
         )
-        return _record_view(request, me, record, errors, status=422)
+        return view(errors, 422)
     except WatchfloorError as exc:
         db.rollback()
         errors, status = refused(exc, "sharing")
-        return _record_view(request, me, record, errors, status=status)
+        return view(errors, status)
     db.commit()
-    return RedirectResponse(f"/cooperation/{VIEWS[type(record)][0]}/{record.id}", status_code=303)
+    return RedirectResponse(path, status_code=303)
 
 
 def _form(

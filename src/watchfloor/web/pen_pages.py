@@ -12,11 +12,13 @@ from pydantic import ValidationError
 
 from watchfloor.errors import WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
-from watchfloor.sharing import pen
+from watchfloor.sharing import communities, pen
 from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.models import PreExportNotification
 from watchfloor.sharing.pen_schemas import AnswerIn, NotificationIn
+from watchfloor.sharing.policy import can_share
 from watchfloor.web.charts import pen_chart
+from watchfloor.web.cooperation_pages import SharingForm, share_from_page
 from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
@@ -109,6 +111,8 @@ def _detail(
     request: Request, me: Me, row: PreExportNotification, errors: Any = (), status: int = 200
 ) -> HTMLResponse:
     out = pen.pen_out(row)
+    officer = me.has_role("officer")
+    allowed, why = can_share(me, row)
     return render(
         request,
         "cooperation/notification.html",
@@ -116,13 +120,17 @@ def _detail(
         status=status,
         active="cooperation",
         n=out,
-        may_answer=row.importing_agency_id == me.agency_id
-        and out.status in pen.OPEN
-        and me.has_role("officer"),
+        may_answer=row.importing_agency_id == me.agency_id and out.status in pen.OPEN and officer,
         may_reply=row.owner_agency_id == me.agency_id
         and out.status == "info_requested"
-        and me.has_role("officer"),
+        and officer,
         errors=list(errors),
+        record_path=f"/cooperation/notifications/{row.id}",
+        sharing=out.sharing,
+        may_share=allowed and officer,
+        why_not=why if not allowed else "",
+        is_owner=row.owner_agency_id == me.agency_id,
+        communities=communities.known(),
     )
 
 
@@ -157,3 +165,20 @@ def answer_from_page(
         return _detail(request, me, row, errors, status)
     db.commit()
     return RedirectResponse(f"/cooperation/notifications/{notification_id}", status_code=303)
+
+
+@router.post("/cooperation/notifications/{notification_id}/sharing", response_class=HTMLResponse)
+def notification_sharing(
+    request: Request, db: Db, me: Me, notification_id: RecordId, form: SharingForm
+) -> Response:
+    """The sharing form: the importing authority and the international body stay."""
+    row = read_record(db, me, PreExportNotification, notification_id)
+    return share_from_page(
+        request,
+        db,
+        me,
+        form,
+        apply=lambda data: pen.reshare(db, me, notification_id, data),
+        view=lambda errors, status: _detail(request, me, row, errors, status),
+        path=f"/cooperation/notifications/{notification_id}",
+    )
