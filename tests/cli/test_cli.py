@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from watchfloor.audit import AuditEvent
@@ -25,6 +26,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
+# `make run`'s own database; the intakes' idempotency on PostgreSQL has tests of its own
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[no-untyped-def]
     url = make_db("empty")
     env = {"WATCHFLOOR_DATABASE_URL": url}
