@@ -126,16 +126,17 @@ def list_hits(
     if cursor:
         stmt = stmt.where(WatchlistHit.id < cursor)
     out: list[HitOut] = []
-    last: int | None = None
-    # the entries' policies decide part of it in Python: read on until the page is full
-    for hit in session.scalars(stmt.order_by(WatchlistHit.id.desc()).limit(limit * 4 + 50)):
-        last = hit.id
+    window = limit * 4 + 50
+    # the entries' policies decide part of it in Python: a page reads at most ``window``
+    # hits, and when those ran out before the page was full the cursor carries on after them
+    rows = list(session.scalars(stmt.order_by(WatchlistHit.id.desc()).limit(window)))
+    for hit in rows:
         view = _hit_view(principal, hit)
         if view is not None:
             out.append(view)
             if len(out) == limit:
                 return out, hit.id
-    return out, (last if last is not None and len(out) == limit else None)
+    return out, (rows[-1].id if len(rows) == window else None)
 
 
 def get_hit(session: Session, principal: Principal, hit_id: int) -> tuple[WatchlistHit, HitOut]:

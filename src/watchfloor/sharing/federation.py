@@ -214,15 +214,20 @@ def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[st
     readers = [
         system_principal(a) for a in session.scalars(select(Agency).where(Agency.code.in_(codes)))
     ]
-    sent = {
-        (t, i)
-        for t, i in session.execute(
-            select(Sent.record_type, Sent.record_id).where(Sent.peer_id == peer.id)
-        )
-    }
     records, revoked, newly = [], [], []
     for rtype in FEDERATED:
         ids = [c.record_id for c in changes if c.record_type == rtype]
+        sent = set()  # of this batch's records only: the ledger grows with every record sent
+        for start in range(0, len(ids), 500):
+            sent.update(
+                session.scalars(
+                    select(Sent.record_id).where(
+                        Sent.peer_id == peer.id,
+                        Sent.record_type == rtype,
+                        Sent.record_id.in_(ids[start : start + 500]),
+                    )
+                )
+            )
         model = FEDERATED[rtype]
         rows = {}
         for start in range(0, len(ids), 500):
@@ -249,9 +254,9 @@ def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[st
                         "data": data,
                     }
                 )
-                if (rtype, rid) not in sent:
+                if rid not in sent:
                     newly.append({"peer_id": peer.id, "record_type": rtype, "record_id": rid})
-            elif (rtype, rid) in sent:
+            elif rid in sent:
                 revoked.append({"type": rtype, "id": rid})
     if newly:
         session.execute(insert(Sent), newly)

@@ -128,7 +128,6 @@ def _record_view(
     errors: Any = (),
     status: int = 200,
 ) -> HTMLResponse:
-    allowed, why = can_share(me, record)
     path, template, context = VIEWS[type(record)]
     return render(
         request,
@@ -137,14 +136,22 @@ def _record_view(
         status=status,
         active="cooperation",
         **context(record),
-        record_path=f"/cooperation/{path}/{record.id}",
-        sharing=sharing_out(record),
-        may_share=allowed and me.has_role("officer"),
-        why_not=why if not allowed else "",
-        is_owner=record.owner_agency_id == me.agency_id,
-        communities=communities.known(),
+        **sharing_form_context(me, record, f"/cooperation/{path}/{record.id}"),
         errors=list(errors),
     )
+
+
+def sharing_form_context(me: Me, record: Any, path: str) -> dict[str, Any]:
+    """What ``cooperation/_sharing_form.html`` needs to show a record's sharing form."""
+    allowed, why = can_share(me, record)
+    return {
+        "record_path": path,
+        "sharing": sharing_out(record),
+        "may_share": allowed and me.has_role("officer"),
+        "why_not": why if not allowed else "",
+        "is_owner": record.owner_agency_id == me.agency_id,
+        "communities": communities.known(),
+    }
 
 
 def _sharing_form(

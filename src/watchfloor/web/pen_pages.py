@@ -12,13 +12,12 @@ from pydantic import ValidationError
 
 from watchfloor.errors import WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
-from watchfloor.sharing import communities, pen
+from watchfloor.sharing import pen
 from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.models import PreExportNotification
 from watchfloor.sharing.pen_schemas import AnswerIn, NotificationIn
-from watchfloor.sharing.policy import can_share
 from watchfloor.web.charts import pen_chart
-from watchfloor.web.cooperation_pages import SharingForm, share_from_page
+from watchfloor.web.cooperation_pages import SharingForm, share_from_page, sharing_form_context
 from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
@@ -112,7 +111,6 @@ def _detail(
 ) -> HTMLResponse:
     out = pen.pen_out(row)
     officer = me.has_role("officer")
-    allowed, why = can_share(me, row)
     return render(
         request,
         "cooperation/notification.html",
@@ -125,12 +123,7 @@ def _detail(
         and out.status == "info_requested"
         and officer,
         errors=list(errors),
-        record_path=f"/cooperation/notifications/{row.id}",
-        sharing=out.sharing,
-        may_share=allowed and officer,
-        why_not=why if not allowed else "",
-        is_owner=row.owner_agency_id == me.agency_id,
-        communities=communities.known(),
+        **sharing_form_context(me, row, f"/cooperation/notifications/{row.id}"),
     )
 
 
