@@ -67,15 +67,15 @@ def test_a_model_survives_storage_unchanged(tmp_path: Path) -> None:
         ListingModel.loads(b"PK\x03\x04 not a model")
 
 
-@pytest.mark.parametrize(
-    ("title", "body", "cls"),
-    [
-        ("100g Cocaine 92% pure", "Straight from Colombia, stealth shipping worldwide", "cocaine"),
-        ("Xanax 2mg bars x 100", "Real pharma alprazolam, tracked shipping", "benzodiazepine"),
-        ("MDMA crystals 5g", "84% champagne rocks", "mdma"),
-        ("LSD blotters 250ug x 10", "Lucy tabs, tested", "psychedelic"),
-    ],
-)
+DRUG_OFFERS = [
+    ("100g Cocaine 92% pure", "Straight from Colombia, stealth shipping worldwide", "cocaine"),
+    ("Xanax 2mg bars x 100", "Real pharma alprazolam, tracked shipping", "benzodiazepine"),
+    ("MDMA crystals 5g", "84% champagne rocks", "mdma"),
+    ("LSD blotters 250ug x 10", "Lucy tabs, tested", "psychedelic"),
+]
+
+
+@pytest.mark.parametrize(("title", "body", "cls"), DRUG_OFFERS)
 def test_the_shipped_model_knows_a_drug_sale_and_its_class(title, body, cls) -> None:  # type: ignore[no-untyped-def]
     (d,) = shipped_model().decide([document(title, body, M)])
     assert d.is_drug_sale and d.substance_class == cls, d
@@ -104,8 +104,14 @@ def test_training_from_agora_is_reproducible_and_matches_the_shipped_model() -> 
 
     model, shipped = train_from_agora(AGORA), shipped_model()
     assert model.version == shipped.version, "retrain with `watchfloor listings train`"
-    assert np.allclose(model.sale_coef, shipped.sale_coef, atol=1e-4)
-    assert np.allclose(model.class_coef, shipped.class_coef, atol=1e-4)
+    # Training lands on each objective's optimum; another order of floating-point sums (the
+    # rows shuffled, another CPU's BLAS) moved coefficients by about 1e-4 when measured.
+    assert np.allclose(model.sale_coef, shipped.sale_coef, atol=1e-3)
+    assert np.allclose(model.class_coef, shipped.class_coef, atol=1e-3)
+    docs = [document(t, b, M) for t, b, _ in DRUG_OFFERS]
+    for ours, theirs in zip(model.decide(docs), shipped.decide(docs), strict=True):
+        assert ours.substance_class == theirs.substance_class
+        assert abs(ours.probability - theirs.probability) < 1e-4, (ours, theirs)
     assert model.metrics["documents"] > 10_000 and model.metrics["drug_sales"] > 8_000
     shipped_file = resources.files("watchfloor.listings").joinpath("data", "classifier.npz")
     assert len(shipped_file.read_bytes()) < 20_000_000

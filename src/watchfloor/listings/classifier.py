@@ -217,6 +217,25 @@ def shipped_model() -> ListingModel:
     return ListingModel.loads(data)
 
 
+def _fit(x: Any, y: Any, *, c: float, seed: int) -> Any:
+    """A balanced L2 logistic regression fitted to its optimum (see :func:`train`)."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(
+        C=c, solver="newton-cg", tol=1e-8, max_iter=1000, class_weight="balanced",
+        random_state=seed,
+    )
+    with warnings.catch_warnings():
+        # Near the optimum the line search can no longer tell loss values apart in float64,
+        # says so and stops there; the rows in another order stop within 1e-4 of it.
+        warnings.filterwarnings("ignore", message=".*[Ll]ine [Ss]earch.*")
+        warnings.filterwarnings("ignore", message="Rounding errors prevent the line search")
+        model.fit(x, y)
+    return model
+
+
 def train(
     documents: Sequence[str],
     is_sale: Sequence[bool],
@@ -229,19 +248,21 @@ def train(
     """Fit both models; ``classes`` is None where a drug sale's class is unknown (it then
     teaches "drug sale" only)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     if len(set(is_sale)) < 2:
         raise ValueError("training needs drug sales and other listings")
     vectoriser = TfidfVectorizer(**VECTORISER)  # type: ignore[arg-type]
     x = vectoriser.fit_transform(documents)
     y = np.array(is_sale, dtype=bool)
-    sale = LogisticRegression(C=c_sale, max_iter=2000, class_weight="balanced", random_state=seed)
-    sale.fit(x, y)
     labelled = [i for i, c in enumerate(classes) if c is not None and y[i]]
     names = sorted({classes[i] for i in labelled})  # type: ignore[type-var]
-    multi = LogisticRegression(C=c_class, max_iter=3000, class_weight="balanced", random_state=seed)
-    multi.fit(x[labelled], [classes[i] for i in labelled])
+    # Newton-CG run to a gradient of 1e-8 lands on the one optimum of each (strictly convex)
+    # objective whatever the order of floating-point sums. L-BFGS at scikit-learn's default
+    # tolerance stops early along the flat directions of rare terms: the same rows in another
+    # order, or another CPU's BLAS kernels, moved its coefficients by up to 0.3, so the shipped
+    # model could not be reproduced on another machine.
+    sale = _fit(x, y, c=c_sale, seed=seed)
+    multi = _fit(x[labelled], [classes[i] for i in labelled], c=c_class, seed=seed)
     coef, intercept = multi.coef_, multi.intercept_
     if len(names) == 2:  # scikit-learn keeps one row for two classes: spell out both
         coef = np.vstack([-coef[0], coef[0]])
