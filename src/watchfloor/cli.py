@@ -33,13 +33,15 @@ shipments_app = typer.Typer(
 sharing_app = typer.Typer(
     help="Cooperation: seizures, incidents and the sharing of them.", no_args_is_help=True
 )
-from watchfloor.listings.cli import app as listings_app  # noqa: E402 - after the apps above
+from watchfloor.entities.cli import app as entities_app  # noqa: E402 - after the apps above
+from watchfloor.listings.cli import app as listings_app  # noqa: E402
 from watchfloor.sharing.cli import app as federation_app  # noqa: E402
 
 for sub, name in [
     (shipments_app, "shipments"),
     (listings_app, "listings"),
     (sharing_app, "sharing"),
+    (entities_app, "entities"),
     (federation_app, "federation"),
     (db_app, "db"),
     (reference_app, "reference"),
@@ -135,7 +137,8 @@ def demo_load(as_json: JsonOpt = False) -> None:
         f"{report.outcomes_recorded} inspection outcomes, {report.listings_created} "
         f"listings and {report.notices_created} notices to platforms created; "
         f"{report.statistics_created} seizure statistics of {report.statistics_countries} "
-        f"countries (UNODC, CBP) and {report.incidents_created} precursor incidents"
+        f"countries (UNODC, CBP), {report.incidents_created} precursor incidents and "
+        f"{report.parties_taken} parties of them all"
         + (
             f"; risk models {', '.join(report.models_trained)} trained"
             if report.models_trained

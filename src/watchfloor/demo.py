@@ -195,6 +195,7 @@ class DemoReport:
     statistics_created: int = 0
     incidents_created: int = 0
     statistics_countries: int = 0
+    parties_taken: int = 0
 
 
 def username(agency: str, suffix: str) -> str:
@@ -278,6 +279,9 @@ def load_demo(
     notices = listings_demo.load_notices(session, agencies) if with_listings else 0
     if statistics:
         created_agencies += statistics.agencies_created
+    from watchfloor.entities import extract
+
+    parties = sum(extract.sync(session).values())  # the parties of everything loaded above
     return DemoReport(
         created_agencies,
         created_users,
@@ -291,4 +295,5 @@ def load_demo(
         statistics.seizures if statistics else 0,
         statistics.incidents if statistics else 0,
         statistics.countries if statistics else 0,
+        parties,
     )

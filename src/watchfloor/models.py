@@ -3,6 +3,7 @@
 from watchfloor import audit  # noqa: F401
 from watchfloor.alerts import models as alert_models  # noqa: F401
 from watchfloor.db import Base
+from watchfloor.entities import models as entity_models  # noqa: F401
 from watchfloor.listings import models as listing_models  # noqa: F401
 from watchfloor.reference import models as reference_models  # noqa: F401
 from watchfloor.reference import sanctions as sanctions_models  # noqa: F401

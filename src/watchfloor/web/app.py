@@ -100,6 +100,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from watchfloor.alerts.api import router as alerts_router
+    from watchfloor.entities.api import router as entities_router
     from watchfloor.listings.api import router as listings_router
     from watchfloor.listings.notices_api import router as notices_router
     from watchfloor.listings.tokens_api import router as tokens_router
@@ -111,6 +112,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.sharing.watchlist_api import router as watchlist_router
     from watchfloor.shipments.api import router as shipments_router
     from watchfloor.web.cooperation_pages import router as cooperation_pages_router
+    from watchfloor.web.entities_pages import router as entities_pages_router
     from watchfloor.web.listings_pages import router as listings_pages_router
     from watchfloor.web.notices_pages import router as notices_pages_router
     from watchfloor.web.pages import router as pages_router
@@ -135,12 +137,14 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(tokens_router)
     app.include_router(listings_router)
     app.include_router(alerts_router)
+    app.include_router(entities_router)
     app.include_router(shipments_pages_router)
     app.include_router(notices_pages_router)  # before /listings/{listing_id}
     app.include_router(listings_pages_router)
     app.include_router(cooperation_pages_router)
     app.include_router(pen_pages_router)
     app.include_router(watchlist_pages_router)
+    app.include_router(entities_pages_router)
     app.include_router(pages_router)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)

@@ -36,6 +36,7 @@ NAV = [
     ("shipments", "Shipments", "/shipments"),
     ("listings", "Online sales", "/listings"),
     ("cooperation", "Cooperation", "/cooperation"),
+    ("entities", "Entities", "/entities/screen"),
     ("warning", "Early warning", "/warning"),
     ("reference", "Reference", "/reference"),
 ]

@@ -1,0 +1,56 @@
+"""Who may read a party: whoever may read the record it was taken from.
+
+The decision stays with :mod:`watchfloor.sharing.policy` (``can_read`` and ``visible``); this
+module only routes a party to its source: sanctions entries are public to every caller,
+shipments are their agency's alone, and every shareable source answers for itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from watchfloor.entities.models import Party
+from watchfloor.security.service import Principal
+from watchfloor.sharing import policy
+
+
+def _shareable_sources() -> dict[str, Any]:
+    from watchfloor.listings.models import Listing
+    from watchfloor.sharing.models import Incident, PreExportNotification, Seizure, WatchlistEntry
+
+    return {
+        "listing": Listing,
+        "seizure": Seizure,
+        "incident": Incident,
+        "watchlist": WatchlistEntry,
+        "notification": PreExportNotification,
+    }
+
+
+def visible(principal: Principal) -> ColumnElement[bool]:
+    """SQL condition: the party's source record is readable by ``principal``."""
+    conditions = [
+        Party.owner_agency_id == principal.agency_id,
+        Party.source_type == "sanctions",
+    ]
+    for source_type, model in _shareable_sources().items():
+        readable = select(model.id).where(
+            model.id == Party.source_id, policy.visible(principal, model)
+        )
+        conditions.append(and_(Party.source_type == source_type, exists(readable)))
+    return or_(*conditions)
+
+
+def can_read(session: Session, principal: Principal, party: Party) -> bool:
+    """Python twin of :func:`visible` for one loaded party."""
+    if party.owner_agency_id == principal.agency_id or party.source_type == "sanctions":
+        return True
+    model = _shareable_sources().get(party.source_type)
+    if model is None:  # shipments are their agency's alone
+        return False
+    record = session.get(model, party.source_id)
+    return record is not None and policy.can_read(principal, record)

@@ -1,0 +1,242 @@
+"""Entity resolution with Splink (DuckDB backend): which parties are the same person or company.
+
+Parties become records of a few comparable columns (:func:`record`): the name as its sorted
+words, its aliases alike, the first word for blocking, date of birth and its year, kind of
+party, countries, document numbers, contacts (phones, e-mails, wallets, handles) and the
+names it is linked to. The Fellegi-Sunter model compares pairs field by field; its
+parameters come from the data (u by random sampling, m by expectation maximisation on two
+blocking rules), never set by hand. Pairs above the match threshold are joined into clusters.
+
+The same settings run on Splink's Spark backend for national-scale registries: build the
+linker with ``splink.SparkAPI(spark_session=...)`` instead of ``DuckDBAPI`` and register a
+Spark DataFrame of the same columns (see the README, "Entity resolution at scale").
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from watchfloor.entities.matching import identifier_number
+from watchfloor.entities.names import name_tokens
+
+Record = dict[str, Any]
+COLUMNS = ("unique_id", "source_dataset", "name", "first", "aliases", "dob", "dob_year",
+           "schema", "countries", "ids", "contacts", "linked")  # fmt: skip
+
+
+def _key(name: str) -> str | None:
+    toks = name_tokens(name)
+    return " ".join(sorted(toks)) or None
+
+
+def record(
+    uid: int | str,
+    name: str,
+    *,
+    dataset: str = "parties",
+    aliases: Iterable[str] = (),
+    dates_of_birth: Sequence[str] = (),
+    schema: str | None = None,
+    countries: Iterable[str] = (),
+    identifiers: Iterable[str] = (),
+    contacts: Iterable[str] = (),
+    linked_to: Iterable[str] = (),
+) -> Record:
+    """One party as Splink compares it."""
+    toks = name_tokens(name)
+    keys = sorted({k for k in (_key(a) for a in aliases) if k})
+    ids = sorted({n for n in (identifier_number(i) for i in identifiers) if len(n) >= 4})
+    dob = dates_of_birth[0] if dates_of_birth else None
+    return {
+        "unique_id": str(uid),
+        "source_dataset": dataset,
+        "name": " ".join(sorted(toks)) or None,
+        "first": toks[0] if toks else None,
+        "aliases": keys or None,
+        "dob": dob,
+        "dob_year": dob[:4] if dob else None,
+        "schema": schema,
+        "countries": sorted({c for c in countries if c}) or None,
+        "ids": ids or None,
+        "contacts": sorted({c.lower() for c in contacts if c}) or None,
+        "linked": sorted({k for k in (_key(n) for n in linked_to) if k}) or None,
+    }
+
+
+def party_record(p: Any) -> Record:
+    """A stored :class:`~watchfloor.entities.models.Party` as a record."""
+    contacts = [*p.listed("phones"), *p.listed("emails"), *p.listed("wallets"),
+                *p.listed("handles")]  # fmt: skip
+    return record(
+        p.id,
+        p.name,
+        aliases=p.listed("aliases"),
+        dates_of_birth=p.dates_of_birth.split(),
+        schema=p.schema,
+        countries=p.countries.split(),
+        identifiers=[n for _, n in p.listed("identifiers")],
+        contacts=contacts,
+        linked_to=p.listed("linked_to"),
+    )
+
+
+def settings(link_type: str = "dedupe_only") -> Any:
+    """The Splink model: comparisons per field and the blocking rules of predictions."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    alias = (
+        "list_contains(aliases_l, name_r) OR list_contains(aliases_r, name_l) "
+        "OR len(list_intersect(aliases_l, aliases_r)) > 0"
+    )
+    return SettingsCreator(
+        link_type=link_type,  # type: ignore[arg-type]
+        comparisons=[
+            cl.CustomComparison(
+                output_column_name="name",
+                comparison_levels=[
+                    cll.NullLevel("name"),
+                    cll.ExactMatchLevel("name"),
+                    cll.CustomLevel(alias, label_for_charts="a name is the other's alias"),
+                    cll.JaroWinklerLevel("name", 0.95),
+                    cll.JaroWinklerLevel("name", 0.88),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.CustomComparison(
+                output_column_name="dob",
+                comparison_levels=[
+                    cll.NullLevel("dob"),
+                    cll.ExactMatchLevel("dob"),
+                    cll.ExactMatchLevel("dob_year"),
+                    cll.ElseLevel(),
+                ],
+            ),
+            cl.ExactMatch("schema"),
+            cl.ArrayIntersectAtSizes("countries", [1]),
+            cl.ArrayIntersectAtSizes("ids", [1]),
+            cl.ArrayIntersectAtSizes("contacts", [1]),
+            cl.ArrayIntersectAtSizes("linked", [1]),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("name"),
+            block_on("first", "dob_year"),
+            block_on("substr(name, 1, 6)", "schema"),
+            block_on("ids", arrays_to_explode=["ids"]),
+            block_on("contacts", arrays_to_explode=["contacts"]),
+        ],
+        retain_intermediate_calculation_columns=True,
+    )
+
+
+@dataclass
+class Link:
+    """One predicted pair, with what agreed."""
+
+    left: str
+    right: str
+    probability: float
+    weight: float
+    agreed: list[str]
+
+
+FIELDS = ("name", "dob", "schema", "countries", "ids", "contacts", "linked")
+
+
+def _arrow(records: list[Record]) -> Any:
+    import pyarrow as pa
+
+    schema = pa.schema(
+        [
+            ("unique_id", pa.string()), ("source_dataset", pa.string()), ("name", pa.string()),
+            ("first", pa.string()), ("aliases", pa.list_(pa.string())), ("dob", pa.string()),
+            ("dob_year", pa.string()), ("schema", pa.string()),
+            ("countries", pa.list_(pa.string())), ("ids", pa.list_(pa.string())),
+            ("contacts", pa.list_(pa.string())), ("linked", pa.list_(pa.string())),
+        ]
+    )  # fmt: skip
+    return pa.Table.from_pylist(records, schema=schema)
+
+
+def _linker(tables: Sequence[list[Record]], model: Any) -> tuple[Any, Any]:
+    """A DuckDB connection holding ``tables`` and a Splink linker over them."""
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    con = duckdb.connect()
+    db = DuckDBAPI(con)
+    frames = []
+    for i, records in enumerate(tables):
+        con.register(f"wf_in_{i}", _arrow(records))
+        frames.append(db.register(f"wf_in_{i}", table_name=f"wf_{i}"))
+    return con, Linker(frames, model)
+
+
+def link(
+    tables: Sequence[list[Record]], *, threshold: float = 0.9, seed: int = 1
+) -> tuple[list[Link], dict[str, Any]]:
+    """Train on ``tables`` (one: deduplicate it; two: link them) and predict pairs at or
+    above ``threshold`` match probability. Returns the pairs and the trained model (JSON)."""
+    from splink import block_on
+
+    con, linker = _linker(tables, settings("link_only" if len(tables) > 1 else "dedupe_only"))
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("name", "dob")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    links = _links(con, linker.inference.predict(threshold_match_probability=threshold))
+    model = linker.misc.save_model_to_json()
+    con.close()
+    return links, model
+
+
+def predict_with(
+    model: dict[str, Any], tables: Sequence[list[Record]], *, threshold: float
+) -> list[Link]:
+    """Pairs among ``tables`` (one: within it; two: across them) scored with a trained model
+    (from :func:`link`), without training again."""
+    if any(not t for t in tables) or (len(tables) == 1 and len(tables[0]) < 2):
+        return []
+    trained = {**model, "link_type": "link_only" if len(tables) > 1 else "dedupe_only"}
+    con, linker = _linker(tables, trained)
+    links = _links(con, linker.inference.predict(threshold_match_probability=threshold))
+    con.close()
+    return links
+
+
+def _links(con: Any, predicted: Any) -> list[Link]:
+    gammas = ", ".join(f"gamma_{f}" for f in FIELDS)
+    rows = con.execute(
+        f"SELECT unique_id_l, unique_id_r, match_probability, match_weight, {gammas} "  # noqa: S608
+        f"FROM {predicted.physical_name}"
+    ).fetchall()
+    return [
+        Link(r[0], r[1], float(r[2]), float(r[3]),
+             [f for f, g in zip(FIELDS, r[4:], strict=True) if g is not None and g > 0])
+        for r in rows
+    ]  # fmt: skip
+
+
+def best_links(links: Iterable[Link]) -> list[Link]:
+    """Keep a pair only when each side is the other's most probable partner: between two
+    snapshots of one list a record has at most one counterpart."""
+    best_l: dict[str, Link] = {}
+    best_r: dict[str, Link] = {}
+    for lk in links:
+        if lk.left not in best_l or lk.probability > best_l[lk.left].probability:
+            best_l[lk.left] = lk
+        if lk.right not in best_r or lk.probability > best_r[lk.right].probability:
+            best_r[lk.right] = lk
+    return [lk for lk in best_l.values() if best_r[lk.right] is lk]
+
+
+def model_json(model: dict[str, Any]) -> str:
+    return json.dumps(model, sort_keys=True)

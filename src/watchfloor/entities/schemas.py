@@ -1,0 +1,90 @@
+"""Requests and answers of the entities API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from watchfloor.inputs import Input
+from watchfloor.reference.countries import validate_country
+
+PartySchema = Literal["person", "company", "vessel", "aircraft"]
+Country = Annotated[str, AfterValidator(validate_country)]
+DATE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
+
+
+class IdentifierIn(Input):
+    kind: str | None = Field(
+        default=None, max_length=80, description="Kind of document.", examples=["Passport"]
+    )
+    number: str = Field(
+        min_length=1, max_length=80, description="The number as written.", examples=["G1234567"]
+    )
+
+
+class MatchIn(Input):
+    """Who to screen: a name, and whatever else is known (each lowers or raises the score)."""
+
+    name: str = Field(
+        min_length=1,
+        max_length=400,
+        description="The name in any script and word order.",
+        examples=["Joaquin Guzman Loera"],
+    )
+    schema_: PartySchema | None = Field(
+        default=None, alias="schema", description="Kind of party, when known.", examples=["person"]
+    )
+    countries: list[Country] = Field(
+        default_factory=list,
+        max_length=20,
+        description="ISO 3166-1 alpha-2 codes (nationality, residence, address).",
+        examples=[["MX"]],
+    )
+    date_of_birth: str | None = Field(
+        default=None, pattern=DATE, description="YYYY, YYYY-MM or YYYY-MM-DD.",
+        examples=["1957-04-04"],
+    )  # fmt: skip
+    address: str | None = Field(default=None, max_length=500, examples=[None])
+    identifiers: list[IdentifierIn] = Field(default_factory=list, max_length=20)
+    threshold: float | None = Field(
+        default=None, ge=0, le=1, description="Pass mark; the configured one when absent.",
+        examples=[0.7],
+    )  # fmt: skip
+    limit: int = Field(default=10, ge=1, le=50, description="Candidates to return.")
+
+
+class FeatureOut(BaseModel):
+    feature: str = Field(description="What was compared.", examples=["date_of_birth"])
+    outcome: Literal["agree", "partial", "conflict", "missing", "neutral"] = Field(
+        examples=["agree"]
+    )
+    detail: str = Field(description="What agreed or not.", examples=["1957-04-04 on both"])
+    effect: float = Field(
+        description="Share of the score (the name's similarity, or what the feature added).",
+        examples=[0.1],
+    )
+
+
+class CandidateOut(BaseModel):
+    party_id: int = Field(examples=[17])
+    name: str = Field(description="The party's name.", examples=["GUZMAN LOERA, Joaquin"])
+    matched_name: str = Field(description="The name or alias that matched best.")
+    schema_: str | None = Field(serialization_alias="schema", examples=["person"])
+    source_type: str = Field(description="Where the party comes from.", examples=["sanctions"])
+    source_id: int = Field(examples=[1203])
+    source_label: str = Field(examples=["OFAC SDN #12345 [SDNTK]"])
+    role: str = Field(examples=["listed"])
+    owner_agency: str | None = Field(description="The record's agency; none for lists.")
+    countries: list[Country] = Field(examples=[["MX"]])
+    dates_of_birth: list[str] = Field(examples=[["1957-04-04"]])
+    score: float = Field(ge=0, le=1, examples=[0.93])
+    passes: bool = Field(description="Score at or above the threshold.", examples=[True])
+    features: list[FeatureOut]
+
+
+class MatchOut(BaseModel):
+    query: str = Field(examples=["Joaquin Guzman Loera"])
+    config_version: str = Field(description="matching.toml version used.")
+    threshold: float = Field(examples=[0.7])
+    results: list[CandidateOut]

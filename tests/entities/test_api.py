@@ -1,0 +1,120 @@
+"""POST /api/v1/entities/match on SQLite and PostgreSQL: sanctions and parties of records,
+explanations, validation, and the sharing policy over the parties of other agencies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tests.conftest import api_headers
+from watchfloor.audit import AuditEvent
+from watchfloor.db import session_scope
+from watchfloor.entities.models import Party
+
+
+def match(client, headers, **body: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/entities/match", json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_a_sanctioned_trafficker_is_found_in_any_word_order_and_explained(client, engine) -> None:  # type: ignore[no-untyped-def]
+    cbp = api_headers(engine, "US-CBP", "analyst")
+    body = match(client, cbp, name="Rafael Karo Quintero", date_of_birth="1952-12-12",
+                 countries=["MX"])  # fmt: skip
+    best = body["results"][0]
+    assert best["name"] == "CARO QUINTERO, Rafael" and best["passes"], best
+    assert best["source_type"] == "sanctions" and "SDNTK" in best["source_label"]
+    assert best["owner_agency"] is None
+    outcomes = {f["feature"]: f["outcome"] for f in best["features"]}
+    assert outcomes["date_of_birth"] == "agree" and outcomes["country"] == "agree"
+    assert outcomes["name"] == "partial"  # "Karo" is a misspelling, and it says so
+    assert body["threshold"] == 0.7 and body["config_version"]
+    # the same name born thirty years later is another person: it no longer passes
+    later = match(client, cbp, name="Rafael Karo Quintero", date_of_birth="1985-01-01")
+    same = [c for c in later["results"] if c["party_id"] == best["party_id"]]
+    assert same and not same[0]["passes"]
+    assert {f["feature"]: f["outcome"] for f in same[0]["features"]}["date_of_birth"] == "conflict"
+
+
+def seizure_with_suspect(ref: str, name: str, sharing: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reference": ref, "seized_on": "2026-11-20", "country": "MX", "substance": "fentanyl",
+        "quantity": 3, "unit": "kg", "sharing": sharing,
+        "parties": [{"role": "suspect", "name": name, "country": "MX"}],
+    }  # fmt: skip
+
+
+def test_another_agency_sees_a_party_only_once_its_record_is_shared(client, engine) -> None:  # type: ignore[no-untyped-def]
+    mx = api_headers(engine, "MX-ANAM", "officer")
+    cbp = api_headers(engine, "US-CBP", "analyst")
+    name = "Hortensia Villalobos Quintanilla"
+    r = client.post(
+        "/api/v1/sharing/seizures/batch",
+        json=seizure_with_suspect("ENT-1", name, {"tlp": "red"}),
+        headers=mx,
+    )
+    assert r.status_code == 200, r.text
+    seizure_id = r.json()["results"][0]["id"]
+    own = match(client, mx, name="Villalobos Quintanilla, Hortensia")["results"]
+    assert own and own[0]["name"] == name and own[0]["owner_agency"] == "MX-ANAM"
+    party_id = own[0]["party_id"]
+    # TLP:RED, no recipients: US-CBP finds nothing of it, not even that it exists
+    theirs = match(client, cbp, name=name)["results"]
+    assert party_id not in [c["party_id"] for c in theirs]
+    assert all(c["source_type"] != "seizure" or c["owner_agency"] != "MX-ANAM" for c in theirs)
+
+    shared = client.put(
+        f"/api/v1/sharing/seizures/{seizure_id}/sharing",
+        json={"tlp": "amber", "recipients": ["US-CBP"]},
+        headers=mx,
+    )
+    assert shared.status_code == 200, shared.text
+    with session_scope(engine) as s:
+        audits = s.scalar(select(func.count()).where(AuditEvent.action == "party.match")) or 0
+    now = match(client, cbp, name=name)["results"]
+    assert now[0]["party_id"] == party_id and now[0]["passes"]
+    with session_scope(engine) as s:  # a read of another agency's party is audited
+        assert s.scalar(select(func.count()).where(AuditEvent.action == "party.match")) == (
+            audits + 1
+        )
+    # a third agency still sees nothing
+    ca = api_headers(engine, "CA-CBSA", "analyst")
+    assert party_id not in [c["party_id"] for c in match(client, ca, name=name)["results"]]
+
+
+BAD_QUERIES = [
+    ({"name": ""}, "name", "at least 1 character"),
+    ({"name": "A B", "countries": ["MX", "XX"]}, "countries.1", "not an ISO 3166-1 alpha-2"),
+    ({"name": "A B", "date_of_birth": "1957-13-01"}, "date_of_birth", "should match"),
+    ({"name": "A B", "schema": "ship"}, "schema", "'person', 'company'"),
+    ({"name": "A B", "threshold": 2}, "threshold", "less than or equal to 1"),
+    ({"name": "A B", "colour": "red"}, "colour", "Extra inputs"),
+]
+
+
+def test_a_bad_query_is_a_422_naming_the_field(client, engine) -> None:  # type: ignore[no-untyped-def]
+    viewer = api_headers(engine, "US-CBP", "viewer")
+    for body, field, reason in BAD_QUERIES:  # one database for the table of cases
+        r = client.post("/api/v1/entities/match", json=body, headers=viewer)
+        assert r.status_code == 422, (body, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+        errors = r.json()["errors"]
+        assert errors[0]["field"] == field and reason in errors[0]["reason"], (body, errors)
+    assert client.post("/api/v1/entities/match", json={"name": "A B"}).status_code == 401
+
+
+def test_parties_come_from_every_kind_of_record(client, engine) -> None:  # type: ignore[no-untyped-def]
+    match(client, api_headers(engine, "US-CBP", "viewer"), name="anything at all")
+    with session_scope(engine) as s:
+        kinds = dict(
+            s.execute(select(Party.source_type, func.count()).group_by(Party.source_type)).all()
+        )
+        sdn = s.scalar(select(Party).where(Party.name == "GUZMAN LOERA, Joaquin"))
+        assert sdn is not None
+        assert sdn.schema == "person" and "1954-12-25" in sdn.dates_of_birth.split()
+        assert "MX" in sdn.countries.split()  # born in Mexico
+    # the demo's shipments, seizures, watchlist entries and notifications, and the SDN list
+    for kind in ("sanctions", "shipment", "seizure", "watchlist", "notification"):
+        assert kinds.get(kind, 0) > 0, kinds
