@@ -11,7 +11,8 @@
 - Every ``notice_check_seconds`` (a setting), overdue notices to platforms are escalated
   and announced on ``<root>.listings.notice_overdue``.
 - Every ``retrain_seconds``, agencies with enough new inspection outcomes get a new
-  version of their risk model.
+  version of their risk model, and the parties of records stored since are taken and
+  placed in the clusters of the last entity resolution run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Engine
 
 from watchfloor import throughput
 from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
-from watchfloor.db import session_factory
+from watchfloor.db import session_factory, session_scope
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import EventBus, Message, connect_bus
 from watchfloor.listings import escalation
@@ -262,11 +263,27 @@ async def run(
             except TimeoutError:
                 for version in await asyncio.to_thread(retrain_due_agencies, engine):
                     await bus.publish(f"{root}.models.trained", {"version": version})
+                await asyncio.to_thread(take_parties, engine)
     finally:
         for task in (checker, syncer):
             if task is not None:
                 task.cancel()
         await bus.close()
+
+
+def take_parties(engine: Engine) -> None:
+    """Take the parties of records stored since the last pass, and place them in the
+    clusters of the last resolution run (when there is one)."""
+    from watchfloor.entities import clusters, extract
+
+    try:
+        with session_scope(engine) as session:
+            added = extract.sync(session)
+        if any(added.values()):
+            with session_scope(engine) as session:
+                clusters.link_new(session, actor="worker")
+    except Exception:  # the loop outlives a database hiccup; the next pass takes them
+        log.exception("taking parties failed")
 
 
 def sync_all_peers(engine: Engine) -> list[str]:

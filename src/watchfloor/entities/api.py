@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from watchfloor.entities import service
+from fastapi import APIRouter, Depends
+from fastapi.concurrency import run_in_threadpool
+
+from watchfloor.entities import clusters, reading, service
 from watchfloor.entities.matching import Query
 from watchfloor.entities.models import Party
-from watchfloor.entities.schemas import CandidateOut, FeatureOut, MatchIn, MatchOut
-from watchfloor.security.deps import CurrentPrincipal, Db
+from watchfloor.entities.schemas import (
+    CandidateOut,
+    ClusterOut,
+    FeatureOut,
+    MatchIn,
+    MatchOut,
+    PartyOut,
+    RunOut,
+    SplitIn,
+    SplitOut,
+)
+from watchfloor.security.deps import CurrentPrincipal, Db, RecordId, requires
+from watchfloor.security.service import Principal
 
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
+Analyst = Annotated[Principal, Depends(requires("analyst"))]
+Admin = Annotated[Principal, Depends(requires("admin"))]
 
 
 def query_of(body: MatchIn) -> Query:
@@ -67,3 +83,43 @@ def post_match(db: Db, principal: CurrentPrincipal, body: MatchIn) -> MatchOut:
         threshold=cfg.threshold,
         results=[candidate_out(s) for s in found],
     )
+
+
+@router.get("/parties/{party_id}", response_model=PartyOut)
+def get_party(db: Db, principal: CurrentPrincipal, party_id: RecordId) -> PartyOut:
+    """One party with everything its record says of it and its cluster; 404 unless you may
+    read the record it was taken from."""
+    return reading.read_party(db, principal, party_id)
+
+
+@router.get("/clusters/{cluster_id}", response_model=ClusterOut)
+def get_cluster(db: Db, principal: CurrentPrincipal, cluster_id: RecordId) -> ClusterOut:
+    """A resolved identity: the parties you may read, how many others are restricted, and
+    each matched pair with its weight and the fields that agreed."""
+    return reading.read_cluster(db, principal, cluster_id)
+
+
+@router.post("/clusters/{cluster_id}/confirm", response_model=ClusterOut)
+def post_confirm(db: Db, principal: Analyst, cluster_id: RecordId) -> ClusterOut:
+    """Hold the members you may read to be one identity; later runs keep them together."""
+    return reading.confirm(db, principal, cluster_id)
+
+
+@router.post("/clusters/{cluster_id}/split", response_model=SplitOut)
+def post_split(db: Db, principal: Analyst, cluster_id: RecordId, body: SplitIn) -> SplitOut:
+    """Hold the named members not to be the others; the cluster is formed again without
+    joining them, and later runs never join them."""
+    return SplitOut(clusters=reading.split(db, principal, cluster_id, body.party_ids))
+
+
+@router.post("/resolve", response_model=RunOut)
+async def post_resolve(db: Db, principal: Admin) -> RunOut:
+    """Run entity resolution over every party (Splink, parameters estimated by EM) and
+    replace the clusters; analysts' decisions are kept. Takes seconds to minutes."""
+
+    def work() -> RunOut:
+        run = clusters.resolve(db, actor=principal.actor)
+        db.commit()
+        return RunOut.model_validate(run, from_attributes=True)
+
+    return await run_in_threadpool(work)

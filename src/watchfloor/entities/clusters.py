@@ -103,11 +103,19 @@ def _decisions(session: Session) -> tuple[dict[int, set[int]], list[tuple[int, i
 
 
 def _cluster(edges: list[Edge], cannot: dict[int, set[int]], must: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
+    """Join pairs strongest first; keep as evidence every pair whose two parties end in
+    one cluster (not only the pairs that joined them) and is not a split pair."""
     comps = _Components(cannot)
     for a, b in must:
         comps.union(a, b)
-    kept = [e for e in sorted(edges, key=lambda e: -e.probability) if comps.union(e.left, e.right)]
+    for e in sorted(edges, key=lambda e: -e.probability):
+        comps.union(e.left, e.right)
+    kept = [e for e in edges if _together(comps, e)]
     return comps, kept
+
+
+def _together(comps: _Components, e: Edge) -> bool:
+    return comps.find(e.left) == comps.find(e.right) and e.right not in comps.cannot.get(e.left, ())
 
 
 def _store(session: Session, run: ResolutionRun, comps: _Components, kept: list[Edge]) -> int:
@@ -189,10 +197,10 @@ def link_new(session: Session, *, actor: str) -> ResolutionRun | None:
         select(ClusterMember.party_id, ClusterMember.cluster_id)
     ):
         comps.union(party_id, -cluster_id)  # a cluster is a node of its own here
-    kept: list[Edge] = []
-    for e in sorted(_edges(links), key=lambda e: -e.probability):
-        if comps.union(e.left, e.right):
-            kept.append(e)
+    edges = _edges(links)
+    for e in sorted(edges, key=lambda e: -e.probability):
+        comps.union(e.left, e.right)
+    kept = [e for e in edges if _together(comps, e)]
     run = ResolutionRun(kind="incremental", threshold=last.threshold, parties=len(new),
                         links=len(kept), clusters=0, seconds=0.0, model=last.model,
                         started_by=actor)  # fmt: skip

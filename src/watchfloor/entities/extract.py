@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from watchfloor.entities.matching import identifier_kind, identifier_number
 from watchfloor.entities.models import Party
 from watchfloor.entities.names import LEGAL_FORMS, TRADE, fold, name_tokens
+from watchfloor.sharing.watchlists import quick_email, quick_phone
 
 Progress = Callable[[str, int, int], None]
 Row = dict[str, Any]
@@ -68,11 +69,13 @@ def party_row(
 
 
 def _contact(p: dict[str, Any]) -> dict[str, Any]:
+    """Country, address, and phone and e-mail in the forms every source shares (E.164 by
+    digits, lower case), so that the same phone written two ways is one contact."""
     return {
         "countries": [p.get("country")],
         "addresses": [p.get("address")],
-        "phones": [p.get("phone")],
-        "emails": [p.get("email")],
+        "phones": [quick_phone(p.get("phone"))],
+        "emails": [quick_email(p.get("email"))],
     }
 
 
@@ -93,10 +96,10 @@ def _shipments(session: Session, after: int) -> Iterator[list[Row]]:
             for pos, side in enumerate(("sender", "consignee")):
                 name, address, country, phone, email = r[2 + 5 * pos : 7 + 5 * pos]
                 if name and name_tokens(name):
-                    rows.append(
-                        party_row("shipment", r[0], pos, side, r[1], name, countries=[country],
-                                  addresses=[address], phones=[phone], emails=[email])
-                    )  # fmt: skip
+                    contact = {"country": country, "address": address, "phone": phone,
+                               "email": email}  # fmt: skip
+                    rows.append(party_row("shipment", r[0], pos, side, r[1], name,
+                                          **_contact(contact)))  # fmt: skip
         yield rows
 
 
@@ -223,6 +226,9 @@ def sanctions_rows(entry: Any) -> Row:
 def _sanctions(session: Session, after: int) -> Iterator[list[Row]]:
     from watchfloor.reference.sanctions import SanctionsEntry
 
+    newest = session.scalar(select(func.max(SanctionsEntry.id))) or 0
+    if newest <= after:
+        return  # nothing loaded since: a reload always writes new entries (new ids)
     gone = select(SanctionsEntry.id)
     session.execute(
         delete(Party).where(Party.source_type == "sanctions", Party.source_id.not_in(gone))
@@ -259,8 +265,12 @@ def _pages(session: Session, stmt: Any, id_column: Any, after: int) -> Iterator[
         after = page[-1][0]
 
 
-def sync(session: Session, *, progress: Progress | None = None) -> dict[str, int]:
-    """Take the parties of every record not taken yet; returns parties added per source."""
+def sync(
+    session: Session, *, progress: Progress | None = None, max_pages: int | None = None
+) -> dict[str, int]:
+    """Take the parties of every record not taken yet; returns parties added per source.
+    ``max_pages`` bounds the work per source (pages of 5,000 records): a request path takes
+    a little at a time and leaves a backlog to the next call or to ``entities sync``."""
     added: dict[str, int] = {}
     for source, extractor in EXTRACTORS.items():
         after = (
@@ -268,11 +278,13 @@ def sync(session: Session, *, progress: Progress | None = None) -> dict[str, int
             or 0
         )
         count = 0
-        for rows in extractor(session, after):
+        for page, rows in enumerate(extractor(session, after), start=1):
             if rows:
                 session.execute(insert(Party), rows)
                 count += len(rows)
                 if progress:
                     progress(source, count, 0)
+            if max_pages is not None and page >= max_pages:
+                break
         added[source] = count
     return added

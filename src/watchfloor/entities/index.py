@@ -15,6 +15,10 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
+
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, compare
 from watchfloor.entities.names import name_tokens, phonetic, skeleton, unvowelled
 
@@ -43,6 +47,7 @@ class PartyIndex:
 
     def __init__(self, candidates: Iterable[Candidate] = ()) -> None:
         self.candidates: dict[int, Candidate] = {}
+        self.keys: dict[int, list[str]] = {}  # each name's words, sorted and spaced
         self.postings: dict[str, list[int]] = defaultdict(list)
         self.add(candidates)
 
@@ -54,6 +59,7 @@ class PartyIndex:
             if cand.id in self.candidates:
                 continue
             self.candidates[cand.id] = cand
+            self.keys[cand.id] = [" ".join(sorted(name_tokens(n))) for n in cand.names]
             keys: set[str] = set()
             for n in cand.names:
                 keys |= block_keys(n)
@@ -73,11 +79,40 @@ class PartyIndex:
             counts.update(self.postings[k])
         return [i for i, _ in counts.most_common(limit)]
 
-    def search(self, query: Query, cfg: MatchingConfig, *, limit: int = 10) -> list[Match]:
-        """The best-scoring parties for ``query``, best first (all of them, passing or not)."""
+    def shortlist(self, name: str, ids: list[int], size: int) -> list[int]:
+        """The ``size`` of ``ids`` whose names are closest to ``name`` by two quick string
+        scores computed in one vectorised pass, and the ``size`` that share most blocking
+        keys (so that spacing and script variants, which string scores miss, stay in)."""
+        if len(ids) <= size:
+            return ids
+        query = " ".join(sorted(name_tokens(name)))
+        owner: list[int] = []
+        choices: list[str] = []
+        for i in ids:
+            for k in self.keys[i]:
+                owner.append(i)
+                choices.append(k)
+        quick = np.maximum(
+            cdist([query], choices, scorer=fuzz.ratio)[0],
+            cdist([query], choices, scorer=fuzz.token_set_ratio)[0],
+        )
+        best: dict[int, float] = {}
+        for i, score in zip(owner, quick.tolist(), strict=True):
+            if score > best.get(i, -1.0):
+                best[i] = score
+        by_score = sorted(best, key=lambda i: -best[i])[:size]
+        return list(dict.fromkeys(by_score + ids[:size]))
+
+    def search(
+        self, query: Query, cfg: MatchingConfig, *, limit: int = 10, shortlist: int = 40
+    ) -> list[Match]:
+        """The best-scoring parties for ``query``, best first (all of them, passing or not).
+        Blocking finds up to ``cfg.candidates``; a vectorised string score keeps the most
+        promising; only those are scored feature by feature."""
+        ids = self.candidates_for(query.name, cfg.candidates)
         found = [
             compare(query, self.candidates[i], cfg)
-            for i in self.candidates_for(query.name, cfg.candidates)
+            for i in self.shortlist(query.name, ids, shortlist)
         ]
         found.sort(key=lambda m: (-m.score, m.candidate.id))
         return found[:limit]

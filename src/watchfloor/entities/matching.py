@@ -21,8 +21,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
 
 from watchfloor import datafiles
 from watchfloor.entities.names import TRADE, fold, name_tokens, phonetic, skeleton, unvowelled
@@ -122,19 +124,21 @@ def _letters(token: str) -> float:
     return len(token) * (0.25 if token in TRADE else 1.0)
 
 
-def _aligned(query: tuple[str, ...], other: tuple[str, ...], initial: float) -> float:
-    """Share of ``query``'s weight found in ``other``, word by word (best partner each)."""
-    total = sum(_letters(t) for t in query)
-    found = 0.0
-    for t in query:
-        if len(t) == 1:
-            best = initial if any(o.startswith(t) for o in other) else 0.0
-        else:
-            best = max((fuzz.ratio(t, o) / 100 for o in other), default=0.0)
-            if best < 0.75:  # a word that is not there at all, not a misspelling
-                best = 0.0
-        found += best * _letters(t)
-    return found / total if total else 0.0
+def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[float, float]:
+    """Shares of each name's weight found in the other, word by word (best partner each):
+    (``q`` in ``o``, ``o`` in ``q``). One matrix of word similarities serves both."""
+    sim = cdist(q, o, scorer=fuzz.ratio, dtype=np.float64) / 100
+    sim[sim < 0.75] = 0.0  # a word that is not there at all, not a misspelling
+    for i, t in enumerate(q):  # initials: "J" stands for "Joaquin", and back
+        for j, u in enumerate(o):
+            if (len(t) == 1 and u.startswith(t)) or (len(u) == 1 and t.startswith(u)):
+                sim[i, j] = initial
+    wq = np.array([_letters(t) for t in q], dtype=np.float64)
+    wo = np.array([_letters(u) for u in o], dtype=np.float64)
+    return (
+        float((sim.max(axis=1) * wq).sum() / wq.sum()),
+        float((sim.max(axis=0) * wo).sum() / wo.sum()),
+    )
 
 
 def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore:
@@ -151,7 +155,8 @@ def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore
         return NameScore(0.0, "no comparable words")
     # word by word, in any order: the query's words found in the party's name count most,
     # the party's words left over less (a partial name is a weaker match, not none)
-    aligned = 0.75 * _aligned(q, o, settings.initial) + 0.25 * _aligned(o, q, settings.initial)
+    found, left = _aligned(q, o, settings.initial)
+    aligned = 0.75 * found + 0.25 * left
     best = NameScore(aligned, "word by word")
     if len(q) != len(o):  # "Xi Jin Ping" / "Xi Jinping": the same letters, spaced otherwise
         joined = (

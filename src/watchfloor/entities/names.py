@@ -81,11 +81,13 @@ def phonetic(token: str) -> str:
     return jellyfish.metaphone(token) or token
 
 
+@lru_cache(maxsize=50_000)
 def skeleton(name: str) -> str:
     """Consonants of the name's words, doubled letters collapsed, words kept apart."""
     return " ".join(_DOUBLES.sub(r"\1", _VOWELS.sub("", w)) or w for w in _WORD.findall(fold(name)))
 
 
+@lru_cache(maxsize=200_000)
 def unvowelled(name: str) -> bool:
     """Written in a script that leaves out short vowels (Arabic, Hebrew, Syriac, Thaana)."""
     return any(

@@ -175,7 +175,7 @@ def _linker(tables: Sequence[list[Record]], model: Any) -> tuple[Any, Any]:
     for i, records in enumerate(tables):
         con.register(f"wf_in_{i}", _arrow(records))
         frames.append(db.register(f"wf_in_{i}", table_name=f"wf_{i}"))
-    return con, Linker(frames, model)
+    return con, Linker(frames, model, log_level=logging.WARNING)
 
 
 def link(
@@ -186,16 +186,38 @@ def link(
     from splink import block_on
 
     con, linker = _linker(tables, settings("link_only" if len(tables) > 1 else "dedupe_only"))
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("name", "dob")], recall=0.7
-    )
+    # The prior: pairs that agree on name and birth date, or on name and countries, are
+    # nearly all true matches; where the data holds none the settings' default stays.
+    deterministic = [c for c in (("name", "dob"), ("name", "countries")) if _pairs(con, c)]
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*c) for c in deterministic], recall=0.7
+        )
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
+    # m by EM, twice: blocked on the name (estimates every other field), then on another
+    # field that this data fills (estimates the name)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    for other in (("dob",), ("first", "countries"), ("first",)):
+        if _pairs(con, other) >= 100:
+            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*other))
+            break
     links = _links(con, linker.inference.predict(threshold_match_probability=threshold))
     model = linker.misc.save_model_to_json()
     con.close()
     return links, model
+
+
+def _pairs(con: Any, columns: Sequence[str], cap: int = 10_000_000) -> int:
+    """How many pairs of the input records agree on ``columns`` (all of them filled), up to
+    ``cap``: whether a blocking rule gives the training anything to learn from."""
+    inputs = [t[0] for t in con.execute("SHOW TABLES").fetchall() if t[0].startswith("wf_in_")]
+    union = " UNION ALL ".join(f"SELECT {', '.join(columns)} FROM {t}" for t in inputs)
+    filled = " AND ".join(f"{c} IS NOT NULL" for c in columns)
+    sql = (
+        f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM ({union}) "  # noqa: S608
+        f"WHERE {filled} GROUP BY {', '.join(columns)} HAVING count(*) > 1 LIMIT {cap})"
+    )
+    return int(con.execute(sql).fetchall()[0][0])
 
 
 def predict_with(

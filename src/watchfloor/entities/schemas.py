@@ -88,3 +88,64 @@ class MatchOut(BaseModel):
     config_version: str = Field(description="matching.toml version used.")
     threshold: float = Field(examples=[0.7])
     results: list[CandidateOut]
+
+
+class PartyOut(BaseModel):
+    id: int = Field(examples=[17])
+    name: str = Field(examples=["GUZMAN LOERA, Joaquin"])
+    aliases: list[str] = Field(examples=[["EL CHAPO"]])
+    schema_: str | None = Field(serialization_alias="schema", examples=["person"])
+    source_type: str = Field(description="Kind of record it was taken from.", examples=["seizure"])
+    source_id: int = Field(description="That record's id.", examples=[3])
+    role: str = Field(description="Its role in the record.", examples=["suspect"])
+    owner_agency: str | None = Field(description="The record's agency; none for lists.")
+    countries: list[str] = Field(examples=[["MX"]])
+    dates_of_birth: list[str] = Field(examples=[["1954-12-25"]])
+    identifiers: list[list[str]] = Field(description="[kind, number] pairs.")
+    addresses: list[str]
+    phones: list[str]
+    emails: list[str]
+    wallets: list[str]
+    handles: list[str]
+    linked_to: list[str] = Field(description="Names it is linked to (sanctions remarks).")
+    cluster_id: int | None = Field(description="The resolved identity it belongs to.")
+
+
+class LinkOut(BaseModel):
+    party_l: int = Field(examples=[17])
+    party_r: int = Field(examples=[912])
+    probability: float = Field(ge=0, le=1, examples=[0.998])
+    weight: float = Field(description="Splink match weight (log2 Bayes factor).", examples=[12.4])
+    agreed: list[str] = Field(description="Fields that agreed.", examples=[["name", "dob"]])
+
+
+class ClusterOut(BaseModel):
+    id: int = Field(examples=[5])
+    size: int = Field(description="Parties in the cluster, readable by you or not.")
+    restricted: int = Field(description="Of them, parties of records you may not read.")
+    confirmed: bool = Field(description="Every readable pair confirmed by an analyst.")
+    members: list[PartyOut]
+    links: list[LinkOut] = Field(description="The matched pairs among the members shown.")
+
+
+class SplitIn(Input):
+    party_ids: list[int] = Field(
+        min_length=1,
+        max_length=500,
+        description="Members that are not the same as the others of the cluster.",
+        examples=[[912]],
+    )
+
+
+class SplitOut(BaseModel):
+    clusters: list[int] = Field(description="The clusters the members are in afterwards.")
+
+
+class RunOut(BaseModel):
+    id: int = Field(examples=[3])
+    kind: str = Field(examples=["full"])
+    threshold: float = Field(examples=[0.5])
+    parties: int = Field(examples=[10231])
+    links: int = Field(examples=[812])
+    clusters: int = Field(examples=[390])
+    seconds: float = Field(examples=[6.2])

@@ -18,15 +18,14 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from watchfloor import audit
-from watchfloor.entities import extract, policy
+from watchfloor.entities import extract, policy, reading
 from watchfloor.entities.index import PartyIndex
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, config
 from watchfloor.entities.models import Party
-from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal
 
 REFRESH_SECONDS = 2.0
+REFRESH_PAGES = 2  # per source and refresh: a big import is taken by the worker or the CLI
 LOAD_CHUNK = 20_000
 
 
@@ -84,7 +83,7 @@ def take_new_parties(session: Session) -> dict[str, int]:
     (a unique key clash) or holding the lock is not an error: its parties are as good."""
     try:
         with session.begin_nested():
-            added = extract.sync(session)
+            added = extract.sync(session, max_pages=REFRESH_PAGES)
         session.commit()
         return added
     except (IntegrityError, OperationalError):
@@ -119,46 +118,46 @@ def screen(
     found = index.search(query, cfg, limit=cfg.candidates)
     for m in found:
         m.passes = m.score >= cfg.threshold
-    ids = [m.candidate.id for m in found]
-    readable = (
-        {
-            p.id: p
-            for p in session.scalars(
-                select(Party).where(Party.id.in_(ids), policy.visible(principal))
-            )
-        }
-        if ids
+    kept = _readable_first(session, principal, found, limit)
+    wanted = [m.candidate.id for m in kept]
+    parties = (
+        {p.id: p for p in session.scalars(select(Party).where(Party.id.in_(wanted)))}
+        if wanted
         else {}
     )
-    kept = [m for m in found if m.candidate.id in readable][:limit]
-    owners = _owners(session, {readable[m.candidate.id].owner_agency_id for m in kept})
-    labels = _sanctions_labels(session, [readable[m.candidate.id] for m in kept])
+    owners = reading.owner_codes(session, list(parties.values()))
+    labels = _sanctions_labels(session, list(parties.values()))
     out = [
         Screened(
             m,
-            readable[m.candidate.id],
-            owners.get(readable[m.candidate.id].owner_agency_id),
-            labels.get(m.candidate.id) or readable[m.candidate.id].source_type,
+            parties[m.candidate.id],
+            owners.get(parties[m.candidate.id].owner_agency_id),
+            labels.get(m.candidate.id) or parties[m.candidate.id].source_type,
         )
         for m in kept
     ]
-    foreign = [
-        s.party.id for s in out if s.party.owner_agency_id not in (None, principal.agency_id)
-    ]
-    if foreign:
-        audit.record_by(
-            session, principal, action="party.match", object_type="party",
-            detail={"foreign_ids": foreign, "query": query.name},
-        )  # fmt: skip
-        session.commit()
+    reading.audit_foreign(
+        session, principal, [s.party for s in out], "party.match", query=query.name
+    )
     return out, cfg
 
 
-def _owners(session: Session, ids: set[int | None]) -> dict[int | None, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    return dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(wanted))).all())
+def _readable_first(
+    session: Session, principal: Principal, found: list[Match], limit: int
+) -> list[Match]:
+    """The first ``limit`` of ``found`` (best first) that the caller may read, asking the
+    policy about a few more ids at a time than are still wanted."""
+    kept: list[Match] = []
+    start = 0
+    while len(kept) < limit and start < len(found):
+        step = found[start : start + 2 * (limit - len(kept)) + 5]
+        ids = [m.candidate.id for m in step]
+        ok = set(
+            session.scalars(select(Party.id).where(Party.id.in_(ids), policy.visible(principal)))
+        )
+        kept += [m for m in step if m.candidate.id in ok][: limit - len(kept)]
+        start += len(step)
+    return kept
 
 
 def _sanctions_labels(session: Session, parties: list[Party]) -> dict[int, str]:
