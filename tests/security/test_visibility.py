@@ -22,6 +22,9 @@ from starlette.routing import Route
 from tests.conftest import api_headers
 from watchfloor.alerts.models import Alert
 from watchfloor.db import session_scope
+from watchfloor.entities import clusters
+from watchfloor.entities import policy as party_policy
+from watchfloor.entities.models import ClusterMember, EntityCluster, Party
 from watchfloor.listings.models import Listing, Notice, SignalSet
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
@@ -57,6 +60,8 @@ SCHEMAS: dict[str, type] = {
     "ClusterOut": Listing,  # a listing's cluster: 404 unless the listing is readable
     "AlertPage": Alert,
     "AlertOut": Alert,
+    "EntityPartyOut": Party,
+    "EntityClusterOut": EntityCluster,  # 404 unless one of its parties is readable
 }
 # GET routes that carry no records of another agency, or figures checked on their own
 NOT_RECORDS = {
@@ -119,16 +124,28 @@ CALLERS = [
 SAMPLE = 8  # records of each table tried on each detail route and page
 
 
-def readable(model: type, rows: list[Any], agency: Agency) -> set[int]:
+def readable(session: Any, model: type, rows: list[Any], agency: Agency) -> set[int]:
     if model is Shipment:  # shipments are their agency's alone
         return {r.id for r in rows if r.owner_agency_id == agency.id}
     principal = system_principal(agency)
+    if model is Party:  # readable when the record it was taken from is
+        return {r.id for r in rows if party_policy.can_read(session, principal, r)}
+    if model is EntityCluster:  # shown when one of its parties is readable
+        members = session.execute(select(ClusterMember.cluster_id, ClusterMember.party_id))
+        parties = {p.id: p for p in session.scalars(select(Party))}
+        return {c for c, p in members if party_policy.can_read(session, principal, parties[p])}
     return {r.id for r in rows if can_read(principal, r)}
 
 
 def samples(session: Any, model: type, rng: random.Random) -> list[int]:
-    """Records of every owner and TLP, so that both answers are tried."""
+    """Records of every owner and TLP (parties: of every owner and source), so that both
+    answers are tried."""
+    if model is EntityCluster:
+        ids = list(session.scalars(select(EntityCluster.id).order_by(EntityCluster.id)))
+        return sorted(rng.sample(ids, min(3 * SAMPLE, len(ids))))
     tlp = getattr(model, "tlp", None)
+    if model is Party:
+        tlp = Party.source_type
     columns = [model.id, model.owner_agency_id] + ([tlp] if tlp is not None else [])
     by: dict[tuple[Any, ...], int] = {}
     for row in session.execute(select(*columns).order_by(model.id)):
@@ -192,11 +209,13 @@ def test_every_route_and_page_shows_what_the_policy_allows(client, engine) -> No
     rng = random.Random(7)
     models = {m for _, m in details + lists + page_details}
     with session_scope(engine) as s:
+        clusters.resolve(s, actor="test")  # clusters of the demo's parties, to be read
+    with session_scope(engine) as s:
         agencies = {a.code: a for a in s.scalars(select(Agency))}
         tried = {m: samples(s, m, rng) for m in models}
         rows = {m: list(s.scalars(select(m))) for m in models}
         allowed = {
-            (code, m): readable(m, rows[m], agencies[code])
+            (code, m): readable(s, m, rows[m], agencies[code])
             for code in {c for c, _ in CALLERS}
             for m in models
         }

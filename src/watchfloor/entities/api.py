@@ -12,11 +12,11 @@ from watchfloor.entities.matching import Query
 from watchfloor.entities.models import Party
 from watchfloor.entities.schemas import (
     CandidateOut,
-    ClusterOut,
+    EntityClusterOut,
+    EntityPartyOut,
     FeatureOut,
     MatchIn,
     MatchOut,
-    PartyOut,
     RunOut,
     SplitIn,
     SplitOut,
@@ -85,22 +85,22 @@ def post_match(db: Db, principal: CurrentPrincipal, body: MatchIn) -> MatchOut:
     )
 
 
-@router.get("/parties/{party_id}", response_model=PartyOut)
-def get_party(db: Db, principal: CurrentPrincipal, party_id: RecordId) -> PartyOut:
+@router.get("/parties/{party_id}", response_model=EntityPartyOut)
+def get_party(db: Db, principal: CurrentPrincipal, party_id: RecordId) -> EntityPartyOut:
     """One party with everything its record says of it and its cluster; 404 unless you may
     read the record it was taken from."""
     return reading.read_party(db, principal, party_id)
 
 
-@router.get("/clusters/{cluster_id}", response_model=ClusterOut)
-def get_cluster(db: Db, principal: CurrentPrincipal, cluster_id: RecordId) -> ClusterOut:
+@router.get("/clusters/{cluster_id}", response_model=EntityClusterOut)
+def get_cluster(db: Db, principal: CurrentPrincipal, cluster_id: RecordId) -> EntityClusterOut:
     """A resolved identity: the parties you may read, how many others are restricted, and
     each matched pair with its weight and the fields that agreed."""
     return reading.read_cluster(db, principal, cluster_id)
 
 
-@router.post("/clusters/{cluster_id}/confirm", response_model=ClusterOut)
-def post_confirm(db: Db, principal: Analyst, cluster_id: RecordId) -> ClusterOut:
+@router.post("/clusters/{cluster_id}/confirm", response_model=EntityClusterOut)
+def post_confirm(db: Db, principal: Analyst, cluster_id: RecordId) -> EntityClusterOut:
     """Hold the members you may read to be one identity; later runs keep them together."""
     return reading.confirm(db, principal, cluster_id)
 

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from watchfloor import audit
 from watchfloor.entities import clusters, policy
 from watchfloor.entities.models import EntityCluster, Party
-from watchfloor.entities.schemas import ClusterOut, LinkOut, PartyOut
+from watchfloor.entities.schemas import EntityClusterOut, EntityPartyOut, LinkOut
 from watchfloor.errors import NotFound
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal
 
 
-def party_out(session: Session, p: Party, owner: str | None) -> PartyOut:
-    return PartyOut(
+def party_out(session: Session, p: Party, owner: str | None) -> EntityPartyOut:
+    return EntityPartyOut(
         id=p.id, name=p.name, aliases=p.listed("aliases"), schema_=p.schema,
         source_type=p.source_type, source_id=p.source_id, role=p.role, owner_agency=owner,
         countries=p.countries.split(), dates_of_birth=p.dates_of_birth.split(),
@@ -57,7 +57,7 @@ def audit_foreign(
         session.commit()
 
 
-def read_party(session: Session, principal: Principal, party_id: int) -> PartyOut:
+def read_party(session: Session, principal: Principal, party_id: int) -> EntityPartyOut:
     """One party; 404 unless its record is readable by the caller."""
     found = _readable(session, principal, [party_id])
     if not found:
@@ -66,7 +66,7 @@ def read_party(session: Session, principal: Principal, party_id: int) -> PartyOu
     return party_out(session, found[0], owner_codes(session, found).get(found[0].owner_agency_id))
 
 
-def read_cluster(session: Session, principal: Principal, cluster_id: int) -> ClusterOut:
+def read_cluster(session: Session, principal: Principal, cluster_id: int) -> EntityClusterOut:
     """A cluster as the caller may see it; 404 when it shows none of its parties."""
     cluster = session.get(EntityCluster, cluster_id)
     members = clusters.members_of(session, cluster_id) if cluster else []
@@ -81,7 +81,7 @@ def read_cluster(session: Session, principal: Principal, cluster_id: int) -> Clu
     }
     owners = owner_codes(session, shown)
     audit_foreign(session, principal, shown, "party.read")
-    return ClusterOut(
+    return EntityClusterOut(
         id=cluster.id,
         size=len(members),
         restricted=len(members) - len(shown),
@@ -100,7 +100,7 @@ def read_cluster(session: Session, principal: Principal, cluster_id: int) -> Clu
     )
 
 
-def confirm(session: Session, principal: Principal, cluster_id: int) -> ClusterOut:
+def confirm(session: Session, principal: Principal, cluster_id: int) -> EntityClusterOut:
     """The analyst holds every member they may read to be one: kept across runs."""
     shown = read_cluster(session, principal, cluster_id)
     ids = [m.id for m in shown.members]

@@ -90,7 +90,7 @@ class MatchOut(BaseModel):
     results: list[CandidateOut]
 
 
-class PartyOut(BaseModel):
+class EntityPartyOut(BaseModel):
     id: int = Field(examples=[17])
     name: str = Field(examples=["GUZMAN LOERA, Joaquin"])
     aliases: list[str] = Field(examples=[["EL CHAPO"]])
@@ -119,12 +119,12 @@ class LinkOut(BaseModel):
     agreed: list[str] = Field(description="Fields that agreed.", examples=[["name", "dob"]])
 
 
-class ClusterOut(BaseModel):
+class EntityClusterOut(BaseModel):
     id: int = Field(examples=[5])
     size: int = Field(description="Parties in the cluster, readable by you or not.")
     restricted: int = Field(description="Of them, parties of records you may not read.")
     confirmed: bool = Field(description="Every readable pair confirmed by an analyst.")
-    members: list[PartyOut]
+    members: list[EntityPartyOut]
     links: list[LinkOut] = Field(description="The matched pairs among the members shown.")
 
 
