@@ -100,6 +100,7 @@ PAGE_LINKS: dict[str, type] = {
     "/shipments/": Shipment,
     "/listings/notices/": Notice,
     "/listings/": Listing,
+    "/entities/parties/": Party,
 }
 PAGES_WITHOUT_RECORDS = {
     "/login", "/warning", "/reference", "/reference/substances/{key}", "/listings/notices/new",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 
-from watchfloor.entities import clusters, reading, service
-from watchfloor.entities.matching import Query
+from watchfloor.entities import clusters, networks, reading, service
+from watchfloor.entities.matching import Query as Screening
 from watchfloor.entities.models import Party
 from watchfloor.entities.schemas import (
     CandidateOut,
@@ -17,6 +17,7 @@ from watchfloor.entities.schemas import (
     FeatureOut,
     MatchIn,
     MatchOut,
+    NetworkOut,
     RunOut,
     SplitIn,
     SplitOut,
@@ -29,8 +30,8 @@ Analyst = Annotated[Principal, Depends(requires("analyst"))]
 Admin = Annotated[Principal, Depends(requires("admin"))]
 
 
-def query_of(body: MatchIn) -> Query:
-    return Query(
+def query_of(body: MatchIn) -> Screening:
+    return Screening(
         name=body.name,
         schema=body.schema_,
         countries=frozenset(body.countries),
@@ -110,6 +111,21 @@ def post_split(db: Db, principal: Analyst, cluster_id: RecordId, body: SplitIn) 
     """Hold the named members not to be the others; the cluster is formed again without
     joining them, and later runs never join them."""
     return SplitOut(clusters=reading.split(db, principal, cluster_id, body.party_ids))
+
+
+@router.get("/{party_id}/network", response_model=NetworkOut)
+def get_network(
+    db: Db,
+    principal: CurrentPrincipal,
+    party_id: RecordId,
+    depth: Annotated[int, Query(ge=1, le=3, description="Steps out from the entity.")] = 1,
+) -> NetworkOut:
+    """The trafficking network around a party's entity: entities linked by shipments,
+    seizures, notifications, sanctions "Linked To" relations and shared phones, e-mails,
+    wallets, handles or addresses, with proposed communities and centrality. Entities of
+    records you may not read are shown as restricted, without names."""
+    found = networks.network(db, principal, party_id, depth=depth)
+    return NetworkOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/resolve", response_model=RunOut)

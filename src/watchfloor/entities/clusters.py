@@ -176,7 +176,7 @@ def resolve(session: Session, *, actor: str, threshold: float = THRESHOLD) -> Re
 
 def link_new(session: Session, *, actor: str) -> ResolutionRun | None:
     """Place parties stored since the last run into clusters with that run's model."""
-    last = session.scalar(select(ResolutionRun).order_by(ResolutionRun.id.desc()).limit(1))
+    last = last_run(session)
     if last is None:
         return None
     seen = (
@@ -327,3 +327,7 @@ def decisions_of(session: Session, party_ids: list[int]) -> list[PairDecision]:
     return list(session.scalars(select(PairDecision).where(
         or_(PairDecision.party_l.in_(party_ids), PairDecision.party_r.in_(party_ids))
     )))  # fmt: skip
+
+
+def last_run(session: Session) -> ResolutionRun | None:
+    return session.scalar(select(ResolutionRun).order_by(ResolutionRun.id.desc()).limit(1))

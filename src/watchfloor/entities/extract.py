@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor.entities.matching import identifier_kind, identifier_number
-from watchfloor.entities.models import Party
+from watchfloor.entities.models import Party, PartyContact
 from watchfloor.entities.names import LEGAL_FORMS, TRADE, fold, name_tokens
 from watchfloor.sharing.watchlists import quick_email, quick_phone
 
@@ -265,6 +265,33 @@ def _pages(session: Session, stmt: Any, id_column: Any, after: int) -> Iterator[
         after = page[-1][0]
 
 
+_CONTACTS = {"phones": "phone", "emails": "email", "wallets": "wallet", "handles": "handle"}
+
+
+def contact_rows(party_id: int, row: Row) -> list[Row]:
+    """The contacts of a party row, one per value, addresses as their folded words."""
+    out = [
+        {"party_id": party_id, "kind": kind, "value": str(v)[:300]}
+        for column, kind in _CONTACTS.items()
+        for v in json.loads(row[column])
+    ]
+    for a in json.loads(row["addresses"]):
+        words = re.findall(r"[a-z0-9]+", fold(a))
+        if len(words) >= 3:  # a street and a number, not a country name alone
+            out.append({"party_id": party_id, "kind": "address", "value": " ".join(words)[:300]})
+    return out
+
+
+def _store(session: Session, rows: list[Row]) -> None:
+    """Write parties and their contacts (ids read back in the order written)."""
+    ids = session.scalars(
+        insert(Party).returning(Party.id, sort_by_parameter_order=True), rows
+    ).all()
+    contacts = [c for pid, row in zip(ids, rows, strict=True) for c in contact_rows(pid, row)]
+    if contacts:
+        session.execute(insert(PartyContact), contacts)
+
+
 def sync(
     session: Session, *, progress: Progress | None = None, max_pages: int | None = None
 ) -> dict[str, int]:
@@ -280,7 +307,7 @@ def sync(
         count = 0
         for page, rows in enumerate(extractor(session, after), start=1):
             if rows:
-                session.execute(insert(Party), rows)
+                _store(session, rows)
                 count += len(rows)
                 if progress:
                     progress(source, count, 0)

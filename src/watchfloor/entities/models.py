@@ -55,6 +55,19 @@ class Party(Base):
         return list(json.loads(getattr(self, column) or "[]"))
 
 
+class PartyContact(Base):
+    """A party's phone, e-mail, wallet, handle or address in its normal form, indexed so
+    that parties sharing one are found at once (a network link, and evidence)."""
+
+    __tablename__ = "party_contacts"
+    __table_args__ = (Index("ix_party_contacts_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # phone|email|wallet|handle|address
+    value: Mapped[str] = mapped_column(String(300))
+
+
 class ResolutionRun(Base):
     """One run of entity resolution: the trained Splink model and what it found."""
 

@@ -94,6 +94,12 @@ def settings(link_type: str = "dedupe_only") -> Any:
         "list_contains(aliases_l, name_r) OR list_contains(aliases_r, name_l) "
         "OR len(list_intersect(aliases_l, aliases_r)) > 0"
     )
+    # shared words over all words: sorted names that start alike ("guzman joaquin loera",
+    # "guzman ochoa ulises") are close by Jaro-Winkler and still other people
+    words = (
+        "len(list_intersect(str_split(name_l, ' '), str_split(name_r, ' '))) * 3 >= "
+        "2 * len(list_distinct(list_concat(str_split(name_l, ' '), str_split(name_r, ' '))))"
+    )
     return SettingsCreator(
         link_type=link_type,  # type: ignore[arg-type]
         comparisons=[
@@ -103,8 +109,8 @@ def settings(link_type: str = "dedupe_only") -> Any:
                     cll.NullLevel("name"),
                     cll.ExactMatchLevel("name"),
                     cll.CustomLevel(alias, label_for_charts="a name is the other's alias"),
-                    cll.JaroWinklerLevel("name", 0.95),
-                    cll.JaroWinklerLevel("name", 0.88),
+                    cll.JaroWinklerLevel("name", 0.95),  # a letter or two apart
+                    cll.CustomLevel(words, label_for_charts="most words agree"),
                     cll.ElseLevel(),
                 ],
             ),

@@ -149,3 +149,32 @@ class RunOut(BaseModel):
     links: int = Field(examples=[812])
     clusters: int = Field(examples=[390])
     seconds: float = Field(examples=[6.2])
+
+
+class NodeOut(BaseModel):
+    id: str = Field(description="c<cluster>, p<party>, or r<n> for a restricted entity.")
+    label: str = Field(examples=["GUZMAN LOERA, Joaquin"])
+    kind: Literal["entity", "restricted"] = Field(examples=["entity"])
+    parties: list[int] = Field(description="Its parties you may read.")
+    restricted: int = Field(description="Its parties you may not read.")
+    countries: list[str] = Field(examples=[["MX"]])
+    sources: dict[str, int] = Field(description="Its readable parties by kind of record.")
+    community: int = Field(description="Proposed network (Louvain community) number.")
+    centrality: float = Field(description="Betweenness centrality within this view.")
+
+
+class EdgeOut(BaseModel):
+    source: str = Field(examples=["c5"])
+    target: str = Field(examples=["p912"])
+    kinds: list[str] = Field(examples=[["shipped to", "shared phone"]])
+    evidence: list[dict[str, str | int]] = Field(
+        description="Records and shared values behind the link (none towards a restricted end)."
+    )
+
+
+class NetworkOut(BaseModel):
+    start: str = Field(description="The node of the party asked for.")
+    depth: int = Field(examples=[2])
+    truncated: bool = Field(description="The walk stopped at the node limit.")
+    nodes: list[NodeOut]
+    edges: list[EdgeOut]

@@ -181,3 +181,56 @@ def pen_chart(figures: list[Any]) -> str:
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.05], "tickformat": ".0%"},
     )
     return _fragment(fig, "pen-chart", 280)
+
+
+def network_chart(net: Any, div_id: str = "network-chart") -> str:
+    """A network as a Plotly graph (pan and zoom; a click on an entity opens its page):
+    spring layout, colour by proposed community, size by betweenness centrality."""
+    import networkx as nx
+
+    if not net.nodes:
+        return ""
+    graph = nx.Graph()
+    graph.add_nodes_from(n.id for n in net.nodes)
+    graph.add_edges_from((e.source, e.target) for e in net.edges)
+    pos = nx.spring_layout(graph, seed=7)
+    fig = go.Figure()
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for e in net.edges:
+        xs += [pos[e.source][0], pos[e.target][0], None]
+        ys += [pos[e.source][1], pos[e.target][1], None]
+    fig.add_scatter(x=xs, y=ys, mode="lines", line={"width": 1, "color": "#999"},
+                    hoverinfo="skip", showlegend=False)  # fmt: skip
+    fig.add_scatter(
+        x=[pos[n.id][0] for n in net.nodes],
+        y=[pos[n.id][1] for n in net.nodes],
+        mode="markers+text",
+        text=[n.label if n.kind == "entity" else "restricted" for n in net.nodes],
+        textposition="top center",
+        customdata=[n.parties[0] if n.parties else 0 for n in net.nodes],
+        hovertext=[
+            f"{n.label}<br>{', '.join(f'{k} {v}' for k, v in n.sources.items())}"
+            f"{'<br>' + str(n.restricted) + ' restricted' if n.restricted else ''}"
+            for n in net.nodes
+        ],
+        hoverinfo="text",
+        marker={
+            "size": [14 + 40 * n.centrality for n in net.nodes],
+            "color": [n.community if n.kind == "entity" else -1 for n in net.nodes],
+            "colorscale": "Viridis",
+            "symbol": ["circle" if n.kind == "entity" else "x" for n in net.nodes],
+            "line": {"width": [3 if n.id == net.start else 0 for n in net.nodes], "color": "#b00"},
+        },
+        showlegend=False,
+    )
+    xs_, ys_ = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    pad = 0.35  # room for the names at the edges
+    fig.update_layout(
+        height=520, margin={"l": 10, "r": 10, "t": 10, "b": 10}, dragmode="pan",
+        xaxis={"visible": False, "range": [min(xs_) - pad, max(xs_) + pad]},
+        yaxis={"visible": False, "range": [min(ys_) - pad / 2, max(ys_) + pad / 2]},
+    )  # fmt: skip
+    return fig.to_html(
+        full_html=False, include_plotlyjs=False, div_id=div_id, config={"scrollZoom": True}
+    )

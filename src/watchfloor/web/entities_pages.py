@@ -1,19 +1,24 @@
-"""The screening page: a name (and what else is known) against every party the viewer may
-read, with each candidate's score and the part every feature played. Services only."""
+"""Entity pages: screening a name (each candidate's score and the part every feature
+played), and a party with its resolved identity (confirm, split) and its network, drawn
+with Plotly. Services only."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from watchfloor.entities import service
+from watchfloor.entities import clusters, networks, reading, service
 from watchfloor.entities.api import candidate_out, query_of
 from watchfloor.entities.schemas import MatchIn
-from watchfloor.security.deps import Db
-from watchfloor.web.pages import Me, refused, render
+from watchfloor.errors import NotFound
+from watchfloor.security.deps import Db, RecordId
+from watchfloor.security.service import require_role
+from watchfloor.web.charts import network_chart
+from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Query(max_length=400)]
@@ -52,3 +57,65 @@ def screen_page(
         request, "entities/screen.html", me, status=status, active="entities", form=form,
         results=results, errors=errors, version=version,
     )  # fmt: skip
+
+
+def _party_page(
+    request: Request, db: Db, me: Me, party_id: int, depth: int = 1,
+    errors: list[dict[str, Any]] | None = None, status: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    party = reading.read_party(db, me, party_id)
+    cluster = None
+    if party.cluster_id is not None:
+        with contextlib.suppress(NotFound):
+            cluster = reading.read_cluster(db, me, party.cluster_id)
+    net = networks.network(db, me, party_id, depth=depth)
+    return render(
+        request, "entities/party.html", me, status=status, active="entities", party=party,
+        cluster=cluster, network=net, chart=network_chart(net) if net.edges else "",
+        depth=depth, run=clusters.last_run(db), errors=errors or [],
+    )  # fmt: skip
+
+
+@router.get("/entities/parties/{party_id}", response_class=HTMLResponse)
+def party_page(
+    request: Request,
+    db: Db,
+    me: Me,
+    party_id: RecordId,
+    depth: Annotated[int, Query(ge=1, le=3)] = 1,
+) -> Response:
+    return _party_page(request, db, me, party_id, depth)
+
+
+@router.post("/entities/clusters/{cluster_id}/split", response_class=HTMLResponse)
+def split_form(
+    request: Request,
+    db: Db,
+    me: Me,
+    cluster_id: RecordId,
+    party: Annotated[int, Form(ge=1)],
+    apart: Annotated[list[int], Form()] = [],  # noqa: B006 (FastAPI reads the default)
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    require_role(me, "analyst")
+    if not apart:
+        errors = [{"field": "apart", "reason": "tick the parties that are someone else"}]
+        return _party_page(request, db, me, party, errors=errors, status=422)
+    reading.split(db, me, cluster_id, apart)
+    return RedirectResponse(f"/entities/parties/{party}", status_code=303)
+
+
+@router.post("/entities/clusters/{cluster_id}/confirm", response_class=HTMLResponse)
+def confirm_form(
+    request: Request,
+    db: Db,
+    me: Me,
+    cluster_id: RecordId,
+    party: Annotated[int, Form(ge=1)],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    require_role(me, "analyst")
+    reading.confirm(db, me, cluster_id)
+    return RedirectResponse(f"/entities/parties/{party}", status_code=303)

@@ -1,0 +1,69 @@
+"""The entity pages in headless Chromium: screening a misspelt name, the candidate's party
+page with its resolved identity and its network drawn with Plotly, a click through the
+network, and an analyst splitting a cluster."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import OUTPUT
+from tests.e2e.conftest import login
+from watchfloor.db import build_engine, session_scope
+from watchfloor.entities import clusters, extract
+from watchfloor.entities.models import ClusterMember, Party
+
+
+def test_screen_a_name_then_walk_its_network(
+    server: str, backend: str, db_url: str, chromium
+) -> None:  # type: ignore[no-untyped-def]
+    engine = build_engine(db_url)
+    with session_scope(engine) as s:
+        extract.sync(s)
+    with session_scope(engine) as s:
+        clusters.resolve(s, actor="test")
+    shots = OUTPUT / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page = chromium.new_page()
+    login(page, server, "us.cbp.analyst")
+    page.goto(server + "/entities/screen")
+    page.fill("#name", "Rafael Karo Quintero")
+    page.fill("input[name=date_of_birth]", "1952-12-12")
+    page.click("#screen-form button[type=submit]")
+    page.wait_for_selector("#candidates")
+    first = page.locator("#candidates tbody tr").first
+    assert "CARO QUINTERO, Rafael" in first.inner_text()
+    assert "passes" in first.inner_text() and "date_of_birth: agree" in first.inner_text()
+    page.screenshot(path=str(shots / f"entities-screen-{backend}.png"), full_page=True)
+
+    first.locator("a").first.click()
+    page.wait_for_selector("#party-name")
+    assert page.locator("#party-name").inner_text() == "CARO QUINTERO, Rafael"
+    page.wait_for_selector("#network-chart .main-svg")
+    nodes = page.locator("#network-nodes tbody tr").all_inner_texts()
+    assert any("ESPINOZA AGUILAR, Diana" in n for n in nodes), nodes  # Linked To on the list
+    page.screenshot(path=str(shots / f"entities-network-{backend}.png"), full_page=True)
+    page.click("#network-nodes >> text=ESPINOZA AGUILAR, Diana")
+    page.wait_for_selector("#party-name")
+    assert page.locator("#party-name").inner_text() == "ESPINOZA AGUILAR, Diana"
+
+    # a cluster of the demo's shipment parties: the analyst ticks one member off
+    with session_scope(engine) as s:
+        cluster_id = s.scalar(
+            select(ClusterMember.cluster_id)
+            .join(Party, Party.id == ClusterMember.party_id)
+            .where(Party.owner_agency_id.is_not(None), Party.source_type == "shipment")
+            .limit(1)
+        )
+        members = list(
+            s.scalars(select(ClusterMember.party_id).where(ClusterMember.cluster_id == cluster_id))
+        )
+    page.goto(f"{server}/entities/parties/{members[0]}")
+    page.wait_for_selector("#cluster-members")
+    assert page.locator("#cluster-members tbody tr").count() == len(members)
+    page.check(f"#cluster-members input[value='{members[-1]}']")
+    page.click("#split")
+    page.wait_for_selector("#party-name")
+    with session_scope(engine) as s:
+        assert clusters.cluster_of(s, members[-1]) != clusters.cluster_of(s, members[0])
+    page.close()
+    engine.dispose()
