@@ -38,3 +38,39 @@ def scratch_database(server: str | None) -> Iterator[str]:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def served(url: str, **env: str) -> Iterator[str]:
+    """A real `watchfloor serve` process on ``url``'s database (and the given WATCHFLOOR_
+    settings), answering at the base address this yields; stopped afterwards."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
+    clean.update(WATCHFLOOR_DATABASE_URL=url, WATCHFLOOR_NOTICE_CHECK_SECONDS="0", **env)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).with_name("watchfloor")), "serve", "--port", str(port)],
+        env=clean,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(base + "/healthz", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -16,16 +16,12 @@ disturbed SDN names whose listed party comes first is printed as a check of the 
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
-from _common import ROOT, pg_server, scratch_database
+from _common import ROOT, pg_server, scratch_database, served
 from faker import Faker
 from rich.console import Console
 from rich.table import Table
@@ -40,7 +36,6 @@ from watchfloor.security.service import create_api_key, get_agency
 
 console = Console()
 SDN = ROOT.parent / "shared" / "data" / "ofac-sdn" / "snapshot-2022-01"
-WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -123,43 +118,24 @@ def run(backend: str, parties: int, n: int) -> dict[str, float] | None:
             ).secret
         engine.dispose()
         asked = queries(url, n)
-        port = 18500 + os.getpid() % 1000
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
-        env.update(WATCHFLOOR_DATABASE_URL=url, WATCHFLOOR_NOTICE_CHECK_SECONDS="0")
-        proc = subprocess.Popen(
-            [WATCHFLOOR, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
         headers = {"Authorization": f"Bearer {key}"}
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as http:
-                for _ in range(300):
-                    try:
-                        http.get("/healthz", timeout=1)
-                        break
-                    except httpx.HTTPError:
-                        time.sleep(0.1)
-                started = time.perf_counter()  # the first query builds the index
-                http.post("/api/v1/entities/match", json={"name": "warm up"}, timeout=600)
-                build = time.perf_counter() - started
-                floor, took, first = [], [], 0
-                for name, expected in asked:
-                    t = time.perf_counter()
-                    r = http.get("/api/v1/me")
-                    floor.append(time.perf_counter() - t)
-                    assert r.status_code == 200, r.text
-                    t = time.perf_counter()
-                    r = http.post("/api/v1/entities/match", json={"name": name, "limit": 5})
-                    took.append(time.perf_counter() - t)
-                    assert r.status_code == 200, r.text
-                    results = r.json()["results"]
-                    if expected is not None and results and results[0]["party_id"] == expected:
-                        first += 1
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+        with served(url) as base, httpx.Client(base_url=base, headers=headers) as http:
+            started = time.perf_counter()  # the first query builds the index
+            http.post("/api/v1/entities/match", json={"name": "warm up"}, timeout=600)
+            build = time.perf_counter() - started
+            floor, took, first = [], [], 0
+            for name, expected in asked:
+                t = time.perf_counter()
+                r = http.get("/api/v1/me")
+                floor.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+                t = time.perf_counter()
+                r = http.post("/api/v1/entities/match", json={"name": name, "limit": 5})
+                took.append(time.perf_counter() - t)
+                assert r.status_code == 200, r.text
+                results = r.json()["results"]
+                if expected is not None and results and results[0]["party_id"] == expected:
+                    first += 1
     return {
         "sdn": sdn, "stored": stored, "build": build, "first": first / len(asked[::3]),
         "p50": percentile(took, 50), "p95": percentile(took, 95), "p99": percentile(took, 99),

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 os.environ["WATCHFLOOR_INSTANCE_NAME"] = "wf-b"  # this process acts for the receiving side
 
-import httpx  # noqa: E402
-from _common import pg_server, scratch_database  # noqa: E402
+from _common import pg_server, scratch_database, served  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
@@ -33,7 +29,6 @@ from watchfloor.sharing import federation, intake  # noqa: E402
 from watchfloor.sharing.models import Seizure, ShareRecipient  # noqa: E402
 
 console = Console()
-WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 
 
 def fill(url: str, n: int) -> None:
@@ -93,31 +88,12 @@ def run(backend: str, n: int, batch: int) -> dict[str, float] | None:
                 actor="bench",
             )
         engine_a.dispose()
-        port = 18000 + os.getpid() % 1000
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
-        env.update(
-            WATCHFLOOR_DATABASE_URL=url_a,
-            WATCHFLOOR_INSTANCE_NAME="wf-a",
-            WATCHFLOOR_NOTICE_CHECK_SECONDS="0",
-        )
-        proc = subprocess.Popen(
-            [WATCHFLOOR, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            for _ in range(300):
-                try:
-                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with served(url_a, WATCHFLOOR_INSTANCE_NAME="wf-a") as base:
             with session_scope(engine_b) as s:
                 federation.add_peer(
                     s,
                     name="wf-a",
-                    url=f"http://127.0.0.1:{port}",
+                    url=base,
                     key=key_a,
                     agencies=[],
                     actor="bench",
@@ -125,9 +101,6 @@ def run(backend: str, n: int, batch: int) -> dict[str, float] | None:
             started = time.perf_counter()
             report = federation.sync(session_factory(engine_b), "wf-a", limit=batch)
             synced = time.perf_counter() - started
-        finally:
-            proc.terminate()
-            proc.wait(timeout=10)
         with session_scope(engine_b) as s:
             rows = [
                 {c.key: getattr(r, c.key) for c in Seizure.__table__.columns}

@@ -20,7 +20,7 @@ def test_login_dashboard_logout(server: str, backend: str, chromium) -> None:  #
     page.click("#login")
     page.wait_for_selector("text=Dashboard")
     nav = page.locator("nav[aria-label=Capabilities] a").all_inner_texts()
-    assert nav[:4] == ["Shipments", "Online sales", "Cooperation", "Early warning"]
+    assert nav[:5] == ["Shipments", "Online sales", "Cooperation", "Entities", "Early warning"]
     assert int(page.locator("#seizures-visible").inner_text()) >= 4
     page.screenshot(path=str(shots / f"dashboard-{backend}.png"), full_page=True)
     page.click("nav >> text=Cooperation")

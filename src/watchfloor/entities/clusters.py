@@ -130,15 +130,22 @@ def _store(session: Session, run: ResolutionRun, comps: _Components, kept: list[
         rows = [{"party_id": p, "cluster_id": c} for p, c in cluster_of.items()]
         for i in range(0, len(rows), LOAD):
             session.execute(insert(ClusterMember), rows[i : i + LOAD])
-    links = [
+    _write_links(session, run, kept, cluster_of)
+    return len(comps.groups())
+
+
+def _write_links(
+    session: Session, run: ResolutionRun, kept: list[Edge], cluster_of: dict[int, int]
+) -> None:
+    """Store the matched pairs of a run as the evidence of their clusters."""
+    rows = [
         {"party_l": e.left, "party_r": e.right, "probability": e.probability,
          "weight": e.weight, "agreed": " ".join(e.agreed), "run_id": run.id,
          "cluster_id": cluster_of.get(e.left)}
         for e in kept
     ]  # fmt: skip
-    for i in range(0, len(links), LOAD):
-        session.execute(insert(MatchLink), links[i : i + LOAD])
-    return len(comps.groups())
+    for i in range(0, len(rows), LOAD):
+        session.execute(insert(MatchLink), rows[i : i + LOAD])
 
 
 def _edges(links: Iterable[resolution.Link]) -> list[Edge]:
@@ -251,14 +258,7 @@ def _merge(
         session.execute(
             EntityCluster.__table__.update().where(EntityCluster.id == target).values(size=size)
         )
-    links = [
-        {"party_l": e.left, "party_r": e.right, "probability": e.probability,
-         "weight": e.weight, "agreed": " ".join(e.agreed), "run_id": run.id,
-         "cluster_id": cluster_of.get(e.left)}
-        for e in kept
-    ]  # fmt: skip
-    if links:
-        session.execute(insert(MatchLink), links)
+    _write_links(session, run, kept, cluster_of)
     return changed
 
 

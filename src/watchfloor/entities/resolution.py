@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from watchfloor.entities.matching import identifier_number
-from watchfloor.entities.names import name_tokens
+from watchfloor.entities.names import name_tokens, phonetic
 
 Record = dict[str, Any]
-COLUMNS = ("unique_id", "source_dataset", "name", "first", "aliases", "dob", "dob_year",
-           "schema", "countries", "ids", "contacts", "linked")  # fmt: skip
+COLUMNS = ("unique_id", "source_dataset", "name", "first", "sounds", "tokens", "aliases", "dob",
+           "dob_year", "schema", "countries", "ids", "contacts", "linked")  # fmt: skip
 
 
 def _key(name: str) -> str | None:
@@ -56,6 +56,8 @@ def record(
         "source_dataset": dataset,
         "name": " ".join(sorted(toks)) or None,
         "first": toks[0] if toks else None,
+        "sounds": " ".join(sorted(phonetic(t) for t in toks)) or None,
+        "tokens": sorted(set(toks)) or None,
         "aliases": keys or None,
         "dob": dob,
         "dob_year": dob[:4] if dob else None,
@@ -129,10 +131,14 @@ def settings(link_type: str = "dedupe_only") -> Any:
             cl.ArrayIntersectAtSizes("contacts", [1]),
             cl.ArrayIntersectAtSizes("linked", [1]),
         ],
+        # pairs compared: ~17 million of the 5e11 among a million generated parties
+        # (bench/entities_scale.py); each rule catches what the others miss
         blocking_rules_to_generate_predictions=[
-            block_on("name"),
-            block_on("first", "dob_year"),
-            block_on("substr(name, 1, 6)", "schema"),
+            block_on("name"),  # written alike, in any word order
+            block_on("sounds"),  # spelt otherwise, sounding alike
+            block_on("first", "dob_year"),  # a surname mistyped or changed
+            block_on("substr(name, 1, 6)", "dob_year"),  # a first name shortened
+            block_on("tokens", "dob", arrays_to_explode=["tokens"]),  # a word in common
             block_on("ids", arrays_to_explode=["ids"]),
             block_on("contacts", arrays_to_explode=["contacts"]),
         ],
@@ -160,7 +166,8 @@ def _arrow(records: list[Record]) -> Any:
     schema = pa.schema(
         [
             ("unique_id", pa.string()), ("source_dataset", pa.string()), ("name", pa.string()),
-            ("first", pa.string()), ("aliases", pa.list_(pa.string())), ("dob", pa.string()),
+            ("first", pa.string()), ("sounds", pa.string()), ("tokens", pa.list_(pa.string())),
+            ("aliases", pa.list_(pa.string())), ("dob", pa.string()),
             ("dob_year", pa.string()), ("schema", pa.string()),
             ("countries", pa.list_(pa.string())), ("ids", pa.list_(pa.string())),
             ("contacts", pa.list_(pa.string())), ("linked", pa.list_(pa.string())),
@@ -202,10 +209,13 @@ def link(
     linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     # m by EM, twice: blocked on the name (estimates every other field), then on another
     # field that this data fills (estimates the name)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"))
+    em = {"max_pairs": 2e6}  # a sample is enough for m, and bounds the time at scale
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name"), **em)
     for other in (("dob",), ("first", "countries"), ("first",)):
         if _pairs(con, other) >= 100:
-            linker.training.estimate_parameters_using_expectation_maximisation(block_on(*other))
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*other), **em
+            )
             break
     links = _links(con, linker.inference.predict(threshold_match_probability=threshold))
     model = linker.misc.save_model_to_json()
