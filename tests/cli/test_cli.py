@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from watchfloor.audit import AuditEvent
 from watchfloor.db import build_engine, session_scope
+from watchfloor.entities.models import Party
 from watchfloor.security.models import Agency, User
 from watchfloor.sharing.models import Seizure
 
@@ -41,12 +42,13 @@ def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[
             counts.append(
                 tuple(
                     s.scalar(select(func.count()).select_from(m))
-                    for m in (Agency, User, Seizure, AuditEvent)
+                    for m in (Agency, User, Seizure, AuditEvent, Party)
                 )
             )
         engine.dispose()
     assert counts[0] == counts[1]
-    agencies, users, seizures, _ = counts[0]
+    agencies, users, seizures, _, parties = counts[0]
+    assert parties > 5000  # the demo's records' parties, taken once
     assert agencies >= 8 and users >= 12 and seizures >= 6
     assert "already at revision" in run("db", "upgrade", env=env).stdout
     demo = run("demo", "load", env=env).stdout
@@ -120,3 +122,32 @@ def test_listings_escalate_and_report(db_url: str) -> None:
     assert total[3:6] == ["total", "1", "0"]  # period, received, withdrawn
     bad = run("listings", "report", "US-CBP", env=env)
     assert bad.returncode == 2 and "no platform agency" in bad.stderr
+
+
+def test_entities_screen_a_csv_with_a_bad_row(db_url: str, tmp_path: Path) -> None:
+    env = {"WATCHFLOOR_DATABASE_URL": db_url}
+    r = run("entities", "sync", "--json", env=env)
+    assert r.returncode == 0, r.stderr
+    names = tmp_path / "names.csv"
+    names.write_text(
+        "name,country,date_of_birth\n"
+        "Rafael Karo Quintero,MX,1952-12-12\n"
+        "Somebody Else,XX,\n"
+        "Zyxw Qvut Nobody,,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results.csv"
+    r = run("entities", "screen", str(names), "--agency", "US-CBP", "--out", str(out), env=env)
+    assert r.returncode == 0, r.stderr
+    assert (
+        "line 3: countries.0:" in r.stderr
+        and "2 names screened, 1 pass, 1 rows refused" in r.stderr
+    )
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("line,name,candidate,party_id,source,score,passes,why")
+    assert (
+        rows[1].startswith('2,Rafael Karo Quintero,"CARO QUINTERO, Rafael"') and ",True," in rows[1]
+    )
+    assert rows[2].startswith("4,Zyxw Qvut Nobody,") and ",False," in rows[2]
+    missing = run("entities", "screen", str(names), "--agency", "XX-NONE", env=env)
+    assert missing.returncode != 0 and "XX-NONE" in missing.stderr

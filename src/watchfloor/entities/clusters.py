@@ -162,8 +162,9 @@ def resolve(session: Session, *, actor: str, threshold: float = THRESHOLD) -> Re
     records = _records(session)
     if len(records) < 2:
         raise Conflict("entity resolution needs at least two parties: run 'entities sync'")
-    links, model = resolution.link([records], threshold=threshold)
     cannot, must = _decisions(session)
+    labels = [(str(a), str(b)) for a, b in must]  # analysts' confirmations teach the model
+    links, model = resolution.link([records], threshold=threshold, labels=labels)
     comps, kept = _cluster(_edges(links), cannot, must)
     session.execute(delete(MatchLink))
     session.execute(delete(ClusterMember))

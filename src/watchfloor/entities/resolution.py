@@ -111,8 +111,9 @@ def settings(link_type: str = "dedupe_only") -> Any:
                     cll.NullLevel("name"),
                     cll.ExactMatchLevel("name"),
                     cll.CustomLevel(alias, label_for_charts="a name is the other's alias"),
-                    cll.JaroWinklerLevel("name", 0.95),  # a letter or two apart
+                    cll.DamerauLevenshteinLevel("name", 2),  # a letter or two apart
                     cll.CustomLevel(words, label_for_charts="most words agree"),
+                    cll.JaroWinklerLevel("name", 0.92),
                     cll.ElseLevel(),
                 ],
             ),
@@ -191,11 +192,21 @@ def _linker(tables: Sequence[list[Record]], model: Any) -> tuple[Any, Any]:
     return con, Linker(frames, model, log_level=logging.WARNING)
 
 
+LABELS_NEEDED = 50  # confirmed pairs before they count as a training session of their own
+
+
 def link(
-    tables: Sequence[list[Record]], *, threshold: float = 0.9, seed: int = 1
+    tables: Sequence[list[Record]],
+    *,
+    threshold: float = 0.9,
+    seed: int = 1,
+    labels: Sequence[tuple[str, str]] = (),
 ) -> tuple[list[Link], dict[str, Any]]:
     """Train on ``tables`` (one: deduplicate it; two: link them) and predict pairs at or
-    above ``threshold`` match probability. Returns the pairs and the trained model (JSON)."""
+    above ``threshold`` match probability. Returns the pairs and the trained model (JSON).
+
+    ``labels`` are pairs of record ids that analysts confirmed as one: with enough of them
+    they estimate the m probabilities too, beside EM (Splink averages the sessions)."""
     from splink import block_on
 
     con, linker = _linker(tables, settings("link_only" if len(tables) > 1 else "dedupe_only"))
@@ -217,6 +228,16 @@ def link(
                 block_on(*other), **em
             )
             break
+    if len(labels) >= LABELS_NEEDED:
+        import pyarrow as pa
+
+        dataset = tables[0][0]["source_dataset"]
+        con.register("wf_labels", pa.Table.from_pylist([
+            {"source_dataset_l": dataset, "unique_id_l": a,
+             "source_dataset_r": dataset, "unique_id_r": b}
+            for a, b in labels
+        ]))  # fmt: skip
+        linker.training.estimate_m_from_pairwise_labels("wf_labels")
     links = _links(con, linker.inference.predict(threshold_match_probability=threshold))
     model = linker.misc.save_model_to_json()
     con.close()
