@@ -118,3 +118,36 @@ def test_parties_come_from_every_kind_of_record(client, engine) -> None:  # type
     # the demo's shipments, seizures, watchlist entries and notifications, and the SDN list
     for kind in ("sanctions", "shipment", "seizure", "watchlist", "notification"):
         assert kinds.get(kind, 0) > 0, kinds
+
+
+def test_a_network_shows_another_agencys_entity_only_as_restricted(client, engine) -> None:  # type: ignore[no-untyped-def]
+    phone = "+52 33 9876 5432"
+    post = [
+        ("MX-ANAM", seizure_with_suspect("NET-1", "Abundio Ledezma Rios", {"tlp": "red"})),
+        ("US-CBP", seizure_with_suspect("NET-2", "Clemente Ybarra Solis", {"tlp": "red"})),
+    ]
+    for code, row in post:
+        row["parties"][0]["phone"] = phone  # the same phone, two names: a link, not one person
+        r = client.post("/api/v1/sharing/seizures/batch", json=row,
+                        headers=api_headers(engine, code, "officer"))  # fmt: skip
+        assert r.status_code == 200, r.text
+    mx = api_headers(engine, "MX-ANAM", "analyst")
+    (own,) = [c for c in match(client, mx, name="Abundio Ledezma Rios")["results"][:1]]
+    r = client.get(f"/api/v1/entities/{own['party_id']}/network?depth=2", headers=mx)
+    assert r.status_code == 200, r.text
+    net = r.json()
+    hidden = [n for n in net["nodes"] if n["kind"] == "restricted"]
+    assert len(hidden) == 1 and hidden[0]["label"] == "restricted"
+    assert hidden[0]["parties"] == [] and hidden[0]["id"].startswith("r")
+    (edge,) = [e for e in net["edges"] if hidden[0]["id"] in (e["source"], e["target"])]
+    assert edge["kinds"] == ["shared phone"] and edge["evidence"] == []
+    assert "Clemente" not in r.text and "NET-2" not in r.text
+    # US-CBP sees its own suspect and MX-ANAM's as restricted; CA-CBSA reads neither
+    us = api_headers(engine, "US-CBP", "analyst")
+    theirs = match(client, us, name="Clemente Ybarra Solis")["results"][0]["party_id"]
+    body = client.get(f"/api/v1/entities/{theirs}/network", headers=us).json()
+    assert [n["kind"] for n in body["nodes"]] == ["entity", "restricted"]
+    ca = api_headers(engine, "CA-CBSA", "analyst")
+    assert client.get(f"/api/v1/entities/{theirs}/network", headers=ca).status_code == 404
+    bad = client.get(f"/api/v1/entities/{theirs}/network?depth=9", headers=us)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.depth"

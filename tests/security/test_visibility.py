@@ -61,6 +61,7 @@ SCHEMAS: dict[str, type] = {
     "AlertPage": Alert,
     "AlertOut": Alert,
     "EntityPartyOut": Party,
+    "NetworkOut": Party,  # a party's network: 404 unless the party is readable
     "EntityClusterOut": EntityCluster,  # 404 unless one of its parties is readable
 }
 # GET routes that carry no records of another agency, or figures checked on their own

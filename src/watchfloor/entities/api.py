@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.concurrency import run_in_threadpool
 
-from watchfloor.entities import clusters, networks, reading, service
+from watchfloor.entities import networks, reading, service
 from watchfloor.entities.matching import Query as Screening
 from watchfloor.entities.models import Party
 from watchfloor.entities.schemas import (
@@ -18,7 +17,6 @@ from watchfloor.entities.schemas import (
     MatchIn,
     MatchOut,
     NetworkOut,
-    RunOut,
     SplitIn,
     SplitOut,
 )
@@ -27,7 +25,6 @@ from watchfloor.security.service import Principal
 
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
 Analyst = Annotated[Principal, Depends(requires("analyst"))]
-Admin = Annotated[Principal, Depends(requires("admin"))]
 
 
 def query_of(body: MatchIn) -> Screening:
@@ -124,18 +121,6 @@ def get_network(
     seizures, notifications, sanctions "Linked To" relations and shared phones, e-mails,
     wallets, handles or addresses, with proposed communities and centrality. Entities of
     records you may not read are shown as restricted, without names."""
+    service.refresh(db)  # parties of records stored a moment ago
     found = networks.network(db, principal, party_id, depth=depth)
     return NetworkOut.model_validate(found, from_attributes=True)
-
-
-@router.post("/resolve", response_model=RunOut)
-async def post_resolve(db: Db, principal: Admin) -> RunOut:
-    """Run entity resolution over every party (Splink, parameters estimated by EM) and
-    replace the clusters; analysts' decisions are kept. Takes seconds to minutes."""
-
-    def work() -> RunOut:
-        run = clusters.resolve(db, actor=principal.actor)
-        db.commit()
-        return RunOut.model_validate(run, from_attributes=True)
-
-    return await run_in_threadpool(work)

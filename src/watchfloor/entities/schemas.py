@@ -141,16 +141,6 @@ class SplitOut(BaseModel):
     clusters: list[int] = Field(description="The clusters the members are in afterwards.")
 
 
-class RunOut(BaseModel):
-    id: int = Field(examples=[3])
-    kind: str = Field(examples=["full"])
-    threshold: float = Field(examples=[0.5])
-    parties: int = Field(examples=[10231])
-    links: int = Field(examples=[812])
-    clusters: int = Field(examples=[390])
-    seconds: float = Field(examples=[6.2])
-
-
 class NodeOut(BaseModel):
     id: str = Field(description="c<cluster>, p<party>, or r<n> for a restricted entity.")
     label: str = Field(examples=["GUZMAN LOERA, Joaquin"])
