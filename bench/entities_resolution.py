@@ -53,6 +53,7 @@ def snapshot(path: Path, dataset: str) -> tuple[list[dict], dict[str, int], set[
                 + [country_code(p.split(",")[-1]) for p in d.places_of_birth],
                 identifiers=[i["value"] for i in d.identifiers],
                 contacts=d.emails + d.websites, linked_to=d.linked_to,
+                topics=[f"sanctions:{p}" for p in programs],
             )
         )  # fmt: skip
         ent[uid] = int(row[0])

@@ -60,6 +60,7 @@ def party_row(
         "name": name[:400],
         "countries": " ".join(sorted({c for c in extra.pop("countries", ()) if c})),
         "dates_of_birth": " ".join(extra.pop("dates_of_birth", ())),
+        "topics": " ".join(extra.pop("topics", ())),
     }
     for column in ("aliases", "identifiers", "addresses", "phones", "emails", "wallets",
                    "handles", "linked_to"):  # fmt: skip
@@ -220,6 +221,7 @@ def sanctions_rows(entry: Any) -> Row:
         countries=countries, dates_of_birth=details.get("dates_of_birth", []),
         identifiers=idents, addresses=addresses, emails=details.get("emails", []),
         linked_to=details.get("linked_to", []),
+        topics=[f"sanctions:{p}" for p in entry.programs.split()],
     )  # fmt: skip
 
 

@@ -48,6 +48,7 @@ class Party(Base):
     wallets: Mapped[str] = mapped_column(Text, default="[]")
     handles: Mapped[str] = mapped_column(Text, default="[]")  # messenger or platform handles
     linked_to: Mapped[str] = mapped_column(Text, default="[]")  # names ("Linked To:")
+    topics: Mapped[str] = mapped_column(String(300), default="")  # e.g. lists, spaced
     extracted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def listed(self, column: str) -> list[Any]:

@@ -25,7 +25,7 @@ from watchfloor.entities.names import name_tokens, phonetic
 
 Record = dict[str, Any]
 COLUMNS = ("unique_id", "source_dataset", "name", "first", "sounds", "tokens", "aliases", "dob",
-           "dob_year", "schema", "countries", "ids", "contacts", "linked")  # fmt: skip
+           "dob_year", "schema", "countries", "ids", "contacts", "linked", "topics")  # fmt: skip
 
 
 def _key(name: str) -> str | None:
@@ -45,6 +45,7 @@ def record(
     identifiers: Iterable[str] = (),
     contacts: Iterable[str] = (),
     linked_to: Iterable[str] = (),
+    topics: Iterable[str] = (),
 ) -> Record:
     """One party as Splink compares it."""
     toks = name_tokens(name)
@@ -66,6 +67,7 @@ def record(
         "ids": ids or None,
         "contacts": sorted({c.lower() for c in contacts if c}) or None,
         "linked": sorted({k for k in (_key(n) for n in linked_to) if k}) or None,
+        "topics": sorted(set(topics)) or None,
     }
 
 
@@ -83,6 +85,7 @@ def party_record(p: Any) -> Record:
         identifiers=[n for _, n in p.listed("identifiers")],
         contacts=contacts,
         linked_to=p.listed("linked_to"),
+        topics=p.topics.split(),
     )
 
 
@@ -109,7 +112,9 @@ def settings(link_type: str = "dedupe_only") -> Any:
                 output_column_name="name",
                 comparison_levels=[
                     cll.NullLevel("name"),
-                    cll.ExactMatchLevel("name"),
+                    # "Wang Wei" agreeing says less than "Abundio Ledezma Rios": the weight
+                    # of an exact name follows how often the name occurs
+                    cll.ExactMatchLevel("name").configure(tf_adjustment_column="name"),
                     cll.CustomLevel(alias, label_for_charts="a name is the other's alias"),
                     cll.DamerauLevenshteinLevel("name", 2),  # a letter or two apart
                     cll.CustomLevel(words, label_for_charts="most words agree"),
@@ -131,6 +136,7 @@ def settings(link_type: str = "dedupe_only") -> Any:
             cl.ArrayIntersectAtSizes("ids", [1]),
             cl.ArrayIntersectAtSizes("contacts", [1]),
             cl.ArrayIntersectAtSizes("linked", [1]),
+            cl.ArrayIntersectAtSizes("topics", [1]),  # on the same list or programme
         ],
         # pairs compared: ~17 million of the 5e11 among a million generated parties
         # (bench/entities_scale.py); each rule catches what the others miss
@@ -158,7 +164,7 @@ class Link:
     agreed: list[str]
 
 
-FIELDS = ("name", "dob", "schema", "countries", "ids", "contacts", "linked")
+FIELDS = ("name", "dob", "schema", "countries", "ids", "contacts", "linked", "topics")
 
 
 def _arrow(records: list[Record]) -> Any:
@@ -172,6 +178,7 @@ def _arrow(records: list[Record]) -> Any:
             ("dob_year", pa.string()), ("schema", pa.string()),
             ("countries", pa.list_(pa.string())), ("ids", pa.list_(pa.string())),
             ("contacts", pa.list_(pa.string())), ("linked", pa.list_(pa.string())),
+            ("topics", pa.list_(pa.string())),
         ]
     )  # fmt: skip
     return pa.Table.from_pylist(records, schema=schema)

@@ -3,7 +3,7 @@ entity clusters, the pairs that join them and analysts' decisions on pairs.
 
 Revision ID: 0013_entities
 Revises: 0012_federated_entries
-Create Date: 2026-12-02 04:44:06.688319
+Create Date: 2026-12-02 05:30:30.218651
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def upgrade() -> None:
         sa.Column("wallets", sa.Text(), nullable=False),
         sa.Column("handles", sa.Text(), nullable=False),
         sa.Column("linked_to", sa.Text(), nullable=False),
+        sa.Column("topics", sa.String(length=300), nullable=False),
         sa.Column("extracted_at", watchfloor.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["owner_agency_id"], ["agencies.id"], name=op.f("fk_parties_owner_agency_id_agencies")
