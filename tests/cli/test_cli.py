@@ -124,6 +124,8 @@ def test_listings_escalate_and_report(db_url: str) -> None:
     assert bad.returncode == 2 and "no platform agency" in bad.stderr
 
 
+# the command's own work; screening itself is tested on both databases (tests/entities)
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_entities_screen_a_csv_with_a_bad_row(db_url: str, tmp_path: Path) -> None:
     env = {"WATCHFLOOR_DATABASE_URL": db_url}
     r = run("entities", "sync", "--json", env=env)
