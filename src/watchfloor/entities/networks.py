@@ -66,17 +66,6 @@ class Network:
     truncated: bool
 
 
-def _readable(session: Session, principal: Principal, ids: set[int]) -> set[int]:
-    out: set[int] = set()
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), 500):
-        chunk = ordered[i : i + 500]
-        out.update(
-            session.scalars(select(Party.id).where(Party.id.in_(chunk), policy.visible(principal)))
-        )
-    return out
-
-
 def _clusters(session: Session, ids: set[int]) -> dict[int, int]:
     if not ids:
         return {}
@@ -236,7 +225,7 @@ def _links(session: Session, ids: set[int]) -> list[Link]:
 def network(session: Session, principal: Principal, party_id: int, *, depth: int = 1) -> Network:
     """The network around ``party_id``'s entity, ``depth`` steps out, as ``principal`` may
     see it; 404 when the party itself is not readable."""
-    if not _readable(session, principal, {party_id}):
+    if not policy.readable_ids(session, principal, {party_id}):
         raise NotFound(f"party {party_id} not found")
     cluster_of = _clusters(session, {party_id})
     node_of: dict[int, str] = {}
@@ -255,7 +244,7 @@ def network(session: Session, principal: Principal, party_id: int, *, depth: int
             cluster_of.update((m, cluster) for m in ms)
         everyone = parties | {m for ms in members.values() for m in ms}
         everyone -= set(node_of)
-        ok = _readable(session, principal, everyone)
+        ok = policy.readable_ids(session, principal, everyone)
         for p in everyone:
             if p in ok:
                 node_of[p] = f"c{cluster_of[p]}" if p in cluster_of else f"p{p}"

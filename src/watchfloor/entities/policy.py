@@ -8,6 +8,7 @@ shipments are their agency's alone, and every shareable source answers for itsel
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
@@ -61,6 +62,18 @@ def _build(principal: Principal) -> ColumnElement[bool]:
         )
         conditions.append(and_(Party.source_type == source_type, exists(readable)))
     return or_(*conditions)
+
+
+def readable_ids(session: Session, principal: Principal, ids: Iterable[int]) -> set[int]:
+    """Those of ``ids`` whose parties ``principal`` may read (asked in chunks of 500)."""
+    ordered = sorted(set(ids))
+    found: set[int] = set()
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i : i + 500]
+        found.update(
+            session.scalars(select(Party.id).where(Party.id.in_(chunk), visible(principal)))
+        )
+    return found
 
 
 def can_read(session: Session, principal: Principal, party: Party) -> bool:

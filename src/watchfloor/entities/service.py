@@ -151,10 +151,7 @@ def _readable_first(
     start = 0
     while len(kept) < limit and start < len(found):
         step = found[start : start + 2 * (limit - len(kept)) + 5]
-        ids = [m.candidate.id for m in step]
-        ok = set(
-            session.scalars(select(Party.id).where(Party.id.in_(ids), policy.visible(principal)))
-        )
+        ok = policy.readable_ids(session, principal, (m.candidate.id for m in step))
         kept += [m for m in step if m.candidate.id in ok][: limit - len(kept)]
         start += len(step)
     return kept

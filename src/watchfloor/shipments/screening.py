@@ -16,74 +16,10 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz
 from unidecode import unidecode
 
-_WORD = re.compile(r"[a-z0-9]+")
-NOISE = frozenset(
-    [
-        "sa",
-        "de",
-        "cv",
-        "s",
-        "a",
-        "c",
-        "v",
-        "srl",
-        "sas",
-        "ltd",
-        "ltda",
-        "limited",
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "inc",
-        "llc",
-        "gmbh",
-        "bv",
-        "nv",
-        "ag",
-        "spa",
-        "sl",
-        "plc",
-        "the",
-        "y",
-        "e",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "sr",
-        "sra",
-        "don",
-        "dona",
-        "cia",
-        "prof",
-        "univ",
-        "ing",
-        "dipl",
-        "bsc",
-        "msc",
-        "ba",
-        "ma",
-        "phd",
-        "mag",
-        "lic",
-        "ph",
-        "d",
-    ]
-)
+from watchfloor.entities.names import name_tokens, screenable
+
 SHORT_NAME = 12  # names with fewer letters must agree almost exactly
 MAX_POSTING = 300  # tokens shared by more listed names than this are too common to block on
-
-
-def name_tokens(name: str) -> tuple[str, ...]:
-    words = _WORD.findall(unidecode(name).lower())
-    return tuple(w for w in words if w not in NOISE)
-
-
-def screenable(toks: tuple[str, ...]) -> bool:
-    """Short-name guard: one short word ("CHAPO") or two tiny ones match far too much."""
-    letters = len("".join(toks))
-    return (len(toks) >= 2 and letters >= 6) or letters >= 8
 
 
 @dataclass(frozen=True)
