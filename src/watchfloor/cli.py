@@ -36,12 +36,14 @@ sharing_app = typer.Typer(
 from watchfloor.entities.cli import app as entities_app  # noqa: E402 - after the apps above
 from watchfloor.listings.cli import app as listings_app  # noqa: E402
 from watchfloor.sharing.cli import app as federation_app  # noqa: E402
+from watchfloor.warning.cli import app as warning_app  # noqa: E402
 
 for sub, name in [
     (shipments_app, "shipments"),
     (listings_app, "listings"),
     (sharing_app, "sharing"),
     (entities_app, "entities"),
+    (warning_app, "warning"),
     (federation_app, "federation"),
     (db_app, "db"),
     (reference_app, "reference"),

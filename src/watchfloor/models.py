@@ -11,5 +11,6 @@ from watchfloor.security import models as security_models  # noqa: F401
 from watchfloor.sharing import federation_models  # noqa: F401
 from watchfloor.sharing import models as sharing_models  # noqa: F401
 from watchfloor.shipments import models as shipment_models  # noqa: F401
+from watchfloor.warning import models as warning_models  # noqa: F401
 
 __all__ = ["Base"]

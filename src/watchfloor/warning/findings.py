@@ -1,0 +1,230 @@
+"""From series to findings: first sightings, possible new substances and spikes.
+
+A finding is what a warning will say before it is stored: the series, the period, what was
+observed and expected, the statistic and the threshold, and a sentence an analyst reads.
+
+First sightings are judged against the source's own history: a substance reported in the
+first period a source covers was not *new* then, only first seen by the instance, so it is
+not a warning; from the second period on, the first non-zero period of a series is a
+``first_in_place`` finding, and the first non-zero period of a substance across every place
+and source is a ``first_sighting``. A substance the catalogue does not know, reported by a
+source whose rows are laboratory identifications (or in a seizure record), is a
+``possible_nps`` finding for review, whatever the period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from watchfloor.warning.detectors import Detection, cusum, ears
+from watchfloor.warning.farrington import farrington_flexible
+from watchfloor.warning.series import SeriesKey, SeriesSet
+from watchfloor.warning.substances import identify
+
+COUNT_MEASURES = ("events", "reports", "deaths", "listings", "vendors", "notifications")
+ALGORITHM_NAMES = {
+    "ears_c1": "EARS C1",
+    "ears_c2": "EARS C2",
+    "ears_c3": "EARS C3",
+    "cusum_poisson": "Poisson CUSUM",
+    "cusum_negbin": "negative binomial CUSUM",
+    "farrington": "Farrington flexible",
+}
+DEFAULT_ALGORITHMS = tuple(ALGORITHM_NAMES)
+# the CUSUM's baseline on half-yearly and yearly series: four periods, one period of guard
+SHORT_CUSUM = {"baseline": 4, "guard": 1}
+# a row about a category of drugs, not one substance: never a possible new substance
+CATEGORY = re.compile(r"^(class:|all |other|non-specified|unspecified|total|mixed|unknown)")
+PERIOD_WORDS = {"day": "%Y-%m-%d", "week": "week of %Y-%m-%d", "month": "%B %Y", "year": "%Y"}
+
+
+def period_label(start: dt.date, period: str) -> str:
+    if period == "half":
+        return f"{start.year} H{1 if start.month <= 6 else 2}"
+    return start.strftime(PERIOD_WORDS.get(period, "%Y-%m-%d"))
+
+
+@dataclass
+class Finding:
+    kind: str
+    algorithm: str
+    key: SeriesKey
+    label: str
+    country: str | None
+    start: dt.date
+    observed: float
+    tlp: str
+    summary: str
+    expected: float | None = None
+    statistic: float | None = None
+    threshold: float | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+def run(s: SeriesSet, algorithm: str, params: dict[str, Any] | None = None) -> Detection | None:
+    """One detector over a set of count series; ``None`` where it cannot apply (quantities,
+    Farrington on daily data)."""
+    p = dict(params or {})
+    match algorithm:
+        case "ears_c1" | "ears_c2" | "ears_c3":
+            return ears(s.values, method=algorithm[-2:].upper(), **p)  # type: ignore[arg-type]
+        case "cusum_poisson" | "cusum_negbin":
+            if s.period in ("half", "year"):  # twelve half-years of baseline is six years
+                p = {**SHORT_CUSUM, **p}
+            return cusum(s.values, family=algorithm[6:], **p)  # type: ignore[arg-type]
+        case "farrington":
+            if s.period == "day":
+                return None
+            return farrington_flexible(s.values, freq=s.freq, **p)
+    raise ValueError(f"unknown algorithm {algorithm!r}; known: {', '.join(ALGORITHM_NAMES)}")
+
+
+def counts_only(s: SeriesSet) -> SeriesSet:
+    """The count series of a set (detectors model counts, not kilograms)."""
+    rows = [i for i, k in enumerate(s.keys) if k.measure in COUNT_MEASURES]
+    return SeriesSet(
+        s.source, s.period, s.starts, [s.keys[i] for i in rows], s.values[rows],
+        [s.tlp[i] for i in rows], s.labels, [s.countries[i] for i in rows],
+    )  # fmt: skip
+
+
+def _place(key: SeriesKey) -> str:
+    return (
+        key.place
+        if key.place_kind in ("country", "state", "unknown")
+        else f"{key.place} ({key.place_kind})"
+    )
+
+
+def spikes(
+    s: SeriesSet,
+    detection: Detection,
+    *,
+    since: dt.date | None = None,
+    recent: int | None = None,
+) -> list[Finding]:
+    """A finding per alarm of ``detection`` over ``s``, from ``since`` or in the ``recent``
+    last periods of the set."""
+    out: list[Finding] = []
+    if recent is not None and s.starts:
+        cut = s.starts[max(len(s.starts) - recent, 0)]
+        since = cut if since is None or cut > since else since
+    name = ALGORITHM_NAMES[detection.algorithm]
+    rows, cols = np.nonzero(detection.alarm)
+    for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+        start = s.starts[c]
+        if since is not None and start < since:
+            continue
+        key = s.keys[r]
+        label = s.labels.get(key.substance, key.substance)
+        obs = float(detection.observed[r, c])
+        exp = float(detection.expected[r, c])
+        stat = float(detection.statistic[r, c])
+        bound = float(detection.upper[r, c])
+        how = (
+            f"{name} statistic {stat:.2f} > {detection.threshold:.2f}"
+            if np.isfinite(stat)
+            else f"{name}: above a baseline without variation"
+        )
+        out.append(
+            Finding(
+                "spike",
+                detection.algorithm,
+                key,
+                label,
+                s.countries[r],
+                start,
+                obs,
+                s.tlp[r],
+                f"{label}: {obs:g} {key.measure} in {_place(key)} in "
+                f"{period_label(start, key.period)} ({key.source}), against {exp:.1f} expected "
+                f"and an upper bound of {bound:.1f}; {how}",
+                expected=exp,
+                statistic=stat,
+                threshold=detection.threshold,
+                parameters=detection.parameters,
+            )  # fmt: skip
+        )
+    return out
+
+
+def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset()) -> list[Finding]:
+    """First sightings per place, instance-wide first sightings and possible new substances."""
+    out: list[Finding] = []
+    earliest: dict[str, tuple[dt.date, SeriesSet, int, int]] = {}
+    for s in sets:
+        if not s.starts:
+            continue
+        nonzero = s.values > 0
+        has = nonzero.any(axis=1)
+        first = np.where(has, nonzero.argmax(axis=1), -1)
+        for r, c in enumerate(first.tolist()):
+            if c < 0:
+                continue
+            key = s.keys[r]
+            start = s.starts[c]
+            seen = earliest.get(key.substance)
+            if seen is None or start < seen[0]:
+                earliest[key.substance] = (start, s, r, c)
+            if c == 0:
+                continue  # present when the source begins: not new, only first seen
+            label = s.labels.get(key.substance, key.substance)
+            obs = float(s.values[r, c])
+            out.append(
+                Finding(
+                    "first_in_place",
+                    "first_sighting",
+                    key,
+                    label,
+                    s.countries[r],
+                    start,
+                    obs,
+                    s.tlp[r],
+                    f"{label} reported for the first time in {_place(key)}: {obs:g} "
+                    f"{key.measure} in {period_label(start, key.period)} ({key.source})",
+                )  # fmt: skip
+            )
+    for substance, (start, s, r, c) in sorted(earliest.items()):
+        key = s.keys[r]
+        label = s.labels.get(substance, substance)
+        obs = float(s.values[r, c])
+        if c > 0:
+            out.append(
+                Finding(
+                    "first_sighting",
+                    "first_sighting",
+                    key,
+                    label,
+                    s.countries[r],
+                    start,
+                    obs,
+                    s.tlp[r],
+                    f"{label} reported for the first time on this instance: {obs:g} "
+                    f"{key.measure} in {_place(key)} in {period_label(start, key.period)} "
+                    f"({key.source})",
+                )  # fmt: skip
+            )
+        reviewed = s.source in nps_sources or s.source in ("seizures", "inspections")
+        unknown = identify(label)[0] is None and identify(substance)[0] is None
+        if reviewed and unknown and not CATEGORY.match(substance):
+            out.append(
+                Finding(
+                    "possible_nps",
+                    "catalogue",
+                    key,
+                    label,
+                    s.countries[r],
+                    start,
+                    obs,
+                    s.tlp[r],
+                    f"{label} is not in the reference catalogue: a possible new "
+                    f"psychoactive substance, first reported in {_place(key)} in "
+                    f"{period_label(start, key.period)} ({key.source}); review it",
+                )  # fmt: skip
+            )
+    return out

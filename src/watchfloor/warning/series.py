@@ -1,0 +1,369 @@
+"""Time series of counts and quantities, built from what the viewer may read.
+
+A series is one measure of one substance in one place, period by period, from one source:
+an imported statistic (``Observation.dataset``), or the records of the instance — seizures,
+inspection outcomes, drug-sale listings, pre-export notifications. Records are read through
+``sharing.policy.visible``, so two agencies asking for the same series may see different
+figures; each series remembers the most restrictive TLP among what it was built from, and
+the warnings found in it carry that level.
+
+Series of one source and period share one axis, from the source's first period to its last,
+and a period with nothing reported is a zero: a laboratory system that reports nothing of a
+substance in a state has seen none there. ``SeriesSet.values`` is the matrix (series x
+periods) the detectors take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from watchfloor.listings.models import Listing
+from watchfloor.security.service import Principal
+from watchfloor.sharing.models import PreExportNotification, Seizure
+from watchfloor.sharing.policy import visible
+from watchfloor.shipments.models import Outcome, Shipment
+from watchfloor.warning.models import Observation
+from watchfloor.warning.substances import display, identify
+
+Period = Literal["day", "week", "month", "half", "year"]
+RECORD_SOURCES = ("seizures", "inspections", "listings", "notifications")
+TLP_RANK = {"clear": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
+FREQ = {"day": 365, "week": 52, "month": 12, "half": 2, "year": 1}
+
+
+@dataclass(frozen=True, order=True)
+class SeriesKey:
+    """Which series: ``source|measure|substance|place_kind:place|period`` as text."""
+
+    source: str
+    measure: str
+    substance: str
+    place_kind: str
+    place: str
+    period: str
+
+    @property
+    def text(self) -> str:
+        return "|".join(
+            (
+                self.source,
+                self.measure,
+                self.substance,
+                f"{self.place_kind}:{self.place}",
+                self.period,
+            )
+        )
+
+    @classmethod
+    def parse(cls, text: str) -> SeriesKey:
+        parts = text.split("|")
+        if len(parts) != 5 or ":" not in parts[3]:
+            raise ValueError(
+                f"{text!r} is not a series key (source|measure|substance|kind:place|period)"
+            )
+        kind, _, place = parts[3].partition(":")
+        return cls(parts[0], parts[1], parts[2], kind, place, parts[4])
+
+
+def floor_period(day: dt.date, period: str) -> dt.date:
+    """The first day of the period holding ``day`` (weeks start on Monday)."""
+    match period:
+        case "day":
+            return day
+        case "week":
+            return day - dt.timedelta(days=day.weekday())
+        case "month":
+            return day.replace(day=1)
+        case "half":
+            return dt.date(day.year, 1 if day.month <= 6 else 7, 1)
+        case "year":
+            return dt.date(day.year, 1, 1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def next_period(day: dt.date, period: str) -> dt.date:
+    match period:
+        case "day":
+            return day + dt.timedelta(days=1)
+        case "week":
+            return day + dt.timedelta(days=7)
+        case "month" | "half" | "year":
+            months = {"month": 1, "half": 6, "year": 12}[period]
+            m = day.month - 1 + months
+            return dt.date(day.year + m // 12, m % 12 + 1, 1)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def axis(first: dt.date, last: dt.date, period: str) -> list[dt.date]:
+    out = [floor_period(first, period)]
+    end = floor_period(last, period)
+    while out[-1] < end:
+        out.append(next_period(out[-1], period))
+    return out
+
+
+@dataclass
+class SeriesSet:
+    """Series of one source and period on a shared axis."""
+
+    source: str
+    period: str
+    starts: list[dt.date]
+    keys: list[SeriesKey]
+    values: np.ndarray  # series x periods
+    tlp: list[str]  # the most restrictive level among each series' inputs
+    labels: dict[str, str] = field(default_factory=dict)  # substance -> how to call it
+    countries: list[str | None] = field(default_factory=list)
+
+    @property
+    def freq(self) -> int:
+        return FREQ[self.period]
+
+    def row(self, key: SeriesKey) -> np.ndarray:
+        return self.values[self.keys.index(key)]
+
+
+@dataclass
+class _Acc:
+    """Cells gathered for one source before they become a matrix."""
+
+    cells: dict[tuple[SeriesKey, dt.date], float] = field(
+        default_factory=lambda: defaultdict(float)
+    )
+    tlp: dict[SeriesKey, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    countries: dict[SeriesKey, str | None] = field(default_factory=dict)
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    def add(
+        self, key: SeriesKey, start: dt.date, value: float, tlp: str, country: str | None
+    ) -> None:
+        self.cells[(key, start)] += value
+        rank = TLP_RANK.get(tlp, 4)
+        if rank > self.tlp.get(key, -1):
+            self.tlp[key] = rank
+        self.countries.setdefault(key, country)
+        self.first = start if self.first is None or start < self.first else self.first
+        self.last = start if self.last is None or start > self.last else self.last
+
+
+def to_sets(
+    accs: dict[tuple[str, str], _Acc], gaps: frozenset[str] = frozenset()
+) -> list[SeriesSet]:
+    """Matrices of the gathered cells; a period a source in ``gaps`` did not report is
+    missing (NaN), not zero (crawls of a market on irregular days)."""
+    names = {v: k for k, v in TLP_RANK.items()}
+    out: list[SeriesSet] = []
+    for (source, period), acc in sorted(accs.items()):
+        if acc.first is None or acc.last is None:
+            continue
+        starts = axis(acc.first, acc.last, period)
+        where = {d: i for i, d in enumerate(starts)}
+        keys = sorted(acc.tlp)
+        row = {k: i for i, k in enumerate(keys)}
+        values = np.full((len(keys), len(starts)), np.nan if source in gaps else 0.0)
+        for (key, start), value in acc.cells.items():
+            cell = values[row[key], where[start]]
+            values[row[key], where[start]] = value if cell != cell else cell + value
+        out.append(
+            SeriesSet(
+                source,
+                period,
+                starts,
+                keys,
+                values,
+                [names[acc.tlp[k]] for k in keys],
+                acc.labels,
+                [acc.countries[k] for k in keys],
+            )  # fmt: skip
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class SeriesQuery:
+    """Which series to build; empty means all."""
+
+    sources: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()
+    substances: tuple[str, ...] = ()  # catalogue keys or labels
+    places: tuple[str, ...] = ()  # places or countries
+    period: Period = "month"  # of the series built from records (statistics keep theirs)
+    since: dt.date | None = None
+
+    def wants(self, source: str) -> bool:
+        return not self.sources or source in self.sources
+
+
+def _keep(q: SeriesQuery, key: SeriesKey, country: str | None) -> bool:
+    if q.measures and key.measure not in q.measures:
+        return False
+    if q.substances and key.substance not in q.substances:
+        return False
+    return not q.places or key.place in q.places or (country or "") in q.places
+
+
+def collect(
+    session: Session, principal: Principal, query: SeriesQuery | None = None
+) -> list[SeriesSet]:
+    """Every series ``query`` asks for, from what ``principal`` may read."""
+    q = query or SeriesQuery()
+    accs: dict[tuple[str, str], _Acc] = defaultdict(_Acc)
+    for src, period, key, start, value, tlp, country, _text in _rows(session, principal, q):
+        if q.since and start < q.since:
+            continue
+        if not _keep(q, key, country):
+            continue
+        acc = accs[(src, period)]
+        acc.add(key, start, value, tlp, country)
+        acc.labels.setdefault(key.substance, display(key.substance))
+    from watchfloor.warning.importers import datasets
+
+    return to_sets(accs, frozenset(k for k, d in datasets().items() if d.gaps == "missing"))
+
+
+Row = tuple[str, str, SeriesKey, dt.date, float, str, str | None, str]
+
+
+def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
+    o = Observation
+    stmt = (
+        select(
+            o.dataset,
+            o.measure,
+            o.substance,
+            o.substance_text,
+            o.place_kind,
+            o.place,
+            o.period,
+            o.period_start,
+            o.tlp,
+            o.country,
+            func.sum(o.value),
+        )  # fmt: skip
+        .where(visible(principal, o))
+        .group_by(
+            o.dataset,
+            o.measure,
+            o.substance,
+            o.substance_text,
+            o.place_kind,
+            o.place,
+            o.period,
+            o.period_start,
+            o.tlp,
+            o.country,
+        )  # fmt: skip
+    )
+    if q.sources:
+        stmt = stmt.where(o.dataset.in_(q.sources))
+    for (
+        ds,
+        measure,
+        subst,
+        text,
+        kind,
+        place,
+        period,
+        start,
+        tlp,
+        country,
+        total,
+    ) in session.execute(stmt):
+        key = SeriesKey(ds, measure, subst, kind, place, period)
+        yield ds, period, key, start, float(total), tlp, country, text
+    p = q.period
+    if q.wants("seizures"):
+        s = Seizure
+        for text, skey, country, day, events, nq, nu, tlp, sp in session.execute(
+            select(
+                s.substance_text,
+                s.substance_key,
+                s.country,
+                s.seized_on,
+                s.events,
+                s.normalised_quantity,
+                s.normalised_unit,
+                s.tlp,
+                s.period,
+            ).where(visible(principal, s))  # fmt: skip
+        ):
+            if sp == "year" and p != "year":
+                continue  # an annual figure cannot be spread over months
+            subst = skey or identify(text)[1]
+            start = floor_period(day, p)
+            key = SeriesKey("seizures", "events", subst, "country", country, p)
+            yield "seizures", p, key, start, float(events or 1), tlp, country, text
+            if nu == "kg" and nq is not None:
+                key = SeriesKey("seizures", "quantity_kg", subst, "country", country, p)
+                yield "seizures", p, key, start, float(nq), tlp, country, text
+    if q.wants("inspections"):
+        for text, skey, country, at in session.execute(
+            select(
+                Outcome.substance_text,
+                Outcome.substance_key,
+                Shipment.destination_country,
+                Outcome.recorded_at,
+            )
+            .join(Shipment, Shipment.id == Outcome.shipment_id)
+            .where(Shipment.owner_agency_id == principal.agency_id, Outcome.result == "seized")
+        ):
+            subst = skey or identify(text or "unknown")[1]
+            key = SeriesKey("inspections", "events", subst, "country", country, p)
+            yield (
+                "inspections",
+                p,
+                key,
+                floor_period(at.date(), p),
+                1.0,
+                "amber",
+                country,
+                text or subst,
+            )
+    if q.wants("listings"):
+        li = Listing
+        for cls, ships_from, at, tlp in session.execute(
+            select(li.substance_class, li.ships_from, li.observed_at, li.tlp).where(
+                visible(principal, li), li.is_drug_sale.is_(True)
+            )
+        ):
+            subst = f"class:{cls or 'other'}"
+            place = ships_from or "unknown"
+            key = SeriesKey("listings", "listings", subst, "country", place, p)
+            yield "listings", p, key, floor_period(at.date(), p), 1.0, tlp, ships_from, subst
+    if q.wants("notifications"):
+        n = PreExportNotification
+        for text, skey, country, day, tlp in session.execute(
+            select(n.substance_text, n.substance_key, n.importing_country, n.ship_on, n.tlp).where(
+                visible(principal, n)
+            )
+        ):
+            subst = skey or identify(text)[1]
+            key = SeriesKey("notifications", "notifications", subst, "country", country, p)
+            yield "notifications", p, key, floor_period(day, p), 1.0, tlp, country, text
+
+
+def from_cells(
+    dataset: str,
+    period: str,
+    cells: Iterable[tuple[str, str, str, str, dt.date, float]],
+    tlp: str = "clear",
+) -> list[SeriesSet]:
+    """Series straight from parsed cells ``(measure, substance, place_kind, place, start,
+    value)``, without a database (benchmarks, backtests)."""
+    acc = _Acc()
+    for measure, substance, kind, place, start, value in cells:
+        acc.add(
+            SeriesKey(dataset, measure, substance, kind, place, period), start, value, tlp, None
+        )
+        acc.labels.setdefault(substance, substance)
+    return to_sets({(dataset, period): acc})

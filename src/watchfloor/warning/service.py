@@ -1,0 +1,359 @@
+"""The early-warning desk: scan the series a caller may read, keep what fires, tell subscribers.
+
+:func:`scan` builds the series (``warning.series``), runs the detectors and the first-sighting
+rules (``warning.findings``) and stores each finding once as an :class:`EarlyWarning` owned
+by the caller's agency, at the most restrictive TLP of the records it was computed from.
+A new warning that matches one of the agency's subscriptions becomes an alert of that agency;
+the events to publish (``watchfloor.warning.raised``) come back with the report, for the
+caller (API, worker, CLI) to put on the bus after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from watchfloor import audit
+from watchfloor.alerts.models import Alert
+from watchfloor.errors import FieldProblem, Invalid, NotFound
+from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing.grants import audit_list_reads
+from watchfloor.sharing.policy import visible
+from watchfloor.warning import findings as fnd
+from watchfloor.warning.importers import datasets
+from watchfloor.warning.models import WARNING_KINDS, EarlyWarning, Observation, Subscription
+from watchfloor.warning.series import SeriesQuery, SeriesSet, collect
+
+
+@dataclass
+class ScanReport:
+    series: int = 0
+    findings: int = 0
+    created: int = 0
+    alerts: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def nps_sources() -> frozenset[str]:
+    return frozenset(k for k, d in datasets().items() if d.nps_review)
+
+
+def detect(
+    sets: list[SeriesSet],
+    *,
+    algorithms: tuple[str, ...] = fnd.DEFAULT_ALGORITHMS,
+    params: dict[str, dict[str, Any]] | None = None,
+    since: dt.date | None = None,
+    recent: int | None = None,
+    first_sightings: bool = True,
+) -> list[fnd.Finding]:
+    """Every finding in ``sets``: spikes of each algorithm from ``since`` (or in the
+    ``recent`` last periods of each set), and sightings in the same span."""
+    out: list[fnd.Finding] = []
+    for s in sets:
+        counts = fnd.counts_only(s)
+        if not counts.keys:
+            continue
+        for algorithm in algorithms:
+            detection = fnd.run(counts, algorithm, (params or {}).get(algorithm))
+            if detection is not None:
+                out += fnd.spikes(counts, detection, since=since, recent=recent)
+    if first_sightings:
+        found = fnd.sightings([fnd.counts_only(s) for s in sets], nps_sources=nps_sources())
+        ends = {
+            s.source: s.starts[max(len(s.starts) - (recent or len(s.starts)), 0)]
+            for s in sets
+            if s.starts
+        }
+        out += [
+            f
+            for f in found
+            if f.kind == "possible_nps"
+            or (
+                (since is None or f.start >= since)
+                and (recent is None or f.start >= ends[f.key.source])
+            )
+        ]
+    return out
+
+
+def scan(
+    session: Session,
+    principal: Principal,
+    *,
+    query: SeriesQuery | None = None,
+    algorithms: tuple[str, ...] = fnd.DEFAULT_ALGORITHMS,
+    params: dict[str, dict[str, Any]] | None = None,
+    since: dt.date | None = None,
+    recent: int | None = 3,
+) -> ScanReport:
+    """Scan what ``principal`` may read and store the new warnings (the caller commits).
+
+    By default only the ``recent`` three last periods of each source are reported (a desk
+    wants today's warnings; a backtest passes ``recent=None``)."""
+    import time
+
+    started = time.perf_counter()
+    require_role(principal, "analyst")
+    unknown = [a for a in algorithms if a not in fnd.ALGORITHM_NAMES]
+    if unknown:
+        raise Invalid(
+            "unknown algorithm",
+            [
+                FieldProblem("algorithms", f"{a!r} is not one of {list(fnd.ALGORITHM_NAMES)}")
+                for a in unknown
+            ],
+        )
+    sets = collect(session, principal, query)
+    found = detect(sets, algorithms=algorithms, params=params, since=since, recent=recent)
+    report = ScanReport(series=sum(len(s.keys) for s in sets), findings=len(found))
+    created = record(session, principal, found)
+    report.created = len(created)
+    for w in created:
+        report.by_kind[w.kind] = report.by_kind.get(w.kind, 0) + 1
+    report.alerts = _alert_subscribers(session, principal, created)
+    report.events = [warning_event(w) for w in created]
+    report.seconds = time.perf_counter() - started
+    audit.record_by(
+        session,
+        principal,
+        action="warnings.scan",
+        object_type="warning",
+        detail={
+            "series": report.series,
+            "algorithms": list(algorithms),
+            "since": since.isoformat() if since else None,
+            "recent": recent,
+            "created": report.created,
+            "alerts": report.alerts,
+        },
+    )
+    return report
+
+
+def record(session: Session, principal: Principal, found: list[fnd.Finding]) -> list[EarlyWarning]:
+    """Store the findings not stored before (the natural key makes a rescan a no-op)."""
+    w = EarlyWarning
+    have = {
+        (k, a, s, d)
+        for k, a, s, d in session.execute(
+            select(w.kind, w.algorithm, w.series, w.period_start).where(
+                w.owner_agency_id == principal.agency_id
+            )
+        )
+    }
+    first_ids = _first_records(session, principal) if found else {}
+    created: list[EarlyWarning] = []
+    for f in found:
+        natural = (f.kind, f.algorithm, f.key.text, f.start)
+        if natural in have:
+            continue
+        have.add(natural)
+        rid = first_ids.get((f.key.source, f.key.substance, f.key.place, f.start))
+        created.append(
+            EarlyWarning(
+                owner_agency_id=principal.agency_id,
+                tlp=f.tlp,
+                kind=f.kind,
+                algorithm=f.algorithm,
+                series=f.key.text,
+                source=f.key.source,
+                measure=f.key.measure,
+                substance=f.key.substance,
+                substance_label=f.label[:200],
+                place_kind=f.key.place_kind,
+                place=f.key.place,
+                country=f.country,
+                period=f.key.period,
+                period_start=f.start,
+                observed=f.observed,
+                expected=f.expected,
+                statistic=_finite(f.statistic),
+                threshold=f.threshold,
+                parameters=json.dumps(f.parameters, sort_keys=True),
+                record_type="observation" if rid and f.kind != "spike" else None,
+                record_id=rid if f.kind != "spike" else None,
+                summary=f.summary,
+            )
+        )
+    session.add_all(created)
+    session.flush()
+    return created
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
+def _first_records(
+    session: Session, principal: Principal
+) -> dict[tuple[str, str, str, dt.date], int]:
+    """The observation that reported each cell (lowest id), for the record a sighting names."""
+    o = Observation
+    rows = session.execute(
+        select(o.dataset, o.substance, o.place, o.period_start, func.min(o.id))
+        .where(visible(principal, o))
+        .group_by(o.dataset, o.substance, o.place, o.period_start)
+    )
+    return {(d, s, p, start): i for d, s, p, start, i in rows}
+
+
+def warning_event(w: EarlyWarning) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "kind": w.kind,
+        "algorithm": w.algorithm,
+        "series": w.series,
+        "substance": w.substance,
+        "place": w.place,
+        "period_start": w.period_start.isoformat(),
+        "owner_agency_id": w.owner_agency_id,
+        "tlp": w.tlp,
+        "summary": w.summary,
+    }
+
+
+def _matches(sub: Subscription, w: EarlyWarning) -> bool:
+    substances, places, kinds = sub.listed("substances"), sub.listed("places"), sub.listed("kinds")
+    if substances and w.substance not in substances and w.substance_label not in substances:
+        return False
+    if places and w.place not in places and (w.country or "") not in places:
+        return False
+    return not kinds or w.kind in kinds
+
+
+def _alert_subscribers(session: Session, principal: Principal, created: list[EarlyWarning]) -> int:
+    subs = session.scalars(
+        select(Subscription).where(
+            Subscription.agency_id == principal.agency_id, Subscription.active.is_(True)
+        )
+    ).all()
+    n = 0
+    for w in created:
+        sub = next((s for s in subs if _matches(s, w)), None)
+        if sub is None:
+            continue
+        session.add(
+            Alert(
+                owner_agency_id=principal.agency_id,
+                tlp=sub.tlp,
+                kind="early_warning",
+                object_type="warning",
+                object_id=w.id,
+                title=f"[{sub.name}] {w.summary}"[:300],
+            )
+        )
+        n += 1
+    session.flush()
+    return n
+
+
+# -- subscriptions ----------------------------------------------------------------------------
+
+
+def subscribe(
+    session: Session,
+    principal: Principal,
+    *,
+    name: str,
+    substances: list[str],
+    places: list[str],
+    kinds: list[str],
+    tlp: str = "amber",
+) -> Subscription:
+    require_role(principal, "analyst")
+    bad = [k for k in kinds if k not in WARNING_KINDS]
+    if bad:
+        raise Invalid(
+            "unknown warning kind",
+            [FieldProblem("kinds", f"{k!r} is not one of {list(WARNING_KINDS)}") for k in bad],
+        )
+    sub = Subscription(
+        agency_id=principal.agency_id,
+        name=name,
+        substances=json.dumps(sorted(set(substances))),
+        places=json.dumps(sorted(set(places))),
+        kinds=json.dumps(sorted(set(kinds))),
+        tlp=tlp,
+        created_by=principal.actor,
+    )
+    session.add(sub)
+    session.flush()
+    audit.record_by(
+        session,
+        principal,
+        action="warning_subscription.create",
+        object_type="warning_subscription",
+        object_id=sub.id,
+        detail={"name": name},
+    )
+    return sub
+
+
+def subscriptions(session: Session, principal: Principal) -> list[Subscription]:
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.agency_id == principal.agency_id)
+            .order_by(Subscription.id)
+        )
+    )
+
+
+def unsubscribe(session: Session, principal: Principal, sub_id: int) -> None:
+    require_role(principal, "analyst")
+    sub = session.get(Subscription, sub_id)
+    if sub is None or sub.agency_id != principal.agency_id:
+        raise NotFound(f"subscription {sub_id} not found")
+    sub.active = False
+    audit.record_by(
+        session,
+        principal,
+        action="warning_subscription.end",
+        object_type="warning_subscription",
+        object_id=sub_id,
+    )
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+def list_warnings(
+    session: Session,
+    principal: Principal,
+    *,
+    kind: str | None = None,
+    substance: str | None = None,
+    place: str | None = None,
+    source: str | None = None,
+    since: dt.date | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> list[EarlyWarning]:
+    """Warnings the caller may read, newest period first (cursor: ``before_id``)."""
+    w = EarlyWarning
+    stmt = select(w).where(visible(principal, w))
+    if kind:
+        stmt = stmt.where(w.kind == kind)
+    if substance:
+        stmt = stmt.where((w.substance == substance) | (w.substance_label == substance))
+    if place:
+        stmt = stmt.where((w.place == place) | (w.country == place))
+    if source:
+        stmt = stmt.where(w.source == source)
+    if since:
+        stmt = stmt.where(w.period_start >= since)
+    if before_id:
+        stmt = stmt.where(w.id < before_id)
+    rows = list(session.scalars(stmt.order_by(w.id.desc()).limit(max(1, min(limit, 500)))))
+    audit_list_reads(session, principal, w.share_type, rows)
+    return rows

@@ -1,0 +1,162 @@
+"""Importing statistics and scanning them, on SQLite and PostgreSQL: first sightings, possible
+new substances, spikes, subscriptions, idempotence and the sharing policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from watchfloor.alerts.models import Alert
+from watchfloor.db import session_scope
+from watchfloor.errors import Invalid
+from watchfloor.security.service import get_agency, system_principal
+from watchfloor.warning import importers, service
+from watchfloor.warning.models import EarlyWarning, Observation
+from watchfloor.warning.series import SeriesKey, SeriesQuery, collect
+from watchfloor.warning.substances import identify
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "warning"
+NFLIS = SeriesQuery(sources=("nflis-drug",))
+
+
+def _import(engine, agency: str, key: str, name: str, tlp: str = "clear"):  # type: ignore[no-untyped-def]
+    parsed = importers.parse(importers.dataset(key), FIXTURES / name)
+    with session_scope(engine) as s:
+        report = importers.store(s, system_principal(get_agency(s, agency)), parsed, tlp=tlp)
+    return parsed, report
+
+
+def test_identity_of_laboratory_names() -> None:
+    assert identify("ACETYL FENTANYL (N-(1-PHENETHYLPIPERIDIN-4-YL)-N-PHENYLACETAMIDE)")[0] == (
+        "acetylfentanyl"
+    )
+    assert identify("Alprazolam (Xanax, Pranax, Ksalol)")[0] == "alprazolam"
+    assert identify("ZYLOFENTANYL, SALT UNDETERMINED") == (None, "zylofentanyl")
+    assert identify("Marijuana")[0] == "cannabis"
+
+
+def test_cbp_rows_fiscal_months_sums_and_rejects(engine) -> None:  # type: ignore[no-untyped-def]
+    parsed, report = _import(engine, "US-CBP", "cbp-nationwide", "cbp.csv")
+    cells = {(c.measure, c.substance_text, c.period_start): v for c, v in parsed.cells.items()}
+    # FY2024 October is October 2023; the land and other rows of one month are one figure
+    assert cells[("events", "Fentanyl", dt.date(2023, 10, 1))] == 12
+    assert cells[("quantity_kg", "Fentanyl", dt.date(2023, 10, 1))] == pytest.approx(110 * 0.45359237)
+    assert cells[("events", "Fentanyl", dt.date(2024, 9, 1))] == 3  # FY2024 September
+    assert ("quantity_kg", "Fentanyl", dt.date(2023, 11, 1)) not in cells  # an empty cell
+    problems = {(p.record, p.field): p.reason for p in parsed.problems}
+    assert problems == {
+        ("line 6", "Month (abbv)"): "'XYZ' is not a month",
+        ("line 7", "Count of Event"): "'four' is not a number",
+        ("line 8", "Count of Event"): "'-1' is not a non-negative number",
+    }
+    assert report.created == len(parsed.cells) == 5
+    with session_scope(engine) as s:
+        row = s.scalars(select(Observation).where(Observation.measure == "events").limit(1)).one()
+        assert row.place == "San Diego Field Office" and row.country == "US"
+        assert row.place_kind == "aor" and row.region == "Southwest Border"
+        assert row.substance_key == "fentanyl"
+
+
+def test_a_second_import_changes_nothing_and_a_correction_updates(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _import(engine, "US-CBP", "cbp-nationwide", "cbp.csv")
+    _, again = _import(engine, "US-CBP", "cbp-nationwide", "cbp.csv")
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
+    fixed = tmp_path / "cbp.csv"
+    fixed.write_text((FIXTURES / "cbp.csv").read_text().replace(",Fentanyl,7,", ",Fentanyl,9,"))
+    parsed = importers.parse(importers.dataset("cbp-nationwide"), fixed)
+    with session_scope(engine) as s:
+        report = importers.store(s, system_principal(get_agency(s, "US-CBP")), parsed)
+        assert (report.created, report.updated) == (0, 1)
+        assert s.scalar(select(func.count()).select_from(Observation)) == 5
+        nov = s.scalar(
+            select(Observation.value).where(Observation.period_start == dt.date(2023, 11, 1))
+        )
+        assert nov == 9
+
+
+def test_an_unknown_sharing_level_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
+    parsed = importers.parse(importers.dataset("cbp-nationwide"), FIXTURES / "cbp.csv")
+    with session_scope(engine) as s, pytest.raises(Invalid):
+        importers.store(s, system_principal(get_agency(s, "US-CBP")), parsed, tlp="purple")
+
+
+def test_scan_finds_first_sightings_new_substances_and_the_surge(engine) -> None:  # type: ignore[no-untyped-def]
+    _import(engine, "US-CBP", "nflis-drug", "nflis.csv")
+    with session_scope(engine) as s:
+        report = service.scan(s, system_principal(get_agency(s, "US-CBP")), query=NFLIS, recent=None)
+    assert report.created > 0
+    with session_scope(engine) as s:
+        rows = s.scalars(select(EarlyWarning).order_by(EarlyWarning.id)).all()
+        by = {(w.kind, w.algorithm, w.substance, w.place, w.period_start): w for w in rows}
+        # fentanyl was there when the source begins: not new, in no state
+        assert not [w for w in rows if w.kind != "spike" and w.substance == "fentanyl"]
+        # the analogue appears in Ohio in 2019 H2 (instance-wide first) and in Kentucky a year on
+        first = by[("first_sighting", "first_sighting", "fluorofentanyl", "US-OH", dt.date(2019, 7, 1))]
+        assert first.record_type == "observation" and first.record_id
+        assert "first time on this instance" in first.summary and "2019 H2" in first.summary
+        assert ("first_in_place", "first_sighting", "fluorofentanyl", "US-KY", dt.date(2020, 7, 1)) in by
+        assert ("first_in_place", "first_sighting", "fluorofentanyl", "US-OH", dt.date(2019, 7, 1)) in by
+        # fluorofentanyl and the invented compound are not in the catalogue; acetylfentanyl is
+        nps = {w.substance for w in rows if w.kind == "possible_nps"}
+        assert nps == {"fluorofentanyl", "zylofentanyl"}
+        assert ("first_sighting", "first_sighting", "acetylfentanyl", "US-OH", dt.date(2023, 7, 1)) in by
+        # 900 reports of acetyl fentanyl after nothing: every spike detector fires
+        fired = {w.algorithm for w in rows if w.kind == "spike" and w.substance == "acetylfentanyl"}
+        assert {"ears_c1", "ears_c2", "ears_c3", "cusum_poisson", "cusum_negbin"} <= fired
+        assert all(w.tlp == "clear" for w in rows)
+        spike = next(w for w in rows if w.kind == "spike" and w.algorithm == "ears_c1")
+        assert spike.statistic is None or spike.statistic > spike.threshold
+        assert spike.params()["baseline"] == 7
+
+
+def test_a_rescan_adds_nothing_and_recent_limits_the_span(engine) -> None:  # type: ignore[no-untyped-def]
+    _import(engine, "US-CBP", "nflis-drug", "nflis.csv")
+    with session_scope(engine) as s:
+        cbp = system_principal(get_agency(s, "US-CBP"))
+        recent = service.scan(s, cbp, query=NFLIS)  # the last three half-years only
+        kinds = {w.kind for w in s.scalars(select(EarlyWarning))}
+        starts = {w.period_start for w in s.scalars(select(EarlyWarning)) if w.kind != "possible_nps"}
+        assert starts and min(starts) >= dt.date(2022, 7, 1)
+        assert "possible_nps" in kinds  # a substance to review stays one, however old
+        again = service.scan(s, cbp, query=NFLIS)
+        assert recent.created > 0 and again.created == 0
+
+
+def test_subscription_turns_matching_warnings_into_alerts(engine) -> None:  # type: ignore[no-untyped-def]
+    _import(engine, "US-CBP", "nflis-drug", "nflis.csv")
+    with session_scope(engine) as s:
+        cbp = system_principal(get_agency(s, "US-CBP"))
+        service.subscribe(s, cbp, name="Ohio analogues", substances=["acetylfentanyl"],
+                          places=["US-OH"], kinds=["first_sighting", "spike"])  # fmt: skip
+        with pytest.raises(Invalid):
+            service.subscribe(s, cbp, name="bad", substances=[], places=[], kinds=["rumour"])
+        before = s.scalar(select(func.count()).select_from(Alert))
+        report = service.scan(s, cbp, query=NFLIS)
+        assert report.alerts > 0
+        alerts = s.scalars(select(Alert).where(Alert.kind == "early_warning")).all()
+        assert len(alerts) == report.alerts == s.scalar(select(func.count()).select_from(Alert)) - before
+        warned = {s.get(EarlyWarning, a.object_id).substance for a in alerts}
+        assert warned == {"acetylfentanyl"}
+        assert all(a.owner_agency_id == cbp.agency_id and "[Ohio analogues]" in a.title for a in alerts)
+        assert report.events and report.events[0]["summary"]
+
+
+def test_another_agency_sees_neither_amber_figures_nor_what_was_found_in_them(engine) -> None:  # type: ignore[no-untyped-def]
+    _import(engine, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
+    with session_scope(engine) as s:
+        cbp = system_principal(get_agency(s, "US-CBP"))
+        anam = system_principal(get_agency(s, "MX-ANAM"))
+        assert collect(s, anam, NFLIS) == []
+        mine = collect(s, cbp, NFLIS)
+        assert mine and mine[0].tlp[0] == "amber"
+        key = SeriesKey("nflis-drug", "reports", "fentanyl", "state", "US-OH", "half")
+        assert mine[0].row(key)[0] == 100
+        service.scan(s, cbp, query=NFLIS, recent=None)
+        assert service.list_warnings(s, cbp)
+        assert all(w.tlp == "amber" for w in service.list_warnings(s, cbp))
+        assert service.list_warnings(s, anam, source="nflis-drug") == []
+        # MX-ANAM scanning finds nothing in figures it cannot read
+        assert service.scan(s, anam, query=NFLIS).created == 0
