@@ -36,6 +36,7 @@ AGENCIES = [
     ("NL-FIOD", "Fiscal Information and Investigation Service", "NL", "police"),
     ("CO-DIAN", "Dirección de Impuestos y Aduanas Nacionales", "CO", "customs"),
     ("CO-FNE", "Fondo Nacional de Estupefacientes", "CO", "regulator"),
+    ("US-DEA", "U.S. Drug Enforcement Administration", "US", "police"),
     ("INT-INCB", "International Narcotics Control Board", None, "international"),
     ("PLATFORM-EXAMPLE", "Example Marketplace, Trust and Safety", None, "platform"),
     ("PLATFORM-BAZAAR", "Bazaar Forum, Trust and Safety", None, "platform"),
@@ -52,6 +53,7 @@ USERS = [
     ("US-CBP", "viewer", "viewer"),
     ("US-CBP", "admin", "admin"),
     ("US-USPIS", "officer", "officer"),
+    ("US-DEA", "analyst", "analyst"),
     ("CN-GACC", "officer", "officer"),
     ("CA-CBSA", "officer", "officer"),
     ("CA-HC", "analyst", "analyst"),
@@ -196,6 +198,9 @@ class DemoReport:
     incidents_created: int = 0
     statistics_countries: int = 0
     parties_taken: int = 0
+    observations_imported: int = 0
+    interventions_recorded: int = 0
+    warnings_raised: int = 0
 
 
 def username(agency: str, suffix: str) -> str:
@@ -280,8 +285,10 @@ def load_demo(
     if statistics:
         created_agencies += statistics.agencies_created
     from watchfloor.entities import extract
+    from watchfloor.warning import demo as warning_demo
 
     parties = sum(extract.sync(session).values())  # the parties of everything loaded above
+    warned = warning_demo.load(session, agencies) if with_statistics else None
     return DemoReport(
         created_agencies,
         created_users,
@@ -296,4 +303,7 @@ def load_demo(
         statistics.incidents if statistics else 0,
         statistics.countries if statistics else 0,
         parties,
+        warned.observations if warned else 0,
+        warned.interventions if warned else 0,
+        warned.warnings if warned else 0,
     )

@@ -224,7 +224,11 @@ def _fit(x: Any, y: Any, *, c: float, seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(
-        C=c, solver="newton-cg", tol=1e-8, max_iter=1000, class_weight="balanced",
+        C=c,
+        solver="newton-cg",
+        tol=1e-8,
+        max_iter=1000,
+        class_weight="balanced",
         random_state=seed,
     )
     with warnings.catch_warnings():

@@ -12,6 +12,7 @@ written, place, period).
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import math
 import re
@@ -143,15 +144,17 @@ class RowProblem(Exception):
 
 
 def _records(ds: Dataset, path: Path) -> Iterator[dict[str, Any]]:
+    opener = gzip.open if path.suffix == ".gz" else open
     if ds.format == "json":
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+            data = json.load(fh)
         if not isinstance(data, list):
             raise Invalid(f"{path.name}: a JSON list of records was expected")
         yield from data
         return
     import csv
 
-    with path.open(encoding="utf-8-sig", newline="") as fh:
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
         for _ in range(ds.skip_rows):
             fh.readline()
         reader = csv.reader(fh, skipinitialspace=True)

@@ -155,5 +155,6 @@ class Intervention(Shareable, Base):
     target: Mapped[str] = mapped_column(Text)  # JSON series query (warning.series.SeriesQuery)
     controls: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of series queries
     expected: Mapped[str] = mapped_column(String(10), default="decrease")  # or increase
+    options: Mapped[str] = mapped_column(Text, default="{}")  # JSON EvaluationOptions
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))

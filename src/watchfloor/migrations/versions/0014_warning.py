@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("target", sa.Text(), nullable=False),
         sa.Column("controls", sa.Text(), nullable=False),
         sa.Column("expected", sa.String(length=10), nullable=False),
+        sa.Column("options", sa.Text(), nullable=False),
         sa.Column("created_at", watchfloor.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=120), nullable=False),
         sa.Column("owner_agency_id", sa.Integer(), nullable=False),
