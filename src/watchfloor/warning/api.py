@@ -71,12 +71,15 @@ def get_warnings(
     source: Annotated[str | None, Query(max_length=40)] = None,
     since: Annotated[dt.date | None, Query(description="Periods from this date.")] = None,
     cursor: Cursor = None,
+    after: Annotated[
+        int | None, Query(ge=0, description="Only warnings stored after this id.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> WarningPage:
     """Warnings you may read, newest first: your agency's scans, and others' shared with you."""
     rows = service.list_warnings(
         db, principal, kind=kind, substance=substance, place=place, source=source,
-        since=since, before_id=cursor, limit=limit,
+        since=since, before_id=cursor, after_id=after, limit=limit,
     )  # fmt: skip
     nxt = rows[-1].id if len(rows) == limit else None
     return WarningPage(items=[warning_out(w) for w in rows], next_cursor=nxt)

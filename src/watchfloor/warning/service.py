@@ -27,7 +27,7 @@ from watchfloor.sharing.policy import visible
 from watchfloor.warning import findings as fnd
 from watchfloor.warning.importers import datasets
 from watchfloor.warning.models import WARNING_KINDS, EarlyWarning, Observation, Subscription
-from watchfloor.warning.series import SeriesQuery, SeriesSet, collect
+from watchfloor.warning.series import SeriesKey, SeriesQuery, SeriesSet, collect
 
 
 @dataclass
@@ -337,9 +337,11 @@ def list_warnings(
     source: str | None = None,
     since: dt.date | None = None,
     before_id: int | None = None,
+    after_id: int | None = None,
     limit: int = 100,
 ) -> list[EarlyWarning]:
-    """Warnings the caller may read, newest period first (cursor: ``before_id``)."""
+    """Warnings the caller may read, newest first (``before_id`` pages back; ``after_id``
+    gives only those stored since, for live updates)."""
     w = EarlyWarning
     stmt = select(w).where(visible(principal, w))
     if kind:
@@ -354,6 +356,56 @@ def list_warnings(
         stmt = stmt.where(w.period_start >= since)
     if before_id:
         stmt = stmt.where(w.id < before_id)
+    if after_id:
+        stmt = stmt.where(w.id > after_id)
     rows = list(session.scalars(stmt.order_by(w.id.desc()).limit(max(1, min(limit, 500)))))
     audit_list_reads(session, principal, w.share_type, rows)
     return rows
+
+
+@dataclass
+class SeriesView:
+    """One series as a chart shows it: values, a detector's bound, and stored alarms."""
+
+    key: str
+    label: str
+    periods: list[dt.date]
+    values: list[float | None]
+    upper: list[float | None]
+    algorithm: str | None
+    alarms: dict[str, list[int]]
+
+
+def series_view(
+    session: Session, principal: Principal, key: SeriesKey, algorithm: str | None = None
+) -> SeriesView | None:
+    """The series ``key`` as ``principal`` may read it, ``algorithm``'s upper bound over it,
+    and the periods where the warnings the caller may read fired, by algorithm."""
+    q = SeriesQuery(
+        sources=(key.source,), measures=(key.measure,), substances=(key.substance,),
+        places=(key.place,), period=key.period,  # type: ignore[arg-type]
+    )  # fmt: skip
+    for s in collect(session, principal, q):
+        if key not in s.keys:
+            continue
+        row = s.keys.index(key)
+        values = s.values[row]
+        upper: list[float | None] = [None] * len(values)
+        if algorithm in fnd.ALGORITHM_NAMES and key.measure in fnd.COUNT_MEASURES:
+            one = SeriesSet(s.source, s.period, s.starts, [key], values[None, :], [s.tlp[row]])
+            d = fnd.run(one, algorithm)
+            if d is not None:
+                upper = [None if v != v or abs(v) == float("inf") else float(v) for v in d.upper[0]]
+        where = {p: i for i, p in enumerate(s.starts)}
+        alarms: dict[str, list[int]] = {}
+        w = EarlyWarning
+        for algo, start in session.execute(
+            select(w.algorithm, w.period_start).where(visible(principal, w), w.series == key.text)
+        ):
+            if start in where:
+                alarms.setdefault(algo, []).append(where[start])
+        return SeriesView(
+            key.text, s.labels.get(key.substance, key.substance), s.starts,
+            [None if v != v else float(v) for v in values], upper, algorithm, alarms,
+        )  # fmt: skip
+    return None

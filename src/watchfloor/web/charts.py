@@ -234,3 +234,56 @@ def network_chart(net: Any, div_id: str = "network-chart") -> str:
     return fig.to_html(
         full_html=False, include_plotlyjs=False, div_id=div_id, config={"scrollZoom": True}
     )
+
+
+ALARM_SYMBOLS = {
+    "ears_c1": "triangle-up", "ears_c2": "triangle-up-open", "ears_c3": "diamond",
+    "cusum_poisson": "square", "cusum_negbin": "square-open", "farrington": "star",
+    "first_sighting": "circle-open",
+}  # fmt: skip
+
+
+def alarm_chart(
+    periods: list[Any],
+    values: list[float | None],
+    div_id: str,
+    *,
+    upper: list[float | None] | None = None,
+    bound_label: str = "",
+    alarms: dict[str, list[int]] | None = None,
+    measure: str = "count",
+) -> str:
+    """A watched series with one detector's upper bound and every detector's alarms as
+    markers (``alarms``: algorithm -> indices of the alarmed periods)."""
+    fig = go.Figure()
+    fig.add_scatter(x=periods, y=values, mode="lines+markers", name="observed",
+                    line={"color": "#1f4e79"})  # fmt: skip
+    if upper is not None and any(v is not None for v in upper):
+        fig.add_scatter(x=periods, y=upper, mode="lines", name=f"upper bound ({bound_label})",
+                        line={"dash": "dot", "color": "#888"})  # fmt: skip
+    for algo, idx in (alarms or {}).items():
+        if idx:
+            fig.add_scatter(
+                x=[periods[i] for i in idx], y=[values[i] for i in idx], mode="markers",
+                name=algo, marker={"symbol": ALARM_SYMBOLS.get(algo, "x"), "size": 11},
+            )  # fmt: skip
+    fig.update_layout(yaxis={"title": measure, "rangemode": "tozero"}, xaxis={"type": "date"})
+    return _fragment(fig, div_id, height=280)
+
+
+def evaluation_chart(design: dict[str, Any], start: Any, div_id: str, title: str) -> str:
+    """Observed against the fitted model and the counterfactual, the start marked."""
+    fig = go.Figure()
+    x = design["periods"]
+    fig.add_scatter(x=x, y=design["observed"], mode="markers", name="observed",
+                    marker={"color": "#1f4e79"})  # fmt: skip
+    if design["design"] != "synthetic_control":
+        fig.add_scatter(x=x, y=design["fitted"], mode="lines", name="model",
+                        line={"color": "#1f4e79"})  # fmt: skip
+    fig.add_scatter(x=x, y=design["counterfactual"], mode="lines", name="counterfactual",
+                    line={"dash": "dash", "color": "#b00"})  # fmt: skip
+    fig.add_vline(x=str(start), line_dash="dot", line_color="#555")
+    ytitle = "log(1 + value)" if design["scale"] == "log" else "value"
+    fig.update_layout(title={"text": title, "font": {"size": 13}}, yaxis={"title": ytitle},
+                      xaxis={"type": "date"})  # fmt: skip
+    return _fragment(fig, div_id, height=320)

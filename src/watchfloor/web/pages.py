@@ -173,19 +173,6 @@ def dashboard(request: Request, db: Db, me: Me) -> Response:
     )
 
 
-@router.get("/warning", response_class=HTMLResponse)
-def warning(request: Request, me: Me) -> Response:
-    return render(
-        request,
-        "capability.html",
-        me,
-        active="warning",
-        title="Early warning",
-        summary="First sightings and spikes of substances; evaluation of "
-        "interventions; dashboards and reports.",
-    )
-
-
 @router.get("/reference", response_class=HTMLResponse)
 def reference(
     request: Request, db: Db, me: Me, q: Annotated[str, Query(max_length=200)] = ""
