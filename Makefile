@@ -4,6 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+# the suite runs on two workers (the machine has two cores); PYTEST_ARGS="-n 0 ..." for one
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test bench lint model reference clean
 

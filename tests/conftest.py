@@ -8,9 +8,11 @@ PostgreSQL), so tests are isolated and cheap.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -61,48 +63,79 @@ def _fill(url: str, flavour: str) -> None:
 
 
 class Templates:
-    """Builds each template database once, on first use, and drops them at the end."""
+    """Builds each template database once per run, on first use, and drops them at the end.
 
-    def __init__(self, workdir: Path) -> None:
+    Under pytest-xdist the workers of a run share the templates: the first worker to need
+    one builds it under a file lock and leaves a marker; the others wait and copy it. The
+    controller drops them when the run ends (``pytest_sessionfinish``)."""
+
+    def __init__(self, workdir: Path, run_id: str) -> None:
         self.workdir = workdir
         self.urls: dict[tuple[str, str], str] = {}
-        self.run_id = uuid.uuid4().hex[:8]
+        self.run_id = run_id
+
+    def _build(self, backend: str, flavour: str) -> str:
+        if backend == "sqlite":
+            path = self.workdir / f"template-{flavour}.db"
+            url = f"sqlite:///{path}"
+            _fill(url, flavour)
+            return url
+        name = f"wf_tpl_{flavour}_{self.run_id}"
+        admin = _pg_admin_engine()
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = _with_db(pg_admin_url(), name)  # type: ignore[arg-type]
+        _fill(url, flavour)
+        return url
 
     def get(self, backend: str, flavour: str) -> str:
         key = (backend, flavour)
         if key not in self.urls:
-            if backend == "sqlite":
-                path = self.workdir / f"template-{flavour}.db"
-                url = f"sqlite:///{path}"
-                _fill(url, flavour)
-            else:
-                name = f"wf_tpl_{flavour}_{self.run_id}"
-                admin = _pg_admin_engine()
-                with admin.connect() as c:
-                    c.execute(text(f'CREATE DATABASE "{name}"'))
-                admin.dispose()
-                url = _with_db(pg_admin_url(), name)  # type: ignore[arg-type]
-                _fill(url, flavour)
-            self.urls[key] = url
+            ready = self.workdir / f"{backend}-{flavour}.ready"
+            with open(self.workdir / f"{backend}-{flavour}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                if not ready.exists():
+                    ready.write_text(self._build(backend, flavour))
+            self.urls[key] = ready.read_text()
         return self.urls[key]
 
-    def drop_all(self) -> None:
-        pg = [u for (b, _), u in self.urls.items() if b == "postgresql"]
-        if pg:
-            admin = _pg_admin_engine()
-            with admin.connect() as c:
-                for url in pg:
-                    c.execute(
-                        text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-                    )
-            admin.dispose()
+
+def _run_id() -> str:
+    """One id per test run, shared with xdist's workers through the environment."""
+    return os.environ.setdefault("WATCHFLOOR_TEST_RUN", uuid.uuid4().hex[:8])
+
+
+def _shared_dir() -> Path:
+    path = Path(tempfile.gettempdir()) / f"watchfloor-tests-{_run_id()}"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _run_id()  # before xdist starts its workers, so that they inherit it
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller cleans up once every worker is done
+    if pg_admin_url():
+        admin = _pg_admin_engine()
+        with admin.connect() as c:
+            names = c.scalars(
+                text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                {"p": f"wf_tpl_%_{_run_id()}"},
+            ).all()
+            for name in names:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    shutil.rmtree(_shared_dir(), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
-    t = Templates(tmp_path_factory.mktemp("templates"))
-    yield t
-    t.drop_all()
+def templates() -> Templates:
+    return Templates(_shared_dir(), _run_id())
 
 
 @pytest.fixture(params=BACKENDS)

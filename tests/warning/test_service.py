@@ -38,8 +38,8 @@ def test_identity_of_laboratory_names() -> None:
     assert identify("Marijuana")[0] == "cannabis"
 
 
-def test_cbp_rows_fiscal_months_sums_and_rejects(engine) -> None:  # type: ignore[no-untyped-def]
-    parsed, report = _import(engine, "US-CBP", "cbp-nationwide", "cbp.csv")
+def test_cbp_rows_fiscal_months_sums_and_rejects(bare) -> None:  # type: ignore[no-untyped-def]
+    parsed, report = _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
     cells = {(c.measure, c.substance_text, c.period_start): v for c, v in parsed.cells.items()}
     # FY2024 October is October 2023; the land and other rows of one month are one figure
     assert cells[("events", "Fentanyl", dt.date(2023, 10, 1))] == 12
@@ -53,21 +53,21 @@ def test_cbp_rows_fiscal_months_sums_and_rejects(engine) -> None:  # type: ignor
         ("line 8", "Count of Event"): "'-1' is not a non-negative number",
     }
     assert report.created == len(parsed.cells) == 5
-    with session_scope(engine) as s:
+    with session_scope(bare) as s:
         row = s.scalars(select(Observation).where(Observation.measure == "events").limit(1)).one()
         assert row.place == "San Diego Field Office" and row.country == "US"
         assert row.place_kind == "aor" and row.region == "Southwest Border"
         assert row.substance_key == "fentanyl"
 
 
-def test_a_second_import_changes_nothing_and_a_correction_updates(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    _import(engine, "US-CBP", "cbp-nationwide", "cbp.csv")
-    _, again = _import(engine, "US-CBP", "cbp-nationwide", "cbp.csv")
+def test_a_second_import_changes_nothing_and_a_correction_updates(bare, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
+    _, again = _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
     fixed = tmp_path / "cbp.csv"
     fixed.write_text((FIXTURES / "cbp.csv").read_text().replace(",Fentanyl,7,", ",Fentanyl,9,"))
     parsed = importers.parse(importers.dataset("cbp-nationwide"), fixed)
-    with session_scope(engine) as s:
+    with session_scope(bare) as s:
         report = importers.store(s, system_principal(get_agency(s, "US-CBP")), parsed)
         assert (report.created, report.updated) == (0, 1)
         assert s.scalar(select(func.count()).select_from(Observation)) == 5
@@ -77,18 +77,18 @@ def test_a_second_import_changes_nothing_and_a_correction_updates(engine, tmp_pa
         assert nov == 9
 
 
-def test_an_unknown_sharing_level_is_refused(engine) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_sharing_level_is_refused(bare) -> None:  # type: ignore[no-untyped-def]
     parsed = importers.parse(importers.dataset("cbp-nationwide"), FIXTURES / "cbp.csv")
-    with session_scope(engine) as s, pytest.raises(Invalid):
+    with session_scope(bare) as s, pytest.raises(Invalid):
         importers.store(s, system_principal(get_agency(s, "US-CBP")), parsed, tlp="purple")
 
 
-def test_scan_finds_first_sightings_new_substances_and_the_surge(engine) -> None:  # type: ignore[no-untyped-def]
-    _import(engine, "US-CBP", "nflis-drug", "nflis.csv")
-    with session_scope(engine) as s:
+def test_scan_finds_first_sightings_new_substances_and_the_surge(bare) -> None:  # type: ignore[no-untyped-def]
+    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    with session_scope(bare) as s:
         report = service.scan(s, system_principal(get_agency(s, "US-CBP")), query=NFLIS, recent=None)
     assert report.created > 0
-    with session_scope(engine) as s:
+    with session_scope(bare) as s:
         rows = s.scalars(select(EarlyWarning).order_by(EarlyWarning.id)).all()
         by = {(w.kind, w.algorithm, w.substance, w.place, w.period_start): w for w in rows}
         # fentanyl was there when the source begins: not new, in no state
@@ -112,9 +112,9 @@ def test_scan_finds_first_sightings_new_substances_and_the_surge(engine) -> None
         assert spike.params()["baseline"] == 7
 
 
-def test_a_rescan_adds_nothing_and_recent_limits_the_span(engine) -> None:  # type: ignore[no-untyped-def]
-    _import(engine, "US-CBP", "nflis-drug", "nflis.csv")
-    with session_scope(engine) as s:
+def test_a_rescan_adds_nothing_and_recent_limits_the_span(bare) -> None:  # type: ignore[no-untyped-def]
+    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         recent = service.scan(s, cbp, query=NFLIS)  # the last three half-years only
         kinds = {w.kind for w in s.scalars(select(EarlyWarning))}
@@ -125,9 +125,9 @@ def test_a_rescan_adds_nothing_and_recent_limits_the_span(engine) -> None:  # ty
         assert recent.created > 0 and again.created == 0
 
 
-def test_subscription_turns_matching_warnings_into_alerts(engine) -> None:  # type: ignore[no-untyped-def]
-    _import(engine, "US-CBP", "nflis-drug", "nflis.csv")
-    with session_scope(engine) as s:
+def test_subscription_turns_matching_warnings_into_alerts(bare) -> None:  # type: ignore[no-untyped-def]
+    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         service.subscribe(s, cbp, name="Ohio analogues", substances=["acetylfentanyl"],
                           places=["US-OH"], kinds=["first_sighting", "spike"])  # fmt: skip
@@ -144,9 +144,9 @@ def test_subscription_turns_matching_warnings_into_alerts(engine) -> None:  # ty
         assert report.events and report.events[0]["summary"]
 
 
-def test_another_agency_sees_neither_amber_figures_nor_what_was_found_in_them(engine) -> None:  # type: ignore[no-untyped-def]
-    _import(engine, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
-    with session_scope(engine) as s:
+def test_another_agency_sees_neither_amber_figures_nor_what_was_found_in_them(bare) -> None:  # type: ignore[no-untyped-def]
+    _import(bare, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
+    with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         anam = system_principal(get_agency(s, "MX-ANAM"))
         assert collect(s, anam, NFLIS) == []

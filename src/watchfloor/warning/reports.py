@@ -166,12 +166,15 @@ def country_profile(session: Session, principal: Principal, code: str) -> Countr
     ))  # fmt: skip
     li = Listing
     lseen = visible(principal, li)
-    classes = session.execute(
-        select(func.coalesce(li.substance_class, "unclassified"), func.count())
-        .where(lseen, li.ships_from == code, li.is_drug_sale.is_(True))
-        .group_by(func.coalesce(li.substance_class, "unclassified"))
-        .order_by(func.count().desc())
-    ).all()
+    classes = [
+        (k or "unclassified", n)
+        for k, n in session.execute(
+            select(li.substance_class, func.count())
+            .where(lseen, li.ships_from == code, li.is_drug_sale.is_(True))
+            .group_by(li.substance_class)
+            .order_by(func.count().desc())
+        )
+    ]
     w = EarlyWarning
     warnings = list(session.scalars(
         select(w).where(visible(principal, w), or_(w.country == code, w.place == code))

@@ -152,6 +152,9 @@ class _Acc:
         if rank > self.tlp.get(key, -1):
             self.tlp[key] = rank
         self.countries.setdefault(key, country)
+        self.span(start)
+
+    def span(self, start: dt.date) -> None:
         self.first = start if self.first is None or start < self.first else self.first
         self.last = start if self.last is None or start > self.last else self.last
 
@@ -164,7 +167,7 @@ def to_sets(
     names = {v: k for k, v in TLP_RANK.items()}
     out: list[SeriesSet] = []
     for (source, period), acc in sorted(accs.items()):
-        if acc.first is None or acc.last is None:
+        if acc.first is None or acc.last is None or not acc.tlp:
             continue
         starts = axis(acc.first, acc.last, period)
         where = {d: i for i, d in enumerate(starts)}
@@ -219,11 +222,12 @@ def collect(
     q = query or SeriesQuery()
     accs: dict[tuple[str, str], _Acc] = defaultdict(_Acc)
     for src, period, key, start, value, tlp, country, _text in _rows(session, principal, q):
+        acc = accs[(src, period)]
+        acc.span(start)  # the axis is the source's, whichever of its series are kept
         if q.since and start < q.since:
             continue
         if not _keep(q, key, country):
             continue
-        acc = accs[(src, period)]
         acc.add(key, start, value, tlp, country)
         acc.labels.setdefault(key.substance, display(key.substance))
     from watchfloor.warning.importers import datasets
