@@ -37,6 +37,7 @@ from watchfloor.sharing.models import (
 )
 from watchfloor.sharing.policy import can_read
 from watchfloor.shipments.models import Shipment
+from watchfloor.warning.models import EarlyWarning, Intervention
 
 # the response schemas that carry records, and their tables
 SCHEMAS: dict[str, type] = {
@@ -63,6 +64,10 @@ SCHEMAS: dict[str, type] = {
     "EntityPartyOut": Party,
     "NetworkOut": Party,  # a party's network: 404 unless the party is readable
     "EntityClusterOut": EntityCluster,  # 404 unless one of its parties is readable
+    "WarningPage": EarlyWarning,
+    "WarningOut": EarlyWarning,
+    "InterventionOut": Intervention,
+    "EvaluationOut": Intervention,  # 404 unless the intervention is readable
 }
 # GET routes that carry no records of another agency, or figures checked on their own
 NOT_RECORDS = {
@@ -87,6 +92,9 @@ NOT_RECORDS = {
     "/api/v1/listings/signal-sets/key": "the community key (analysts; audited)",
     "/api/v1/listings/watch": "counts over visible listings (tests/listings)",
     "/api/v1/listings/watch/agora": "public research counts",
+    "/api/v1/warning/datasets": "the sources file",
+    "/api/v1/warning/series": "series built through visible() (tests/warning)",
+    "/api/v1/warning/subscriptions": "the caller's own subscriptions",
     "/api/v1/listings/classifier": "the caller's own classifier versions",
     "/api/v1/federation/identity": "this instance's name and public key",
     "/api/v1/federation/feed": "peers only, by signed request (tests/e2e/test_federation.py)",
@@ -102,7 +110,11 @@ PAGE_LINKS: dict[str, type] = {
     "/listings/notices/": Notice,
     "/listings/": Listing,
     "/entities/parties/": Party,
+    "/warning/warnings/": EarlyWarning,
+    "/warning/interventions/": Intervention,
 }
+# pages of a place rather than a record: tried with a value, their links checked as lists'
+PAGE_PARAMS = {"/countries/{code}": ["/countries/US", "/countries/MX", "/countries/NL"]}
 PAGES_WITHOUT_RECORDS = {
     "/login", "/warning", "/reference", "/reference/substances/{key}", "/listings/notices/new",
 }  # fmt: skip
@@ -199,6 +211,9 @@ def test_every_route_and_page_shows_what_the_policy_allows(client, engine) -> No
         if "GET" not in (route.methods or ()) or getattr(route, "include_in_schema", True):
             continue
         if route.path.startswith(("/assets", "/static")) or route.path in PAGES_WITHOUT_RECORDS:
+            continue
+        if route.path in PAGE_PARAMS:
+            page_lists += PAGE_PARAMS[route.path]
             continue
         if "{" in route.path:
             prefix = route.path.split("{")[0]

@@ -33,18 +33,24 @@ def test_scan_list_read_and_live_paging(client, bare) -> None:  # type: ignore[n
     r = client.post(f"{API}/scan", json={"sources": ["nflis-drug"], "recent": None}, headers=cbp)
     assert r.status_code == 200, r.text
     assert r.json()["created"] > 0 and r.json()["by_kind"]["spike"] > 0
-    again = client.post(f"{API}/scan", json={"sources": ["nflis-drug"], "recent": None}, headers=cbp)
+    again = client.post(
+        f"{API}/scan", json={"sources": ["nflis-drug"], "recent": None}, headers=cbp
+    )
     assert again.json()["created"] == 0
     bad = client.post(f"{API}/scan", json={"parameters": {"farrington": {"bee": 3}}}, headers=cbp)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "parameters"
-    assert client.post(f"{API}/scan", json={"algorithms": ["magic"]}, headers=cbp).status_code == 422
+    assert (
+        client.post(f"{API}/scan", json={"algorithms": ["magic"]}, headers=cbp).status_code == 422
+    )
 
     page = client.get(f"{API}/warnings", params={"source": "nflis-drug", "limit": 5}, headers=cbp)
     assert page.status_code == 200
     items = page.json()["items"]
     assert len(items) == 5 and page.json()["next_cursor"] == items[-1]["id"]
     assert [w["id"] for w in items] == sorted((w["id"] for w in items), reverse=True)
-    more = client.get(f"{API}/warnings", params={"cursor": items[-1]["id"], "limit": 5}, headers=cbp)
+    more = client.get(
+        f"{API}/warnings", params={"cursor": items[-1]["id"], "limit": 5}, headers=cbp
+    )
     assert all(w["id"] < items[-1]["id"] for w in more.json()["items"])
     newest = client.get(f"{API}/warnings", params={"after": items[0]["id"]}, headers=cbp)
     assert newest.json()["items"] == []
@@ -58,7 +64,10 @@ def test_scan_list_read_and_live_paging(client, bare) -> None:  # type: ignore[n
     assert client.get(f"{API}/warnings/{items[0]['id']}", headers=anam).status_code == 404
     theirs = client.get(f"{API}/warnings", params={"source": "nflis-drug"}, headers=anam)
     assert theirs.json()["items"] == []
-    assert client.get(f"{API}/series", params={"source": "nflis-drug"}, headers=anam).json()["items"] == []
+    assert (
+        client.get(f"{API}/series", params={"source": "nflis-drug"}, headers=anam).json()["items"]
+        == []
+    )
 
 
 def test_series_with_a_detectors_bound_and_alarms(client, bare) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +97,9 @@ def test_subscriptions_are_the_agencys_own(client, engine) -> None:  # type: ign
     sub = made.json()
     assert sub["places"] == ["US-OH"] and sub["active"]
     anam = api_headers(engine, "MX-ANAM", "analyst")
-    assert sub["id"] not in [s["id"] for s in client.get(f"{API}/subscriptions", headers=anam).json()]
+    assert sub["id"] not in [
+        s["id"] for s in client.get(f"{API}/subscriptions", headers=anam).json()
+    ]
     assert client.delete(f"{API}/subscriptions/{sub['id']}", headers=anam).status_code == 404
     assert client.delete(f"{API}/subscriptions/{sub['id']}", headers=cbp).status_code == 204
     mine = {s["id"]: s for s in client.get(f"{API}/subscriptions", headers=cbp).json()}
@@ -110,7 +121,8 @@ def test_an_intervention_with_controls_is_evaluated_three_ways(client, bare) -> 
                    "places": ["US-OH"]},
         "controls": [
             {**spec, "label": "fentanyl, Ohio", "substances": ["fentanyl"], "places": ["US-OH"]},
-            {**spec, "label": "fentanyl, Kentucky", "substances": ["fentanyl"], "places": ["US-KY"]},
+            {**spec, "label": "fentanyl, Kentucky", "substances": ["fentanyl"],
+             "places": ["US-KY"]},
         ],
         "tlp": "amber",
     }  # fmt: skip
@@ -175,12 +187,16 @@ def test_pages_and_exports(client, engine) -> None:  # type: ignore[no-untyped-d
         iid = s.scalar(select(Intervention.id).where(Intervention.reference == "DEMO-SR2-ONYMOUS"))
     page = client.get(f"/warning/interventions/{iid}")
     assert page.status_code == 200 and "Interrupted time series" in page.text
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/warning/interventions/{iid}/export.csv").text)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/warning/interventions/{iid}/export?format=csv").text)
+        )
+    )
     assert rows and rows[0]["design"] == "its" and rows[0]["intervention"] == "DEMO-SR2-ONYMOUS"
-    assert client.get(f"/warning/interventions/{iid}/export.json").json()["designs"]
-    printable = client.get(f"/warning/interventions/{iid}/export.html")
+    assert client.get(f"/warning/interventions/{iid}/export?format=json").json()["designs"]
+    printable = client.get(f"/warning/interventions/{iid}/export?format=html")
     assert printable.status_code == 200 and 'id="exports"' not in printable.text
-    assert client.get(f"/warning/interventions/{iid}/export.docx").status_code == 404
+    assert client.get(f"/warning/interventions/{iid}/export?format=docx").status_code == 422
     assert client.get("/countries/QQ").status_code == 422
     arq = client.get("/warning/arq", params={"year": 2024, "format": "csv"})
     assert arq.status_code == 200 and arq.text.startswith("reporting_agency,country,year,drug")

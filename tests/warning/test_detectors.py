@@ -112,7 +112,7 @@ def _statsmodels_farrington(y: np.ndarray, t: int, *, trend: bool) -> tuple[floa
     phi = max(float(np.sum((yb - mu) ** 2 / mu) / (len(yb) - x.shape[1])), 1.0)
     hat = first.get_influence().hat_matrix_diag
     s = 1.5 * (yb ** (2 / 3) * mu ** (-1 / 6) - mu**0.5) / np.sqrt(phi * (1 - hat))
-    inv_sq = np.where(s > 2.58, s ** -2.0, 1.0)
+    inv_sq = np.where(s > 2.58, s**-2.0, 1.0)
     weights = len(yb) / inv_sq.sum() * inv_sq
     final = sm.GLM(yb, x, family=sm.families.Poisson(), var_weights=weights).fit()
     mu = final.fittedvalues

@@ -43,7 +43,9 @@ def test_cbp_rows_fiscal_months_sums_and_rejects(bare) -> None:  # type: ignore[
     cells = {(c.measure, c.substance_text, c.period_start): v for c, v in parsed.cells.items()}
     # FY2024 October is October 2023; the land and other rows of one month are one figure
     assert cells[("events", "Fentanyl", dt.date(2023, 10, 1))] == 12
-    assert cells[("quantity_kg", "Fentanyl", dt.date(2023, 10, 1))] == pytest.approx(110 * 0.45359237)
+    assert cells[("quantity_kg", "Fentanyl", dt.date(2023, 10, 1))] == pytest.approx(
+        110 * 0.45359237
+    )
     assert cells[("events", "Fentanyl", dt.date(2024, 9, 1))] == 3  # FY2024 September
     assert ("quantity_kg", "Fentanyl", dt.date(2023, 11, 1)) not in cells  # an empty cell
     problems = {(p.record, p.field): p.reason for p in parsed.problems}
@@ -86,7 +88,9 @@ def test_an_unknown_sharing_level_is_refused(bare) -> None:  # type: ignore[no-u
 def test_scan_finds_first_sightings_new_substances_and_the_surge(bare) -> None:  # type: ignore[no-untyped-def]
     _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
     with session_scope(bare) as s:
-        report = service.scan(s, system_principal(get_agency(s, "US-CBP")), query=NFLIS, recent=None)
+        report = service.scan(
+            s, system_principal(get_agency(s, "US-CBP")), query=NFLIS, recent=None
+        )
     assert report.created > 0
     with session_scope(bare) as s:
         rows = s.scalars(select(EarlyWarning).order_by(EarlyWarning.id)).all()
@@ -94,15 +98,35 @@ def test_scan_finds_first_sightings_new_substances_and_the_surge(bare) -> None: 
         # fentanyl was there when the source begins: not new, in no state
         assert not [w for w in rows if w.kind != "spike" and w.substance == "fentanyl"]
         # the analogue appears in Ohio in 2019 H2 (instance-wide first) and in Kentucky a year on
-        first = by[("first_sighting", "first_sighting", "fluorofentanyl", "US-OH", dt.date(2019, 7, 1))]
+        first = by[
+            ("first_sighting", "first_sighting", "fluorofentanyl", "US-OH", dt.date(2019, 7, 1))
+        ]
         assert first.record_type == "observation" and first.record_id
         assert "first time on this instance" in first.summary and "2019 H2" in first.summary
-        assert ("first_in_place", "first_sighting", "fluorofentanyl", "US-KY", dt.date(2020, 7, 1)) in by
-        assert ("first_in_place", "first_sighting", "fluorofentanyl", "US-OH", dt.date(2019, 7, 1)) in by
+        assert (
+            "first_in_place",
+            "first_sighting",
+            "fluorofentanyl",
+            "US-KY",
+            dt.date(2020, 7, 1),
+        ) in by
+        assert (
+            "first_in_place",
+            "first_sighting",
+            "fluorofentanyl",
+            "US-OH",
+            dt.date(2019, 7, 1),
+        ) in by
         # fluorofentanyl and the invented compound are not in the catalogue; acetylfentanyl is
         nps = {w.substance for w in rows if w.kind == "possible_nps"}
         assert nps == {"fluorofentanyl", "zylofentanyl"}
-        assert ("first_sighting", "first_sighting", "acetylfentanyl", "US-OH", dt.date(2023, 7, 1)) in by
+        assert (
+            "first_sighting",
+            "first_sighting",
+            "acetylfentanyl",
+            "US-OH",
+            dt.date(2023, 7, 1),
+        ) in by
         # 900 reports of acetyl fentanyl after nothing: every spike detector fires
         fired = {w.algorithm for w in rows if w.kind == "spike" and w.substance == "acetylfentanyl"}
         assert {"ears_c1", "ears_c2", "ears_c3", "cusum_poisson", "cusum_negbin"} <= fired
@@ -118,7 +142,9 @@ def test_a_rescan_adds_nothing_and_recent_limits_the_span(bare) -> None:  # type
         cbp = system_principal(get_agency(s, "US-CBP"))
         recent = service.scan(s, cbp, query=NFLIS)  # the last three half-years only
         kinds = {w.kind for w in s.scalars(select(EarlyWarning))}
-        starts = {w.period_start for w in s.scalars(select(EarlyWarning)) if w.kind != "possible_nps"}
+        starts = {
+            w.period_start for w in s.scalars(select(EarlyWarning)) if w.kind != "possible_nps"
+        }
         assert starts and min(starts) >= dt.date(2022, 7, 1)
         assert "possible_nps" in kinds  # a substance to review stays one, however old
         again = service.scan(s, cbp, query=NFLIS)
@@ -137,10 +163,16 @@ def test_subscription_turns_matching_warnings_into_alerts(bare) -> None:  # type
         report = service.scan(s, cbp, query=NFLIS)
         assert report.alerts > 0
         alerts = s.scalars(select(Alert).where(Alert.kind == "early_warning")).all()
-        assert len(alerts) == report.alerts == s.scalar(select(func.count()).select_from(Alert)) - before
+        assert (
+            len(alerts)
+            == report.alerts
+            == s.scalar(select(func.count()).select_from(Alert)) - before
+        )
         warned = {s.get(EarlyWarning, a.object_id).substance for a in alerts}
         assert warned == {"acetylfentanyl"}
-        assert all(a.owner_agency_id == cbp.agency_id and "[Ohio analogues]" in a.title for a in alerts)
+        assert all(
+            a.owner_agency_id == cbp.agency_id and "[Ohio analogues]" in a.title for a in alerts
+        )
         assert report.events and report.events[0]["summary"]
 
 

@@ -129,9 +129,13 @@ def evaluation_page(request: Request, db: Db, me: Me, intervention_id: RecordId)
     return _evaluation_html(request, me, row, report, printable=False)
 
 
-@router.get("/warning/interventions/{intervention_id}/export.{fmt}")
+@router.get("/warning/interventions/{intervention_id}/export")
 def evaluation_export(
-    request: Request, db: Db, me: Me, intervention_id: RecordId, fmt: str
+    request: Request,
+    db: Db,
+    me: Me,
+    intervention_id: RecordId,
+    fmt: Annotated[str, Query(alias="format", pattern="^(csv|json|html)$")] = "html",
 ) -> Response:
     """The evaluation as JSON, as CSV (one row per period and design) or as a printable page."""
     row, report = _evaluated(db, me, intervention_id)
@@ -165,8 +169,7 @@ def evaluation_export(
         ]
         return render(request, "warning/evaluation.html", me, active="warning", i=row,
                       report=report, charts=charts, names=names, printable=True)  # fmt: skip
-    return render(request, "error.html", me, status=404, title="Not found",
-                  detail=f"no export format {fmt!r}: csv, json or html", errors=[])  # fmt: skip
+    raise AssertionError(fmt)  # the query pattern admits no other
 
 
 @router.get("/countries/{code}", response_class=HTMLResponse)
