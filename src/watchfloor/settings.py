@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         description="How often the worker pulls every peer's feed (0: never; "
         "`watchfloor federation sync PEER` pulls on demand).",
     )
+    warning_scan_seconds: float = Field(
+        default=900,
+        ge=0,
+        description="How often the worker scans for early warnings for every agency with an "
+        "active subscription, and publishes what is new as <root>.warning.raised (0: never).",
+    )
     pen_file: Path | None = Field(
         default=None,
         description="TOML file of the pre-export notification authorities and deadlines per "

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -248,6 +248,11 @@ async def run(
         checker = asyncio.create_task(
             escalation.loop(engine, settings.notice_check_seconds, announce, stop=stop)
         )
+    scanner = None
+    if settings.warning_scan_seconds > 0:
+        scanner = asyncio.create_task(
+            _scan_for_subscribers(engine, settings.warning_scan_seconds, announce, stop)
+        )
     syncer = None
     if settings.federation_sync_seconds > 0:
         syncer = asyncio.create_task(_sync_peers(engine, settings.federation_sync_seconds, stop))
@@ -265,10 +270,47 @@ async def run(
                     await bus.publish(f"{root}.models.trained", {"version": version})
                 await asyncio.to_thread(take_parties, engine)
     finally:
-        for task in (checker, syncer):
+        for task in (checker, syncer, scanner):
             if task is not None:
                 task.cancel()
         await bus.close()
+
+
+def scan_for_subscribers(engine: Engine) -> list[dict[str, Any]]:
+    """Scan the last periods of every source for each agency with an active subscription
+    (what that agency may read); returns the events of the new warnings, to publish."""
+    from watchfloor.warning import service
+    from watchfloor.warning.models import Subscription
+
+    events: list[dict[str, Any]] = []
+    with session_scope(engine) as session:
+        agencies = session.scalars(
+            select(Agency).where(
+                Agency.id.in_(select(Subscription.agency_id).where(Subscription.active.is_(True)))
+            )
+        ).all()
+        ids = [a.id for a in agencies]
+    for agency_id in ids:
+        try:
+            with session_scope(engine) as session:
+                principal = system_principal(session.get(Agency, agency_id))  # type: ignore[arg-type]
+                principal = replace(principal, actor="worker")
+                events += service.scan(session, principal).events
+        except Exception:  # one agency's failure does not stop the others' scans
+            log.exception("early-warning scan failed for agency %s", agency_id)
+    return events
+
+
+async def _scan_for_subscribers(
+    engine: Engine, every: float, announce: Any, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
+        if stop.is_set():
+            break
+        for event in await asyncio.to_thread(scan_for_subscribers, engine):
+            await announce("warning.raised", event)
 
 
 def take_parties(engine: Engine) -> None:

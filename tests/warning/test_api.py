@@ -30,12 +30,10 @@ def test_scan_list_read_and_live_paging(client, bare) -> None:  # type: ignore[n
     cbp = api_headers(bare, "US-CBP", "analyst")
     viewer = api_headers(bare, "US-CBP", "viewer")
     assert client.post(f"{API}/scan", json={}, headers=viewer).status_code == 403
-    r = client.post(f"{API}/scan", json={"sources": ["nflis-drug"], "recent": None}, headers=cbp)
+    r = client.post(f"{API}/scan", json={"sources": ["nflis-drug"], "recent": 24}, headers=cbp)
     assert r.status_code == 200, r.text
     assert r.json()["created"] > 0 and r.json()["by_kind"]["spike"] > 0
-    again = client.post(
-        f"{API}/scan", json={"sources": ["nflis-drug"], "recent": None}, headers=cbp
-    )
+    again = client.post(f"{API}/scan", json={"sources": ["nflis-drug"], "recent": 24}, headers=cbp)
     assert again.json()["created"] == 0
     bad = client.post(f"{API}/scan", json={"parameters": {"farrington": {"bee": 3}}}, headers=cbp)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "parameters"
@@ -198,5 +196,9 @@ def test_pages_and_exports(client, engine) -> None:  # type: ignore[no-untyped-d
     assert printable.status_code == 200 and 'id="exports"' not in printable.text
     assert client.get(f"/warning/interventions/{iid}/export?format=docx").status_code == 422
     assert client.get("/countries/QQ").status_code == 422
+    listed = client.get("/warning/export", params={"format": "csv", "kind": "possible_nps"})
+    table = list(csv.DictReader(io.StringIO(listed.text)))
+    assert table and {r["kind"] for r in table} == {"possible_nps"}
+    assert client.get("/warning/export", params={"format": "json"}).json()[0]["summary"]
     arq = client.get("/warning/arq", params={"year": 2024, "format": "csv"})
     assert arq.status_code == 200 and arq.text.startswith("reporting_agency,country,year,drug")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from watchfloor.errors import FieldProblem, Invalid
-from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing.grants import read_record
 from watchfloor.warning import findings, interventions, service
@@ -72,7 +72,7 @@ def get_warnings(
     since: Annotated[dt.date | None, Query(description="Periods from this date.")] = None,
     cursor: Cursor = None,
     after: Annotated[
-        int | None, Query(ge=0, description="Only warnings stored after this id.")
+        int | None, Query(ge=0, le=MAX_ID, description="Only warnings stored after this id.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> WarningPage:

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.errors import FieldProblem, Invalid, NotFound
+from watchfloor.inputs import Input
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.policy import visible
@@ -33,10 +34,9 @@ from watchfloor.warning.series import FREQ, SeriesQuery, axis, collect, floor_pe
 PERIOD_ORDER = ("day", "week", "month", "half", "year")
 
 
-class SeriesSpec(BaseModel):
+class SeriesSpec(Input):
     """One series to evaluate: the sum of the matching series of one source."""
 
-    model_config = ConfigDict(extra="forbid")
     label: str = Field("", max_length=120, description="How to call it on charts.")
     source: str = Field(description="A data set key or a record source.", examples=["nflis-drug"])
     measure: str = Field(examples=["reports"])
@@ -54,8 +54,7 @@ class SeriesSpec(BaseModel):
     )
 
 
-class EvaluationOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class EvaluationOptions(Input):
     scale: Literal["level", "log"] = "level"
     window_from: dt.date | None = None
     window_to: dt.date | None = None

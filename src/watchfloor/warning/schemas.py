@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from watchfloor.inputs import Input
 from watchfloor.warning.findings import ALGORITHM_NAMES
 from watchfloor.warning.interventions import EvaluationOptions, SeriesSpec
 from watchfloor.warning.models import WARNING_KINDS
@@ -57,15 +58,15 @@ class WarningPage(BaseModel):
     next_cursor: int | None = Field(description="Pass as `cursor` for the next page.")
 
 
-class ScanIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ScanIn(Input):
     sources: list[str] = Field(default_factory=list, description="Only these sources (data set "
                                f"keys, or {', '.join(RECORD_SOURCES)}); empty: all.",
                                examples=[["nflis-drug"]])  # fmt: skip
     algorithms: list[Algorithm] = Field(default_factory=lambda: list(ALGORITHM_NAMES))
     since: dt.date | None = Field(None, description="Report spikes and sightings from this date.")
-    recent: int | None = Field(3, ge=1, le=1000, description="Report the last N periods of each "
-                               "source (null: the whole history).")  # fmt: skip
+    recent: int = Field(3, ge=1, le=24, description="Report the last N periods of each source "
+                        "(a backtest of the whole history is `watchfloor warning scan --recent 0`)."
+                        )  # fmt: skip
     parameters: dict[Algorithm, dict[str, Any]] = Field(
         default_factory=dict,
         description="Per-algorithm parameters overriding the published defaults.",
@@ -98,8 +99,7 @@ class SeriesPage(BaseModel):
     truncated: bool = Field(description="More series matched than `limit`.")
 
 
-class SubscriptionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SubscriptionIn(Input):
     name: str = Field(min_length=1, max_length=200, examples=["Analogues in the north-east"])
     substances: list[str] = Field(default_factory=list, examples=[["fentanyl", "carfentanil"]])
     places: list[str] = Field(default_factory=list, examples=[["US-OH", "US-KY"]])
@@ -113,8 +113,7 @@ class SubscriptionOut(SubscriptionIn):
     created_at: dt.datetime
 
 
-class InterventionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class InterventionIn(Input):
     reference: str = Field(min_length=1, max_length=80, examples=["US-FRS-2018"])
     title: str = Field(min_length=1, max_length=300)
     kind: Literal["takedown", "scheduling", "enforcement", "other"] = "other"

@@ -19,7 +19,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from sqlalchemy import func, select
@@ -36,12 +36,13 @@ from watchfloor.warning.substances import display, identify
 Period = Literal["day", "week", "month", "half", "year"]
 RECORD_SOURCES = ("seizures", "inspections", "listings", "notifications")
 TLP_RANK = {"clear": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
+HISTORY_YEARS = 25  # series reach back this far unless a query says since when
 FREQ = {"day": 365, "week": 52, "month": 12, "half": 2, "year": 1}
 
 
-@dataclass(frozen=True, order=True)
-class SeriesKey:
-    """Which series: ``source|measure|substance|place_kind:place|period`` as text."""
+class SeriesKey(NamedTuple):
+    """Which series: ``source|measure|substance|place_kind:place|period`` as text. A tuple,
+    so that hashing the keys of hundreds of thousands of cells stays cheap."""
 
     source: str
     measure: str
@@ -221,15 +222,21 @@ def collect(
     """Every series ``query`` asks for, from what ``principal`` may read."""
     q = query or SeriesQuery()
     accs: dict[tuple[str, str], _Acc] = defaultdict(_Acc)
+    # records dated decades back or ahead (a typing slip: 0201 for 2021) would stretch the
+    # axis of a whole source over centuries of empty periods: series keep a bounded window
+    today = dt.date.today()
+    low = q.since or dt.date(today.year - HISTORY_YEARS, 1, 1)
+    high = today + dt.timedelta(days=366)
     for src, period, key, start, value, tlp, country, _text in _rows(session, principal, q):
+        if start < low or start > high:
+            continue
         acc = accs[(src, period)]
         acc.span(start)  # the axis is the source's, whichever of its series are kept
-        if q.since and start < q.since:
-            continue
         if not _keep(q, key, country):
             continue
         acc.add(key, start, value, tlp, country)
-        acc.labels.setdefault(key.substance, display(key.substance))
+        if key.substance not in acc.labels:
+            acc.labels[key.substance] = display(key.substance)
     from watchfloor.warning.importers import datasets
 
     return to_sets(accs, frozenset(k for k, d in datasets().items() if d.gaps == "missing"))

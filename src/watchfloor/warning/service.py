@@ -15,11 +15,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
+from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing.grants import audit_list_reads
@@ -150,42 +151,48 @@ def record(session: Session, principal: Principal, found: list[fnd.Finding]) -> 
         )
     }
     first_ids = _first_records(session, principal) if found else {}
-    created: list[EarlyWarning] = []
+    rows: list[dict[str, Any]] = []
     for f in found:
         natural = (f.kind, f.algorithm, f.key.text, f.start)
         if natural in have:
             continue
         have.add(natural)
         rid = first_ids.get((f.key.source, f.key.substance, f.key.place, f.start))
-        created.append(
-            EarlyWarning(
-                owner_agency_id=principal.agency_id,
-                tlp=f.tlp,
-                kind=f.kind,
-                algorithm=f.algorithm,
-                series=f.key.text,
-                source=f.key.source,
-                measure=f.key.measure,
-                substance=f.key.substance,
-                substance_label=f.label[:200],
-                place_kind=f.key.place_kind,
-                place=f.key.place,
-                country=f.country,
-                period=f.key.period,
-                period_start=f.start,
-                observed=f.observed,
-                expected=f.expected,
-                statistic=_finite(f.statistic),
-                threshold=f.threshold,
-                parameters=json.dumps(f.parameters, sort_keys=True),
-                record_type="observation" if rid and f.kind != "spike" else None,
-                record_id=rid if f.kind != "spike" else None,
-                summary=f.summary,
-            )
+        rows.append(
+            {
+                "owner_agency_id": principal.agency_id,
+                "tlp": f.tlp,
+                "originator_control": False,
+                "kind": f.kind,
+                "algorithm": f.algorithm,
+                "series": f.key.text,
+                "source": f.key.source,
+                "measure": f.key.measure,
+                "substance": f.key.substance,
+                "substance_label": f.label[:200],
+                "place_kind": f.key.place_kind,
+                "place": f.key.place,
+                "country": f.country,
+                "period": f.key.period,
+                "period_start": f.start,
+                "observed": f.observed,
+                "expected": _finite(f.expected),
+                "statistic": _finite(f.statistic),
+                "threshold": f.threshold,
+                "parameters": json.dumps(f.parameters, sort_keys=True),
+                "record_type": "observation" if rid and f.kind != "spike" else None,
+                "record_id": rid if f.kind != "spike" else None,
+                "summary": f.summary,
+                "status": "new",
+                "created_at": utcnow(),
+            }
         )
-    session.add_all(created)
-    session.flush()
-    return created
+    if not rows:
+        return []
+    # one multi-row INSERT ... RETURNING (SQLAlchemy's insertmanyvalues): a scan of a whole
+    # history stores thousands at once
+    ids = session.scalars(insert(w).returning(w.id, sort_by_parameter_order=True), rows).all()
+    return list(session.scalars(select(w).where(w.id.in_(ids)).order_by(w.id)))
 
 
 def _finite(value: float | None) -> float | None:

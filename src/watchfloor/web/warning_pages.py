@@ -91,6 +91,31 @@ def warning_page(
     )  # fmt: skip
 
 
+@router.get("/warning/export")
+def warnings_export(
+    db: Db, me: Me, kind: Text = "", substance: Text = "", place: Text = "", source: Text = "",
+    fmt: Annotated[str, Query(alias="format", pattern="^(csv|json)$")] = "csv",
+) -> Response:  # fmt: skip
+    """The warnings a filter shows (up to 500, newest first), as CSV or JSON."""
+    from watchfloor.warning.api import warning_out
+
+    rows = service.list_warnings(
+        db, me, kind=kind if kind in KINDS and kind else None, substance=substance or None,
+        place=place or None, source=source or None, limit=500,
+    )  # fmt: skip
+    items = [warning_out(w).model_dump(mode="json") for w in rows]
+    if fmt == "json":
+        return JSONResponse(items, headers=_attachment("warnings.json"))
+    buf = io.StringIO()
+    cols = ["id", "kind", "algorithm", "source", "measure", "substance", "substance_label",
+            "place_kind", "place", "country", "period", "period_start", "observed", "expected",
+            "statistic", "threshold", "owner", "tlp", "summary"]  # fmt: skip
+    out = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+    out.writeheader()
+    out.writerows(items)
+    return Response(buf.getvalue(), media_type="text/csv", headers=_attachment("warnings.csv"))
+
+
 @router.post("/warning/scan")
 def scan_form(
     request: Request, db: Db, me: Me, csrf_token: Annotated[str, Form()] = ""
@@ -178,7 +203,7 @@ def country_page(request: Request, db: Db, me: Me, code: str) -> Response:
     chart = ""
     if profile.monthly["periods"]:
         chart = alarm_chart(profile.monthly["periods"], profile.monthly["values"],
-                            "country-seizures", measure="seizure events")  # fmt: skip
+                            "country-chart", measure="seizure events")  # fmt: skip
     return render(request, "warning/country.html", me, active="warning", p=profile, chart=chart)
 
 
