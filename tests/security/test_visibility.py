@@ -135,7 +135,7 @@ CALLERS = [
     ("US-CBP", "viewer"),
     ("US-CBP", "officer"),
 ]  # fmt: skip  (agencies of each kind, in and out of the communities; and a range of roles)
-SAMPLE = 8  # records of each table tried on each detail route and page
+SAMPLE = 5  # records of each table tried on each detail route and page
 
 
 def readable(session: Any, model: type, rows: list[Any], agency: Agency) -> set[int]:

@@ -16,7 +16,7 @@ def fuzz(operation: Any, headers: dict[str, str], seen: dict[str, set[int]]) -> 
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck)
     )
     def check(case: Any) -> None:
         response = case.call(headers=headers)

@@ -25,11 +25,11 @@ Parameters and their defaults are the published ones:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.stats import norm
 
 ALGORITHMS = ("ears_c1", "ears_c2", "ears_c3", "cusum_poisson", "cusum_negbin", "farrington")
 
@@ -102,7 +102,7 @@ def ears(
     if min_sigma < 0:
         raise ValueError("min_sigma must not be negative")
     alpha = alpha if alpha is not None else (0.025 if method == "C3" else 0.001)
-    z = float(norm.ppf(1 - alpha))
+    z = NormalDist().inv_cdf(1 - alpha)
     y = _as_matrix(counts)
     lag = 1 if method == "C1" else 3
     mean, sd = _baseline(y, baseline, lag)

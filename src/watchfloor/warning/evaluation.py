@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import statsmodels.api as sm
-from scipy.optimize import minimize
 
 Scale = Literal["level", "log"]
 MIN_PRE = 8  # fewer pre-intervention periods than this and the trend is fragile
@@ -86,6 +84,12 @@ def _prepare(
     return out, post, pre_n, notes
 
 
+def _on_scale(controls: np.ndarray, scale: Scale) -> np.ndarray:
+    """Control series (rows) on the scale of the fit."""
+    rows = np.atleast_2d(np.asarray(controls, dtype=float))
+    return np.log1p(rows) if scale == "log" else rows
+
+
 def _hac_lags(n: int) -> int:
     """Newey-West's rule of thumb for the truncation lag."""
     return max(1, int(math.floor(4 * (n / 100) ** (2 / 9))))
@@ -108,6 +112,8 @@ def its(
     alpha: float = 0.05,
 ) -> Effect:
     """Interrupted time series of ``y`` (one value per period) around ``start``."""
+    import statsmodels.api as sm  # imported on first use: seconds off every start-up
+
     values, post, pre_n, notes = _prepare(periods, y, start, scale)
     keep = ~np.isnan(values)
     t = np.arange(len(values), dtype=float)
@@ -160,10 +166,10 @@ def did(
     alpha: float = 0.05,
 ) -> Effect:
     """Difference-in-differences of ``y`` against the mean of ``controls`` (rows)."""
+    import statsmodels.api as sm
+
     values, post, pre_n, notes = _prepare(periods, y, start, scale)
-    ctrl = np.atleast_2d(np.asarray(controls, dtype=float))
-    ctrl = np.log1p(ctrl) if scale == "log" else ctrl
-    control = np.nanmean(ctrl, axis=0)
+    control = np.nanmean(_on_scale(controls, scale), axis=0)
     diff = values - control
     keep = ~np.isnan(diff)
     x = np.column_stack([np.ones(len(diff)), post.astype(float)])
@@ -184,6 +190,8 @@ def did(
 
 def _weights(target: np.ndarray, donors: np.ndarray) -> np.ndarray:
     """Non-negative weights summing to one that bring the donors (rows) closest to target."""
+    from scipy.optimize import minimize
+
     n = donors.shape[0]
     res = minimize(
         lambda w: float(np.sum((target - w @ donors) ** 2)),
@@ -209,8 +217,7 @@ def synthetic_control(
 ) -> Effect:
     """Synthetic control of ``y`` from the ``controls`` (rows), with placebo inference."""
     values, post, pre_n, notes = _prepare(periods, y, start, scale)
-    donors = np.atleast_2d(np.asarray(controls, dtype=float))
-    donors = np.log1p(donors) if scale == "log" else donors
+    donors = _on_scale(controls, scale)
     keep = ~np.isnan(values) & ~np.isnan(donors).any(axis=0)
     pre, after = keep & ~post, keep & post
 

@@ -25,8 +25,6 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy.stats import nbinom, norm, poisson
-from scipy.stats import t as student_t
 
 from watchfloor.warning.detectors import Detection, _as_matrix
 
@@ -188,6 +186,9 @@ def farrington_flexible(
     ``freq`` is the number of periods in a year (12 monthly, 52 weekly, 2 half-yearly); ``w``
     is capped at (freq - 1) // 2 so that the windows of two years never overlap.
     """
+    from scipy.stats import nbinom, norm, poisson  # a second to import: only when run
+    from scipy.stats import t as student_t
+
     y = _as_matrix(counts)
     s_count, t_count = y.shape
     w = min(w, max((freq - 1) // 2, 0))

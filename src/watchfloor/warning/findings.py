@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,6 +154,18 @@ def spikes(
     return out
 
 
+def _sighting(s: SeriesSet, r: int, c: int, kind: str, what: Callable[[str], str]) -> Finding:
+    """A first sighting of series ``r`` at period ``c``; ``what(count)`` says the rest of
+    the sentence after the substance's name."""
+    key = s.keys[r]
+    label = s.labels.get(key.substance, key.substance)
+    obs = float(s.values[r, c])
+    summary = f"{label} {what(f'{obs:g}')}"
+    return Finding(
+        kind, "first_sighting", key, label, s.countries[r], s.starts[c], obs, s.tlp[r], summary
+    )
+
+
 def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset()) -> list[Finding]:
     """First sightings per place, instance-wide first sightings and possible new substances."""
     out: list[Finding] = []
@@ -173,42 +186,22 @@ def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset(
                 earliest[key.substance] = (start, s, r, c)
             if c == 0:
                 continue  # present when the source begins: not new, only first seen
-            label = s.labels.get(key.substance, key.substance)
-            obs = float(s.values[r, c])
+            when = period_label(start, key.period)
             out.append(
-                Finding(
-                    "first_in_place",
-                    "first_sighting",
-                    key,
-                    label,
-                    s.countries[r],
-                    start,
-                    obs,
-                    s.tlp[r],
-                    f"{label} reported for the first time in {_place(key)}: {obs:g} "
-                    f"{key.measure} in {period_label(start, key.period)} ({key.source})",
-                )  # fmt: skip
-            )
+                _sighting(s, r, c, "first_in_place", lambda n, k=key, w=when: "reported for the "
+                          f"first time in {_place(k)}: {n} {k.measure} in {w} ({k.source})")
+            )  # fmt: skip
     for substance, (start, s, r, c) in sorted(earliest.items()):
         key = s.keys[r]
         label = s.labels.get(substance, substance)
         obs = float(s.values[r, c])
         if c > 0:
+            when = period_label(start, key.period)
             out.append(
-                Finding(
-                    "first_sighting",
-                    "first_sighting",
-                    key,
-                    label,
-                    s.countries[r],
-                    start,
-                    obs,
-                    s.tlp[r],
-                    f"{label} reported for the first time on this instance: {obs:g} "
-                    f"{key.measure} in {_place(key)} in {period_label(start, key.period)} "
-                    f"({key.source})",
-                )  # fmt: skip
-            )
+                _sighting(s, r, c, "first_sighting", lambda n, k=key, w=when: "reported for the "
+                          f"first time on this instance: {n} {k.measure} in {_place(k)} in {w} "
+                          f"({k.source})")
+            )  # fmt: skip
         reviewed = s.source in nps_sources or s.source in ("seizures", "inspections")
         unknown = identify(label)[0] is None and identify(substance)[0] is None
         if reviewed and unknown and not CATEGORY.match(substance):

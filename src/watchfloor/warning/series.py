@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.listings.models import Listing
@@ -232,7 +232,7 @@ def collect(
             continue
         acc = accs[(src, period)]
         acc.span(start)  # the axis is the source's, whichever of its series are kept
-        if not _keep(q, key, country):
+        if key is SPAN or not _keep(q, key, country):
             continue
         acc.add(key, start, value, tlp, country)
         if key.substance not in acc.labels:
@@ -243,40 +243,33 @@ def collect(
 
 
 Row = tuple[str, str, SeriesKey, dt.date, float, str, str | None, str]
+SPAN = SeriesKey("", "", "", "", "", "")  # a row that only widens its source's axis
 
 
 def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
     o = Observation
-    stmt = (
-        select(
-            o.dataset,
-            o.measure,
-            o.substance,
-            o.substance_text,
-            o.place_kind,
-            o.place,
-            o.period,
-            o.period_start,
-            o.tlp,
-            o.country,
-            func.sum(o.value),
-        )  # fmt: skip
-        .where(visible(principal, o))
-        .group_by(
-            o.dataset,
-            o.measure,
-            o.substance,
-            o.substance_text,
-            o.place_kind,
-            o.place,
-            o.period,
-            o.period_start,
-            o.tlp,
-            o.country,
-        )  # fmt: skip
-    )
+    cell = (o.dataset, o.measure, o.substance, o.substance_text, o.place_kind, o.place,
+            o.period, o.period_start, o.tlp, o.country)  # fmt: skip
+    seen = visible(principal, o)
+    stmt = select(*cell, func.sum(o.value)).where(seen).group_by(*cell)
     if q.sources:
         stmt = stmt.where(o.dataset.in_(q.sources))
+    if q.substances or q.places or q.measures:
+        # a few series of a large statistic: filter in the database, and give the source's
+        # span apart (its axis is the whole source's, whatever is kept)
+        spans = select(o.dataset, o.period, func.min(o.period_start), func.max(o.period_start))
+        spans = spans.where(seen).group_by(o.dataset, o.period)
+        if q.sources:
+            spans = spans.where(o.dataset.in_(q.sources))
+        for ds, period, first, last in session.execute(spans):
+            yield ds, period, SPAN, first, 0.0, "clear", None, ""
+            yield ds, period, SPAN, last, 0.0, "clear", None, ""
+        if q.measures:
+            stmt = stmt.where(o.measure.in_(q.measures))
+        if q.substances:
+            stmt = stmt.where(o.substance.in_(q.substances))
+        if q.places:
+            stmt = stmt.where(or_(o.place.in_(q.places), o.country.in_(q.places)))
     for (
         ds,
         measure,
