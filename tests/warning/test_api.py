@@ -196,6 +196,11 @@ def test_pages_and_exports(client, engine) -> None:  # type: ignore[no-untyped-d
     assert printable.status_code == 200 and 'id="exports"' not in printable.text
     assert client.get(f"/warning/interventions/{iid}/export?format=docx").status_code == 422
     assert client.get("/countries/QQ").status_code == 422
+    country = client.get("/countries/US", params={"format": "json"}).json()
+    assert country["country"] == "US" and country["seizure_events"] > 0
+    assert sum(m["events"] for m in country["seizure_events_by_month"]) <= country["seizure_events"]
+    lines = client.get("/countries/US", params={"format": "csv"}).text.splitlines()
+    assert lines[0] == "country,table,key,events,kg" and len(lines) > 10
     listed = client.get("/warning/export", params={"format": "csv", "kind": "possible_nps"})
     table = list(csv.DictReader(io.StringIO(listed.text)))
     assert table and {r["kind"] for r in table} == {"possible_nps"}

@@ -190,3 +190,46 @@ def country_profile(session: Session, principal: Principal, code: str) -> Countr
         recent, n_out, n_in, recent_n, sum(c for _, c in classes),
         [(k, int(c)) for k, c in classes], warnings, monthly,
     )  # fmt: skip
+
+
+def country_json(p: CountryProfile) -> dict[str, Any]:
+    """The country page's figures (what the caller may read) as JSON."""
+    return {
+        "country": p.code,
+        "seizure_events": p.seizures,
+        "seizure_kg": round(p.seizure_kg, 3),
+        "substances": [
+            {"substance": n, "events": e, "kg": round(k, 3)} for n, e, k in p.top_substances
+        ],
+        "notifications_from": p.notifications_out,
+        "notifications_to": p.notifications_in,
+        "drug_listings_shipping_from": p.listings,
+        "listing_classes": dict(p.listing_classes),
+        "seizure_events_by_month": [
+            {"month": m.isoformat(), "events": v}
+            for m, v in zip(p.monthly["periods"], p.monthly["values"], strict=True)
+        ],
+        "warnings": [
+            {
+                "id": w.id,
+                "kind": w.kind,
+                "period_start": w.period_start.isoformat(),
+                "summary": w.summary,
+            }
+            for w in p.warnings
+        ],
+    }
+
+
+def country_csv(p: CountryProfile) -> str:
+    """The country page's monthly seizure events and its substances as one CSV table."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["country", "table", "key", "events", "kg"])
+    for m, v in zip(p.monthly["periods"], p.monthly["values"], strict=True):
+        w.writerow([p.code, "seizure events by month", m.isoformat(), v, ""])
+    for name, events, kg in p.top_substances:
+        w.writerow([p.code, "seizures by substance", name, events, round(kg, 3)])
+    for cls, n in p.listing_classes:
+        w.writerow([p.code, "drug listings shipping from it, by class", cls, n, ""])
+    return buf.getvalue()

@@ -198,8 +198,20 @@ def evaluation_export(
 
 
 @router.get("/countries/{code}", response_class=HTMLResponse)
-def country_page(request: Request, db: Db, me: Me, code: str) -> Response:
+def country_page(
+    request: Request,
+    db: Db,
+    me: Me,
+    code: str,
+    fmt: Annotated[str, Query(alias="format", pattern="^(html|csv|json)$")] = "html",
+) -> Response:
     profile = reports.country_profile(db, me, code[:2])
+    name = f"country-{profile.code}"
+    if fmt == "json":
+        return JSONResponse(reports.country_json(profile), headers=_attachment(f"{name}.json"))
+    if fmt == "csv":
+        text = reports.country_csv(profile)
+        return Response(text, media_type="text/csv", headers=_attachment(f"{name}.csv"))
     chart = ""
     if profile.monthly["periods"]:
         chart = alarm_chart(profile.monthly["periods"], profile.monthly["values"],
