@@ -192,3 +192,31 @@ def test_another_agency_sees_neither_amber_figures_nor_what_was_found_in_them(ba
         assert service.list_warnings(s, anam, source="nflis-drug") == []
         # MX-ANAM scanning finds nothing in figures it cannot read
         assert service.scan(s, anam, query=NFLIS).created == 0
+
+
+def test_series_add_up_by_class_country_and_region(bare) -> None:  # type: ignore[no-untyped-def]
+    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
+    with session_scope(bare) as s:
+        cbp = system_principal(get_agency(s, "US-CBP"))
+        by_state = collect(s, cbp, NFLIS)[0]
+        (nation,) = collect(
+            s,
+            cbp,
+            SeriesQuery(sources=("nflis-drug",), substance_level="class", place_level="country"),
+        )
+        # every fentanyl-related substance (known or not) of every state, in one US series
+        assert [k.substance for k in nation.keys] == ["class:fentanyl"]
+        assert nation.keys[0].place == "US" and nation.starts == by_state.starts
+        assert nation.values.sum() == by_state.values.sum()
+        assert nation.labels["class:fentanyl"] == "fentanyl (class)"
+        (region,) = collect(
+            s,
+            cbp,
+            SeriesQuery(sources=("cbp-nationwide",), measures=("events",), place_level="region"),
+        )
+        assert {(k.place_kind, k.place) for k in region.keys} == {("region", "Southwest Border")}
+        q = SeriesQuery(sources=("nflis-drug",), substance_level="class",
+                        substances=("class:fentanyl",), places=("US-KY",))  # fmt: skip
+        only = collect(s, cbp, q)
+        assert [k.place for k in only[0].keys] == ["US-KY"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, status
@@ -133,6 +133,13 @@ def get_series(
         str, Query(pattern="^(day|week|month|half|year)$", description="Of record series.")
     ] = "month",
     algorithm: Algorithm | None = None,
+    substance_level: Annotated[
+        Literal["substance", "class"], Query(description="Add up substances by drug class.")
+    ] = "substance",
+    place_level: Annotated[
+        Literal["place", "country", "region"],
+        Query(description="Add up places by country, or by region where the source gives one."),
+    ] = "place",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> SeriesPage:
     """Series you may read, with one detector's upper bound and alarms when asked: the data
@@ -140,6 +147,7 @@ def get_series(
     q = SeriesQuery(
         sources=(source,), measures=(measure,) if measure else (),
         substances=tuple(substance or ()), places=tuple(place or ()), period=period,  # type: ignore[arg-type]
+        substance_level=substance_level, place_level=place_level,
     )  # fmt: skip
     items: list[SeriesOut] = []
     truncated = False

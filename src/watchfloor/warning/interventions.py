@@ -49,6 +49,10 @@ class SeriesSpec(Input):
     rebin: Literal["sum", "mean"] = Field(
         "sum", description="How to re-bin: counts add up; stocks average."
     )
+    substance_level: Literal["substance", "class"] = Field(
+        "substance", description="Add up the substances of a drug class (`class:fentanyl`)."
+    )
+    place_level: Literal["place", "country", "region"] = "place"
     record_period: Literal["day", "week", "month", "half", "year"] = Field(
         "month", description="Period of series built from records (statistics keep theirs)."
     )
@@ -76,6 +80,8 @@ def build(session: Session, principal: Principal, spec: SeriesSpec) -> Built:
         substances=tuple(spec.substances),
         places=tuple(spec.places),
         period=spec.record_period,
+        substance_level=spec.substance_level,
+        place_level=spec.place_level,
     )
     sets = collect(session, principal, q)
     if not sets:

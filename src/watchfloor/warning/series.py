@@ -26,6 +26,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.listings.models import Listing
+from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.service import Principal
 from watchfloor.sharing.models import PreExportNotification, Seizure
 from watchfloor.sharing.policy import visible
@@ -203,9 +204,40 @@ class SeriesQuery:
     places: tuple[str, ...] = ()  # places or countries
     period: Period = "month"  # of the series built from records (statistics keep theirs)
     since: dt.date | None = None
+    substance_level: Literal["substance", "class"] = "substance"
+    place_level: Literal["place", "country", "region"] = "place"
 
     def wants(self, source: str) -> bool:
         return not self.sources or source in self.sources
+
+    @property
+    def levels_are_native(self) -> bool:
+        return self.substance_level == "substance" and self.place_level == "place"
+
+
+def drug_class(substance: str) -> str:
+    """The catalogue's class of a series' substance (``class:fentanyl``); a name unknown to
+    the catalogue that names fentanyl is of the fentanyl class, any other is unknown."""
+    if substance.startswith("class:"):
+        return substance
+    facts = SubstanceMatcher.shipped().facts.get(substance)
+    if facts is not None:
+        return f"class:{facts.drug_class}"
+    return "class:fentanyl" if "fentan" in substance else "class:unknown"
+
+
+def _level(q: SeriesQuery, key: SeriesKey, country: str | None, region: str | None) -> SeriesKey:
+    """``key`` at the query's substance and place levels (a class; a country or region)."""
+    if q.substance_level == "class":
+        key = key._replace(substance=drug_class(key.substance))
+    if q.place_level == "country" and country:
+        key = key._replace(place_kind="country", place=country)
+    elif q.place_level == "region":
+        if region:
+            key = key._replace(place_kind="region", place=region)
+        elif country:
+            key = key._replace(place_kind="country", place=country)
+    return key
 
 
 def _keep(q: SeriesQuery, key: SeriesKey, country: str | None) -> bool:
@@ -227,12 +259,17 @@ def collect(
     today = dt.date.today()
     low = q.since or dt.date(today.year - HISTORY_YEARS, 1, 1)
     high = today + dt.timedelta(days=366)
-    for src, period, key, start, value, tlp, country, _text in _rows(session, principal, q):
+    native = q.levels_are_native
+    for src, period, key, start, value, tlp, country, _text, region in _rows(session, principal, q):
         if start < low or start > high:
             continue
         acc = accs[(src, period)]
         acc.span(start)  # the axis is the source's, whichever of its series are kept
-        if key is SPAN or not _keep(q, key, country):
+        if key is SPAN:
+            continue
+        if not native:
+            key = _level(q, key, country, region)
+        if not _keep(q, key, country):
             continue
         acc.add(key, start, value, tlp, country)
         if key.substance not in acc.labels:
@@ -242,19 +279,19 @@ def collect(
     return to_sets(accs, frozenset(k for k, d in datasets().items() if d.gaps == "missing"))
 
 
-Row = tuple[str, str, SeriesKey, dt.date, float, str, str | None, str]
+Row = tuple[str, str, SeriesKey, dt.date, float, str, str | None, str, str | None]  # +region
 SPAN = SeriesKey("", "", "", "", "", "")  # a row that only widens its source's axis
 
 
 def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
     o = Observation
     cell = (o.dataset, o.measure, o.substance, o.substance_text, o.place_kind, o.place,
-            o.period, o.period_start, o.tlp, o.country)  # fmt: skip
+            o.period, o.period_start, o.tlp, o.country, o.region)  # fmt: skip
     seen = visible(principal, o)
     stmt = select(*cell, func.sum(o.value)).where(seen).group_by(*cell)
     if q.sources:
         stmt = stmt.where(o.dataset.in_(q.sources))
-    if q.substances or q.places or q.measures:
+    if (q.substances or q.places or q.measures) and q.levels_are_native:
         # a few series of a large statistic: filter in the database, and give the source's
         # span apart (its axis is the whole source's, whatever is kept)
         spans = select(o.dataset, o.period, func.min(o.period_start), func.max(o.period_start))
@@ -262,8 +299,8 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
         if q.sources:
             spans = spans.where(o.dataset.in_(q.sources))
         for ds, period, first, last in session.execute(spans):
-            yield ds, period, SPAN, first, 0.0, "clear", None, ""
-            yield ds, period, SPAN, last, 0.0, "clear", None, ""
+            yield ds, period, SPAN, first, 0.0, "clear", None, "", None
+            yield ds, period, SPAN, last, 0.0, "clear", None, "", None
         if q.measures:
             stmt = stmt.where(o.measure.in_(q.measures))
         if q.substances:
@@ -281,10 +318,11 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
         start,
         tlp,
         country,
+        region,
         total,
     ) in session.execute(stmt):
         key = SeriesKey(ds, measure, subst, kind, place, period)
-        yield ds, period, key, start, float(total), tlp, country, text
+        yield ds, period, key, start, float(total), tlp, country, text, region
     p = q.period
     if q.wants("seizures"):
         s = Seizure
@@ -306,10 +344,10 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
             subst = skey or identify(text)[1]
             start = floor_period(day, p)
             key = SeriesKey("seizures", "events", subst, "country", country, p)
-            yield "seizures", p, key, start, float(events or 1), tlp, country, text
+            yield "seizures", p, key, start, float(events or 1), tlp, country, text, None
             if nu == "kg" and nq is not None:
                 key = SeriesKey("seizures", "quantity_kg", subst, "country", country, p)
-                yield "seizures", p, key, start, float(nq), tlp, country, text
+                yield "seizures", p, key, start, float(nq), tlp, country, text, None
     if q.wants("inspections"):
         for text, skey, country, at in session.execute(
             select(
@@ -332,6 +370,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
                 "amber",
                 country,
                 text or subst,
+                None,
             )
     if q.wants("listings"):
         li = Listing
@@ -343,7 +382,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
             subst = f"class:{cls or 'other'}"
             place = ships_from or "unknown"
             key = SeriesKey("listings", "listings", subst, "country", place, p)
-            yield "listings", p, key, floor_period(at.date(), p), 1.0, tlp, ships_from, subst
+            yield "listings", p, key, floor_period(at.date(), p), 1.0, tlp, ships_from, subst, None
     if q.wants("notifications"):
         n = PreExportNotification
         for text, skey, country, day, tlp in session.execute(
@@ -353,7 +392,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
         ):
             subst = skey or identify(text)[1]
             key = SeriesKey("notifications", "notifications", subst, "country", country, p)
-            yield "notifications", p, key, floor_period(day, p), 1.0, tlp, country, text
+            yield "notifications", p, key, floor_period(day, p), 1.0, tlp, country, text, None
 
 
 def from_cells(

@@ -54,5 +54,7 @@ def identify(text: str) -> tuple[str | None, str]:
 
 def display(substance: str) -> str:
     """How to name a series' substance: the catalogue's name for a key, else as filed."""
+    if substance.startswith("class:"):
+        return f"{substance[6:]} (class)"
     facts = SubstanceMatcher.shipped().facts.get(substance)
     return facts.name if facts is not None else substance
