@@ -198,7 +198,9 @@ def test_pages_and_exports(client, engine) -> None:  # type: ignore[no-untyped-d
     assert client.get("/countries/QQ").status_code == 422
     country = client.get("/countries/US", params={"format": "json"}).json()
     assert country["country"] == "US" and country["seizure_events"] > 0
-    assert sum(m["events"] for m in country["seizure_events_by_month"]) <= country["seizure_events"]
+    by_month = country["seizure_events_by_month"]
+    assert set(by_month) == {"seizures", "seizure-statistics"}  # records, and CBP's figures
+    assert sum(m["events"] for s in by_month.values() for m in s) <= country["seizure_events"]
     lines = client.get("/countries/US", params={"format": "csv"}).text.splitlines()
     assert lines[0] == "country,table,key,events,kg" and len(lines) > 10
     listed = client.get("/warning/export", params={"format": "csv", "kind": "possible_nps"})

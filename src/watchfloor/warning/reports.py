@@ -131,7 +131,7 @@ class CountryProfile:
     listings: int
     listing_classes: list[tuple[str, int]]
     warnings: list[EarlyWarning]
-    monthly: dict[str, Any]  # periods, values of seizure events per month
+    monthly: dict[str, Any]  # source -> periods, values of seizure events per month
 
 
 def country_profile(session: Session, principal: Principal, code: str) -> CountryProfile:
@@ -180,10 +180,15 @@ def country_profile(session: Session, principal: Principal, code: str) -> Countr
         select(w).where(visible(principal, w), or_(w.country == code, w.place == code))
         .order_by(w.period_start.desc(), w.id.desc()).limit(20)
     ))  # fmt: skip
-    monthly: dict[str, Any] = {"periods": [], "values": []}
-    for st in collect(session, principal, SeriesQuery(sources=("seizures",), measures=("events",),
-                                                      places=(code,))):  # fmt: skip
-        monthly = {"periods": st.starts, "values": [float(v) for v in st.values.sum(axis=0)]}
+    monthly: dict[str, Any] = {}  # source -> {periods, values}
+    q = SeriesQuery(
+        sources=("seizures", "seizure-statistics"), measures=("events",), places=(code,)
+    )
+    for st in collect(session, principal, q):
+        monthly[st.source] = {
+            "periods": st.starts,
+            "values": [float(v) for v in st.values.sum(axis=0)],
+        }
     return CountryProfile(
         code, int(total or 0), float(total_kg or 0.0),
         [(display(k) if k else "?", int(c or 0), float(q or 0.0)) for k, c, q in top],
@@ -205,10 +210,13 @@ def country_json(p: CountryProfile) -> dict[str, Any]:
         "notifications_to": p.notifications_in,
         "drug_listings_shipping_from": p.listings,
         "listing_classes": dict(p.listing_classes),
-        "seizure_events_by_month": [
-            {"month": m.isoformat(), "events": v}
-            for m, v in zip(p.monthly["periods"], p.monthly["values"], strict=True)
-        ],
+        "seizure_events_by_month": {
+            source: [
+                {"month": m.isoformat(), "events": v}
+                for m, v in zip(series["periods"], series["values"], strict=True)
+            ]
+            for source, series in p.monthly.items()
+        },
         "warnings": [
             {
                 "id": w.id,
@@ -226,8 +234,9 @@ def country_csv(p: CountryProfile) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["country", "table", "key", "events", "kg"])
-    for m, v in zip(p.monthly["periods"], p.monthly["values"], strict=True):
-        w.writerow([p.code, "seizure events by month", m.isoformat(), v, ""])
+    for source, series in p.monthly.items():
+        for m, v in zip(series["periods"], series["values"], strict=True):
+            w.writerow([p.code, f"{source} events by month", m.isoformat(), v, ""])
     for name, events, kg in p.top_substances:
         w.writerow([p.code, "seizures by substance", name, events, round(kg, 3)])
     for cls, n in p.listing_classes:

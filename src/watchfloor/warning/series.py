@@ -35,7 +35,7 @@ from watchfloor.warning.models import Observation
 from watchfloor.warning.substances import display, identify
 
 Period = Literal["day", "week", "month", "half", "year"]
-RECORD_SOURCES = ("seizures", "inspections", "listings", "notifications")
+RECORD_SOURCES = ("seizures", "seizure-statistics", "inspections", "listings", "notifications")
 TLP_RANK = {"clear": 0, "green": 1, "amber": 2, "amber+strict": 3, "red": 4}
 HISTORY_YEARS = 25  # series reach back this far unless a query says since when
 FREQ = {"day": 365, "week": 52, "month": 12, "half": 2, "year": 1}
@@ -324,7 +324,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
         key = SeriesKey(ds, measure, subst, kind, place, period)
         yield ds, period, key, start, float(total), tlp, country, text, region
     p = q.period
-    if q.wants("seizures"):
+    if q.wants("seizures") or q.wants("seizure-statistics"):
         s = Seizure
         for text, skey, country, day, events, nq, nu, tlp, sp in session.execute(
             select(
@@ -341,13 +341,18 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
         ):
             if sp == "year" and p != "year":
                 continue  # an annual figure cannot be spread over months
+            # seizure records and reported monthly or yearly figures cover different spans:
+            # two sources, so that neither's axis makes the other's gaps look like zeros
+            src = "seizures" if sp == "event" else "seizure-statistics"
+            if not q.wants(src):
+                continue
             subst = skey or identify(text)[1]
             start = floor_period(day, p)
-            key = SeriesKey("seizures", "events", subst, "country", country, p)
-            yield "seizures", p, key, start, float(events or 1), tlp, country, text, None
+            key = SeriesKey(src, "events", subst, "country", country, p)
+            yield src, p, key, start, float(events or 1), tlp, country, text, None
             if nu == "kg" and nq is not None:
-                key = SeriesKey("seizures", "quantity_kg", subst, "country", country, p)
-                yield "seizures", p, key, start, float(nq), tlp, country, text, None
+                key = SeriesKey(src, "quantity_kg", subst, "country", country, p)
+                yield src, p, key, start, float(nq), tlp, country, text, None
     if q.wants("inspections"):
         for text, skey, country, at in session.execute(
             select(

@@ -287,3 +287,14 @@ def evaluation_chart(design: dict[str, Any], start: Any, div_id: str, title: str
     fig.update_layout(title={"text": title, "font": {"size": 13}}, yaxis={"title": ytitle},
                       xaxis={"type": "date"})  # fmt: skip
     return _fragment(fig, div_id, height=320)
+
+
+def lines_chart(
+    traces: dict[str, tuple[list[Any], list[float]]], div_id: str, *, measure: str = "count"
+) -> str:
+    """A line per named series, each on its own dates."""
+    fig = go.Figure()
+    for name, (x, y) in traces.items():
+        fig.add_scatter(x=x, y=y, mode="lines+markers", name=name)
+    fig.update_layout(yaxis={"title": measure, "rangemode": "tozero"}, xaxis={"type": "date"})
+    return _fragment(fig, div_id, height=300)

@@ -20,7 +20,7 @@ from watchfloor.warning import findings, interventions, reports, service
 from watchfloor.warning.importers import datasets
 from watchfloor.warning.models import EarlyWarning
 from watchfloor.warning.series import SeriesKey
-from watchfloor.web.charts import alarm_chart, evaluation_chart
+from watchfloor.web.charts import alarm_chart, evaluation_chart, lines_chart
 from watchfloor.web.pages import Me, check_csrf, render
 
 router = APIRouter(include_in_schema=False)
@@ -212,10 +212,9 @@ def country_page(
     if fmt == "csv":
         text = reports.country_csv(profile)
         return Response(text, media_type="text/csv", headers=_attachment(f"{name}.csv"))
-    chart = ""
-    if profile.monthly["periods"]:
-        chart = alarm_chart(profile.monthly["periods"], profile.monthly["values"],
-                            "country-chart", measure="seizure events")  # fmt: skip
+    names = {"seizures": "seizure records", "seizure-statistics": "reported monthly figures"}
+    traces = {names.get(k, k): (v["periods"], v["values"]) for k, v in profile.monthly.items()}
+    chart = lines_chart(traces, "country-chart", measure="seizure events") if traces else ""
     return render(request, "warning/country.html", me, active="warning", p=profile, chart=chart)
 
 
