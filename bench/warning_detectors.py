@@ -32,7 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "cbp-seizures"
 CBP = {
-    "cbp-nationwide": ["cbp/nationwide-drugs-fy19-fy22.csv", "cbp/nationwide-drugs-fy23-fy26-dec.csv"],
+    "cbp-nationwide": [
+        "cbp/nationwide-drugs-fy19-fy22.csv",
+        "cbp/nationwide-drugs-fy23-fy26-dec.csv",
+    ],
     "cbp-amo": ["cbp/amo-drug-seizures-fy19-fy22.csv", "cbp/amo-drug-seizures-fy23-fy26-dec.csv"],
 }
 NFLIS = "nflis/NFLIS_Drug_DQS_2026_03_03_13_26_55.csv"
@@ -71,7 +74,9 @@ def main() -> None:
             for c, v in parsed.cells.items():
                 if c.measure == want:
                     label = identify(c.substance_text)[1]
-                    cells[target].append((c.measure, label, c.place_kind, c.place, c.period_start, v))
+                    cells[target].append(
+                        (c.measure, label, c.place_kind, c.place, c.period_start, v)
+                    )
     cbp = from_cells("cbp", "month", cells["cbp"])[0]
     nflis = from_cells("nflis", "half", cells["nflis"])[0]
     load = time.perf_counter() - t0
