@@ -284,12 +284,9 @@ def scan_for_subscribers(engine: Engine) -> list[dict[str, Any]]:
 
     events: list[dict[str, Any]] = []
     with session_scope(engine) as session:
-        agencies = session.scalars(
-            select(Agency).where(
-                Agency.id.in_(select(Subscription.agency_id).where(Subscription.active.is_(True)))
-            )
+        ids = session.scalars(
+            select(Subscription.agency_id).where(Subscription.active.is_(True)).distinct()
         ).all()
-        ids = [a.id for a in agencies]
     for agency_id in ids:
         try:
             with session_scope(engine) as session:
@@ -301,16 +298,36 @@ def scan_for_subscribers(engine: Engine) -> list[dict[str, Any]]:
     return events
 
 
+async def _periodically(
+    every: float, stop: asyncio.Event, step: Callable[[], Awaitable[None]], what: str, *,
+    wait_first: bool = False,
+) -> None:  # fmt: skip
+    """Run ``step`` every ``every`` seconds until ``stop``; a failed pass is logged and the
+    loop outlives it (a peer's or the database's hiccup)."""
+    while not stop.is_set():
+        if wait_first:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
+            if stop.is_set():
+                break
+        try:
+            await step()
+        except Exception:
+            log.exception("%s failed", what)
+        if not wait_first:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=every)
+
+
 async def _scan_for_subscribers(
     engine: Engine, every: float, announce: Any, stop: asyncio.Event
 ) -> None:
-    while not stop.is_set():
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
-        if stop.is_set():
-            break
+    async def step() -> None:
         for event in await asyncio.to_thread(scan_for_subscribers, engine):
             await announce("warning.raised", event)
+
+    # after the first interval: a worker's start is busy enough
+    await _periodically(every, stop, step, "early-warning scan", wait_first=True)
 
 
 def take_parties(engine: Engine) -> None:
@@ -351,10 +368,7 @@ def sync_all_peers(engine: Engine) -> list[str]:
 
 
 async def _sync_peers(engine: Engine, every: float, stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        try:
-            await asyncio.to_thread(sync_all_peers, engine)
-        except Exception:  # the loop outlives a peer's or the database's hiccup
-            log.exception("federation sync failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+    async def step() -> None:
+        await asyncio.to_thread(sync_all_peers, engine)
+
+    await _periodically(every, stop, step, "federation sync")

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 from typing import Annotated, Literal
 
-import numpy as np
 from fastapi import APIRouter, Depends, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +14,7 @@ from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, Recor
 from watchfloor.security.service import Principal
 from watchfloor.sharing.grants import read_record
 from watchfloor.warning import findings, interventions, service
+from watchfloor.warning.detectors import finite_list
 from watchfloor.warning.importers import datasets
 from watchfloor.warning.models import EarlyWarning, Intervention, Subscription
 from watchfloor.warning.schemas import (
@@ -170,19 +170,15 @@ def get_series(
                     label=s.labels.get(key.substance, key.substance),
                     tlp=s.tlp[i],
                     periods=s.starts,
-                    values=_clean(s.values[i]),
+                    values=finite_list(s.values[i]),
                     algorithm=algorithm if detection is not None else None,
-                    upper=_clean(upper) if upper is not None else [None] * len(s.starts),
+                    upper=finite_list(upper) if upper is not None else [None] * len(s.starts),
                     alarms=[bool(a) for a in alarm]
                     if alarm is not None
                     else [False] * len(s.starts),
                 )  # fmt: skip
             )
     return SeriesPage(items=items, truncated=truncated)
-
-
-def _clean(a: np.ndarray) -> list[float | None]:
-    return [None if v != v or v in (np.inf, -np.inf) else float(v) for v in a]
 
 
 # -- subscriptions ---------------------------------------------------------------------------

@@ -53,6 +53,18 @@ class Detection:
         return int(self.alarm.sum())
 
 
+def finite(value: float | None) -> float | None:
+    """``value``, or None where it is missing or infinite (JSON has neither)."""
+    if value is None or not np.isfinite(value):
+        return None
+    return float(value)
+
+
+def finite_list(values: Any) -> list[float | None]:
+    """:func:`finite` of each value: a row of a detection as JSON or a chart takes it."""
+    return [finite(v) for v in np.asarray(values, dtype=float)]
+
+
 def _as_matrix(counts: Any) -> np.ndarray:
     y = np.asarray(counts, dtype=float)
     if y.ndim == 1:

@@ -102,6 +102,11 @@ def _place(key: SeriesKey) -> str:
     )
 
 
+def recent_start(starts: list[dt.date], recent: int) -> dt.date:
+    """The first of the ``recent`` last periods of an axis (the whole axis if shorter)."""
+    return starts[max(len(starts) - recent, 0)]
+
+
 def spikes(
     s: SeriesSet,
     detection: Detection,
@@ -113,7 +118,7 @@ def spikes(
     last periods of the set."""
     out: list[Finding] = []
     if recent is not None and s.starts:
-        cut = s.starts[max(len(s.starts) - recent, 0)]
+        cut = recent_start(s.starts, recent)
         since = cut if since is None or cut > since else since
     name = ALGORITHM_NAMES[detection.algorithm]
     rows, cols = np.nonzero(detection.alarm)

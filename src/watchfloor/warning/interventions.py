@@ -116,10 +116,12 @@ def _align(target: Built, others: list[Built]) -> tuple[list[dt.date], np.ndarra
     common = sorted(set(target.periods).intersection(*[set(o.periods) for o in others]))
     if not common:
         raise Invalid("the target and its controls share no period")
-    idx = {p: i for i, p in enumerate(target.periods)}
-    t = np.array([target.values[idx[p]] for p in common])
-    c = np.array([[o.values[o.periods.index(p)] for p in common] for o in others])
-    return common, t, c
+
+    def on_common(b: Built) -> np.ndarray:
+        where = {p: i for i, p in enumerate(b.periods)}
+        return np.array([b.values[where[p]] for p in common])
+
+    return common, on_common(target), np.array([on_common(o) for o in others])
 
 
 def evaluate(session: Session, principal: Principal, intervention: Intervention) -> dict[str, Any]:

@@ -154,7 +154,6 @@ class _Acc:
         if rank > self.tlp.get(key, -1):
             self.tlp[key] = rank
         self.countries.setdefault(key, country)
-        self.span(start)
 
     def span(self, start: dt.date) -> None:
         self.first = start if self.first is None or start < self.first else self.first
@@ -176,9 +175,8 @@ def to_sets(
         keys = sorted(acc.tlp)
         row = {k: i for i, k in enumerate(keys)}
         values = np.full((len(keys), len(starts)), np.nan if source in gaps else 0.0)
-        for (key, start), value in acc.cells.items():
-            cell = values[row[key], where[start]]
-            values[row[key], where[start]] = value if cell != cell else cell + value
+        for (key, start), value in acc.cells.items():  # one cell each: summed when gathered
+            values[row[key], where[start]] = value
         out.append(
             SeriesSet(
                 source,
@@ -410,6 +408,7 @@ def from_cells(
     value)``, without a database (benchmarks, backtests)."""
     acc = _Acc()
     for measure, substance, kind, place, start, value in cells:
+        acc.span(start)
         acc.add(
             SeriesKey(dataset, measure, substance, kind, place, period), start, value, tlp, None
         )

@@ -26,6 +26,7 @@ from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing.grants import audit_list_reads
 from watchfloor.sharing.policy import visible
 from watchfloor.warning import findings as fnd
+from watchfloor.warning.detectors import finite, finite_list
 from watchfloor.warning.importers import datasets
 from watchfloor.warning.models import WARNING_KINDS, EarlyWarning, Observation, Subscription
 from watchfloor.warning.series import SeriesKey, SeriesQuery, SeriesSet, collect
@@ -58,8 +59,8 @@ def detect(
     """Every finding in ``sets``: spikes of each algorithm from ``since`` (or in the
     ``recent`` last periods of each set), and sightings in the same span."""
     out: list[fnd.Finding] = []
-    for s in sets:
-        counts = fnd.counts_only(s)
+    counted = [fnd.counts_only(s) for s in sets]
+    for counts in counted:
         if not counts.keys:
             continue
         for algorithm in algorithms:
@@ -67,11 +68,9 @@ def detect(
             if detection is not None:
                 out += fnd.spikes(counts, detection, since=since, recent=recent)
     if first_sightings:
-        found = fnd.sightings([fnd.counts_only(s) for s in sets], nps_sources=nps_sources())
+        found = fnd.sightings(counted, nps_sources=nps_sources())
         ends = {
-            s.source: s.starts[max(len(s.starts) - (recent or len(s.starts)), 0)]
-            for s in sets
-            if s.starts
+            s.source: fnd.recent_start(s.starts, recent or len(s.starts)) for s in sets if s.starts
         }
         out += [
             f
@@ -150,7 +149,8 @@ def record(session: Session, principal: Principal, found: list[fnd.Finding]) -> 
             )
         )
     }
-    first_ids = _first_records(session, principal) if found else {}
+    sighted = any(f.kind != "spike" for f in found)  # only sightings name a first record
+    first_ids = _first_records(session, principal) if sighted else {}
     rows: list[dict[str, Any]] = []
     for f in found:
         natural = (f.kind, f.algorithm, f.key.text, f.start)
@@ -176,8 +176,8 @@ def record(session: Session, principal: Principal, found: list[fnd.Finding]) -> 
                 "period": f.key.period,
                 "period_start": f.start,
                 "observed": f.observed,
-                "expected": _finite(f.expected),
-                "statistic": _finite(f.statistic),
+                "expected": finite(f.expected),
+                "statistic": finite(f.statistic),
                 "threshold": f.threshold,
                 "parameters": json.dumps(f.parameters, sort_keys=True),
                 "record_type": "observation" if rid and f.kind != "spike" else None,
@@ -193,12 +193,6 @@ def record(session: Session, principal: Principal, found: list[fnd.Finding]) -> 
     # history stores thousands at once
     ids = session.scalars(insert(w).returning(w.id, sort_by_parameter_order=True), rows).all()
     return list(session.scalars(select(w).where(w.id.in_(ids)).order_by(w.id)))
-
-
-def _finite(value: float | None) -> float | None:
-    if value is None or value != value or value in (float("inf"), float("-inf")):
-        return None
-    return value
 
 
 def _first_records(
@@ -402,7 +396,7 @@ def series_view(
             one = SeriesSet(s.source, s.period, s.starts, [key], values[None, :], [s.tlp[row]])
             d = fnd.run(one, algorithm)
             if d is not None:
-                upper = [None if v != v or abs(v) == float("inf") else float(v) for v in d.upper[0]]
+                upper = finite_list(d.upper[0])
         where = {p: i for i, p in enumerate(s.starts)}
         alarms: dict[str, list[int]] = {}
         w = EarlyWarning
@@ -413,6 +407,6 @@ def series_view(
                 alarms.setdefault(algo, []).append(where[start])
         return SeriesView(
             key.text, s.labels.get(key.substance, key.substance), s.starts,
-            [None if v != v else float(v) for v in values], upper, algorithm, alarms,
+            finite_list(values), upper, algorithm, alarms,
         )  # fmt: skip
     return None
