@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, String, Text, select, update
+from sqlalchemy import Integer, String, Text, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
@@ -135,13 +135,16 @@ def record(
         "prev_hash": prev_hash,
     }
     digest = event_hash(**fields)
+    appended = insert(AuditEvent).values(**fields, hash=digest)
+    move_head = update(AuditHead).where(AuditHead.id == 1).values(hash=digest)
+    if session.get_bind().dialect.name == "postgresql":
+        # one round trip: the event is appended in a CTE of the statement that moves the head
+        session.execute(move_head.add_cte(appended.cte("appended")), execution_options=_NO_SYNC)
+    else:
+        session.execute(appended)
+        session.execute(move_head, execution_options=_NO_SYNC)
+    # a plain copy of what was written: the row itself is never loaded into the session
     event = AuditEvent(**fields, hash=digest)
-    session.add(event)
-    session.flush()
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(hash=digest),
-        execution_options=_NO_SYNC,
-    )
     return event
 
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pwdlib import PasswordHash
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from watchfloor import audit
 from watchfloor.db import utcnow
@@ -311,7 +311,10 @@ def key_principal(session: Session, secret: str) -> Principal | None:
     if not secret.startswith(KEY_PREFIX) or secret.count("_") < 2:
         return None
     prefix = secret[len(KEY_PREFIX) :].split("_", 1)[0]
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    # the agency in the same query: a stream worker asks this once a batch
+    key = session.scalar(
+        select(ApiKey).options(joinedload(ApiKey.agency)).where(ApiKey.prefix == prefix)
+    )
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.secret_hash, _sha256(secret)):

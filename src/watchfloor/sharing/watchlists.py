@@ -107,7 +107,8 @@ def screen_fields(
     .phone": ...}``, each field's kind read from its last word (name, address, phone,
     email). Nothing is normalised when no active entry is of that kind, so that an intake
     pays for screening only when there is something to screen against."""
-    kinds = _index(session).kinds
+    index = _index(session)
+    kinds = index.kinds
     if not kinds & QUICK.keys():
         return []
     values = []
@@ -118,7 +119,7 @@ def screen_fields(
                 value = QUICK[kind](raw)
                 if value:
                     values.append((record_id, fieldname, kind, value))
-    return screen(session, agency_id, record_type, values)
+    return screen(session, agency_id, record_type, values, index=index)
 
 
 # --- the index of active entries, per database --------------------------------------------
@@ -173,11 +174,14 @@ def screen(
     agency_id: int,
     record_type: str,
     values: Iterable[tuple[int, str, str, str]],
+    *,
+    index: _Index | None = None,
 ) -> list[WatchlistHit]:
     """Record the hits of ``values`` — (record id, field, kind, normalised value) of records
     of ``agency_id`` — on active entries, and tell who should know. A hit already recorded
-    for that entry and record is not recorded or told again."""
-    index = _index(session)
+    for that entry and record is not recorded or told again. ``index``: one this
+    transaction read already."""
+    index = index or _index(session)
     if not index.entries:
         return []
     now = utcnow()

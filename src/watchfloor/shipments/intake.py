@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -254,6 +254,8 @@ class PreparedBatch:
     config: Config
     model_version: str | None
     dialect: str
+    # reference -> (id, digest, score) of the stored shipments, as prepare() read them
+    existing: dict[str, tuple[int, str, int]] = field(default_factory=dict)
 
 
 def _agency(session: Session, principal: Principal) -> Agency:
@@ -383,19 +385,33 @@ def prepare(
         config=scorer.config,
         model_version=scorer.model.version if scorer.model else None,
         dialect=w.dialect.name,
+        existing=existing,
     )
 
 
 def store(
-    session: Session, principal: Principal, batch: PreparedBatch, *, source: str = "api"
+    session: Session,
+    principal: Principal,
+    batch: PreparedBatch,
+    *,
+    source: str = "api",
+    recheck: bool = True,
 ) -> BatchResult:
-    """Write a prepared batch in the caller's transaction (the caller commits)."""
+    """Write a prepared batch in the caller's transaction (the caller commits).
+
+    ``recheck=False`` trusts what :func:`prepare` read of the stored shipments: only for a
+    batch prepared a moment ago in this same transaction (a concurrent writer of the same
+    reference then meets the unique index either way)."""
     agency = _agency(session, principal)
     w = writers(session.get_bind().dialect)
     if w.dialect.name != batch.dialect:
         raise Stale(f"prepared for {batch.dialect}, stored into {w.dialect.name}")
     results = dict(batch.results)
-    existing = _existing(session, agency.id, [p.reference for p in batch.prepared])
+    existing = (
+        _existing(session, agency.id, [p.reference for p in batch.prepared])
+        if recheck
+        else batch.existing
+    )
     new: list[Prepared] = []
     changed: list[Prepared] = []
     for p in batch.prepared:
@@ -464,7 +480,7 @@ def store(
             id=ids[p.index],
             score=p.score,
         )
-    alerts = _raise_alerts(session, agency, scored, ids, now)
+    alerts = _raise_alerts(session, agency, scored, ids, now, created)
     if scored:
         watchlists.screen_fields(
             session,
@@ -522,8 +538,10 @@ def submit(
     scorer: Scorer | None = None,
 ) -> BatchResult:
     """Validate, score and store a batch in the caller's transaction (the caller commits)."""
+    # held here, the agency stays in the session's identity map: store() needs no query
+    agency = _agency(session, principal)  # noqa: F841
     batch = prepare(session, principal, rows, scorer=scorer, source=source)
-    return store(session, principal, batch, source=source)
+    return store(session, principal, batch, source=source, recheck=False)
 
 
 def _raise_alerts(
@@ -532,19 +550,24 @@ def _raise_alerts(
     rows: list[Prepared],
     ids: dict[int, int],
     now: dt.datetime,
+    created: set[int],
 ) -> list[int]:
-    """An alert for every shipment at or above its office's threshold, unless one is open."""
+    """An alert for every shipment at or above its office's threshold, unless one is open
+    (a shipment ``created`` by this batch, by row index, has none yet)."""
     due = [p for p in rows if p.score >= p.alert_threshold]
     if not due:
         return []
+    earlier = [ids[p.index] for p in due if p.index not in created]
     open_for = set(
         session.scalars(
             select(Alert.object_id).where(
                 Alert.object_type == "shipment",
                 Alert.status != "closed",
-                Alert.object_id.in_([ids[p.index] for p in due]),
+                Alert.object_id.in_(earlier),
             )
         )
+        if earlier
+        else ()
     )
     params = [
         {

@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 import tomllib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -78,10 +79,22 @@ def parse_config(text: str) -> Config:
     )
 
 
+# (version, checksum) pairs seen committed in each database: stored rows are never edited or
+# deleted, so a stream worker need not ask again on every batch
+_recorded: weakref.WeakKeyDictionary[Engine, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
+
+
 def record_config(session: Session, config: Config) -> None:
     """Keep every configuration version that scored something; a version is never edited."""
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    seen = _recorded.setdefault(engine, set())
+    if (config.version, config.checksum) in seen:
+        return
     row = session.get(ScoringConfigRow, config.version)
-    if row is None:
+    if row is not None and row.checksum == config.checksum:
+        seen.add((config.version, config.checksum))  # only once it is known committed
+    elif row is None:
         session.add(
             ScoringConfigRow(
                 version=config.version, checksum=config.checksum, content=config.content
