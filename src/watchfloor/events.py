@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import inspect
 import json
 import logging
@@ -40,6 +41,15 @@ class Message:
     subject: str
     payload: Any
     headers: dict[str, str]
+    received_at: dt.datetime | None = None  # when the broker stored it (JetStream), UTC
+
+
+def _stored_at(msg: Any) -> dt.datetime | None:
+    """The time JetStream stored a delivered message (from its metadata), if it says."""
+    try:
+        return msg.metadata.timestamp  # type: ignore[no-any-return]
+    except Exception:  # a message without JetStream metadata
+        return None
 
 
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
@@ -205,7 +215,10 @@ class JetStreamBus:
             good, raw = [], []
             for msg in msgs:
                 try:
-                    good.append(Message(msg.subject, json.loads(msg.data), dict(msg.headers or {})))
+                    payload = json.loads(msg.data)
+                    good.append(
+                        Message(msg.subject, payload, dict(msg.headers or {}), _stored_at(msg))
+                    )
                     raw.append(msg)
                 except ValueError:
                     log.warning("dropping a message on %s that is not JSON", msg.subject)

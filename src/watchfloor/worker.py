@@ -5,9 +5,10 @@
   taken as they wait (up to 256 at once) and those of one caller are validated, stored and
   scored in one transaction, exactly as through the API; the outcome is published on
   ``<root>.shipments.scored`` (and ``<root>.shipments.rejected`` for refused rows or
-  messages), correlated by the message's ``Nats-Msg-Id``. The message is acknowledged
-  after the commit, so a crash before it means redelivery, and redelivery changes nothing
-  (the reference is the idempotency key).
+  messages), correlated by the message's ``Nats-Msg-Id``; an answer says when JetStream
+  received the message (``received_at``) and when its rows were committed (``at``). The
+  message is acknowledged after the commit, so a crash before it means redelivery, and
+  redelivery changes nothing (the reference is the idempotency key).
 - Every ``notice_check_seconds`` (a setting), overdue notices to platforms are escalated
   and announced on ``<root>.listings.notice_overdue``.
 - Every ``retrain_seconds``, agencies with enough new inspection outcomes get a new
@@ -101,6 +102,11 @@ def handle_submit(
     transaction; returns the events to publish, one or two per message."""
     events: list[tuple[str, dict[str, Any]]] = []
     groups: dict[tuple[str, str], tuple[Principal, list[tuple[str | None, list[Any]]]]] = {}
+    received = {
+        m.headers.get("Nats-Msg-Id"): m.received_at.isoformat()
+        for m in messages
+        if m.received_at is not None
+    }
     with session_factory(engine)() as session:
         known: dict[str | None, Principal | None] = {}
         for m in messages:
@@ -144,20 +150,27 @@ def handle_submit(
                     for r in result.results[offset : offset + len(rows)]
                 ]
                 offset += len(rows)
-                events.extend(_answers(kind, principal, msg_id, part))
+                events.extend(_answers(kind, principal, msg_id, part, received.get(msg_id)))
     return events
 
 
 def _answers(
-    kind: Intake, principal: Principal, msg_id: str | None, rows: list[RowResult]
+    kind: Intake,
+    principal: Principal,
+    msg_id: str | None,
+    rows: list[RowResult],
+    received_at: str | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
+    """The answer events of one message; an accepted one says when the broker received the
+    message (``received_at``) and when its rows were committed (``at``)."""
     accepted = [r for r in rows if r.status != "rejected"]
     rejected = [r for r in rows if r.status == "rejected"]
     out: list[tuple[str, dict[str, Any]]] = []
     if accepted:
         result = BatchResult(accepted=len(accepted), rejected=len(rejected), results=rows)
         event = batch_event(principal, result, kind.name)
-        out.append((f"{kind.name}.{kind.answered}", {**event, "message_id": msg_id}))
+        answer = {**event, "message_id": msg_id, "received_at": received_at}
+        out.append((f"{kind.name}.{kind.answered}", answer))
     if rejected:
         out.append(
             (

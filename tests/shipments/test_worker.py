@@ -5,6 +5,7 @@ nothing."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -67,6 +68,11 @@ def test_worker_stores_scores_answers_and_is_idempotent(engine) -> None:  # type
     by_msg = first_answers(scored)
     assert [s["status"] for s in by_msg["m1"]["shipments"]] == ["created", "created"]
     assert by_msg["m1"]["shipments"][0]["score"] >= 45
+    # receipt by the broker, then the commit: both times, in UTC
+    received = dt.datetime.fromisoformat(by_msg["m1"]["received_at"])
+    committed = dt.datetime.fromisoformat(by_msg["m1"]["at"])
+    assert received.utcoffset() == dt.timedelta(0)
+    assert received <= committed < received + dt.timedelta(seconds=30)
     assert by_msg["m2"]["shipments"] == []  # nothing created or updated
     assert by_msg["m2"]["accepted"] == 2
     reasons = first_answers(rejected)
