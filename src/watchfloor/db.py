@@ -274,6 +274,10 @@ def _analyze(engine: Engine, table: str, key: tuple[str, str]) -> None:
             # a writer that analyzes in its own transaction (db.analyze) holds the lock until
             # it commits, and then its statistics are fresh: give up instead of waiting
             conn.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+            # a tenth of the default sample (3,000 rows, not 30,000): the planner needs the
+            # table's size and a rough picture, and a stream that grows a table keeps asking;
+            # autovacuum analyzes with the full sample once the table is large
+            conn.exec_driver_sql("SET LOCAL default_statistics_target = 10")
             known = conn.exec_driver_sql(
                 "SELECT reltuples FROM pg_class WHERE relname = %s", (table,)
             ).scalar()

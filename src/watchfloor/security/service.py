@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from pwdlib import PasswordHash
@@ -27,8 +28,14 @@ ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
 KEY_PREFIX = "wf_"
 
 _hasher = PasswordHash.recommended()
-# hashed once so that a login for an unknown user costs as much as one for a known user
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Hashed once, on first need, so that a login for an unknown user costs as much as one
+    for a known user (not at import: an Argon2 hash takes a tenth of a second, which every
+    process that merely imports this module, import workers included, would pay)."""
+    return _hasher.hash("not-a-real-password")
 
 
 @dataclass(frozen=True)
@@ -173,7 +180,7 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     """Check a username and password; the error never says which of the two was wrong."""
     user = session.scalar(select(User).where(User.username == username.strip().lower()))
     if user is None or not user.active:
-        _hasher.verify(password, _DUMMY_HASH)
+        _hasher.verify(password, _dummy_hash())
         raise Unauthenticated("wrong username or password")
     valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
     if not valid:
