@@ -21,7 +21,6 @@ redelivers any message whose handler did not finish (ack after commit).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import inspect
 import json
@@ -148,6 +147,7 @@ class JetStreamBus:
         self._nc: Any = None
         self._js: Any = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._closing = False
 
     async def connect(self) -> JetStreamBus:
         import nats
@@ -210,7 +210,7 @@ class JetStreamBus:
 
     async def _consume_batches(self, sub: Any, handler: BatchHandler, max_batch: int) -> None:
 
-        while True:
+        while not self._closing:
             msgs = await _fetch(sub, max_batch)
             good, raw = [], []
             for msg in msgs:
@@ -241,7 +241,7 @@ class JetStreamBus:
 
         with_headers = wants_headers(handler)
 
-        while True:
+        while not self._closing:
             msgs = await _fetch(sub, 64)
             for msg in msgs:
                 try:
@@ -268,11 +268,16 @@ class JetStreamBus:
         await self._js.delete_stream(self.stream)
 
     async def close(self) -> None:
+        # the flag, not only the cancellation, ends the consumers: Python 3.11's wait_for
+        # (inside the NATS client's fetch) can swallow a cancellation that arrives as a
+        # message does, and the loop would then go on pulling for ever
+        self._closing = True
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=5.0)
+            if stuck:
+                log.error("%d JetStream consumers did not stop within 5 s of closing", len(stuck))
         self._tasks.clear()
         if self._nc is not None:
             # flush sends the acks still buffered; drain() would wait for the cancelled pull

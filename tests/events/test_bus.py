@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from typing import Any
@@ -166,3 +167,40 @@ def test_a_failed_pull_is_logged_and_the_consumer_goes_on(caplog: pytest.LogCapt
 
     asyncio.run(scenario())
     assert "pulling from JetStream failed" in caplog.text
+
+
+def test_close_stops_a_consumer_even_when_a_cancellation_is_swallowed() -> None:
+    """Python 3.11's wait_for, inside the NATS client, can swallow a cancellation; a consumer
+    loop that then went on pulling kept close() (and a test run) waiting for ever. Here the
+    handler itself swallows the cancellation: close() must still return, and the consumer
+    must end rather than pull again."""
+    tag = uuid.uuid4().hex[:8]
+    stream, root = f"WFCLOSE{tag.upper()}", f"wfclose{tag}"
+
+    async def scenario() -> tuple[float, int]:
+        bus = await JetStreamBus(nats_url(), stream=stream, subject_root=root).connect()
+        calls = 0
+
+        async def stubborn(subject: str, payload: dict[str, Any]) -> None:
+            nonlocal calls
+            calls += 1
+            with contextlib.suppress(asyncio.CancelledError):  # as the race in wait_for does
+                await asyncio.sleep(30)
+
+        await bus.subscribe(f"{root}.x", stubborn, durable="stubborn")
+        await bus.publish(f"{root}.x", {"n": 1}, msg_id="one")
+        await wait_for(lambda: calls == 1)
+        tasks = list(bus._tasks)
+        admin = await JetStreamBus(nats_url(), stream=stream, subject_root=root).connect()
+        started = asyncio.get_running_loop().time()
+        await asyncio.wait_for(bus.close(), timeout=15)  # before the fix: for ever
+        took = asyncio.get_running_loop().time() - started
+        await asyncio.sleep(0.2)
+        assert all(t.done() for t in tasks)  # ended by the flag, within one pull
+        await admin.delete_stream()
+        await admin.close()
+        return took, calls
+
+    took, calls = asyncio.run(scenario())
+    assert took < 5.0
+    assert calls == 1
