@@ -115,6 +115,12 @@ def get_engine(url: str | None = None) -> Engine:
     return build_engine(url or get_settings().resolved_database_url())
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine a session is bound to (its bind may be a connection of that engine)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def session_factory(engine: Engine | None = None) -> sessionmaker[Session]:
     return sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
 

@@ -14,10 +14,11 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from watchfloor.db import engine_of
 from watchfloor.entities import extract, policy, reading
 from watchfloor.entities.index import PartyIndex
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, config
@@ -54,8 +55,7 @@ _lock = threading.Lock()
 
 
 def _engine_key(session: Session) -> str:
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = engine_of(session)
     return f"{engine.url}#{id(engine)}"
 
 

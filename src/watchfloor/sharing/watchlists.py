@@ -28,11 +28,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from watchfloor.alerts.models import Alert
-from watchfloor.db import utcnow
+from watchfloor.db import engine_of, utcnow
 from watchfloor.listings import signals
 from watchfloor.reference.loader import fold
 from watchfloor.security.models import Agency
@@ -139,8 +138,7 @@ _lock = threading.Lock()
 def _index(session: Session) -> _Index:
     """Active entries by (kind, value), reloaded when any entry changed (one small query a
     batch to know)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = engine_of(session)
     key = str(engine.url)
     stamp = tuple(
         session.execute(

@@ -27,6 +27,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from watchfloor.db import engine_of
 from watchfloor.errors import Conflict
 from watchfloor.reference.matcher import SubstanceMatcher, shipped_facts
 from watchfloor.reference.sanctions import SanctionsEntry, SanctionsLoad
@@ -86,8 +87,7 @@ _recorded: weakref.WeakKeyDictionary[Engine, set[tuple[str, str]]] = weakref.Wea
 
 def record_config(session: Session, config: Config) -> None:
     """Keep every configuration version that scored something; a version is never edited."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = engine_of(session)
     seen = _recorded.setdefault(engine, set())
     if (config.version, config.checksum) in seen:
         return
@@ -422,8 +422,7 @@ def scorer_for(session: Session, agency: Agency) -> Scorer:
     """The agency's scorer. After :func:`invalidate` the next caller builds a new one and
     waits for it; a scorer that is merely older than ``REFRESH_SECONDS`` keeps serving while
     a thread builds its successor, so that no request waits for the periodic refresh."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
+    engine = engine_of(session)
     key = (str(engine.url), agency.id)
     with _lock:
         scorer = _scorers.get(key)
