@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
-from fastapi import Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from watchfloor.audit import Acting
 from watchfloor.db import utcnow
 from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
+
+if TYPE_CHECKING:  # the web parts load FastAPI when first used: import workers never do
+    from fastapi import Request
+    from fastapi.responses import JSONResponse
 
 MAX_BATCH = 10_000
 
@@ -109,6 +110,7 @@ async def run_intake(
 ) -> JSONResponse:
     """Submit API rows in the request's transaction (off the event loop), announce what
     was accepted on the bus as ``<root>.<subject>``, and answer with :func:`batch_response`."""
+    from fastapi.concurrency import run_in_threadpool
 
     def work() -> BatchResult:
         result = submit(db, principal, rows, source="api")
@@ -126,6 +128,8 @@ async def run_intake(
 def batch_response(result: BatchResult, *, single: bool, noun: str) -> JSONResponse:
     """200 when every row was accepted, 207 when some were, and 422 (problem details
     listing every row's reasons) when none were."""
+    from fastapi.responses import JSONResponse
+
     if result.rejected == 0:
         code = 200
     elif result.accepted:

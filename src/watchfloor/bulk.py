@@ -196,19 +196,20 @@ def pipeline(
     initargs: tuple[Any, ...],
     work: Callable[[list[Any]], Any],
     store: Callable[[list[Record], Any], None],
-    local_first: Callable[[list[Any]], Any] | None = None,
+    local: Callable[[list[Any]], Any] | None = None,
 ) -> None:
     """``work`` (validation, scoring, classification) runs on the next batches in
     ``workers`` other processes while this one calls ``store`` on the current one, in file
     order, so what is committed is the same as without them.
 
-    Each worker is a single-process pool and batch k always goes to worker k mod n: a
-    worker that learns as it goes (the shipment scorer's peers) then sees the same batches
-    in every run, and results do not depend on timing.
+    Each worker is a single-process pool and, without ``local``, batch k always goes to
+    worker k mod n: a worker that learns as it goes (the shipment scorer's peers) then sees
+    the same batches in every run, and results do not depend on timing.
 
-    With ``local_first`` this process does the first batch itself while the workers start
-    (starting one takes a second or two, longer than a batch): for work that does not
-    depend on which process does it.
+    ``local`` is the same work done in this process, for work whose result does not depend
+    on which process does it: whenever the batch to store next is not back from its worker
+    (while the workers start, which takes longer than a batch, or when they fall behind),
+    this process prepares the next batch of the file itself instead of waiting.
     """
     import multiprocessing
     import os
@@ -224,25 +225,44 @@ def pipeline(
         )
         for _ in range(workers)
     ]
-    pending: deque[tuple[list[Record], Future[Any]]] = deque()
-    batches = iter(batches)
-    first = next(batches, None) if local_first is not None else None
+    # batches in file order, each with its worker's future or, done here, its result
+    pending: deque[tuple[list[Record], Future[Any] | None, Any]] = deque()
+    ahead = workers + 1  # batches at the workers: one each in hand, one more queued
+    most = 2 * workers + 4  # batches prepared and not yet stored, at most
+    source = iter(batches)
+    # with ``local``, the first batch is done here once the workers have theirs (so that
+    # they start meanwhile)
+    first = next(source, None) if local is not None else None
+    sent = 0
+    answered = False  # whether the workers have started (one has returned a batch)
     try:
-        for k, batch in enumerate(batches):
-            pending.append((batch, pools[k % workers].submit(work, [r.data for r in batch])))
-            if first is not None and len(pending) == workers:
-                store(first, local_first([r.data for r in first]))  # type: ignore[misc]
+        while True:
+            while sum(1 for _, f, _ in pending if f is not None) < ahead:
+                batch = next(source, None)
+                if batch is None:
+                    for pool in pools:  # nothing more to send: workers exit when done
+                        pool.shutdown(wait=False)
+                    break
+                future = pools[sent % workers].submit(work, [r.data for r in batch])
+                pending.append((batch, future, None))
+                sent += 1
+            if first is not None and local is not None:
+                pending.appendleft((first, None, local([r.data for r in first])))
                 first = None
-            if len(pending) > workers:
-                done, future = pending.popleft()
-                store(done, future.result())
-        for pool in pools:  # nothing more to send: let the workers finish and exit meanwhile
-            pool.shutdown(wait=False)
-        if first is not None:
-            store(first, local_first([r.data for r in first]))  # type: ignore[misc]
-        while pending:
-            done, future = pending.popleft()
-            store(done, future.result())
+            if not pending:
+                break
+            batch, future, result = pending[0]
+            if future is not None and not answered:
+                answered = future.done()
+                if not answered and local is not None and len(pending) < most:
+                    extra = next(source, None)
+                    if extra is not None:
+                        pending.append((extra, None, local([r.data for r in extra])))
+                        continue
+            pending.popleft()
+            store(batch, future.result() if future is not None else result)
     finally:
+        # without waiting for the processes' exit (half a second of freeing memory); they
+        # end on their own, or with this process (see _worker_start)
         for pool in pools:
-            pool.shutdown(cancel_futures=True)
+            pool.shutdown(wait=False, cancel_futures=True)

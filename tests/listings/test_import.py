@@ -75,3 +75,79 @@ def test_csv_import_and_unknown_columns(db_url: str, tmp_path: Path) -> None:
     bad.write_text("platform,external_id,title,colour\n")
     r = run("listings", "import", str(bad), "--agency", "US-CBP", env=env)
     assert r.returncode != 0 and "unknown CSV columns: colour" in (r.stdout + r.stderr)
+
+
+def _stored_rows(url: str) -> list[tuple]:
+    engine = build_engine(url)
+    try:
+        with session_scope(engine) as s:
+            rows = s.scalars(select(Listing).order_by(Listing.external_id)).all()
+            return [
+                (
+                    x.external_id,
+                    x.title,
+                    x.is_drug_sale,
+                    x.substance_class,
+                    x.probability,
+                    x.terms,
+                    sorted((g.kind, g.value) for g in x.signals),
+                )
+                for x in rows
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_parallel_import_stores_what_a_serial_one_does(make_db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Other processes preparing batches (and this one, while they start) change nothing of
+    what is stored or reported: same rows, classifications, signals and rejects, even with
+    repeated texts (answered from memory) and a key repeated in a later batch."""
+    from watchfloor.listings.files import import_listings
+    from watchfloor.security.service import get_agency, system_principal
+
+    texts = [
+        ("5g MDMA crystals 84% pure", "Champagne rocks. Telegram: @rocketman_nl"),
+        ("Replica Rolex Submariner watch", "Swiss movement, ships from <b>HK</b>"),
+        ("Xanax 2mg x 100", "pharma grade, call +31 20 794 7800"),
+        ("100 blotters LSD 200ug", "bitcoin only 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"),
+    ]
+    lines = []
+    for i in range(150):
+        title, body = texts[i % len(texts)]
+        lines.append(orjson.dumps(listing(f"P{i:03d}", title=title, body=body)))
+        if i == 40:
+            lines.append(b"{not json")
+        if i == 70:
+            lines.append(orjson.dumps(listing("P010", title="Cocaine 1g", body="fishscale")))
+        if i == 90:
+            lines.append(orjson.dumps(listing(f"Q{i}", ships_from="QQ")))
+    path = tmp_path / "crawl.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    reports, stored_by = [], []
+    for parallel in (False, True):
+        url = make_db("demo")
+        engine = build_engine(url)
+        with session_scope(engine) as s:
+            principal = system_principal(get_agency(s, "PLATFORM-EXAMPLE"))
+        report = import_listings(
+            engine,
+            principal,
+            path,
+            batch_size=20,
+            parallel=parallel,
+            rejects=tmp_path / f"rejects-{parallel}.jsonl",
+        )
+        engine.dispose()
+        reports.append(report)
+        stored_by.append(_stored_rows(url))
+    serial, parallel_report = reports
+    counts = ("records", "created", "updated", "unchanged", "rejected", "batches")
+    assert [getattr(serial, c) for c in counts] == [getattr(parallel_report, c) for c in counts]
+    assert (serial.created, serial.updated, serial.rejected) == (150, 1, 2)
+    assert stored_by[0] == stored_by[1]
+    p010 = next(r for r in stored_by[1] if r[0] == "P010")
+    assert (p010[1], p010[3]) == ("Cocaine 1g", "cocaine")
+    assert {r[0]: r[3] for r in stored_by[1]}["P003"] == "psychedelic"
+    rejects = [(tmp_path / f"rejects-{p}.jsonl").read_text() for p in (False, True)]
+    assert rejects[0] == rejects[1]
+    assert [json.loads(x)["line"] for x in rejects[1].splitlines()] == [42, 94]

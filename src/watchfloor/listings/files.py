@@ -77,11 +77,16 @@ def import_listings(
     source: str = "file",
     progress: Callable[[int, int], None] | None = None,
     parallel: bool | None = None,
-    workers: int = 2,
+    workers: int = 1,
 ) -> ImportReport:
     """Import a listings file in committed batches. With ``parallel`` (the default for files
     of three batches or more) ``workers`` other processes clean, classify and search the
-    next batches for signals while this one stores the current one."""
+    next batches for signals while this one stores the current one (and prepares batches
+    itself until they have started).
+
+    One worker by default: what was classified is remembered by content, and a crawl
+    repeats most of its listings, so preparing a batch takes less than storing it; a
+    second worker would only take a core from the store and the database."""
     started = time.perf_counter()
     report = ImportReport()
     total = path.stat().st_size
@@ -115,7 +120,7 @@ def import_listings(
                 initargs=(principal, source, blob),
                 work=_worker_prepare,
                 store=store,
-                local_first=lambda raws: prepare_records(principal, raws, source, model),
+                local=lambda raws: prepare_records(principal, raws, source, model),
             )
         else:
             for batch in batches:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +26,12 @@ from watchfloor import audit
 from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
 from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.listings import labels
-from watchfloor.listings.classifier import ListingModel, shipped_model
+from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
 from watchfloor.listings.schemas import MAX_TEXT, ListingIn
-from watchfloor.listings.signals import from_listing
+from watchfloor.listings.signals import Signal, from_listing, from_text, text_of
 from watchfloor.listings.text import document, visible_text
+from watchfloor.memo import MISSING, Memo, text_key
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import watchlists
@@ -193,34 +194,63 @@ def _columns(data: ListingIn, digest: str, source: str) -> dict[str, Any]:
     }
 
 
+# Classifications and written signals by content: marketplaces are crawled day after day
+# and vendors repeat their boilerplate, so most listings of a crawl were seen before (the
+# 35,178 Agora product pages of early 2014 hold 10,729 different titles and bodies)
+_decided: Memo[Hashable, dict[str, Any]] = Memo(50_000)
+_written: Memo[Hashable, tuple[Signal, ...]] = Memo(50_000)
+
+
 def _classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:
-    decisions = model.decide([document(x["title"], x["body"], matcher) for x in rows])
-    for row, d in zip(rows, decisions, strict=True):
-        terms = d.class_terms or d.terms
-        row.update(
-            probability=round(d.probability, 4),
-            is_drug_sale=d.is_drug_sale,
-            substance_class=d.substance_class,
-            class_probability=(
-                round(d.class_probability, 4) if d.class_probability is not None else None
-            ),
-            terms=json.dumps(
-                [{"term": t.term, "weight": t.weight, "why": t.describe()} for t in terms],
-                ensure_ascii=False,
-            ),
-            model_version=model.version,
-        )
+    keys = [text_key(model.version, x["title"], x["body"]) for x in rows]
+    got: dict[Hashable, dict[str, Any]] = {}
+    todo: dict[Hashable, str] = {}
+    for x, k in zip(rows, keys, strict=True):
+        if k in got or k in todo:
+            continue
+        hit = _decided.get(k)
+        if hit is MISSING:
+            todo[k] = document(x["title"], x["body"], matcher, visible=True)
+        else:
+            got[k] = hit
+    for k, d in zip(todo, model.decide(list(todo.values())), strict=True):
+        got[k] = _decided.put(k, _decision_columns(d, model))
+    for row, k in zip(rows, keys, strict=True):
+        row.update(got[k])
+
+
+def _decision_columns(d: Decision, model: ListingModel) -> dict[str, Any]:
+    terms = d.class_terms or d.terms
+    return {
+        "probability": round(d.probability, 4),
+        "is_drug_sale": d.is_drug_sale,
+        "substance_class": d.substance_class,
+        "class_probability": (
+            round(d.class_probability, 4) if d.class_probability is not None else None
+        ),
+        "terms": json.dumps(
+            [{"term": t.term, "weight": t.weight, "why": t.describe()} for t in terms],
+            ensure_ascii=False,
+        ),
+        "model_version": model.version,
+    }
 
 
 def _signals(row: dict[str, Any]) -> list[dict[str, Any]]:
+    title, body, region = row["title"], row["body"], row["ships_from"]
+    key = text_key(title, body, region)
+    written = _written.get(key)
+    if written is MISSING:
+        written = _written.put(key, tuple(from_text(text_of(title, body), region=region)))
     found = from_listing(
         platform=row["platform"],
-        title=row["title"],
-        body=row["body"],
+        title=title,
+        body=body,
         url=row["url"],
         seller=row["seller"],
         image_hashes=row["image_hashes"].split(),
-        region=row["ships_from"],
+        region=region,
+        written=written,
     )
     return [
         {"kind": s.kind, "value": s.value[:300], "raw": s.raw[:300], "strong": s.strong}
@@ -346,7 +376,7 @@ def store(session: Session, principal: Principal, prepared: Prepared) -> BatchRe
         if "sharing" in r.data.model_fields_set and r.data.sharing != DEFAULT_SHARING:
             listing = old or session.get(Listing, ids[r.index])
             apply_sharing(session, principal, listing, r.data.sharing)  # type: ignore[arg-type]
-        results[r.index] = RowResult(
+        results[r.index] = RowResult.model_construct(  # values known valid: no checks
             index=r.index,
             reference=r.data.external_id,
             status="created" if old is None else "updated",

@@ -209,6 +209,11 @@ def from_text(text: str, *, region: str | None = None) -> list[Signal]:
     return sorted(found.values())
 
 
+def text_of(title: str, body: str) -> str:
+    """The text of a listing that :func:`from_text` reads."""
+    return f"{title}\n{body}"
+
+
 def from_listing(
     *,
     platform: str,
@@ -218,10 +223,14 @@ def from_listing(
     seller: str | None = None,
     image_hashes: Iterable[str] = (),
     region: str | None = None,
+    written: Iterable[Signal] | None = None,
 ) -> list[Signal]:
-    """The signals of one listing: those written in its text, its own URL's domain, the
+    """The signals of one listing: those written in its text (``written``, when the caller
+    has them already: :func:`text_of` of title and body), its own URL's domain, the
     seller's handle (per platform, and across platforms as a weak one) and its images."""
-    out = {s.key: s for s in from_text(f"{title}\n{body}", region=region)}
+    if written is None:
+        written = from_text(text_of(title, body), region=region)
+    out = {s.key: s for s in written}
     if url:
         own = normalise_url(url)
         host = urlsplit(own).hostname if own else None

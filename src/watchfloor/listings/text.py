@@ -18,6 +18,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
+from watchfloor.memo import MISSING, SHORT, Memo
 from watchfloor.reference.matcher import SubstanceMatcher
 
 MARKER = "wf"
@@ -57,9 +58,19 @@ class _Visible(HTMLParser):
             self.parts.append(data)
 
 
+_seen: Memo[str, str] = Memo(100_000)  # visible text of short texts (titles, boilerplate)
+
+
 def visible_text(text: str) -> str:
     """The text a reader would see: tags removed when there are any, entities decoded,
     Unicode in NFKC, control characters and runs of white space reduced to one space."""
+    if len(text) > SHORT:
+        return _visible(text)
+    hit = _seen.get(text)
+    return _seen.put(text, _visible(text)) if hit is MISSING else hit
+
+
+def _visible(text: str) -> str:
     if "<" in text and ">" in text:
         parser = _Visible()
         parser.feed(text)
@@ -86,7 +97,10 @@ def markers(text: str, matcher: SubstanceMatcher) -> list[str]:
     return out
 
 
-def document(title: str, body: str, matcher: SubstanceMatcher) -> str:
-    """What the classifier reads: title, body and the markers, lower-cased."""
-    text = f"{visible_text(title)} . {visible_text(body)}".strip(" .")
+def document(title: str, body: str, matcher: SubstanceMatcher, *, visible: bool = False) -> str:
+    """What the classifier reads: title, body and the markers, lower-cased. ``visible``
+    says that title and body are visible text already (as stored), not markup."""
+    if not visible:
+        title, body = visible_text(title), visible_text(body)
+    text = f"{title} . {body}".strip(" .")
     return f"{text} {' '.join(markers(text, matcher))}".lower()

@@ -22,6 +22,7 @@ from typing import TypeVar
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
+from watchfloor.memo import MISSING, Memo
 from watchfloor.reference.loader import catalogue_rows, fold
 from watchfloor.reference.service import cas_is_valid
 
@@ -116,7 +117,7 @@ class SubstanceMatcher:
         for compact, (_, _, kind) in self.exact.items():
             if kind in ("name", "synonym") and len(compact) >= 7 and not compact.isdigit():
                 self.fuzzy[len(compact)].append(compact)
-        self._memo: dict[str, tuple[Mention, ...]] = {}
+        self._memo: Memo[str, tuple[Mention, ...]] = Memo()
 
     @classmethod
     def shipped(cls) -> SubstanceMatcher:
@@ -127,13 +128,7 @@ class SubstanceMatcher:
     def find(self, text: str) -> tuple[Mention, ...]:
         """Every substance mentioned in ``text``, each once, best evidence first."""
         hit = self._memo.get(text)
-        if hit is not None:
-            return hit
-        result = self._find(text)
-        if len(self._memo) > 200_000:
-            self._memo.clear()
-        self._memo[text] = result
-        return result
+        return self._memo.put(text, self._find(text)) if hit is MISSING else hit
 
     def find_exact(self, text: str) -> tuple[Mention, ...]:
         """As :meth:`find` without misspellings (and without the memo): for long texts such

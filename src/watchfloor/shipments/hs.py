@@ -8,6 +8,7 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
+from watchfloor.memo import MISSING, Memo
 from watchfloor.reference.loader import catalogue_rows
 from watchfloor.reference.matcher import tokens
 
@@ -128,22 +129,19 @@ class ChapterGuesser:
             w: tuple((c, math.log1p(k) * math.log(n / len(by))) for c, k in by.items())
             for w, by in counts.items()
         }
-        self._memo: dict[str, tuple[tuple[str, float], ...]] = {}
+        self._memo: Memo[str, tuple[tuple[str, float], ...]] = Memo()
 
     def scores(self, text: str) -> tuple[tuple[str, float], ...]:
         """Chapters with their evidence, best first."""
         hit = self._memo.get(text)
-        if hit is not None:
-            return hit
+        return self._memo.put(text, self._scores(text)) if hit is MISSING else hit
+
+    def _scores(self, text: str) -> tuple[tuple[str, float], ...]:
         total: Counter[str] = Counter()
         for word in {_stem(t) for t in tokens(text)}:
             for chapter, weight in self.weights.get(word, ()):
                 total[chapter] += weight
-        result = tuple(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
-        if len(self._memo) > 200_000:
-            self._memo.clear()
-        self._memo[text] = result
-        return result
+        return tuple(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def disagrees(self, text: str, chapter: str, *, margin: float) -> str | None:
         """The chapter ``text`` reads like when it is clearly not ``chapter``, else None.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from watchfloor.memo import MISSING, Memo
 from watchfloor.reference.matcher import Mention, SubstanceFacts, SubstanceMatcher, tokens
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import ShipmentIn
@@ -25,7 +26,7 @@ class SubstanceRule:
         eq = config.get("equipment", {})
         self.equipment_points = int(eq.get("points", 0))
         self.equipment = [tuple(tokens(t)) for t in eq.get("terms", [])]
-        self._equipment_memo: dict[str, str | None] = {}
+        self._equipment_memo: Memo[str, str | None] = Memo()
 
     def base_points(self, sub: SubstanceFacts) -> tuple[int, str]:
         c = self.c
@@ -53,9 +54,14 @@ class SubstanceRule:
 
     def _equipment(self, description: str) -> str | None:
         """The regulated-equipment term the description contains, if any (memoised)."""
-        hit = self._equipment_memo.get(description, False)
-        if hit is not False:
-            return hit  # type: ignore[return-value]
+        hit = self._equipment_memo.get(description)
+        return (
+            self._equipment_memo.put(description, self._find_equipment(description))
+            if hit is MISSING
+            else hit
+        )
+
+    def _find_equipment(self, description: str) -> str | None:
         words = tokens(description)
         present = set(words)
         found = None
@@ -63,9 +69,6 @@ class SubstanceRule:
             if term[0] in present and _contains(words, term):
                 found = " ".join(term)
                 break
-        if len(self._equipment_memo) > 200_000:
-            self._equipment_memo.clear()
-        self._equipment_memo[description] = found
         return found
 
     def evaluate(self, shipment: ShipmentIn) -> list[Reason]:
