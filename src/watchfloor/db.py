@@ -174,7 +174,9 @@ class RowWriter:
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
         out = list(values)
         for i, proc in self.procs:
-            out[i] = proc(out[i])
+            value = out[i]
+            if value is not None:  # NULL stays NULL (so it does in every type used here: no JSON)
+                out[i] = proc(value)
         return tuple(out)
 
     def insert(self, session: Session, rows: list[tuple[Any, ...]]) -> None:

@@ -376,7 +376,7 @@ def store(session: Session, principal: Principal, prepared: Prepared) -> BatchRe
         if "sharing" in r.data.model_fields_set and r.data.sharing != DEFAULT_SHARING:
             listing = old or session.get(Listing, ids[r.index])
             apply_sharing(session, principal, listing, r.data.sharing)  # type: ignore[arg-type]
-        results[r.index] = RowResult.model_construct(  # values known valid: no checks
+        results[r.index] = RowResult(
             index=r.index,
             reference=r.data.external_id,
             status="created" if old is None else "updated",
