@@ -144,3 +144,23 @@ def test_the_written_out_vectoriser_equals_scikit_learns() -> None:
         ours = np.zeros_like(row)
         ours[idx] = vals
         assert np.allclose(ours, row, atol=1e-6), doc
+
+
+def test_remembered_decisions_belong_to_the_model_that_made_them() -> None:
+    """The intake remembers decisions by content and by model: another model of the same
+    name (an agency's, retrained) decides afresh."""
+    import dataclasses
+
+    from watchfloor.listings.intake import _classify
+
+    base = shipped_model()
+    never = dataclasses.replace(base, sale_intercept=-50.0, _fingerprint=None)
+    assert never.version == base.version and never.fingerprint != base.fingerprint
+    text = {"title": "5g MDMA crystals 84% pure", "body": "stealth shipping, escrow only"}
+    first, second, again = dict(text), dict(text), dict(text)
+    matcher = SubstanceMatcher.shipped()
+    _classify([first], base, matcher)
+    _classify([second], never, matcher)
+    _classify([again], base, matcher)
+    assert first["is_drug_sale"] and not second["is_drug_sale"]
+    assert again == first

@@ -105,6 +105,20 @@ class ListingModel:
     metrics: dict[str, Any] = field(default_factory=dict)
     _index: dict[str, int] | None = None
     _pattern: Any = None
+    _fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what the model decides by (version, vocabulary and weights): two
+        models with the same fingerprint decide every document alike."""
+        if self._fingerprint is None:
+            h = hashlib.sha256(self.version.encode())
+            h.update("\n".join(self.vocabulary).encode())
+            h.update(json.dumps([self.classes, self.sale_intercept]).encode())
+            for array in (self.idf, self.sale_coef, self.class_coef, self.class_intercept):
+                h.update(np.ascontiguousarray(array).tobytes())
+            self._fingerprint = h.hexdigest()
+        return self._fingerprint
 
     # -- use -------------------------------------------------------------------------------
 

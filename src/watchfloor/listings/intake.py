@@ -202,7 +202,7 @@ _written: Memo[Hashable, tuple[Signal, ...]] = Memo(50_000)
 
 
 def _classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:
-    keys = [text_key(model.version, x["title"], x["body"]) for x in rows]
+    keys = [text_key(model.fingerprint, x["title"], x["body"]) for x in rows]
     got: dict[Hashable, dict[str, Any]] = {}
     todo: dict[Hashable, str] = {}
     for x, k in zip(rows, keys, strict=True):
