@@ -197,8 +197,8 @@ def _columns(data: ListingIn, digest: str, source: str) -> dict[str, Any]:
 # Classifications and written signals by content: marketplaces are crawled day after day
 # and vendors repeat their boilerplate, so most listings of a crawl were seen before (the
 # 35,178 Agora product pages of early 2014 hold 10,729 different titles and bodies)
-_decided: Memo[Hashable, dict[str, Any]] = Memo(50_000)
-_written: Memo[Hashable, tuple[Signal, ...]] = Memo(50_000)
+_decided: Memo[Hashable, dict[str, Any]] = Memo(20_000)
+_written: Memo[Hashable, tuple[Signal, ...]] = Memo(20_000)
 
 
 def _classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:

@@ -58,7 +58,7 @@ class _Visible(HTMLParser):
             self.parts.append(data)
 
 
-_seen: Memo[str, str] = Memo(100_000)  # visible text of short texts (titles, boilerplate)
+_seen: Memo[str, str] = Memo(20_000)  # visible text of short texts (titles, boilerplate)
 
 
 def visible_text(text: str) -> str:
