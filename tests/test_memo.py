@@ -15,6 +15,14 @@ def test_memo_remembers_until_full_then_starts_afresh() -> None:
     assert (memo.get("a"), memo.get("d"), len(memo)) == (MISSING, 3, 1)
     memo.put("e", None)  # type: ignore[arg-type]
     assert memo.get("e") is None  # a remembered None is not a miss
+    calls: list[str] = []
+
+    def compute(key: str) -> int:
+        calls.append(key)
+        return len(key)
+
+    assert (memo.lookup("e", compute), memo.lookup("fgh", compute)) == (None, 3)
+    assert memo.lookup("fgh", compute) == 3 and calls == ["fgh"]  # computed once
 
 
 def test_text_keys_tell_texts_apart() -> None:

@@ -207,9 +207,10 @@ def pipeline(
     the same batches in every run, and results do not depend on timing.
 
     ``local`` is the same work done in this process, for work whose result does not depend
-    on which process does it: whenever the batch to store next is not back from its worker
-    (while the workers start, which takes longer than a batch, or when they fall behind),
-    this process prepares the next batch of the file itself instead of waiting.
+    on which process does it: this process does the first batch itself, and the next ones
+    as long as no worker has returned a batch yet (starting one takes longer than a batch),
+    instead of waiting. Once they run it only stores: a batch prepared here would hold up
+    the store, which then sets the pace.
     """
     import multiprocessing
     import os
@@ -235,13 +236,22 @@ def pipeline(
     first = next(source, None) if local is not None else None
     sent = 0
     answered = False  # whether the workers have started (one has returned a batch)
+    exhausted = False
+
+    def take() -> list[Record] | None:
+        nonlocal exhausted
+        batch = None if exhausted else next(source, None)
+        if batch is None and not exhausted:
+            exhausted = True
+            for pool in pools:  # nothing more to send: workers exit when done
+                pool.shutdown(wait=False)
+        return batch
+
     try:
         while True:
             while sum(1 for _, f, _ in pending if f is not None) < ahead:
-                batch = next(source, None)
+                batch = take()
                 if batch is None:
-                    for pool in pools:  # nothing more to send: workers exit when done
-                        pool.shutdown(wait=False)
                     break
                 future = pools[sent % workers].submit(work, [r.data for r in batch])
                 pending.append((batch, future, None))
@@ -255,7 +265,7 @@ def pipeline(
             if future is not None and not answered:
                 answered = future.done()
                 if not answered and local is not None and len(pending) < most:
-                    extra = next(source, None)
+                    extra = take()
                     if extra is not None:
                         pending.append((extra, None, local([r.data for r in extra])))
                         continue

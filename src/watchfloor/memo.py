@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
@@ -38,6 +39,11 @@ class Memo(Generic[K, V]):
             self.data.clear()
         self.data[key] = value
         return value
+
+    def lookup(self, key: K, compute: Callable[[K], V]) -> V:
+        """The value remembered for ``key``, or ``compute(key)``, remembered."""
+        hit = self.data.get(key, MISSING)
+        return self.put(key, compute(key)) if hit is MISSING else hit  # type: ignore[return-value]
 
     def __len__(self) -> int:
         return len(self.data)

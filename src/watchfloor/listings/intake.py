@@ -238,10 +238,10 @@ def _decision_columns(d: Decision, model: ListingModel) -> dict[str, Any]:
 
 def _signals(row: dict[str, Any]) -> list[dict[str, Any]]:
     title, body, region = row["title"], row["body"], row["ships_from"]
-    key = text_key(title, body, region)
-    written = _written.get(key)
-    if written is MISSING:
-        written = _written.put(key, tuple(from_text(text_of(title, body), region=region)))
+    written = _written.lookup(
+        text_key(title, body, region),
+        lambda _: tuple(from_text(text_of(title, body), region=region)),
+    )
     found = from_listing(
         platform=row["platform"],
         title=title,

@@ -18,7 +18,7 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-from watchfloor.memo import MISSING, SHORT, Memo
+from watchfloor.memo import SHORT, Memo
 from watchfloor.reference.matcher import SubstanceMatcher
 
 MARKER = "wf"
@@ -66,8 +66,7 @@ def visible_text(text: str) -> str:
     Unicode in NFKC, control characters and runs of white space reduced to one space."""
     if len(text) > SHORT:
         return _visible(text)
-    hit = _seen.get(text)
-    return _seen.put(text, _visible(text)) if hit is MISSING else hit
+    return _seen.lookup(text, _visible)
 
 
 def _visible(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import TypeVar
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from watchfloor.memo import MISSING, Memo
+from watchfloor.memo import Memo
 from watchfloor.reference.loader import catalogue_rows, fold
 from watchfloor.reference.service import cas_is_valid
 
@@ -127,8 +127,7 @@ class SubstanceMatcher:
 
     def find(self, text: str) -> tuple[Mention, ...]:
         """Every substance mentioned in ``text``, each once, best evidence first."""
-        hit = self._memo.get(text)
-        return self._memo.put(text, self._find(text)) if hit is MISSING else hit
+        return self._memo.lookup(text, self._find)
 
     def find_exact(self, text: str) -> tuple[Mention, ...]:
         """As :meth:`find` without misspellings (and without the memo): for long texts such

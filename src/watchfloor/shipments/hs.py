@@ -8,7 +8,7 @@ import re
 from collections import Counter, defaultdict
 from functools import lru_cache
 
-from watchfloor.memo import MISSING, Memo
+from watchfloor.memo import Memo
 from watchfloor.reference.loader import catalogue_rows
 from watchfloor.reference.matcher import tokens
 
@@ -133,8 +133,7 @@ class ChapterGuesser:
 
     def scores(self, text: str) -> tuple[tuple[str, float], ...]:
         """Chapters with their evidence, best first."""
-        hit = self._memo.get(text)
-        return self._memo.put(text, self._scores(text)) if hit is MISSING else hit
+        return self._memo.lookup(text, self._scores)
 
     def _scores(self, text: str) -> tuple[tuple[str, float], ...]:
         total: Counter[str] = Counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from watchfloor.memo import MISSING, Memo
+from watchfloor.memo import Memo
 from watchfloor.reference.matcher import Mention, SubstanceFacts, SubstanceMatcher, tokens
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import ShipmentIn
@@ -54,12 +54,7 @@ class SubstanceRule:
 
     def _equipment(self, description: str) -> str | None:
         """The regulated-equipment term the description contains, if any (memoised)."""
-        hit = self._equipment_memo.get(description)
-        return (
-            self._equipment_memo.put(description, self._find_equipment(description))
-            if hit is MISSING
-            else hit
-        )
+        return self._equipment_memo.lookup(description, self._find_equipment)
 
     def _find_equipment(self, description: str) -> str | None:
         words = tokens(description)
