@@ -63,7 +63,7 @@ def detect(
     for counts in counted:
         if not counts.keys:
             continue
-        for algorithm in algorithms:
+        for algorithm in dict.fromkeys(algorithms):  # one named twice runs once
             detection = fnd.run(counts, algorithm, (params or {}).get(algorithm))
             if detection is not None:
                 out += fnd.spikes(counts, detection, since=since, recent=recent)
