@@ -220,3 +220,22 @@ def test_series_add_up_by_class_country_and_region(bare) -> None:  # type: ignor
                         substances=("class:fentanyl",), places=("US-KY",))  # fmt: skip
         only = collect(s, cbp, q)
         assert [k.place for k in only[0].keys] == ["US-KY"]
+
+
+def test_a_countrys_seizure_series_are_those_of_the_full_scan(engine) -> None:  # type: ignore[no-untyped-def]
+    """A country page filters seizures in the database; its series, and each source's axis,
+    are what the full scan filtered afterwards gives (``place_level="country"`` takes that
+    path: for seizures it names the same series)."""
+    sources = ("seizures", "seizure-statistics")
+    with session_scope(engine) as s:
+        for code in ("US-CBP", "MX-ANAM"):
+            me = system_principal(get_agency(s, code))
+            for places in (("US",), ("MX", "NL")):
+                quick = collect(s, me, SeriesQuery(sources=sources, places=places))
+                full = collect(
+                    s, me, SeriesQuery(sources=sources, places=places, place_level="country")
+                )
+                assert quick and [x.source for x in quick] == [x.source for x in full]
+                for a, b in zip(quick, full, strict=True):
+                    assert a.starts == b.starts and a.keys == b.keys and a.tlp == b.tlp
+                    assert (a.values == b.values).all() and a.values.sum() > 0

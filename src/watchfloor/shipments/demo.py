@@ -42,6 +42,7 @@ OFFICES = [
 # agency, destination, how many, seed
 SCENARIOS = [("US-CBP", "US", 2400, 2026), ("MX-ANAM", "MX", 800, 52)]
 RISKY_SHARE = 0.02  # richer than real traffic, so that a demo day shows finds
+SEIZURES = 30  # earlier seizures of each scenario, whose parties its shipments name
 
 
 @dataclass
@@ -88,6 +89,9 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
     today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     for code, destination, n, seed in SCENARIOS:
         agency = agencies[code]
+        prefix = f"{code.split('-')[1]}-{seed}"
+        if _loaded(session, agency, prefix, n):
+            continue  # an earlier load stored, inspected and learnt from this scenario
         principal = system_principal(agency)
         offices = tuple(session.scalars(select(Office.code).where(Office.agency_id == agency.id)))
         gen = ShipmentGenerator(
@@ -99,11 +103,11 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
             lookalike_share=RISKY_SHARE,
             start=today - dt.timedelta(days=14),
             days=16,
-            prefix=f"{code.split('-')[1]}-{seed}",
+            prefix=prefix,
             consignees=n // 2,
             senders=60,
         )
-        for data in gen.seizures(30):
+        for data in gen.seizures(SEIZURES):
             exists = session.scalar(
                 select(Seizure.id).where(
                     Seizure.owner_agency_id == agency.id, Seizure.reference == data["reference"]
@@ -129,6 +133,29 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
             with contextlib.suppress(WatchfloorError):  # too few outcomes for this scenario
                 report.models.append(train_model(session, principal).version)
     return report
+
+
+def _loaded(session: Session, agency: Agency, prefix: str, n: int) -> bool:
+    """Whether a scenario's shipments, its seizures, inspections and model are all stored
+    (the generator's references are ``{prefix}-{i:09d}``, its seizures' ``{prefix}-SZ-…``)."""
+    shipments = session.scalar(
+        select(func.count()).where(
+            Shipment.owner_agency_id == agency.id, Shipment.reference.like(f"{prefix}-0%")
+        )
+    )
+    seizures = session.scalar(
+        select(func.count()).where(
+            Seizure.owner_agency_id == agency.id, Seizure.reference.like(f"{prefix}-SZ-%")
+        )
+    )
+    inspected = session.scalar(
+        select(func.count())
+        .select_from(Outcome)
+        .join(Shipment, Shipment.id == Outcome.shipment_id)
+        .where(Shipment.owner_agency_id == agency.id)
+    )
+    model = session.scalar(select(func.count()).where(RiskModel.agency_id == agency.id))
+    return shipments >= n and seizures >= SEIZURES and bool(inspected) and bool(model)
 
 
 def _inspect_past_days(session: Session, principal, truth: dict[str, Truth], today) -> int:  # type: ignore[no-untyped-def]

@@ -323,34 +323,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
         yield ds, period, key, start, float(total), tlp, country, text, region
     p = q.period
     if q.wants("seizures") or q.wants("seizure-statistics"):
-        s = Seizure
-        for text, skey, country, day, events, nq, nu, tlp, sp in session.execute(
-            select(
-                s.substance_text,
-                s.substance_key,
-                s.country,
-                s.seized_on,
-                s.events,
-                s.normalised_quantity,
-                s.normalised_unit,
-                s.tlp,
-                s.period,
-            ).where(visible(principal, s))  # fmt: skip
-        ):
-            if sp == "year" and p != "year":
-                continue  # an annual figure cannot be spread over months
-            # seizure records and reported monthly or yearly figures cover different spans:
-            # two sources, so that neither's axis makes the other's gaps look like zeros
-            src = "seizures" if sp == "event" else "seizure-statistics"
-            if not q.wants(src):
-                continue
-            subst = skey or identify(text)[1]
-            start = floor_period(day, p)
-            key = SeriesKey(src, "events", subst, "country", country, p)
-            yield src, p, key, start, float(events or 1), tlp, country, text, None
-            if nu == "kg" and nq is not None:
-                key = SeriesKey(src, "quantity_kg", subst, "country", country, p)
-                yield src, p, key, start, float(nq), tlp, country, text, None
+        yield from _seizure_rows(session, principal, q)
     if q.wants("inspections"):
         for text, skey, country, at in session.execute(
             select(
@@ -396,6 +369,44 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
             subst = skey or identify(text)[1]
             key = SeriesKey("notifications", "notifications", subst, "country", country, p)
             yield "notifications", p, key, floor_period(day, p), 1.0, tlp, country, text, None
+
+
+def _seizure_source(q: SeriesQuery, span: str) -> str | None:
+    """The source a seizure of this span feeds, if the query wants it: records and reported
+    monthly or yearly figures cover different spans, so they are two sources (neither's axis
+    makes the other's gaps look like zeros); an annual figure cannot be spread over months."""
+    if span == "year" and q.period != "year":
+        return None
+    src = "seizures" if span == "event" else "seizure-statistics"
+    return src if q.wants(src) else None
+
+
+def _seizure_rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
+    s, p = Seizure, q.period
+    seen = visible(principal, s)
+    stmt = select(
+        s.substance_text, s.substance_key, s.country, s.seized_on, s.events,
+        s.normalised_quantity, s.normalised_unit, s.tlp, s.period,
+    ).where(seen)  # fmt: skip
+    if q.places and q.levels_are_native:
+        # a country's series (its page): filter in the database, and give each source's span
+        # from the dates of every readable seizure, as the full scan would have
+        stmt = stmt.where(s.country.in_(q.places))
+        for sp, day in session.execute(select(s.period, s.seized_on).where(seen).distinct()):
+            src = _seizure_source(q, sp)
+            if src is not None:
+                yield src, p, SPAN, floor_period(day, p), 0.0, "clear", None, "", None
+    for text, skey, country, day, events, nq, nu, tlp, sp in session.execute(stmt):
+        src = _seizure_source(q, sp)
+        if src is None:
+            continue
+        subst = skey or identify(text)[1]
+        start = floor_period(day, p)
+        key = SeriesKey(src, "events", subst, "country", country, p)
+        yield src, p, key, start, float(events or 1), tlp, country, text, None
+        if nu == "kg" and nq is not None:
+            key = SeriesKey(src, "quantity_kg", subst, "country", country, p)
+            yield src, p, key, start, float(nq), tlp, country, text, None
 
 
 def from_cells(
