@@ -115,6 +115,11 @@ def _shared_dir() -> Path:
 
 def pytest_configure(config: pytest.Config) -> None:
     _run_id()  # before xdist starts its workers, so that they inherit it
+    # the suite runs three workers on two cores: an OpenMP pool per process (scikit-learn's
+    # gradient boosting) as wide as the machine spins on cores the others need; one thread
+    # each took the training tests from 25 s to 9 s. The workers and the commands the tests
+    # start inherit it; a value set outside is kept.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
