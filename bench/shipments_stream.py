@@ -2,6 +2,7 @@
 shipment per message, each stored and scored by a real `watchfloor worker` process.
 
 Usage: python bench/shipments_stream.py [--rate 1000] [--seconds 60] [--backend sqlite|postgresql]
+       [--workers 1] [--batch-costs]
 
 Three latencies per message. From its receipt by JetStream to the commit of its stored
 score: the issue's measure (the worker's `shipments.scored` event says both times, in UTC;
@@ -12,7 +13,8 @@ subscription, so that the harness's own acks and pull requests do not compete wi
 worker for the two cores. The baseline, measured in the same run at the same rate, is the
 same round trip through JetStream with a consumer that stores nothing. At the end the
 database must hold exactly as many shipments as were sent. Goal: p99 under 50 ms, nothing
-lost.
+lost. ``--batch-costs`` then times the worker's handler in this process on batches of 1 to
+100 messages, which splits a batch's time into what is fixed and what each message adds.
 """
 
 from __future__ import annotations
@@ -201,12 +203,52 @@ async def measure(
     return receipt, to_commit, latencies, len(sent) + 1, stored, took
 
 
+def batch_costs(url: str, key: str) -> Table:
+    """The worker's handler in this process, on batches of growing size: how much of a
+    batch's time is fixed (its queries, audit event and commit) and how much each message
+    adds. The median of several batches of each size, after a warm-up."""
+    from watchfloor.worker import handle_submit
+
+    engine = build_engine(url)
+    gen = generator(779)  # references the stream above did not use
+    headers = {"Authorization": f"Bearer {key}"}
+    sizes = (1, 5, 20, 50, 100)
+    counter = iter(range(10**9))
+
+    def batch(size: int) -> list[Message]:
+        now = dt.datetime.now(dt.UTC)
+        ids = [next(counter) for _ in range(size)]
+        return [Message("", gen.make(i)[0], {**headers, "Nats-Msg-Id": f"c{i}"}, now) for i in ids]
+
+    handle_submit(engine, batch(50))  # the scorer and the caches
+    table = Table(title=f"the worker's handler in process, {engine.dialect.name}")
+    for col in ("messages a batch", "median ms", "ms a message", "CPU ms"):
+        table.add_column(col, justify="right")
+    for size in sizes:
+        walls, cpus = [], []
+        for _ in range(max(5, 500 // size)):
+            messages = batch(size)
+            wall, cpu = time.perf_counter(), time.process_time()
+            handle_submit(engine, messages)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+        wall_ms, cpu_ms = statistics.median(walls) * 1000, statistics.median(cpus) * 1000
+        table.add_row(str(size), f"{wall_ms:.1f}", f"{wall_ms / size:.2f}", f"{cpu_ms:.1f}")
+    engine.dispose()
+    return table
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rate", type=float, default=1000.0)
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     ap.add_argument("--workers", type=int, default=1, help="worker processes sharing the consumer")
+    ap.add_argument(
+        "--batch-costs",
+        action="store_true",
+        help="then time the worker's handler in process on batches of 1 to 100 messages",
+    )
     args = ap.parse_args()
     server = pg_server() if args.backend == "postgresql" else None
     if args.backend == "postgresql" and server is None:
@@ -221,6 +263,7 @@ def main() -> None:
         receipt, to_commit, latencies, sent, stored, took = asyncio.run(
             measure(url, args.rate, args.seconds, key.secret, args.workers)
         )
+        costs = batch_costs(url, key.secret) if args.batch_costs else None
     table = Table(
         title=f"{sent:,} shipments over NATS at {args.rate:,.0f}/s into {args.backend}, "
         f"{args.workers} worker process{'es' if args.workers > 1 else ''}"
@@ -247,6 +290,9 @@ def main() -> None:
         f"answered {len(latencies):,}; stored {stored:,} of {sent:,} sent "
         f"({'nothing lost' if stored == sent else 'LOST ' + str(sent - stored)})"
     )
+
+    if costs is not None:
+        console.print(costs)
 
 
 if __name__ == "__main__":
