@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import itertools
 import json
 import os
 import statistics
@@ -212,19 +213,18 @@ def batch_costs(url: str, key: str) -> Table:
     engine = build_engine(url)
     gen = generator(779)  # references the stream above did not use
     headers = {"Authorization": f"Bearer {key}"}
-    sizes = (1, 5, 20, 50, 100)
-    counter = iter(range(10**9))
+    numbers = itertools.count()
 
     def batch(size: int) -> list[Message]:
         now = dt.datetime.now(dt.UTC)
-        ids = [next(counter) for _ in range(size)]
+        ids = itertools.islice(numbers, size)
         return [Message("", gen.make(i)[0], {**headers, "Nats-Msg-Id": f"c{i}"}, now) for i in ids]
 
     handle_submit(engine, batch(50))  # the scorer and the caches
     table = Table(title=f"the worker's handler in process, {engine.dialect.name}")
     for col in ("messages a batch", "median ms", "ms a message", "CPU ms"):
         table.add_column(col, justify="right")
-    for size in sizes:
+    for size in (1, 5, 20, 50, 100):
         walls, cpus = [], []
         for _ in range(max(5, 500 // size)):
             messages = batch(size)
@@ -290,7 +290,6 @@ def main() -> None:
         f"answered {len(latencies):,}; stored {stored:,} of {sent:,} sent "
         f"({'nothing lost' if stored == sent else 'LOST ' + str(sent - stored)})"
     )
-
     if costs is not None:
         console.print(costs)
 

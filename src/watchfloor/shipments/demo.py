@@ -129,7 +129,7 @@ def load(session: Session, agencies: dict[str, Agency]) -> ShipmentsDemo:
         report.shipments += sum(1 for r in result.results if r.status == "created")
         truth = {t.reference: t for _, t in pairs}
         report.outcomes += _inspect_past_days(session, principal, truth, today)
-        if not session.scalar(select(func.count()).where(RiskModel.agency_id == agency.id)):
+        if not _has_model(session, agency.id):
             with contextlib.suppress(WatchfloorError):  # too few outcomes for this scenario
                 report.models.append(train_model(session, principal).version)
     return report
@@ -148,14 +148,28 @@ def _loaded(session: Session, agency: Agency, prefix: str, n: int) -> bool:
             Seizure.owner_agency_id == agency.id, Seizure.reference.like(f"{prefix}-SZ-%")
         )
     )
-    inspected = session.scalar(
-        select(func.count())
-        .select_from(Outcome)
-        .join(Shipment, Shipment.id == Outcome.shipment_id)
-        .where(Shipment.owner_agency_id == agency.id)
+    return (
+        shipments >= n
+        and seizures >= SEIZURES
+        and _inspected(session, agency.id)
+        and _has_model(session, agency.id)
     )
-    model = session.scalar(select(func.count()).where(RiskModel.agency_id == agency.id))
-    return shipments >= n and seizures >= SEIZURES and bool(inspected) and bool(model)
+
+
+def _inspected(session: Session, agency_id: int) -> bool:
+    """Whether any of the agency's shipments has a recorded inspection."""
+    return bool(
+        session.scalar(
+            select(func.count())
+            .select_from(Outcome)
+            .join(Shipment, Shipment.id == Outcome.shipment_id)
+            .where(Shipment.owner_agency_id == agency_id)
+        )
+    )
+
+
+def _has_model(session: Session, agency_id: int) -> bool:
+    return bool(session.scalar(select(func.count()).where(RiskModel.agency_id == agency_id)))
 
 
 def _inspect_past_days(session: Session, principal, truth: dict[str, Truth], today) -> int:  # type: ignore[no-untyped-def]
@@ -165,13 +179,7 @@ def _inspect_past_days(session: Session, principal, truth: dict[str, Truth], tod
 
     rng = random.Random(7)
     done = 0
-    already = session.scalar(
-        select(func.count())
-        .select_from(Outcome)
-        .join(Shipment, Shipment.id == Outcome.shipment_id)
-        .where(Shipment.owner_agency_id == principal.agency_id)
-    )
-    if already:
+    if _inspected(session, principal.agency_id):
         return 0  # the demo's inspections were recorded by an earlier load
     rows = session.execute(
         select(
