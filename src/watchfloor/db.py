@@ -249,6 +249,7 @@ def analyze(session: Session, *tables: str) -> None:
 _grown: dict[tuple[str, str], int] = {}
 _analyzing: set[tuple[str, str]] = set()
 _settled: set[tuple[str, str]] = set()  # large enough for autovacuum to look after
+_known: dict[tuple[str, str], float] = {}  # rows a table had when last looked at
 _threads: dict[tuple[str, str], threading.Thread] = {}
 _grown_lock = threading.Lock()
 
@@ -267,7 +268,9 @@ def _refresh_statistics(conn: Any, table: str, added: int) -> None:
     key = (conn.engine.url.render_as_string(hide_password=True), table)
     with _grown_lock:
         grown = _grown[key] = _grown.get(key, 0) + added
-        if grown < 1000 or key in _analyzing or key in _settled:
+        # a look costs a thread and a query: none until the growth may call for ANALYZE
+        due = max(1000.0, 0.2 * _known.get(key, 0.0))
+        if grown < due or key in _analyzing or key in _settled:
             return
         _analyzing.add(key)
         thread = _threads[key] = threading.Thread(
@@ -295,10 +298,12 @@ def _analyze(engine: Engine, table: str, key: tuple[str, str]) -> None:
                 grown = _grown.get(key, 0)
                 if known is not None and known >= 50_000:
                     _settled.add(key)
-            if known is None or known < 0 or (known < 50_000 and grown > 0.2 * known):
+                _known[key] = max(0.0, known or 0.0)
+            if known is None or known < 0 or (known < 50_000 and grown >= 0.2 * known):
                 conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table)}")
                 with _grown_lock:
                     _grown[key] = max(0, _grown.get(key, 0) - grown)
+                    _known[key] += grown
     except OperationalError as exc:
         if getattr(exc.orig, "sqlstate", None) != "55P03":  # lock_not_available
             log.warning("ANALYZE %s failed", table, exc_info=True)
