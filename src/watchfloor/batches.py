@@ -38,6 +38,35 @@ class RowResult(BaseModel):
     errors: list[FieldError] = []  # a plain default: model_construct is slow with a factory
 
 
+_ACCEPTED_FIELDS = frozenset({"index", "reference", "status", "id", "score"})
+_set = object.__setattr__
+
+
+def accepted_row(
+    index: int, reference: str | None, status: str, id: int | None = None, score: int | None = None
+) -> RowResult:
+    """The result of a row that passed validation, built as pydantic's ``model_construct``
+    would but without its per-field default handling: an intake makes one per row, and
+    this takes a fifth of the time (values are trusted: they come from stored rows)."""
+    row = RowResult.__new__(RowResult)
+    _set(
+        row,
+        "__dict__",
+        {
+            "index": index,
+            "reference": reference,
+            "status": status,
+            "id": id,
+            "score": score,
+            "errors": [],
+        },
+    )
+    _set(row, "__pydantic_fields_set__", set(_ACCEPTED_FIELDS))
+    _set(row, "__pydantic_extra__", None)
+    _set(row, "__pydantic_private__", None)
+    return row
+
+
 class BatchResult(BaseModel):
     accepted: int
     rejected: int

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, text, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -186,15 +186,16 @@ class RowWriter:
         quote = self.dialect.identifier_preparer.quote
         names = ", ".join(quote(c) for c in self.columns)
         if self.dialect.name == "postgresql":
+            import psycopg
+
             raw = conn.connection.driver_connection
-            with (
-                raw.cursor() as cur,
-                cur.copy(  # type: ignore[union-attr]
-                    f"COPY {quote(self.table.name)} ({names}) FROM STDIN"
-                ) as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
+            statement = f"COPY {quote(self.table.name)} ({names}) FROM STDIN"
+            try:
+                with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+                    for row in rows:
+                        copy.write_row(row)
+            except psycopg.IntegrityError as exc:  # as SQLAlchemy tells it of other statements
+                raise IntegrityError(statement, None, exc) from exc
             _refresh_statistics(conn, self.table.name, len(rows))
         else:
             marks = ", ".join("?" for _ in self.columns)
@@ -214,6 +215,23 @@ def allocate_ids(session: Session, table: Table, n: int) -> list[int] | None:
             {"t": table.name, "n": n},
         ).scalars()
     )
+
+
+def inserted_ids(session: Session, table: Table, n: int) -> list[int] | None:
+    """On SQLite, the ids of the last ``n`` rows this transaction inserted into ``table`` in
+    one statement without ids: SQLite gives each new row the largest id plus one, and no
+    other connection writes while this transaction holds the write lock, so they are the
+    ``n`` largest (verify a sample: the caller knows what it inserted). None elsewhere."""
+    if session.get_bind().dialect.name != "sqlite" or n <= 0:
+        return None
+    last = session.execute(text(f'SELECT max(id) FROM "{table.name}"')).scalar()
+    return None if last is None else list(range(last - n + 1, last + 1))
+
+
+def unique_violation(exc: IntegrityError) -> bool:
+    """Whether an integrity error is a unique index refusing a duplicate (not, say, a NULL)."""
+    orig = exc.orig
+    return getattr(orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(orig)
 
 
 def claim_escalation(session: Session, row: Any, level: int, now: dt.datetime) -> bool:

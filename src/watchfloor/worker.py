@@ -135,6 +135,9 @@ def handle_submit(
             all_rows = [row for _, rows in parts for row in rows]
             try:
                 result = kind.submit(session, principal, all_rows, source="stream")
+            except intake.Stale:
+                session.rollback()
+                raise  # another writer stored a record meanwhile: all come back, and are retried
             except WatchfloorError as exc:
                 session.rollback()
                 for msg_id, _ in parts:

@@ -7,13 +7,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import api_headers
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import session_scope
+from watchfloor.db import session_factory, session_scope
+from watchfloor.security.service import get_agency, system_principal
 from watchfloor.sharing.models import Seizure
+from watchfloor.shipments import intake
 from watchfloor.shipments.models import RiskAssessment, Shipment
 
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -323,3 +326,30 @@ def test_route_counts_seizures_by_the_commodity_declared_or_seized(client, engin
         ("post", "", "IN"): 1,
         ("post", "61", "IN"): 1,
     }
+
+
+def test_a_batch_prepared_before_another_stored_its_reference_is_prepared_again(engine) -> None:  # type: ignore[no-untyped-def]
+    """An import prepares batches ahead of storing them. A reference that was new when its
+    batch was prepared but was stored by another submission meanwhile is refused by the
+    unique index: the batch is stale, and prepared again it stores the rest, with each
+    result's id that of its own reference."""
+    make = session_factory(engine)
+    rows = [record(f"STALE-{i}") for i in range(3)]
+    with make() as s:
+        principal = system_principal(get_agency(s, "US-CBP"))
+        prepared = intake.prepare(s, principal, rows)
+    with make() as s:
+        intake.submit(s, principal, [rows[1]])
+        s.commit()
+    with make() as s:
+        with pytest.raises(intake.Stale, match="stored by another submission"):
+            intake.store(s, principal, prepared)
+        s.rollback()
+        result = intake.submit(s, principal, rows)
+        s.commit()
+    assert [r.status for r in result.results] == ["created", "unchanged", "created"]
+    with make() as s:
+        stored = s.execute(
+            select(Shipment.id, Shipment.reference).where(Shipment.reference.like("STALE-%"))
+        ).all()
+    assert {r.id: r.reference for r in result.results} == dict(stored)

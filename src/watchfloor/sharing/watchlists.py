@@ -20,6 +20,7 @@ signals store them.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import defaultdict
@@ -96,6 +97,12 @@ def quick_email(raw: str | None) -> str | None:
 QUICK = {"name": quick_name, "address": quick_address, "phone": quick_phone, "email": quick_email}
 
 
+@functools.cache
+def _kind_of_field(fieldname: str) -> str:
+    """``sender_phone`` -> phone, ``parties[0].email`` -> email (asked once per name)."""
+    return fieldname.rsplit("_", 1)[-1].rsplit(".", 1)[-1]
+
+
 def screen_fields(
     session: Session,
     agency_id: int,
@@ -113,7 +120,7 @@ def screen_fields(
     values = []
     for record_id, fields in records:
         for fieldname, raw in fields.items():
-            kind = fieldname.rsplit("_", 1)[-1].rsplit(".", 1)[-1]
+            kind = _kind_of_field(fieldname)
             if kind in kinds and raw:
                 value = QUICK[kind](raw)
                 if value:

@@ -21,13 +21,14 @@ import orjson
 from pydantic import ValidationError
 from sqlalchemy import String, any_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
-from watchfloor.db import RowWriter, allocate_ids, utcnow
-from watchfloor.errors import Forbidden
+from watchfloor.batches import BatchResult, FieldError, RowResult, accepted_row, error_list
+from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
+from watchfloor.errors import Conflict, Forbidden
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import watchlists
@@ -217,8 +218,9 @@ class Writers:
         )
 
 
-class Stale(Exception):
-    """A row was prepared for a state of the database that changed before it was stored."""
+class Stale(Conflict):
+    """A row was prepared for a state of the database that changed before it was stored
+    (another submission stored the same reference meanwhile): send the batch again."""
 
 
 @dataclass
@@ -310,9 +312,7 @@ def prepare(
     batch = []
     for r in valid:
         if last[r.data.reference] != r.index:
-            results[r.index] = RowResult.model_construct(
-                index=r.index, reference=r.data.reference, status="superseded"
-            )
+            results[r.index] = accepted_row(r.index, r.data.reference, "superseded")
         else:
             batch.append(r)
     existing = _existing(session, agency.id, [r.data.reference for r in batch])
@@ -407,19 +407,19 @@ def store(
     if w.dialect.name != batch.dialect:
         raise Stale(f"prepared for {batch.dialect}, stored into {w.dialect.name}")
     results = dict(batch.results)
-    existing = (
-        _existing(session, agency.id, [p.reference for p in batch.prepared])
-        if recheck
-        else batch.existing
-    )
+    existing = batch.existing
+    if recheck:
+        # what was stored at preparation is read again; what was new then is inserted as
+        # new, and the unique (agency, reference) index refuses it if it no longer is
+        existing = _existing(
+            session, agency.id, [p.reference for p in batch.prepared if p.reference in existing]
+        )
     new: list[Prepared] = []
     changed: list[Prepared] = []
     for p in batch.prepared:
         old = existing.get(p.reference)
         if old is not None and old[1] == p.digest:
-            results[p.index] = RowResult.model_construct(
-                index=p.index, reference=p.reference, status="unchanged", id=old[0], score=old[2]
-            )
+            results[p.index] = accepted_row(p.index, p.reference, "unchanged", old[0], old[2])
         elif p.unchanged or (old is None and p.row is None) or (old and p.columns is None):
             raise Stale(f"{p.reference} changed after it was prepared; prepare it again")
         elif old is None:
@@ -430,20 +430,15 @@ def store(
     now = utcnow()
     ids: dict[int, int] = {}
     if new:
-        fresh = allocate_ids(session, Shipment.__table__, len(new))  # type: ignore[arg-type]
-        if fresh is not None:
-            w.keyed_shipment.insert(
-                session,
-                [(sid, *p.row) for sid, p in zip(fresh, new, strict=True)],  # type: ignore[misc]
-            )
-            ids.update((p.index, sid) for p, sid in zip(new, fresh, strict=True))
-        else:
-            w.shipment.insert(session, [p.row for p in new])  # type: ignore[misc]
-            # no RETURNING: SQLite would then insert row by row; the unique (agency,
-            # reference) index gives the ids back in one query per chunk
-            stored = _existing(session, agency.id, [p.reference for p in new])
-            for p in new:
-                ids[p.index] = stored[p.reference][0]
+        try:
+            ids.update(_insert_new(session, w, agency.id, new))
+        except IntegrityError as exc:
+            if not unique_violation(exc):
+                raise
+            raise Stale(
+                "a shipment of this batch was stored by another submission meanwhile; "
+                "send the batch again"
+            ) from exc
     if changed:
         changed_ids = [existing[p.reference][0] for p in changed]
         session.execute(
@@ -473,13 +468,8 @@ def store(
         w.assessment.insert(session, [(ids[p.index], *p.assessment) for p in scored])
     created = {p.index for p in new}
     for p in scored:
-        results[p.index] = RowResult.model_construct(
-            index=p.index,
-            reference=p.reference,
-            status="created" if p.index in created else "updated",
-            id=ids[p.index],
-            score=p.score,
-        )
+        status = "created" if p.index in created else "updated"
+        results[p.index] = accepted_row(p.index, p.reference, status, ids[p.index], p.score)
     alerts = _raise_alerts(session, agency, scored, ids, now, created)
     if scored:
         watchlists.screen_fields(
@@ -513,6 +503,34 @@ def store(
             },
         )
     return BatchResult(accepted=accepted, rejected=batch.rows - accepted, results=ordered)
+
+
+def _insert_new(
+    session: Session, w: Writers, agency_id: int, new: list[Prepared]
+) -> dict[int, int]:
+    """Insert the new shipments; their ids by row index."""
+    fresh = allocate_ids(session, Shipment.__table__, len(new))  # type: ignore[arg-type]
+    if fresh is None:
+        w.shipment.insert(session, [p.row for p in new])  # type: ignore[misc]
+        # no RETURNING: SQLite would then insert row by row. Its ids are consecutive
+        fresh = inserted_ids(session, Shipment.__table__, len(new))  # type: ignore[arg-type]
+        if fresh is None or _references(session, (fresh[0], fresh[-1])) != {
+            fresh[0]: new[0].reference,
+            fresh[-1]: new[-1].reference,
+        }:  # not as expected: the unique (agency, reference) index tells, chunk by chunk
+            stored = _existing(session, agency_id, [p.reference for p in new])
+            return {p.index: stored[p.reference][0] for p in new}
+    else:
+        w.keyed_shipment.insert(
+            session,
+            [(sid, *p.row) for sid, p in zip(fresh, new, strict=True)],  # type: ignore[misc]
+        )
+    return {p.index: sid for p, sid in zip(new, fresh, strict=True)}
+
+
+def _references(session: Session, ids: tuple[int, ...]) -> dict[int, str]:
+    rows = session.execute(select(Shipment.id, Shipment.reference).where(Shipment.id.in_(ids)))
+    return {sid: ref for sid, ref in rows}
 
 
 _PARTY_FIELDS = tuple(
