@@ -29,6 +29,7 @@ from watchfloor.alerts.models import Alert
 from watchfloor.batches import BatchResult, FieldError, RowResult, accepted_row, error_list
 from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
 from watchfloor.errors import Conflict, Forbidden
+from watchfloor.inputs import nul_free
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import watchlists
@@ -74,7 +75,12 @@ def validate_rows(
             rejected[index] = RowResult(index=index, status="rejected", errors=errors)
             continue
         try:
-            data = ShipmentIn.model_validate(raw)
+            # one serialisation: the digest, and the sign that no text holds U+0000
+            dumped = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+        except TypeError:  # not JSON: validation tells what is wrong
+            dumped = None
+        try:
+            data = ShipmentIn.model_validate(raw, context=nul_free(dumped) if dumped else None)
         except ValidationError as exc:
             rejected[index] = RowResult(
                 index=index, reference=reference, status="rejected", errors=error_list(exc)
@@ -105,7 +111,8 @@ def validate_rows(
                 index=index, reference=data.reference, status="rejected", errors=errors
             )
             continue
-        valid.append(_Row(index, data, content_digest(raw), office))
+        digest = hashlib.sha256(dumped).hexdigest() if dumped else content_digest(raw)
+        valid.append(_Row(index, data, digest, office))
     return valid, rejected
 
 

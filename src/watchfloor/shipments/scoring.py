@@ -23,6 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+import orjson
 from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -117,7 +118,7 @@ class Assessment:
     model_version: str | None
 
     def reasons_json(self) -> str:
-        return json.dumps([r.as_dict() for r in self.reasons], ensure_ascii=False)
+        return orjson.dumps([r.as_dict() for r in self.reasons]).decode()
 
 
 class Scorer:
