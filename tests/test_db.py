@@ -45,3 +45,60 @@ def test_a_growing_table_is_looked_at_once_per_fifth_of_growth(
             assert looks == ["grown", "grown"]
     finally:
         engine.dispose()
+
+
+def test_sqlite_timestamps_have_one_text_form_and_old_rows_are_mended(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Bulk-written timestamps read back in the ORM's text form on SQLite, so a filter at a
+    second's boundary finds a shipment at that very second; rows an older version wrote in
+    the driver's form are rewritten by the migration."""
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from watchfloor.migrate import upgrade
+    from watchfloor.security.models import Agency
+    from watchfloor.shipments.intake import Writers
+    from watchfloor.shipments.models import Shipment
+
+    engine = build_engine(f"sqlite:///{tmp_path / 'ts.db'}")
+    try:
+        upgrade(engine, "0014_warning")
+        midnight = dt.datetime(2026, 10, 3, tzinfo=dt.UTC)
+        with engine.begin() as conn:
+            agency = conn.execute(
+                insert(Agency).values(code="XX-TEST", name="Test", country="XX", kind="customs")
+            ).inserted_primary_key[0]
+            for ref, at in (("OLD-1", "2026-10-03 00:00:00+00:00"),):
+                conn.exec_driver_sql(
+                    "INSERT INTO shipments (owner_agency_id, reference, content_hash, mode, "
+                    "declared_at, arrival_on, origin_country, destination_country, "
+                    "sender_name, consignee_name, item_count, score, reasons, received_at, "
+                    "updated_at, status, source, transit_countries) VALUES "
+                    "(?, ?, 'x', 'post', ?, '2026-10-03', 'CN', 'US', 's', 'c', 0, 0, '[]', "
+                    "?, ?, 'open', 'file', '')",
+                    (agency, ref, at, at, at),
+                )
+        upgrade(engine)
+        with engine.begin() as conn:
+            stored = conn.exec_driver_sql("SELECT declared_at FROM shipments").scalar()
+            assert stored == "2026-10-03 00:00:00.000000"
+            w = Writers(conn.dialect).shipment
+            values = dict.fromkeys(w.columns)
+            values.update(
+                owner_agency_id=agency, reference="NEW-1", content_hash="y", mode="post",
+                declared_at=midnight, arrival_on=midnight.date(), origin_country="CN",
+                destination_country="US", sender_name="s", consignee_name="c", item_count=0,
+                score=0, reasons="[]", received_at=midnight, updated_at=midnight,
+                status="open", source="file", transit_countries="",
+            )  # fmt: skip
+            conn.exec_driver_sql(
+                f"INSERT INTO shipments ({', '.join(w.columns)}) "
+                f"VALUES ({', '.join('?' for _ in w.columns)})",
+                [w.row([values[c] for c in w.columns])],
+            )
+            found = conn.execute(
+                select(Shipment.reference).where(Shipment.declared_at >= midnight)
+            ).scalars()
+            assert sorted(found) == ["NEW-1", "OLD-1"]
+    finally:
+        engine.dispose()

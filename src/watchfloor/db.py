@@ -166,7 +166,11 @@ class RowWriter:
 
     def __init__(self, table: Table, columns: list[str], dialect: Any) -> None:
         self.table, self.columns, self.dialect = table, columns, dialect
-        procs = [table.c[c].type.bind_processor(dialect) for c in columns]
+        # the dialect's own form of each type, as a statement would bind it (a decorated
+        # type's bind_processor alone skips its dialect's step: on SQLite, a timestamp would
+        # reach the driver's default adapter and be stored in another text form than the
+        # ORM's, and the two compare wrongly within the same second)
+        procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
         self.procs = [(i, p) for i, p in enumerate(procs) if p is not None]
 
     def row(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
