@@ -213,11 +213,15 @@ def allocate_ids(session: Session, table: Table, n: int) -> list[int] | None:
     insert need not read its ids back; None on SQLite, whose ids come from the insert."""
     if session.get_bind().dialect.name != "postgresql" or n <= 0:
         return None
+    # one row holding an array: 5,000 rows of one number each cost 40 ms to fetch
     return list(
         session.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            text(
+                "SELECT array_agg(nextval(pg_get_serial_sequence(:t, 'id'))) "
+                "FROM generate_series(1, :n)"
+            ),
             {"t": table.name, "n": n},
-        ).scalars()
+        ).scalar_one()
     )
 
 

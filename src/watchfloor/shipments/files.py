@@ -209,7 +209,9 @@ def _import_parallel(engine, principal, batches, writer, report, source, tick, w
 
     def store(batch: list[Record], prepared_parsed: Any) -> None:
         prepared, parsed = prepared_parsed
-        with collected_after(), make() as session:
+        # no collected_after() here: this process holds the prepared batches waiting to be
+        # stored, and one collection a batch walked them all (slower than the thresholds)
+        with make() as session:
             try:
                 result = intake.store(session, principal, prepared, source=source)
             except intake.Stale:
