@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.orm import Session
 
 from tests.conftest import api_headers, browser_login, csrf_from
 from watchfloor.audit import AuditEvent
 from watchfloor.db import session_scope
+from watchfloor.security.models import Agency
+from watchfloor.security.service import create_api_key, get_agency, key_principal
 from watchfloor.sharing.models import Seizure
 
 
@@ -203,3 +208,28 @@ def test_forms_without_csrf_token_are_refused(client) -> None:  # type: ignore[n
     r = client.post("/logout", data={}, follow_redirects=False)
     assert r.status_code == 403
     assert client.get("/").status_code == 200  # still logged in
+
+
+def test_a_keys_agency_is_read_with_the_key_and_not_again(engine: Engine) -> None:
+    """A stream worker or an API request reads the key once a batch; the agency check that
+    follows (every intake makes one) finds the agency the key's query loaded."""
+    with session_scope(engine) as s:
+        secret = create_api_key(
+            s, agency=get_agency(s, "US-CBP"), role="officer", actor="test"
+        ).secret
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    with Session(engine) as s:
+        principal = key_principal(s, secret)
+        assert principal is not None and principal.agency_code == "US-CBP"
+        gc.collect()  # nothing of the key's query is referred to but what the session holds
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            agency = s.get(Agency, principal.agency_id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    assert agency is not None and agency.code == "US-CBP"
+    assert statements == []

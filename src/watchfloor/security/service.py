@@ -326,6 +326,10 @@ def key_principal(session: Session, secret: str) -> Principal | None:
         return None
     if not hmac.compare_digest(key.secret_hash, _sha256(secret)):
         return None
+    # held for the session's life: its identity map keeps objects only while something
+    # refers to them, and the caller's next step (an intake's agency check) would otherwise
+    # load the agency again
+    session.info.setdefault("held", []).append(key)
     return Principal(
         actor=f"key:{key.prefix}",
         agency_id=key.agency_id,
