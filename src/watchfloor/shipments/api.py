@@ -47,6 +47,10 @@ _INTAKE_BODY = intake_body("ShipmentIn", "shipments")
         207: {"model": BatchResult, "description": "Some rows accepted, some rejected."},
         422: {"description": "No row accepted; the body lists every row's reasons."},
         413: {"description": "More than 10,000 shipments or 64 MB."},
+        409: {
+            "description": "Another submission stored one of the batch's new references at "
+            "the same moment; nothing of the batch was stored: send it again."
+        },
     },
 )
 async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONResponse:
@@ -55,7 +59,8 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
     Every valid row is stored and scored; every invalid row comes back with its index, field
     and reason. The reference is unique per agency: sending a shipment again changes nothing
     when it is the same, and updates and rescores it when it differs. The status is 200 when
-    all rows were accepted, 207 when some were, 422 when none were.
+    all rows were accepted, 207 when some were, 422 when none were, and 409 when another
+    submission stored one of the batch's new references at that very moment (send again).
     """
     rows, single = await read_rows(
         request, key="shipments", natural_key="reference", max_body=MAX_BODY
