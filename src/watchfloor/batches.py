@@ -4,6 +4,7 @@ response whose status says how much was accepted (200 all, 207 some, 422 none)."
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -36,6 +37,17 @@ class RowResult(BaseModel):
     id: int | None = None
     score: int | None = None
     errors: list[FieldError] = []  # a plain default: model_construct is slow with a factory
+
+
+def record_json(raw: Any) -> bytes:
+    """A submitted record's JSON form with sorted keys (key order does not matter)."""
+    return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+
+
+def content_digest(raw: Any, dumped: bytes | None = None) -> str:
+    """Digest of a submitted record (``dumped``: its :func:`record_json`, if already made):
+    the same record sent again is recognised without comparing columns."""
+    return hashlib.sha256(record_json(raw) if dumped is None else dumped).hexdigest()
 
 
 _ACCEPTED_FIELDS = frozenset({"index", "reference", "status", "id", "score"})

@@ -16,14 +16,13 @@ from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from sqlalchemy import String, and_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
+from watchfloor.batches import BatchResult, FieldError, RowResult, content_digest, error_list
 from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.listings import labels
 from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
@@ -53,10 +52,6 @@ class _Row:
     @property
     def key(self) -> tuple[str, str]:
         return (self.data.platform, self.data.external_id)
-
-
-def content_digest(raw: dict[str, Any]) -> str:
-    return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def validate_rows(

@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from pydantic import ValidationError
 from sqlalchemy import String, any_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -26,7 +25,15 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.batches import BatchResult, FieldError, RowResult, accepted_row, error_list
+from watchfloor.batches import (
+    BatchResult,
+    FieldError,
+    RowResult,
+    accepted_row,
+    content_digest,
+    error_list,
+    record_json,
+)
 from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
 from watchfloor.errors import Conflict, Forbidden
 from watchfloor.inputs import nul_free
@@ -46,12 +53,6 @@ class _Row:
     data: ShipmentIn
     digest: str
     office: Office | None
-
-
-def content_digest(raw: dict[str, Any]) -> str:
-    """Digest of the submitted record (key order does not matter): the same record sent
-    again is recognised without comparing columns."""
-    return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _offices(session: Session, agency_id: int) -> tuple[dict[str, Office], Office | None]:
@@ -76,7 +77,7 @@ def validate_rows(
             continue
         try:
             # one serialisation: the digest, and the sign that no text holds U+0000
-            dumped = orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+            dumped = record_json(raw)
         except TypeError:  # not JSON: validation tells what is wrong
             dumped = None
         try:
@@ -111,8 +112,7 @@ def validate_rows(
                 index=index, reference=data.reference, status="rejected", errors=errors
             )
             continue
-        digest = hashlib.sha256(dumped).hexdigest() if dumped else content_digest(raw)
-        valid.append(_Row(index, data, digest, office))
+        valid.append(_Row(index, data, content_digest(raw, dumped), office))
     return valid, rejected
 
 
