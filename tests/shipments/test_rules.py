@@ -9,7 +9,7 @@ from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.shipments.rules.anomaly import PeerStats
 from watchfloor.shipments.rules.route import RouteStats
 from watchfloor.shipments.schemas import ShipmentIn
-from watchfloor.shipments.scoring import Scorer, parse_config, shipped_config
+from watchfloor.shipments.scoring import CombinedIndex, Scorer, parse_config, shipped_config
 from watchfloor.shipments.screening import Listed, NameIndex
 
 BASE: dict[str, Any] = {
@@ -117,6 +117,32 @@ def test_sender_on_the_sanctions_list_with_name_variation() -> None:
     assert "matches AMEZCUA CONTRERAS, Jose de Jesus on the OFAC SDN list" in r.text
     # a different short name is not a hit
     assert score(shipment(sender={"name": "Jose Contreras"}), sc).reasons == []
+
+
+def test_the_combined_index_screens_a_name_against_both_lists() -> None:
+    def listed(name: str, source: str) -> Listed:
+        category = "sanctions_narcotics" if source == "sanctions" else "seizure_party"
+        return Listed(name, source, source, category, frozenset(), {})
+
+    shared = NameIndex(
+        [listed("GUZMAN LOERA, Joaquin", "sanctions"), listed("Li Wei", "sanctions")]
+    )
+    own = NameIndex([listed("Joaquin Guzman Loera", "seizure"), listed("Wang Fang", "seizure")])
+    both = CombinedIndex(shared, own)
+    hits = both.match("Joaquín Guzmán-Loera", 85)
+    # the agency's own list first, then the shared one, each closest first
+    assert [(h.listed.source, h.listed.name) for h in hits] == [
+        ("seizure", "Joaquin Guzman Loera"),
+        ("sanctions", "GUZMAN LOERA, Joaquin"),
+    ]
+    assert all(h.score == 100 for h in hits)
+    # what each index finds alone, and a remembered answer, are the same
+    assert hits == own.match("Joaquín Guzmán-Loera", 85) + shared.match("Joaquín Guzmán-Loera", 85)
+    assert both.match("Joaquín Guzmán-Loera", 85) == hits
+    # short names must agree word by word, in either list; names too short are not screened
+    assert both.match("Wang Feng", 85) == () and both.match("Li Wai", 85) == ()
+    assert [h.listed.name for h in both.match("Fang Wang", 85)] == ["Wang Fang"]
+    assert both.match("Li", 50) == ()
 
 
 def test_route_lift_needs_enough_seizures() -> None:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.db import engine_of
 from watchfloor.errors import Conflict
+from watchfloor.memo import Memo
 from watchfloor.reference.matcher import SubstanceMatcher, shipped_facts
 from watchfloor.reference.sanctions import SanctionsEntry, SanctionsLoad
 from watchfloor.security.models import Agency
@@ -47,7 +48,7 @@ from watchfloor.shipments.rules.parties import PartyRule
 from watchfloor.shipments.rules.route import RouteRule, RouteStats, chapters_of
 from watchfloor.shipments.rules.substance import SubstanceRule
 from watchfloor.shipments.schemas import ShipmentIn
-from watchfloor.shipments.screening import Hit, Listed, NameIndex, Screening
+from watchfloor.shipments.screening import Hit, Listed, NameIndex, Query, Screening, best
 
 REFRESH_SECONDS = 60.0
 log = logging.getLogger(__name__)
@@ -305,9 +306,17 @@ class CombinedIndex:
 
     def __init__(self, shared: NameIndex, own: NameIndex) -> None:
         self.shared, self.own = shared, own
+        self._memo: Memo[tuple[float, str], tuple[Hit, ...]] = Memo(500_000)
 
     def match(self, name: str, threshold: float) -> tuple[Hit, ...]:
-        return self.own.match(name, threshold) + self.shared.match(name, threshold)
+        return self._memo.lookup((threshold, name), lambda _: self._match(name, threshold))
+
+    def _match(self, name: str, threshold: float) -> tuple[Hit, ...]:
+        query = Query.of(name)  # the name's words and keys once, for both indexes
+        if query is None:
+            return ()
+        own, shared = self.own.hits(query, threshold), self.shared.hits(query, threshold)
+        return best(own) + best(shared)
 
 
 def route_stats(

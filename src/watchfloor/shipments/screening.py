@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
 from watchfloor.entities.names import name_tokens, screenable
+from watchfloor.memo import Memo
 
 SHORT_NAME = 12  # names with fewer letters must agree almost exactly
 MAX_POSTING = 300  # tokens shared by more listed names than this are too common to block on
@@ -51,6 +52,29 @@ class Screening(Protocol):
     def match(self, name: str, threshold: float) -> tuple[Hit, ...]: ...
 
 
+@dataclass(frozen=True)
+class Query:
+    """A name made ready for every index it is screened against: its words, its sorted form
+    (the form listed names are kept in) and the keys that find its candidates."""
+
+    toks: tuple[str, ...]
+    key: str
+    blocks: frozenset[str]
+
+    @classmethod
+    def of(cls, name: str) -> Query | None:
+        """None for a name too short to screen."""
+        toks = name_tokens(name)
+        if not screenable(toks):
+            return None
+        return cls(toks, " ".join(sorted(toks)), frozenset(_block_keys(toks)))
+
+    def cutoff(self, threshold: float) -> float:
+        if len(self.key) - len(self.toks) + 1 < SHORT_NAME:
+            return threshold + (100 - threshold) * 0.6  # "Ming Chang" is not "Ming Chung"
+        return threshold
+
+
 class NameIndex:
     def __init__(self, entries: list[Listed]) -> None:
         self.entries: list[Listed] = []
@@ -66,35 +90,47 @@ class NameIndex:
             for key in _block_keys(toks):
                 postings[key].add(idx)
         self.postings = {k: frozenset(v) for k, v in postings.items() if len(v) <= MAX_POSTING}
-        self._memo: dict[str, tuple[Hit, ...]] = {}
+        self._memo: Memo[tuple[float, str], tuple[Hit, ...]] = Memo(500_000)
 
     def __len__(self) -> int:
         return len(self.entries)
 
     def match(self, name: str, threshold: float) -> tuple[Hit, ...]:
-        memo_key = f"{threshold}|{name}"
-        hit = self._memo.get(memo_key)
-        if hit is not None:
-            return hit
-        toks = name_tokens(name)
-        result: tuple[Hit, ...] = ()
-        if screenable(toks):
-            candidates: set[int] = set()
-            for key in _block_keys(toks):
-                candidates.update(self.postings.get(key, ()))
-            query = " ".join(sorted(toks))
-            if len("".join(toks)) < SHORT_NAME:
-                threshold = threshold + (100 - threshold) * 0.6  # "Ming Chang" is not "Ming Chung"
-            hits = []
-            for idx in candidates:
-                score = fuzz.token_sort_ratio(query, self.keys[idx], processor=None)
-                if score >= threshold and (len(toks) > 2 or _tokens_agree(toks, self.keys[idx])):
-                    hits.append(Hit(self.entries[idx], score))
-            result = tuple(sorted(hits, key=lambda h: -h.score)[:5])
-        if len(self._memo) > 500_000:
-            self._memo.clear()
-        self._memo[memo_key] = result
-        return result
+        return self._memo.lookup((threshold, name), lambda _: best(self.hits(name, threshold)))
+
+    def hits(self, name: str | Query, threshold: float) -> list[Hit]:
+        """Every listed name at least ``threshold`` similar, unordered."""
+        query = Query.of(name) if isinstance(name, str) else name
+        if query is None:
+            return []
+        candidates: set[int] = set()
+        for key in query.blocks:
+            posting = self.postings.get(key)
+            if posting:
+                candidates.update(posting)
+        if not candidates:
+            return []
+        # both sides are in sorted-word form, so a plain ratio is the token-sort ratio;
+        # rapidfuzz loops over the candidates in C
+        ids = list(candidates)
+        found = process.extract(
+            query.key,
+            [self.keys[i] for i in ids],
+            scorer=fuzz.ratio,
+            processor=None,
+            score_cutoff=query.cutoff(threshold),
+            limit=None,
+        )
+        return [
+            Hit(self.entries[ids[at]], score)
+            for key, score, at in found
+            if len(query.toks) > 2 or _tokens_agree(query.toks, key)
+        ]
+
+
+def best(hits: list[Hit]) -> tuple[Hit, ...]:
+    """The five closest hits, closest first."""
+    return tuple(sorted(hits, key=lambda h: -h.score)[:5])
 
 
 def _tokens_agree(toks: tuple[str, ...], listed: str) -> bool:
