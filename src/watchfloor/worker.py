@@ -245,7 +245,7 @@ async def run(
                 throughput.settle(scoring.builds)
             # the answers go out together: one at a time, each waiting for JetStream's ack,
             # would cap the worker at about a thousand messages a second
-            await asyncio.gather(*(bus.publish(f"{root}.{name}", event) for name, event in events))
+            await bus.publish_many([(f"{root}.{name}", event) for name, event in events])
             log.debug(
                 "%d %s messages: stored in %.1f ms, answered in %.1f ms",
                 len(messages),

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from watchfloor.errors import WatchfloorError
 from watchfloor.events import InProcessBus, JetStreamBus, subject_matches
 
 
@@ -204,3 +205,50 @@ def test_close_stops_a_consumer_even_when_a_cancellation_is_swallowed() -> None:
     took, calls = asyncio.run(scenario())
     assert took < 5.0
     assert calls == 1
+
+
+def test_publish_many_waits_until_jetstream_stored_every_event() -> None:
+    url = nats_url()
+    tag = uuid.uuid4().hex[:8]
+    stream, root = f"WFTEST{tag.upper()}", f"wftest{tag}"
+
+    async def scenario() -> None:
+        bus = await JetStreamBus(url, stream=stream, subject_root=root).connect()
+        events = [(f"{root}.test.{'odd' if n % 2 else 'even'}", {"n": n}) for n in range(300)]
+        await bus.publish_many(events)
+        # confirmed means stored: no waiting here
+        info = await bus._js.stream_info(stream)
+        assert info.state.messages == 300
+        got: list[tuple[str, int]] = []
+
+        async def handler(subj: str, payload: dict[str, Any]) -> None:
+            got.append((subj, payload["n"]))
+
+        await bus.subscribe(f"{root}.test.*", handler, durable="reader")
+        await wait_for(lambda: len(got) >= 300)
+        assert sorted(got, key=lambda e: e[1]) == [(s, p["n"]) for s, p in events]
+        await bus.publish_many([])  # nothing to confirm
+        # a subject no stream takes is refused, and the good events beside it are stored
+        with pytest.raises(WatchfloorError, match="refused 1 of 2 events"):
+            await bus.publish_many([(f"{root}.test.more", {"n": 300}), (f"nostream{tag}.x", {})])
+        info = await bus._js.stream_info(stream)
+        assert info.state.messages == 301
+        await bus.delete_stream()
+        await bus.close()
+
+    asyncio.run(scenario())
+
+
+def test_publish_many_on_the_in_process_bus_delivers_in_order() -> None:
+    async def scenario() -> list[Any]:
+        bus = InProcessBus()
+        got: list[Any] = []
+
+        async def handler(subject: str, payload: dict[str, Any]) -> None:
+            got.append((subject, payload["n"]))
+
+        await bus.subscribe("watchfloor.test.*", handler, durable="t")
+        await bus.publish_many([("watchfloor.test.a", {"n": 1}), ("watchfloor.test.b", {"n": 2})])
+        return got
+
+    assert asyncio.run(scenario()) == [("watchfloor.test.a", 1), ("watchfloor.test.b", 2)]
