@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import uuid
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 
 from watchfloor.errors import WatchfloorError
-from watchfloor.events import InProcessBus, JetStreamBus, subject_matches
+from watchfloor.events import InProcessBus, JetStreamBus, decode, subject_matches
 
 
 @pytest.mark.parametrize(
@@ -252,3 +253,12 @@ def test_publish_many_on_the_in_process_bus_delivers_in_order() -> None:
         return got
 
     assert asyncio.run(scenario()) == [("watchfloor.test.a", 1), ("watchfloor.test.b", 2)]
+
+
+def test_a_message_reads_as_the_api_would_read_its_body() -> None:
+    assert decode(b'{"n": 1, "s": "\\u00e9"}') == {"n": 1, "s": "é"}
+    # what orjson refuses the standard library still reads, for validation to judge
+    value = decode(b'{"value": NaN, "weight": 1e400}')
+    assert math.isnan(value["value"]) and value["weight"] == math.inf
+    with pytest.raises(ValueError):
+        decode(b"{not json")
