@@ -97,11 +97,8 @@ async def baseline(rate: float, seconds: float) -> list[float]:
     async def echo(messages: list[Message]) -> None:
         # answered together, as the worker answers: one publish at a time, each waiting for
         # JetStream's ack, is itself a queue on a slow machine
-        await asyncio.gather(
-            *(
-                bus.publish(f"{root}.echo.done", {"message_id": m.headers["Nats-Msg-Id"]})
-                for m in messages
-            )
+        await bus.publish_many(
+            [(f"{root}.echo.done", {"message_id": m.headers["Nats-Msg-Id"]}) for m in messages]
         )
 
     async def back(msg: Any) -> None:

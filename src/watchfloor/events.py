@@ -67,6 +67,10 @@ def decode(data: bytes) -> Any:
         return json.loads(data)
 
 
+def _encode(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload, default=str).encode("utf-8")
+
+
 BatchHandler = Callable[[list[Message]], Awaitable[None]]
 SUBJECT_ROOT = "watchfloor"
 
@@ -201,7 +205,7 @@ class JetStreamBus:
         all_headers = dict(headers or {})
         if msg_id:
             all_headers["Nats-Msg-Id"] = msg_id
-        data = json.dumps(payload, default=str).encode("utf-8")
+        data = _encode(payload)
         await self._js.publish(subject, data, headers=all_headers or None, stream=self.stream)
 
     async def publish_many(
@@ -222,9 +226,8 @@ class JetStreamBus:
         headers = {"Nats-Expected-Stream": self.stream}
         try:
             for n, (subject, payload) in enumerate(events):
-                data = json.dumps(payload, default=str).encode("utf-8")
                 reply = f"{self._ack_prefix}{round_id}.{n}"
-                await self._nc.publish(subject, data, reply=reply, headers=headers)
+                await self._nc.publish(subject, _encode(payload), reply=reply, headers=headers)
             await asyncio.wait_for(waiting.done, timeout)
         except TimeoutError:
             raise WatchfloorError(
@@ -244,9 +247,9 @@ class JetStreamBus:
         waiting = self._confirming.get(round_id)
         if waiting is None:  # the round timed out
             return
-        status = (msg.headers or {}).get("Status")
-        if status:  # 503: no stream takes the subject
-            waiting.refuse(f"status {status} {(msg.headers or {}).get('Description', '')}")
+        headers = msg.headers or {}
+        if headers.get("Status"):  # 503: no stream takes the subject
+            waiting.refuse(f"status {headers['Status']} {headers.get('Description', '')}")
         elif b'"error"' in msg.data:
             waiting.refuse(str(json.loads(msg.data).get("error")))
         else:

@@ -52,6 +52,11 @@ class Screening(Protocol):
     def match(self, name: str, threshold: float) -> tuple[Hit, ...]: ...
 
 
+def sorted_form(toks: tuple[str, ...]) -> str:
+    """A name's words in sorted order: listed names and queries are compared in this form."""
+    return " ".join(sorted(toks))
+
+
 @dataclass(frozen=True)
 class Query:
     """A name made ready for every index it is screened against: its words, its sorted form
@@ -67,10 +72,10 @@ class Query:
         toks = name_tokens(name)
         if not screenable(toks):
             return None
-        return cls(toks, " ".join(sorted(toks)), frozenset(_block_keys(toks)))
+        return cls(toks, sorted_form(toks), frozenset(_block_keys(toks)))
 
     def cutoff(self, threshold: float) -> float:
-        if len(self.key) - len(self.toks) + 1 < SHORT_NAME:
+        if sum(map(len, self.toks)) < SHORT_NAME:
             return threshold + (100 - threshold) * 0.6  # "Ming Chang" is not "Ming Chung"
         return threshold
 
@@ -86,7 +91,7 @@ class NameIndex:
                 continue
             idx = len(self.entries)
             self.entries.append(entry)
-            self.keys.append(" ".join(sorted(toks)))
+            self.keys.append(sorted_form(toks))
             for key in _block_keys(toks):
                 postings[key].add(idx)
         self.postings = {k: frozenset(v) for k, v in postings.items() if len(v) <= MAX_POSTING}
@@ -96,13 +101,14 @@ class NameIndex:
         return len(self.entries)
 
     def match(self, name: str, threshold: float) -> tuple[Hit, ...]:
-        return self._memo.lookup((threshold, name), lambda _: best(self.hits(name, threshold)))
+        return self._memo.lookup((threshold, name), lambda _: self._match(name, threshold))
 
-    def hits(self, name: str | Query, threshold: float) -> list[Hit]:
+    def _match(self, name: str, threshold: float) -> tuple[Hit, ...]:
+        query = Query.of(name)
+        return best(self.hits(query, threshold)) if query else ()
+
+    def hits(self, query: Query, threshold: float) -> list[Hit]:
         """Every listed name at least ``threshold`` similar, unordered."""
-        query = Query.of(name) if isinstance(name, str) else name
-        if query is None:
-            return []
         candidates: set[int] = set()
         for key in query.blocks:
             posting = self.postings.get(key)
