@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor.listings.models import Listing
@@ -384,10 +384,13 @@ def _seizure_source(q: SeriesQuery, span: str) -> str | None:
 def _seizure_rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
     s, p = Seizure, q.period
     seen = visible(principal, s)
-    stmt = select(
-        s.substance_text, s.substance_key, s.country, s.seized_on, s.events,
-        s.normalised_quantity, s.normalised_unit, s.tlp, s.period,
-    ).where(seen)  # fmt: skip
+    # summed in the database over the seizures that fall in one cell (a country's monthly
+    # statistics are thousands of rows and a few hundred cells); a record counts as one event
+    # unless it says how many, and only quantities in kilograms add up to the kg series
+    group = (s.substance_text, s.substance_key, s.country, s.seized_on, s.tlp, s.period)
+    events = func.sum(case((func.coalesce(s.events, 0) == 0, 1), else_=s.events))
+    kg = func.sum(case((s.normalised_unit == "kg", s.normalised_quantity)))
+    stmt = select(*group, events, kg).where(seen).group_by(*group)
     if q.places and q.levels_are_native:
         # a country's series (its page): filter in the database, and give each source's span
         # from the dates of every readable seizure, as the full scan would have
@@ -396,17 +399,17 @@ def _seizure_rows(session: Session, principal: Principal, q: SeriesQuery) -> Ite
             src = _seizure_source(q, sp)
             if src is not None:
                 yield src, p, SPAN, floor_period(day, p), 0.0, "clear", None, "", None
-    for text, skey, country, day, events, nq, nu, tlp, sp in session.execute(stmt):
+    for text, skey, country, day, tlp, sp, n, total_kg in session.execute(stmt):
         src = _seizure_source(q, sp)
         if src is None:
             continue
         subst = skey or identify(text)[1]
         start = floor_period(day, p)
         key = SeriesKey(src, "events", subst, "country", country, p)
-        yield src, p, key, start, float(events or 1), tlp, country, text, None
-        if nu == "kg" and nq is not None:
+        yield src, p, key, start, float(n), tlp, country, text, None
+        if total_kg is not None:
             key = SeriesKey(src, "quantity_kg", subst, "country", country, p)
-            yield src, p, key, start, float(nq), tlp, country, text, None
+            yield src, p, key, start, float(total_kg), tlp, country, text, None
 
 
 def from_cells(
