@@ -12,6 +12,8 @@ import fcntl
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -90,12 +92,14 @@ class Templates:
         _fill(url, flavour)
         return url
 
-    def get(self, backend: str, flavour: str) -> str:
+    def get(self, backend: str, flavour: str, locked: Callable[[], None] | None = None) -> str:
         key = (backend, flavour)
         if key not in self.urls:
             ready = self.workdir / f"{backend}-{flavour}.ready"
             with open(self.workdir / f"{backend}-{flavour}.lock", "w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+                if locked is not None:
+                    locked()
                 if not ready.exists():
                     ready.write_text(self._build(backend, flavour))
             self.urls[key] = ready.read_text()
@@ -122,9 +126,57 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+_builders: list[subprocess.Popen[str]] = []
+
+
+def _prebuild(backend: str) -> None:
+    """Build ``backend``'s demo template: run by the controller in a process of its own."""
+
+    def locked() -> None:
+        print("locked", flush=True)
+        os.dup2(2, 1)  # nothing more on the pipe, which nobody reads from now on
+
+    Templates(_shared_dir(), _run_id()).get(backend, "demo", locked)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A whole run on xdist's workers starts building the demo templates at once, one process
+    a backend, while the workers run what needs none: otherwise the first tests to need one
+    wait together for the one worker that builds it (a minute each on two cores)."""
+    config = session.config
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", 0):
+        return
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS:
+        return  # tests chosen by hand may need no template
+    for backend in BACKENDS:
+        if backend == "postgresql" and not pg_admin_url():
+            continue
+        code = f"from tests.conftest import _prebuild; _prebuild({backend!r})"
+        builder = subprocess.Popen(
+            [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        )
+        # once it holds the template's lock the workers wait for it; if it fails first, the
+        # first worker to need the template builds it (and reports why it cannot)
+        builder.stdout.readline()  # type: ignore[union-attr]
+        _builders.append(builder)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``slow`` go first: xdist hands tests out in this order, and one that
+    starts in the run's last minutes keeps it waiting on a single worker after the others
+    are done (the API fuzz test, collected last, ran alone for a minute at the end)."""
+    # and of those, the ones that need no database first: the others wait while the first
+    # worker to need a template database builds it
+    items.sort(
+        key=lambda item: (item.get_closest_marker("slow") is None, "backend" in item.fixturenames)
+    )
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return  # the controller cleans up once every worker is done
+    for builder in _builders:
+        builder.wait()
     if pg_admin_url():
         admin = _pg_admin_engine()
         with admin.connect() as c:

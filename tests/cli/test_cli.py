@@ -29,6 +29,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 # `make run`'s own database; the intakes' idempotency on PostgreSQL has tests of its own
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.slow
 def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[no-untyped-def]
     url = make_db("empty")
     env = {"WATCHFLOOR_DATABASE_URL": url}

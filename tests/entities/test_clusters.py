@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import api_headers
@@ -49,6 +50,7 @@ def resolve(engine) -> None:  # type: ignore[no-untyped-def]
         clusters.resolve(s, actor="test")
 
 
+@pytest.mark.slow
 def test_clusters_join_spellings_across_agencies_and_show_each_what_it_may_read(
     client, engine
 ) -> None:  # type: ignore[no-untyped-def]

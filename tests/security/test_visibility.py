@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from starlette.routing import Route
 
@@ -196,6 +197,7 @@ def ids_in(body: Any) -> list[int]:
     return [x["id"] for x in items] if isinstance(items, list) else [body["id"]]
 
 
+@pytest.mark.slow
 def test_every_route_and_page_shows_what_the_policy_allows(client, engine) -> None:  # type: ignore[no-untyped-def]
     spec = client.get("/openapi.json").json()
     lists: list[tuple[str, type]] = []

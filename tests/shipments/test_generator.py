@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+
 from watchfloor.shipments.generator import GOODS, LOOKALIKES, RISKY_KINDS, ShipmentGenerator
 from watchfloor.shipments.hs import subheadings
 from watchfloor.shipments.schemas import ShipmentIn
 
 
+@pytest.mark.slow
 def test_same_seed_same_data_other_seed_other_data() -> None:
     a = ShipmentGenerator(3).take(200)
     b = ShipmentGenerator(3).take(200)
@@ -30,6 +33,7 @@ def test_every_record_validates_and_every_good_is_a_real_subheading() -> None:
     assert 120 <= kinds["lookalike"] <= 280
 
 
+@pytest.mark.slow
 def test_default_planted_share_is_about_half_a_percent() -> None:
     pairs = ShipmentGenerator(5).take(20_000)
     risky = sum(t.risky for _, t in pairs)

@@ -10,6 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.cli.test_cli import WATCHFLOOR, run
@@ -26,6 +27,7 @@ def count(url: str, model=Shipment) -> int:  # type: ignore[no-untyped-def]
         engine.dispose()
 
 
+@pytest.mark.slow
 def test_generate_then_import_jsonl_twice(db_url: str, tmp_path: Path) -> None:
     env = {"WATCHFLOOR_DATABASE_URL": db_url}
     data = tmp_path / "s.jsonl"
@@ -165,6 +167,7 @@ def test_unknown_csv_columns_and_agencies_are_one_clear_line(db_url: str, tmp_pa
     assert r.returncode == 2 and "no agency 'XX-NONE'" in r.stderr
 
 
+@pytest.mark.slow
 def test_a_killed_import_keeps_committed_batches_and_resumes(db_url: str, tmp_path: Path) -> None:
     """Kill -9 after the first batches commit; nothing committed is lost, the rerun completes
     the file and no shipment is stored twice."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
@@ -31,6 +32,7 @@ def fuzz(operation: Any, headers: dict[str, str], seen: dict[str, set[int]]) -> 
     check()
 
 
+@pytest.mark.slow
 def test_no_operation_answers_generated_input_with_a_server_error(engine: Engine) -> None:
     from watchfloor.web.app import create_app
 
