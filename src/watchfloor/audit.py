@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Integer, String, Text, insert, select, update
+from sqlalchemy import Integer, String, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
@@ -97,9 +97,22 @@ def event_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-# Nothing keeps the head row as an object, so the ORM need not walk every object in a long
-# session to refresh it (on a demo load that walk was a third of the time).
-_NO_SYNC = {"synchronize_session": False}
+# Core statements, built once: an event is appended on every write and every read of shared
+# data, and the ORM's bulk UPDATE path and the statements' construction cost more than the
+# round trips themselves (a quarter of a one-shipment stream batch)
+_events = AuditEvent.__table__
+_head = AuditHead.__table__
+_FIELDS = tuple(c.name for c in _events.columns)
+_TAKE_HEAD = (
+    update(_head)
+    .where(_head.c.id == 1)
+    .values(seq=_head.c.seq + 1)
+    .returning(_head.c.seq, _head.c.hash)
+)
+_APPEND = insert(_events).values({f: bindparam(f"v_{f}", type_=_events.c[f].type) for f in _FIELDS})
+_MOVE_HEAD = update(_head).where(_head.c.id == 1).values(hash=bindparam("v_hash"))
+# PostgreSQL: one round trip, the event appended in a CTE of the statement that moves the head
+_APPEND_AND_MOVE = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
 
 
 def record(
@@ -114,14 +127,9 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction (the caller commits)."""
     session.flush()
+    connection = session.connection()
     # Taking the head row first serialises writers: nobody reads the tail until they own it.
-    seq, prev_hash = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash),
-        execution_options=_NO_SYNC,
-    ).one()
+    seq, prev_hash = connection.execute(_TAKE_HEAD).one()
     at = utcnow()
     fields = {
         "seq": seq,
@@ -135,17 +143,15 @@ def record(
         "prev_hash": prev_hash,
     }
     digest = event_hash(**fields)
-    appended = insert(AuditEvent).values(**fields, hash=digest)
-    move_head = update(AuditHead).where(AuditHead.id == 1).values(hash=digest)
-    if session.get_bind().dialect.name == "postgresql":
-        # one round trip: the event is appended in a CTE of the statement that moves the head
-        session.execute(move_head.add_cte(appended.cte("appended")), execution_options=_NO_SYNC)
+    params = {f"v_{k}": v for k, v in fields.items()}
+    params["v_hash"] = digest
+    if connection.dialect.name == "postgresql":
+        connection.execute(_APPEND_AND_MOVE, params)
     else:
-        session.execute(appended)
-        session.execute(move_head, execution_options=_NO_SYNC)
+        connection.execute(_APPEND, params)
+        connection.execute(_MOVE_HEAD, params)
     # a plain copy of what was written: the row itself is never loaded into the session
-    event = AuditEvent(**fields, hash=digest)
-    return event
+    return AuditEvent(**fields, hash=digest)
 
 
 class Acting(Protocol):

@@ -15,7 +15,7 @@ from functools import cache
 from typing import Literal
 
 from pwdlib import PasswordHash
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from watchfloor import audit
@@ -313,15 +313,23 @@ def list_api_keys(session: Session, agency: Agency | None = None) -> list[ApiKey
     return list(session.scalars(stmt))
 
 
+@cache
+def _key_by_prefix() -> Select[tuple[ApiKey]]:
+    """A key and its agency in one query, built once: every API request and every stream
+    batch asks it."""
+    return (
+        select(ApiKey)
+        .options(joinedload(ApiKey.agency))
+        .where(ApiKey.prefix == bindparam("prefix"))
+    )
+
+
 def key_principal(session: Session, secret: str) -> Principal | None:
     """The principal for a bearer key, or None if it is unknown, malformed or revoked."""
     if not secret.startswith(KEY_PREFIX) or secret.count("_") < 2:
         return None
     prefix = secret[len(KEY_PREFIX) :].split("_", 1)[0]
-    # the agency in the same query: a stream worker asks this once a batch
-    key = session.scalar(
-        select(ApiKey).options(joinedload(ApiKey.agency)).where(ApiKey.prefix == prefix)
-    )
+    key = session.scalar(_key_by_prefix(), {"prefix": prefix})
     if key is None or key.revoked_at is not None:
         return None
     if not hmac.compare_digest(key.secret_hash, _sha256(secret)):
