@@ -1,10 +1,77 @@
-"""Plotly figures as HTML fragments; the page loads plotly.min.js from this server."""
+"""Plotly figures as HTML fragments; the page loads plotly.min.js from this server.
+
+A figure is kept as the plain data plotly.js reads (traces, layout, config): plotly.py's
+validating figure objects cost more than the rest of a page (on a warning's page, 44% of the
+request went to building and writing its one chart)."""
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
-import plotly.graph_objects as go
+import orjson
+
+_JSON = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    raise TypeError(f"a chart cannot show {type(value).__name__}")
+
+
+def script_json(value: Any) -> str:
+    """JSON to write inside a <script>: dates as ISO 8601, NaN as null, and no "<", ">" or
+    "&" that could end the script early (a name such as "</script>" stays text)."""
+    text = orjson.dumps(value, default=_plain, option=_JSON).decode()
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _titled(layout: dict[str, Any]) -> dict[str, Any]:
+    """plotly.js takes a title as ``{"text": ...}``: a plain string is wrapped."""
+    out = {}
+    for key, value in layout.items():
+        if isinstance(value, dict) and isinstance(value.get("title"), str):
+            value = {**value, "title": {"text": value["title"]}}
+        elif key == "title" and isinstance(value, str):
+            value = {"text": value}
+        out[key] = value
+    return out
+
+
+class Figure:
+    """The parts of a Plotly figure these charts draw: traces, layout, shapes, notes."""
+
+    def __init__(self) -> None:
+        self.data: list[dict[str, Any]] = []
+        self.layout: dict[str, Any] = {}
+
+    def add_bar(self, **trace: Any) -> None:
+        self.data.append({"type": "bar", **trace})
+
+    def add_scatter(self, **trace: Any) -> None:
+        self.data.append({"type": "scatter", **trace})
+
+    def add_vline(self, x: Any, *, line_dash: str, line_color: str) -> None:
+        """A vertical line across the plot at ``x``."""
+        self.layout.setdefault("shapes", []).append(
+            {"type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+             "line": {"dash": line_dash, "color": line_color}}
+        )  # fmt: skip
+
+    def add_annotation(self, **note: Any) -> None:
+        self.layout.setdefault("annotations", []).append(note)
+
+    def update_layout(self, **layout: Any) -> None:
+        self.layout.update(_titled(layout))
+
+    def to_html(self, div_id: str, *, config: dict[str, Any] | None = None) -> str:
+        spec = script_json([self.data, self.layout, {"responsive": True, **(config or {})}])
+        return (
+            f'<div id="{div_id}" class="plotly-graph-div" style="width:100%;"></div>'
+            f"<script>(function (s) {{ Plotly.newPlot({script_json(div_id)}, s[0], s[1], s[2]);"
+            f" }})({spec});</script>"
+        )
 
 
 def precision_chart(series: list[dict[str, Any]]) -> str:
@@ -12,7 +79,7 @@ def precision_chart(series: list[dict[str, Any]]) -> str:
     if not series:
         return ""
     days = [p["day"] for p in series]
-    fig = go.Figure()
+    fig = Figure()
     fig.add_bar(x=days, y=[p["finds"] for p in series], name="finds", yaxis="y2", opacity=0.35)
     fig.add_scatter(
         x=days,
@@ -27,7 +94,7 @@ def precision_chart(series: list[dict[str, Any]]) -> str:
         yaxis2={"title": "finds", "overlaying": "y", "side": "right", "rangemode": "tozero"},
         legend={"orientation": "h", "y": -0.2},
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id="precision-chart")
+    return fig.to_html("precision-chart")
 
 
 def series_chart(
@@ -39,7 +106,7 @@ def series_chart(
 ) -> str:
     """Counts per day, one trace per key (a :class:`watchfloor.listings.watch.Series`), with
     dated events drawn as vertical lines."""
-    fig = go.Figure()
+    fig = Figure()
     for key, counts in series.counts.items():
         if kind == "bar":
             fig.add_bar(x=[d.isoformat() for d in series.days], y=counts, name=key)
@@ -66,23 +133,23 @@ def series_chart(
         yaxis={"title": "listings", "rangemode": "tozero"},
         legend={"orientation": "h", "y": -0.2},
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
+    return fig.to_html(div_id)
 
 
-def _fragment(fig: go.Figure, div_id: str, height: int = 300) -> str:
+def _fragment(fig: Figure, div_id: str, height: int = 300) -> str:
     fig.update_layout(
         height=height,
         margin={"l": 50, "r": 50, "t": 30, "b": 40},
         legend={"orientation": "h", "y": -0.25},
     )
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id)
+    return fig.to_html(div_id)
 
 
 def transparency_charts(report: Any) -> dict[str, str]:
     """The transparency report (a :class:`watchfloor.listings.notice_schemas.ReportOut`) as
     three charts: notices and share actioned per period, hours to action, decisions."""
     periods = [p.period for p in report.periods]
-    fig = go.Figure()
+    fig = Figure()
     fig.add_bar(x=periods, y=[p.received for p in report.periods], name="received")
     fig.add_bar(x=periods, y=[p.actioned for p in report.periods], name="actioned")
     fig.add_scatter(
@@ -97,13 +164,13 @@ def transparency_charts(report: Any) -> dict[str, str]:
         yaxis={"title": "notices", "rangemode": "tozero"},
         yaxis2={"overlaying": "y", "side": "right", "range": [0, 1], "tickformat": ".0%"},
     )
-    hours = go.Figure()
+    hours = Figure()
     hours.add_bar(x=list(report.hours_to_action), y=list(report.hours_to_action.values()))
     hours.update_layout(
         xaxis={"type": "category", "title": "hours from notice to action"},
         yaxis={"title": "listings", "rangemode": "tozero"},
     )
-    actions = go.Figure()
+    actions = Figure()
     actions.add_bar(x=list(report.actions), y=list(report.actions.values()))
     actions.update_layout(
         xaxis={"type": "category"}, yaxis={"title": "listings", "rangemode": "tozero"}
@@ -126,7 +193,7 @@ def seizure_charts(summary: list[Any], years: list[Any], *, countries: int = 20)
     for c in top:
         for s in c.top:
             substances.setdefault(s.substance, {})[c.country] = s.kg
-    fig = go.Figure()
+    fig = Figure()
     for name, by_country in sorted(substances.items(), key=lambda x: -sum(x[1].values()))[:12]:
         fig.add_bar(
             y=[c.country for c in top],
@@ -143,7 +210,7 @@ def seizure_charts(summary: list[Any], years: list[Any], *, countries: int = 20)
     fig.update_layout(barmode="stack", xaxis={"title": "kg seized"}, yaxis={"type": "category"})
     out = {"countries": _fragment(fig, "country-chart", 40 + 22 * len(top))}
     largest = {c.country for c in summary[:8]}
-    trend = go.Figure()
+    trend = Figure()
     for country in sorted(largest):
         points = [y for y in years if y.country == country]
         trend.add_scatter(
@@ -163,7 +230,7 @@ def pen_chart(figures: list[Any]) -> str:
     if not figures:
         return ""
     countries = [f.country for f in figures]
-    fig = go.Figure()
+    fig = Figure()
     fig.add_bar(x=countries, y=[f.sent for f in figures], name="sent")
     fig.add_bar(x=countries, y=[f.received for f in figures], name="received")
     fig.add_bar(x=countries, y=[f.objections for f in figures], name="objections")
@@ -194,7 +261,7 @@ def network_chart(net: Any, div_id: str = "network-chart") -> str:
     graph.add_nodes_from(n.id for n in net.nodes)
     graph.add_edges_from((e.source, e.target) for e in net.edges)
     pos = nx.spring_layout(graph, seed=7)
-    fig = go.Figure()
+    fig = Figure()
     xs: list[float | None] = []
     ys: list[float | None] = []
     for e in net.edges:
@@ -231,9 +298,7 @@ def network_chart(net: Any, div_id: str = "network-chart") -> str:
         xaxis={"visible": False, "range": [min(xs_) - pad, max(xs_) + pad]},
         yaxis={"visible": False, "range": [min(ys_) - pad / 2, max(ys_) + pad / 2]},
     )  # fmt: skip
-    return fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id=div_id, config={"scrollZoom": True}
-    )
+    return fig.to_html(div_id, config={"scrollZoom": True})
 
 
 ALARM_SYMBOLS = {
@@ -255,7 +320,7 @@ def alarm_chart(
 ) -> str:
     """A watched series with one detector's upper bound and every detector's alarms as
     markers (``alarms``: algorithm -> indices of the alarmed periods)."""
-    fig = go.Figure()
+    fig = Figure()
     fig.add_scatter(x=periods, y=values, mode="lines+markers", name="observed",
                     line={"color": "#1f4e79"})  # fmt: skip
     if upper is not None and any(v is not None for v in upper):
@@ -273,7 +338,7 @@ def alarm_chart(
 
 def evaluation_chart(design: dict[str, Any], start: Any, div_id: str, title: str) -> str:
     """Observed against the fitted model and the counterfactual, the start marked."""
-    fig = go.Figure()
+    fig = Figure()
     x = design["periods"]
     fig.add_scatter(x=x, y=design["observed"], mode="markers", name="observed",
                     marker={"color": "#1f4e79"})  # fmt: skip
@@ -293,7 +358,7 @@ def lines_chart(
     traces: dict[str, tuple[list[Any], list[float]]], div_id: str, *, measure: str = "count"
 ) -> str:
     """A line per named series, each on its own dates."""
-    fig = go.Figure()
+    fig = Figure()
     for name, (x, y) in traces.items():
         fig.add_scatter(x=x, y=y, mode="lines+markers", name=name)
     fig.update_layout(yaxis={"title": measure, "rangemode": "tozero"}, xaxis={"type": "date"})
