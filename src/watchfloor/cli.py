@@ -140,7 +140,8 @@ def demo_load(as_json: JsonOpt = False) -> None:
         f"listings and {report.notices_created} notices to platforms created; "
         f"{report.statistics_created} seizure statistics of {report.statistics_countries} "
         f"countries (UNODC, CBP), {report.incidents_created} precursor incidents and "
-        f"{report.parties_taken} parties of them all; {report.observations_imported} "
+        f"{report.parties_taken} parties of them all, resolved into {report.clusters_found} "
+        f"clusters; {report.observations_imported} "
         f"figures of public statistics (NFLIS, CDC, Agora), {report.interventions_recorded} "
         f"interventions to evaluate and {report.warnings_raised} early warnings"
         + (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.listings import demo as listings_demo
@@ -198,9 +198,24 @@ class DemoReport:
     incidents_created: int = 0
     statistics_countries: int = 0
     parties_taken: int = 0
+    clusters_found: int = 0
     observations_imported: int = 0
     interventions_recorded: int = 0
     warnings_raised: int = 0
+
+
+def _resolve_once(session: Session, actor: str) -> int:
+    """The first entity resolution over the demo's parties, so that its clusters and
+    networks are there to explore (and the worker places later parties in them); a second
+    load leaves the clusters as they are. Returns the clusters found, 0 when none was run."""
+    from watchfloor.entities import clusters
+    from watchfloor.entities.models import Party, ResolutionRun
+
+    if session.scalar(select(ResolutionRun.id).limit(1)) is not None:
+        return 0
+    if (session.scalar(select(func.count()).select_from(Party)) or 0) < 2:
+        return 0
+    return clusters.resolve(session, actor=actor).clusters
 
 
 def username(agency: str, suffix: str) -> str:
@@ -288,6 +303,7 @@ def load_demo(
     from watchfloor.warning import demo as warning_demo
 
     parties = sum(extract.sync(session).values())  # the parties of everything loaded above
+    found = _resolve_once(session, actor)
     warned = warning_demo.load(session, agencies) if with_statistics else None
     return DemoReport(
         created_agencies,
@@ -303,6 +319,7 @@ def load_demo(
         statistics.incidents if statistics else 0,
         statistics.countries if statistics else 0,
         parties,
+        found,
         warned.observations if warned else 0,
         warned.interventions if warned else 0,
         warned.warnings if warned else 0,

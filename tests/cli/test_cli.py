@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from watchfloor.audit import AuditEvent
 from watchfloor.db import build_engine, session_scope
-from watchfloor.entities.models import Party
+from watchfloor.entities.models import EntityCluster, Party, ResolutionRun
 from watchfloor.security.models import Agency, User
 from watchfloor.sharing.models import Seizure
 
@@ -28,6 +28,9 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 # `make run`'s own database; the intakes' idempotency on PostgreSQL has tests of its own
+TABLES = (Agency, User, Seizure, AuditEvent, Party, ResolutionRun, EntityCluster)
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.slow
 def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[no-untyped-def]
@@ -42,16 +45,12 @@ def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[
             said[step[0]] = r.stdout
         engine = build_engine(url)
         with session_scope(engine) as s:
-            counts.append(
-                tuple(
-                    s.scalar(select(func.count()).select_from(m))
-                    for m in (Agency, User, Seizure, AuditEvent, Party)
-                )
-            )
+            counts.append(tuple(s.scalar(select(func.count()).select_from(m)) for m in TABLES))
         engine.dispose()
     assert counts[0] == counts[1]
-    agencies, users, seizures, _, parties = counts[0]
+    agencies, users, seizures, _, parties, runs, clusters = counts[0]
     assert parties > 5000  # the demo's records' parties, taken once
+    assert runs == 1 and clusters > 100  # resolved once, not again by the second load
     assert agencies >= 8 and users >= 12 and seizures >= 6
     assert "already at revision" in said["db"] and "already loaded" in said["reference"]
     assert "us.cbp.officer" in said["demo"] and "watchfloor-demo" in said["demo"]

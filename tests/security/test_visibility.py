@@ -23,7 +23,6 @@ from starlette.routing import Route
 from tests.conftest import api_headers
 from watchfloor.alerts.models import Alert
 from watchfloor.db import session_scope
-from watchfloor.entities import clusters
 from watchfloor.entities import policy as party_policy
 from watchfloor.entities.models import ClusterMember, EntityCluster, Party
 from watchfloor.listings.models import Listing, Notice, SignalSet
@@ -227,9 +226,7 @@ def test_every_route_and_page_shows_what_the_policy_allows(client, engine) -> No
 
     rng = random.Random(7)
     models = {m for _, m in details + lists + page_details}
-    with session_scope(engine) as s:
-        clusters.resolve(s, actor="test")  # clusters of the demo's parties, to be read
-    with session_scope(engine) as s:
+    with session_scope(engine) as s:  # the demo resolved its parties into clusters
         agencies = {a.code: a for a in s.scalars(select(Agency))}
         tried = {m: samples(s, m, rng) for m in models}
         rows = {m: list(s.scalars(select(m))) for m in models}

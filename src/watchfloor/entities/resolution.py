@@ -189,14 +189,17 @@ def _linker(tables: Sequence[list[Record]], model: Any) -> tuple[Any, Any]:
     import duckdb
     from splink import DuckDBAPI, Linker
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
+    # Splink warns when the data holds no pair at some comparison level ("not observed in
+    # dataset") or none for an EM sample: expected of these records, and not something a
+    # user of `demo load` or `entities resolve` can act on
+    logging.getLogger("splink").setLevel(logging.ERROR)
     con = duckdb.connect()
     db = DuckDBAPI(con)
     frames = []
     for i, records in enumerate(tables):
         con.register(f"wf_in_{i}", _arrow(records))
         frames.append(db.register(f"wf_in_{i}", table_name=f"wf_{i}"))
-    return con, Linker(frames, model, log_level=logging.WARNING)
+    return con, Linker(frames, model, log_level=logging.ERROR)
 
 
 LABELS_NEEDED = 50  # confirmed pairs before they count as a training session of their own
