@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from watchfloor.listings.classifier import ListingModel, shipped_model, train
+from watchfloor.listings.classifier import Decision, ListingModel, shipped_model, train
 from watchfloor.listings.text import document
 from watchfloor.reference.matcher import SubstanceMatcher
 
@@ -93,6 +93,14 @@ def test_the_shipped_model_knows_a_drug_sale_and_its_class(title, body, cls) -> 
 def test_the_shipped_model_lets_other_goods_pass(title: str) -> None:
     (d,) = shipped_model().decide([document(title, "", M)])
     assert not d.is_drug_sale, d
+
+
+@pytest.mark.parametrize("text", ["", "zzzz qqqq", "\u0416\u0416\u0416\u0416 \u3042\u3042"])
+def test_text_without_a_known_word_is_not_called_a_drug_sale(text: str) -> None:
+    model = shipped_model()
+    assert not len(model.vectorise(document(text, "", M))[0])
+    (d,) = model.decide([document(text, "", M)])
+    assert d == Decision(0.0, None, None, ())
 
 
 AGORA = Path(__file__).resolve().parents[3] / "shared" / "data" / "agora-listings"

@@ -148,6 +148,12 @@ class ListingModel:
         out = []
         for document in documents:
             idx, vals = self.vectorise(document)
+            if not len(idx):
+                # none of its words is one the model learnt: nothing in it says "drug sale",
+                # and the intercept alone (about one half, as training balances the classes)
+                # is no evidence either way
+                out.append(Decision(0.0, None, None, ()))
+                continue
             p = float(1.0 / (1.0 + np.exp(-(vals @ self.sale_coef[idx] + self.sale_intercept))))
             terms = self._top(idx, vals * self.sale_coef[idx], explain)
             if p < 0.5:
