@@ -40,6 +40,7 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
     page.wait_for_selector("#reasons")
     reasons = page.locator("#reasons").inner_text()
     assert "N-Phenethyl-4-piperidone, a fentanyl precursor (1988 Convention Table I)" in reasons
+    assert "2933.37" in page.locator("#items tbody").inner_text()  # as the reasons write it
     page.screenshot(path=str(shots / f"shipment-{backend}.png"), full_page=True)
 
     # a seizure without its quantity is refused with the field named, then recorded

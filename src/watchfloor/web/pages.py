@@ -26,10 +26,12 @@ from watchfloor.security.deps import (
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
 from watchfloor.sharing.service import count_seizures
+from watchfloor.shipments.hs import format_hs
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["country_name"] = country_name
 templates.env.filters["community"] = lambda code: f"community {code}"
+templates.env.filters["hs"] = format_hs  # 293337 -> 2933.37, as the reasons write it
 router = APIRouter(include_in_schema=False)
 
 NAV = [
