@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor.db import fetch_page
@@ -161,10 +161,3 @@ def list_incidents(
     rows, next_cursor = fetch_page(session, stmt, limit)
     audit_list_reads(session, principal, "incident", rows)
     return rows, next_cursor
-
-
-def count_seizures(session: Session, principal: Principal) -> int:
-    return (
-        session.scalar(select(func.count()).select_from(Seizure).where(visible(principal, Seizure)))
-        or 0
-    )

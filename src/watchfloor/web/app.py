@@ -100,6 +100,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from watchfloor.alerts.api import router as alerts_router
+    from watchfloor.dashboard import router as dashboard_router
     from watchfloor.entities.api import router as entities_router
     from watchfloor.listings.api import router as listings_router
     from watchfloor.listings.notices_api import router as notices_router
@@ -141,6 +142,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(alerts_router)
     app.include_router(entities_router)
     app.include_router(warning_router)
+    app.include_router(dashboard_router)
     app.include_router(shipments_pages_router)
     app.include_router(notices_pages_router)  # before /listings/{listing_id}
     app.include_router(listings_pages_router)

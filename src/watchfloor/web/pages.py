@@ -25,7 +25,6 @@ from watchfloor.security.deps import (
 )
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
-from watchfloor.sharing.service import count_seizures
 from watchfloor.shipments.hs import format_hs
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -170,9 +169,9 @@ def logout(request: Request, db: Db, csrf_token: Annotated[str, Form()] = "") ->
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, db: Db, me: Me) -> Response:
-    return render(
-        request, "dashboard.html", me, active=None, seizures_visible=count_seizures(db, me)
-    )
+    from watchfloor.dashboard import dashboard as figures
+
+    return render(request, "dashboard.html", me, active=None, board=figures(db, me))
 
 
 @router.get("/reference", response_class=HTMLResponse)
