@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from tests.conftest import OUTPUT
+from tests.conftest import OUTPUT, api_headers
 
 pytestmark = pytest.mark.e2e
 
 
-def test_login_dashboard_logout(server: str, backend: str, chromium) -> None:  # type: ignore[no-untyped-def]
+def test_login_dashboard_logout(server: str, backend: str, engine, chromium) -> None:  # type: ignore[no-untyped-def]
     shots = OUTPUT / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     page = chromium.new_page()
@@ -21,7 +22,23 @@ def test_login_dashboard_logout(server: str, backend: str, chromium) -> None:  #
     page.wait_for_selector("text=Dashboard")
     nav = page.locator("nav[aria-label=Capabilities] a").all_inner_texts()
     assert nav[:5] == ["Shipments", "Online sales", "Cooperation", "Entities", "Early warning"]
-    assert int(page.locator("#seizures-visible").inner_text()) >= 4
+    seen = int(page.locator("#seizures-visible").inner_text())
+    assert seen >= 4
+    # a seizure recorded meanwhile is counted without a reload
+    r = httpx.post(
+        server + "/api/v1/sharing/seizures",
+        json={
+            "reference": "E2E-DASH-1", "seized_on": "2026-11-30", "country": "MX",
+            "substance": "cocaine", "quantity": 1, "unit": "kg", "sharing": {"tlp": "red"},
+        },
+        headers=api_headers(engine, "MX-ANAM", "officer"),
+        timeout=30,
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    page.wait_for_function(
+        f"document.getElementById('seizures-visible').textContent === '{seen + 1}'",
+        timeout=15_000,
+    )
     page.screenshot(path=str(shots / f"dashboard-{backend}.png"), full_page=True)
     page.click("nav >> text=Cooperation")
     page.wait_for_selector("#by-country")
