@@ -126,10 +126,28 @@ def reference_load(as_json: JsonOpt = False) -> None:
 @demo_app.command("load")
 def demo_load(as_json: JsonOpt = False) -> None:
     """Load the demo agencies, users and seizures, and print the demo logins."""
-    from watchfloor.demo import DEMO_PASSWORD, load_demo
+    from rich.progress import TimeElapsedColumn
 
-    with session_scope(_engine()) as session:
-        report = load_demo(session)
+    from watchfloor.demo import DEMO_PASSWORD, STEPS, load_demo
+
+    # steps, not a time estimate: the parts take from a second to half the load
+    steps = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("step {task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=as_json,
+    )
+    with steps as bar, session_scope(_engine()) as session:
+        task = bar.add_task("demo", total=len(STEPS))
+
+        def started(step: str) -> None:
+            done = STEPS.index(step)
+            bar.update(task, completed=done, description=f"demo: {step}")
+
+        report = load_demo(session, progress=started)
+        bar.update(task, completed=len(STEPS), description="demo: loaded")
     if as_json:
         print(json.dumps({**report.__dict__, "password": DEMO_PASSWORD}))
         return

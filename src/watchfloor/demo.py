@@ -6,6 +6,7 @@ Loading it twice changes nothing: every object is looked up by its natural key f
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -222,6 +223,18 @@ def username(agency: str, suffix: str) -> str:
     return f"{agency.lower().replace('platform-', 'platform.').replace('-', '.')}.{suffix}"
 
 
+STEPS = (
+    "agencies and users",
+    "seizures",
+    "seizure statistics",
+    "shipments and risk models",
+    "listings and notices",
+    "parties",
+    "entity resolution",
+    "early warnings",
+)  # what load_demo tells ``progress`` as it starts each part, in this order
+
+
 def load_demo(
     session: Session,
     *,
@@ -229,7 +242,12 @@ def load_demo(
     with_shipments: bool = True,
     with_listings: bool = True,
     with_statistics: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> DemoReport:
+    """Load what is missing of the demo (a second load adds nothing); ``progress`` is told
+    each of :data:`STEPS` as it starts (a part left out is still told, and skipped)."""
+    step = progress or (lambda _: None)
+    step(STEPS[0])
     agencies = {a.code: a for a in session.scalars(select(Agency))}
     created_agencies = created_users = created_seizures = 0
     for code, name, country, kind in AGENCIES:
@@ -255,6 +273,7 @@ def load_demo(
             created_users += 1
         logins.append((name, code, role))
     officers = {u.agency.code: u for u in users.values() if u.role in ("officer", "admin")}
+    step(STEPS[1])
     for (
         owner,
         ref,
@@ -293,8 +312,11 @@ def load_demo(
             ),
         )
         created_seizures += 1
+    step(STEPS[2])
     statistics = sharing_demo.load(session, agencies, actor=actor) if with_statistics else None
+    step(STEPS[3])
     shipments = shipments_demo.load(session, agencies) if with_shipments else None
+    step(STEPS[4])
     listings = listings_demo.load(session, agencies) if with_listings else 0
     notices = listings_demo.load_notices(session, agencies) if with_listings else 0
     if statistics:
@@ -302,8 +324,11 @@ def load_demo(
     from watchfloor.entities import extract
     from watchfloor.warning import demo as warning_demo
 
+    step(STEPS[5])
     parties = sum(extract.sync(session).values())  # the parties of everything loaded above
+    step(STEPS[6])
     found = _resolve_once(session, actor)
+    step(STEPS[7])
     warned = warning_demo.load(session, agencies) if with_statistics else None
     return DemoReport(
         created_agencies,

@@ -42,7 +42,7 @@ def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[
         for step in (["db", "upgrade"], ["reference", "load"], ["demo", "load"]):
             r = run(*step, env=env)
             assert r.returncode == 0, r.stderr
-            said[step[0]] = r.stdout
+            said[step[0]], said[f"{step[0]} progress"] = r.stdout, r.stderr
         engine = build_engine(url)
         with session_scope(engine) as s:
             counts.append(tuple(s.scalar(select(func.count()).select_from(m)) for m in TABLES))
@@ -54,6 +54,7 @@ def test_setup_steps_twice_load_nothing_twice(make_db) -> None:  # type: ignore[
     assert agencies >= 8 and users >= 12 and seizures >= 6
     assert "already at revision" in said["db"] and "already loaded" in said["reference"]
     assert "us.cbp.officer" in said["demo"] and "watchfloor-demo" in said["demo"]
+    assert "demo: loaded" in said["demo progress"] and "step 8/8" in said["demo progress"]
 
 
 def test_keys_create_prints_once_and_revoke(db_url: str) -> None:
