@@ -172,6 +172,10 @@ class RowWriter:
         # ORM's, and the two compare wrongly within the same second)
         procs = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
         self.procs = [(i, p) for i, p in enumerate(procs) if p is not None]
+        # PostgreSQL's binary COPY when every column's type has a binary form here: no text
+        # to format on this side nor to parse on the server's
+        types = [_binary_type(table.c[c].type.dialect_impl(dialect)) for c in columns]
+        self.binary = None if dialect.name != "postgresql" or None in types else types
 
     def row(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
         if len(values) != len(self.columns):
@@ -194,8 +198,12 @@ class RowWriter:
 
             raw = conn.connection.driver_connection
             statement = f"COPY {quote(self.table.name)} ({names}) FROM STDIN"
+            if self.binary:
+                statement += " (FORMAT BINARY)"
             try:
                 with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+                    if self.binary:
+                        copy.set_types(self.binary)
                     for row in rows:
                         copy.write_row(row)
             except psycopg.IntegrityError as exc:  # as SQLAlchemy tells it of other statements
@@ -206,6 +214,21 @@ class RowWriter:
             conn.exec_driver_sql(
                 f"INSERT INTO {quote(self.table.name)} ({names}) VALUES ({marks})", rows
             )
+
+
+def _binary_type(sql_type: Any) -> str | None:
+    """The PostgreSQL type a binary COPY sends a column's values as; None when not known."""
+    from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, String, Text
+
+    for kind, name in (
+        (BigInteger, "int8"), (Integer, "int4"), (Float, "float8"), (Boolean, "bool"),
+        (Text, "text"), (String, "varchar"), (Date, "date"),
+    ):  # fmt: skip
+        if isinstance(sql_type, kind):
+            return name
+    if isinstance(sql_type, DateTime):
+        return "timestamptz" if sql_type.timezone else "timestamp"
+    return None
 
 
 def allocate_ids(session: Session, table: Table, n: int) -> list[int] | None:
