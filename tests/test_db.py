@@ -102,3 +102,58 @@ def test_sqlite_timestamps_have_one_text_form_and_old_rows_are_mended(tmp_path) 
             assert sorted(found) == ["NEW-1", "OLD-1"]
     finally:
         engine.dispose()
+
+
+def test_bulk_rows_read_back_as_written(make_db: Callable[[str], str]) -> None:
+    """RowWriter's rows (binary COPY on PostgreSQL, executemany on SQLite) read back through
+    the ORM as written: timestamps to the microsecond and in UTC, dates, whole numbers in
+    float columns, text in any script, NULLs."""
+    import datetime as dt
+
+    from sqlalchemy import select
+
+    from watchfloor.db import session_factory
+    from watchfloor.security.service import create_agency
+    from watchfloor.shipments.intake import ITEM_COLUMNS, Writers
+    from watchfloor.shipments.models import RiskAssessment, Shipment, ShipmentItem
+
+    engine = build_engine(make_db("empty"))
+    try:
+        w = Writers(engine.dialect)
+        if engine.dialect.name == "postgresql":  # every column of the three tables: binary
+            assert w.shipment.binary and w.item.binary and w.assessment.binary
+        at = dt.datetime(2026, 3, 1, 23, 59, 58, 123456, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+        with session_factory(engine)() as s:
+            agency = create_agency(
+                s, code="XX-T", name="T", country="US", kind="customs", actor="test"
+            )
+            s.flush()
+            row = w.keyed_shipment.row(
+                [7, "post", at, None, at.date(), "CN", "", "US", None, "Carrier",
+                 "Zhāng Wěi 张伟", None, "CN", None, None, "Mary Jones", "1 Main St", "US",
+                 "+15550100", "m@example.org", 20, "USD", None, 1, 55, 0.25, "[]",
+                 agency.id, "REF-1", "d" * 64, at, at, "open", "file"]
+            )  # fmt: skip
+            w.keyed_shipment.insert(s, [row])
+            item = w.item.row([None, 1, "NPP powder", "293337", 3, "kg", 20, None])[1:]
+            w.item.insert(s, [(7, *item)])
+            scored = w.assessment.row([None, at, 55, 0.25, "2026.1", None, "[]"])[1:]
+            w.assessment.insert(s, [(7, *scored)])
+            s.commit()
+            got = s.scalars(select(ShipmentItem)).one()
+            assert [getattr(got, c) for c in ITEM_COLUMNS] == [
+                1, "NPP powder", "293337", 3.0, "kg", 20.0, None
+            ]  # fmt: skip
+            assessment = s.scalars(select(RiskAssessment)).one()
+            assert assessment.scored_at == at
+            assert assessment.scored_at.utcoffset() == dt.timedelta(0)
+            shipment = s.get(Shipment, 7)
+            assert shipment is not None and shipment.received_at == at
+            assert (shipment.sender_name, shipment.declared_value, shipment.arrival_on) == (
+                "Zhāng Wěi 张伟",
+                20.0,
+                dt.date(2026, 3, 1),
+            )
+            assert shipment.arrival_at is None and shipment.carrier == "Carrier"
+    finally:
+        engine.dispose()

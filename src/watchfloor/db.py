@@ -218,8 +218,12 @@ class RowWriter:
 
 def _binary_type(sql_type: Any) -> str | None:
     """The PostgreSQL type a binary COPY sends a column's values as; None when not known."""
-    from sqlalchemy import BigInteger, Boolean, Date, DateTime, Float, Integer, String, Text
+    from sqlalchemy import BigInteger, Boolean, Date, DateTime, Enum, Float, Integer, String, Text
 
+    if isinstance(sql_type, TypeDecorator):  # UTCDateTime and the like: what they store
+        sql_type = sql_type.impl_instance
+    if isinstance(sql_type, Enum):  # a String to SQLAlchemy, a type of its own to PostgreSQL
+        return None
     for kind, name in (
         (BigInteger, "int8"), (Integer, "int4"), (Float, "float8"), (Boolean, "bool"),
         (Text, "text"), (String, "varchar"), (Date, "date"),
