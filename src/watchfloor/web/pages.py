@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from watchfloor.batches import error_list
+from watchfloor.dashboard import dashboard as dashboard_figures
 from watchfloor.errors import Forbidden, Unauthenticated, WatchfloorError
 from watchfloor.reference.countries import country_name
 from watchfloor.reference.service import get_substance, search_substances
@@ -169,9 +170,7 @@ def logout(request: Request, db: Db, csrf_token: Annotated[str, Form()] = "") ->
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, db: Db, me: Me) -> Response:
-    from watchfloor.dashboard import dashboard as figures
-
-    return render(request, "dashboard.html", me, active=None, board=figures(db, me))
+    return render(request, "dashboard.html", me, active=None, board=dashboard_figures(db, me))
 
 
 @router.get("/reference", response_class=HTMLResponse)
