@@ -2,6 +2,10 @@
 
 PostgreSQL cannot store U+0000 in text; SQLite can, but no person types it. Refusing it at
 the edge, with the field named, keeps both backends alike and never lets it reach a 500.
+
+Two bases: :class:`Input` checks every model it validates; :class:`Record` leaves the
+check to the batch intakes, which serialise each record anyway (for its digest) and so see
+in one pass whether any text holds the character (:func:`nul_field`).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 def _is_nul_text(value: Any) -> bool:
@@ -29,26 +33,46 @@ def _may_hold_nul(data: dict[Any, Any]) -> bool:
         return True
 
 
-# The validation context of a record whose JSON form was seen to hold no U+0000 (say, while
-# it was serialised for its digest): its models skip the check, each of them a serialisation.
-NUL_FREE: dict[str, bool] = {"nul_free": True}
+def _nul_path(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            name = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return name
+            found = _nul_path(inner, name)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for i, inner in enumerate(value):
+            found = _nul_path(inner, f"{path}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
-def nul_free(dumped: bytes) -> dict[str, bool] | None:
-    """The context to validate a record with, given its JSON form."""
-    return None if b"\\u0000" in dumped else NUL_FREE
+def nul_field(record: Any, dumped: bytes | None = None) -> str | None:
+    """The field path (``items[1].description``) of the first text in a submitted record
+    that holds U+0000, or None. ``dumped``, the record's JSON form if already made, spares
+    the walk of every record without one."""
+    if dumped is not None and b"\\u0000" not in dumped:
+        return None
+    return _nul_path(record, "")
 
 
-class Input(BaseModel):
+class Record(BaseModel):
+    """A record of a batch intake, which refuses U+0000 itself (:func:`nul_field`)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+
+class Input(Record):
     @model_validator(mode="before")
     @classmethod
-    def _refuse_nul(cls, data: Any, info: ValidationInfo) -> Any:
+    def _refuse_nul(cls, data: Any) -> Any:
         # each nested model checks its own fields when pydantic reaches it, so the error
         # names the innermost field (items[1].description)
-        if info.context is NUL_FREE:
-            return data
         if isinstance(data, dict) and _may_hold_nul(data):
             for name, value in data.items():
                 if _is_nul_text(name) or _is_nul_text(value):

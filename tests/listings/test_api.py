@@ -96,6 +96,24 @@ def test_bodies_over_one_megabyte_are_refused(client, engine) -> None:  # type: 
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
 
 
+def test_nul_characters_are_refused_per_row_with_the_field_named(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    rows = [
+        listing("N1", body="lab\u0000tested"),
+        listing("N2", image_hashes=["a1b2c3d4e5f60718", "ff\u0000"]),
+        listing("N3"),
+    ]
+    r = client.post("/api/v1/listings", json={"listings": rows}, headers=h)
+    assert r.status_code == 207, r.text
+    results = r.json()["results"]
+    assert [x["status"] for x in results] == ["rejected", "rejected", "created"]
+    assert [x["errors"] for x in results[:2]] == [
+        [{"field": "body", "reason": "contains a NUL character (U+0000)"}],
+        [{"field": "image_hashes[1]", "reason": "contains a NUL character (U+0000)"}],
+    ]
+    assert [x["reference"] for x in results] == ["N1", "N2", "N3"]
+
+
 def test_another_agency_reads_a_listing_only_when_it_is_shared(client, engine) -> None:  # type: ignore[no-untyped-def]
     platform = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
     anam = api_headers(engine, "MX-ANAM", "officer")

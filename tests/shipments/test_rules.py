@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import random
+import statistics
 from typing import Any
 
 from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.shipments.rules.anomaly import PeerStats
+from watchfloor.shipments.rules.anomaly import RESERVOIR, PeerStats
 from watchfloor.shipments.rules.route import RouteStats
 from watchfloor.shipments.schemas import ShipmentIn
 from watchfloor.shipments.scoring import CombinedIndex, Scorer, parse_config, shipped_config
@@ -197,6 +199,19 @@ def test_value_per_kilogram_far_below_peers() -> None:
     a = score(shipment(items=[item("ceramic mug", "691200", 0.2, 4)]), sc)
     (r,) = [r for r in a.reasons if r.rule == "anomaly"]
     assert "far below its peers under heading 6912" in r.text
+
+
+def test_peer_median_and_mad_are_those_of_the_sample_at_every_size() -> None:
+    rng = random.Random(7)
+    stats = PeerStats(seed=3)
+    for _ in range(5000):
+        stats.add("6912", "USD", rng.lognormvariate(3, 1))
+        peer = stats.get("6912", "USD")
+        assert peer is not None
+        if peer.pending == 0:  # just refreshed: small samples and the full reservoir alike
+            assert peer.median == statistics.median(peer.values)
+            assert peer.mad == statistics.median(abs(v - peer.median) for v in peer.values)
+    assert len(peer.values) == RESERVOIR and peer.seen == 5000
 
 
 def test_gross_weight_below_net_weight() -> None:

@@ -22,8 +22,16 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.batches import BatchResult, FieldError, RowResult, content_digest, error_list
+from watchfloor.batches import (
+    BatchResult,
+    FieldError,
+    RowResult,
+    content_digest,
+    error_list,
+    record_json,
+)
 from watchfloor.db import RowWriter, allocate_ids, utcnow
+from watchfloor.inputs import nul_field
 from watchfloor.listings import labels
 from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
@@ -54,6 +62,15 @@ class _Row:
         return (self.data.platform, self.data.external_id)
 
 
+def _dumped(raw: dict[str, Any]) -> bytes | None:
+    """The record's JSON form, for its digest and the NUL check (None: not JSON, which
+    validation then explains)."""
+    try:
+        return record_json(raw)
+    except TypeError:
+        return None
+
+
 def validate_rows(
     rows: Sequence[Any], principal: Principal
 ) -> tuple[list[_Row], dict[int, RowResult]]:
@@ -63,8 +80,11 @@ def validate_rows(
         ref = raw.get("external_id") if isinstance(raw, dict) else None
         ref = ref if isinstance(ref, str) else None
         errors: list[FieldError] = []
+        dumped = None
         if not isinstance(raw, dict):
             errors = [FieldError(field="listing", reason="must be a JSON object")]
+        elif nul := nul_field(raw, dumped := _dumped(raw)):
+            errors = [FieldError(field=nul, reason="contains a NUL character (U+0000)")]
         else:
             try:
                 data = ListingIn.model_validate(raw)
@@ -87,7 +107,7 @@ def validate_rows(
                         )
                     )
                 if not errors:
-                    valid.append(_Row(index, data, content_digest(raw)))
+                    valid.append(_Row(index, data, content_digest(raw, dumped)))
                     continue
         rejected[index] = RowResult(index=index, reference=ref, status="rejected", errors=errors)
     return valid, rejected

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from watchfloor.inputs import Input
+from watchfloor.inputs import Input, Record
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.reference.countries import validate_country, validate_currency
 from watchfloor.sharing.schemas import SharingIn
@@ -53,7 +53,7 @@ ImageHash = Annotated[str, AfterValidator(_image_hash)]
 Url = Annotated[str, Field(max_length=2000), AfterValidator(_url)]
 
 
-class ListingIn(Input):
+class ListingIn(Record):
     """A listing as a platform or an analyst saw it. ``(platform, external_id)`` is its
     key for the reporting agency: sending it again updates it, or changes nothing."""
 

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 from sqlalchemy import String, any_, bindparam, delete, insert, select, update
@@ -36,7 +36,7 @@ from watchfloor.batches import (
 )
 from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
 from watchfloor.errors import Conflict, Forbidden
-from watchfloor.inputs import nul_free
+from watchfloor.inputs import nul_field
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import watchlists
@@ -80,8 +80,15 @@ def validate_rows(
             dumped = record_json(raw)
         except TypeError:  # not JSON: validation tells what is wrong
             dumped = None
+        nul = nul_field(raw, dumped)
+        if nul is not None:
+            errors = [FieldError(field=nul, reason="contains a NUL character (U+0000)")]
+            rejected[index] = RowResult(
+                index=index, reference=reference, status="rejected", errors=errors
+            )
+            continue
         try:
-            data = ShipmentIn.model_validate(raw, context=nul_free(dumped) if dumped else None)
+            data = ShipmentIn.model_validate(raw)
         except ValidationError as exc:
             rejected[index] = RowResult(
                 index=index, reference=reference, status="rejected", errors=error_list(exc)
@@ -230,13 +237,14 @@ class Stale(Conflict):
     (another submission stored the same reference meanwhile): send the batch again."""
 
 
-@dataclass
-class Prepared:
+class Prepared(NamedTuple):
     """A valid row, scored and laid out for the driver, waiting to be stored.
 
     ``row`` is the shipments row ready for a bulk insert (None when the shipment existed at
     preparation: then ``columns`` holds the values for an update). Item and assessment rows
-    lack only their first value, the shipment id.
+    lack only their first value, the shipment id. A named tuple, not a dataclass: a batch
+    crosses from the preparing process to the storing one, and a tuple is rebuilt there in a
+    third of a dataclass's time.
     """
 
     index: int
@@ -251,6 +259,10 @@ class Prepared:
     office_id: int | None
     top_reason: str
     unchanged: bool = False
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt by tuple.__new__ itself, not the generated __new__ through copyreg
+        return tuple.__new__, (Prepared, tuple(self))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from watchfloor.inputs import Input
+from watchfloor.inputs import Input, Record
 from watchfloor.reference.countries import validate_country, validate_currency
 from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments.hs import check_hs
@@ -59,7 +59,7 @@ Phone = Annotated[str, AfterValidator(_phone)]
 Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
-class PartyIn(Input):
+class PartyIn(Record):
     """Sender or consignee as declared."""
 
     name: Annotated[Text, Field(min_length=1, max_length=200)]
@@ -69,7 +69,7 @@ class PartyIn(Input):
     email: Email | None = None
 
 
-class ItemIn(Input):
+class ItemIn(Record):
     """One declared line: what it is, its HS code, how many, what it is worth and weighs."""
 
     description: Annotated[Text, Field(min_length=1, max_length=500)]
@@ -80,7 +80,7 @@ class ItemIn(Input):
     net_weight_kg: Amount | None = None
 
 
-class ShipmentIn(Input):
+class ShipmentIn(Record):
     """A postal item, express consignment or cargo house bill, as declared in advance.
 
     ``reference`` (tracking or house bill number) is unique per agency: sending it again
