@@ -50,7 +50,9 @@ class PeerStats:
         self.rng = random.Random(seed)
 
     def add(self, heading: str, currency: str, log_value_per_kg: float) -> None:
-        peer = self.peers.setdefault((heading, currency), Peer())
+        peer = self.peers.get((heading, currency))
+        if peer is None:  # not setdefault: that would build a Peer for every value
+            peer = self.peers[heading, currency] = Peer()
         peer.seen += 1
         if len(peer.values) < RESERVOIR:
             peer.values.append(log_value_per_kg)
