@@ -121,7 +121,7 @@ def test_bulk_rows_read_back_as_written(make_db: Callable[[str], str]) -> None:
     try:
         w = Writers(engine.dialect)
         if engine.dialect.name == "postgresql":  # every column of the three tables: binary
-            assert w.shipment.binary and w.item.binary and w.assessment.binary
+            assert w.keyed_shipment.binary and w.keyed_item.binary and w.keyed_assessment.binary
         at = dt.datetime(2026, 3, 1, 23, 59, 58, 123456, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
         with session_factory(engine)() as s:
             agency = create_agency(
@@ -135,10 +135,11 @@ def test_bulk_rows_read_back_as_written(make_db: Callable[[str], str]) -> None:
                  agency.id, "REF-1", "d" * 64, at, at, "open", "file"]
             )  # fmt: skip
             w.keyed_shipment.insert(s, [row])
-            item = w.item.row([None, 1, "NPP powder", "293337", 3, "kg", 20, None])[1:]
-            w.item.insert(s, [(7, *item)])
-            scored = w.assessment.row([None, at, 55, 0.25, "2026.1", None, "[]"])[1:]
-            w.assessment.insert(s, [(7, *scored)])
+            # laid out without the shipment's id, stored behind it, as an intake does
+            item = w.item.row([1, "NPP powder", "293337", 3, "kg", 20, None])
+            w.keyed_item.insert(s, [(7, *item)])
+            scored = w.assessment.row([at, 55, 0.25, "2026.1", None, "[]"])
+            w.keyed_assessment.insert(s, [(7, *scored)])
             s.commit()
             got = s.scalars(select(ShipmentItem)).one()
             assert [getattr(got, c) for c in ITEM_COLUMNS] == [

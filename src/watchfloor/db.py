@@ -180,6 +180,8 @@ class RowWriter:
     def row(self, values: list[Any] | tuple[Any, ...]) -> tuple[Any, ...]:
         if len(values) != len(self.columns):
             raise ValueError(f"{len(values)} values for {len(self.columns)} columns")
+        if not self.procs:  # every value goes to the driver as it is
+            return tuple(values)
         out = list(values)
         for i, proc in self.procs:
             value = out[i]

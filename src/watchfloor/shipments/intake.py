@@ -158,42 +158,41 @@ _SHIPMENT_COLUMNS = (
     "score",
     "probability",
     "reasons",
-)  # fmt: skip  (the keys of _columns, in order)
+)  # fmt: skip  (the order of _values)
 
 
-def _columns(
-    data: ShipmentIn, office: Office | None, a: Assessment, reasons: str
-) -> dict[str, Any]:
+def _values(data: ShipmentIn, office: Office | None, a: Assessment, reasons: str) -> list[Any]:
+    """The shipment's values of ``_SHIPMENT_COLUMNS``, in their order."""
     arrival = data.arrival_at or data.declared_at
     sender, consignee = data.sender, data.consignee
-    return {
-        "mode": data.mode,
-        "declared_at": data.declared_at,
-        "arrival_at": data.arrival_at,
-        "arrival_on": arrival.astimezone(dt.UTC).date(),
-        "origin_country": data.origin_country,
-        "transit_countries": " ".join(data.transit_countries),
-        "destination_country": data.destination_country,
-        "office_id": office.id if office else None,
-        "carrier": data.carrier,
-        "sender_name": sender.name,
-        "sender_address": sender.address or None,
-        "sender_country": sender.country,
-        "sender_phone": sender.phone,
-        "sender_email": sender.email,
-        "consignee_name": consignee.name,
-        "consignee_address": consignee.address or None,
-        "consignee_country": consignee.country,
-        "consignee_phone": consignee.phone,
-        "consignee_email": consignee.email,
-        "declared_value": data.declared_value,
-        "currency": data.currency,
-        "gross_weight_kg": data.gross_weight_kg,
-        "item_count": len(data.items),
-        "score": a.score,
-        "probability": a.probability,
-        "reasons": reasons,
-    }
+    return [
+        data.mode,
+        data.declared_at,
+        data.arrival_at,
+        arrival.astimezone(dt.UTC).date(),
+        data.origin_country,
+        " ".join(data.transit_countries),
+        data.destination_country,
+        office.id if office else None,
+        data.carrier,
+        sender.name,
+        sender.address or None,
+        sender.country,
+        sender.phone,
+        sender.email,
+        consignee.name,
+        consignee.address or None,
+        consignee.country,
+        consignee.phone,
+        consignee.email,
+        data.declared_value,
+        data.currency,
+        data.gross_weight_kg,
+        len(data.items),
+        a.score,
+        a.probability,
+        reasons,
+    ]
 
 
 ITEM_COLUMNS = ["line", "description", "hs_code", "quantity", "unit", "value", "net_weight_kg"]
@@ -204,9 +203,9 @@ SHIPMENT_EXTRA = [
 ]  # fmt: skip
 
 
-def _items(data: ShipmentIn) -> list[list[Any]]:
+def _items(data: ShipmentIn) -> list[tuple[Any, ...]]:
     return [
-        [line, i.description, i.hs_code, i.quantity, i.unit, i.value, i.net_weight_kg]
+        (line, i.description, i.hs_code, i.quantity, i.unit, i.value, i.net_weight_kg)
         for line, i in enumerate(data.items, start=1)
     ]
 
@@ -220,12 +219,20 @@ class Writers:
         self.shipment = RowWriter(Shipment.__table__, shipment_cols, dialect)  # type: ignore[arg-type]
         # the same row behind an id drawn beforehand (see db.allocate_ids)
         self.keyed_shipment = RowWriter(Shipment.__table__, ["id", *shipment_cols], dialect)  # type: ignore[arg-type]
-        self.item = RowWriter(
+        # items and assessments are laid out without their first column, the shipment's
+        # id, and stored behind it
+        self.item = RowWriter(ShipmentItem.__table__, ITEM_COLUMNS, dialect)  # type: ignore[arg-type]
+        self.keyed_item = RowWriter(
             ShipmentItem.__table__,  # type: ignore[arg-type]
             ["shipment_id", *ITEM_COLUMNS],
             dialect,
         )
         self.assessment = RowWriter(
+            RiskAssessment.__table__,  # type: ignore[arg-type]
+            ["scored_at", *ASSESSMENT_COLUMNS],
+            dialect,
+        )
+        self.keyed_assessment = RowWriter(
             RiskAssessment.__table__,  # type: ignore[arg-type]
             ["shipment_id", "scored_at", *ASSESSMENT_COLUMNS],
             dialect,
@@ -347,7 +354,7 @@ def prepare(
     prepared = []
     for r, a in zip(to_score, assessments, strict=True):
         reasons = a.reasons_json()
-        columns = _columns(r.data, r.office, a, reasons)
+        values = _values(r.data, r.office, a, reasons)
         is_new = r.data.reference not in existing
         prepared.append(
             Prepared(
@@ -356,7 +363,7 @@ def prepare(
                 digest=r.digest,
                 row=w.shipment.row(
                     [
-                        *(columns[c] for c in _SHIPMENT_COLUMNS),
+                        *values,
                         agency.id,
                         r.data.reference,
                         r.digest,
@@ -368,11 +375,11 @@ def prepare(
                 )
                 if is_new
                 else None,
-                columns=None if is_new else columns,
-                items=[w.item.row([None, *item])[1:] for item in _items(r.data)],
+                columns=None if is_new else dict(zip(_SHIPMENT_COLUMNS, values, strict=True)),
+                items=[w.item.row(item) for item in _items(r.data)],
                 assessment=w.assessment.row(
-                    [None, now, a.score, a.probability, a.config_version, a.model_version, reasons]
-                )[1:],
+                    [now, a.score, a.probability, a.config_version, a.model_version, reasons]
+                ),
                 score=a.score,
                 alert_threshold=r.office.alert_threshold if r.office else threshold,
                 office_id=r.office.id if r.office else None,
@@ -483,8 +490,8 @@ def store(
             )
     scored = new + changed
     if scored:
-        w.item.insert(session, [(ids[p.index], *item) for p in scored for item in p.items])
-        w.assessment.insert(session, [(ids[p.index], *p.assessment) for p in scored])
+        w.keyed_item.insert(session, [(ids[p.index], *item) for p in scored for item in p.items])
+        w.keyed_assessment.insert(session, [(ids[p.index], *p.assessment) for p in scored])
     created = {p.index for p in new}
     for p in scored:
         status = "created" if p.index in created else "updated"
