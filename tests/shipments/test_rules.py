@@ -209,8 +209,8 @@ def test_peer_median_and_mad_are_those_of_the_sample_at_every_size() -> None:
         peer = stats.get("6912", "USD")
         assert peer is not None
         if peer.pending == 0:  # just refreshed: small samples and the full reservoir alike
-            assert peer.median == statistics.median(peer.values)
-            assert peer.mad == statistics.median(abs(v - peer.median) for v in peer.values)
+            assert peer.median == statistics.median(peer.values.tolist())
+            assert peer.mad == statistics.median(abs(v - peer.median) for v in peer.values.tolist())
     assert len(peer.values) == RESERVOIR and peer.seen == 5000
 
 

@@ -23,20 +23,36 @@ NUMPY_FROM = 200  # below this many values, statistics.median is the quicker
 
 @dataclass
 class Peer:
-    values: list[float] = field(default_factory=list)
+    # the sample, in an array that grows by doubling up to RESERVOIR: the medians are then
+    # taken where the values already are, with no list to convert on every refresh
+    sample: np.ndarray = field(default_factory=lambda: np.empty(16))
+    size: int = 0
     seen: int = 0
     pending: int = 0
     median: float = 0.0
     mad: float = 0.0
 
+    @property
+    def values(self) -> np.ndarray:
+        return self.sample[: self.size]
+
+    def append(self, value: float) -> None:
+        if self.size == len(self.sample):
+            grown = np.empty(min(RESERVOIR, 2 * self.size))
+            grown[: self.size] = self.sample
+            self.sample = grown
+        self.sample[self.size] = value
+        self.size += 1
+
     def refresh(self) -> None:
-        if len(self.values) < NUMPY_FROM:
-            self.median = median(self.values)
-            self.mad = median(abs(v - self.median) for v in self.values)
-        else:  # the same figures, by partial sorts in C: a full sample's refresh in a fifth
-            sample = np.array(self.values)
-            self.median = float(np.median(sample))
-            self.mad = float(np.median(np.abs(sample - self.median)))
+        if self.size < NUMPY_FROM:
+            values = self.values.tolist()
+            self.median = median(values)
+            self.mad = median([abs(v - self.median) for v in values])
+        else:  # the same figures, by partial sorts in C
+            values = self.values
+            self.median = float(np.median(values))
+            self.mad = float(np.median(np.abs(values - self.median)))
         self.pending = 0
 
 
@@ -54,15 +70,15 @@ class PeerStats:
         if peer is None:  # not setdefault: that would build a Peer for every value
             peer = self.peers[heading, currency] = Peer()
         peer.seen += 1
-        if len(peer.values) < RESERVOIR:
-            peer.values.append(log_value_per_kg)
+        if peer.size < RESERVOIR:
+            peer.append(log_value_per_kg)
         else:
             j = self.rng.randrange(peer.seen)
             if j < RESERVOIR:
-                peer.values[j] = log_value_per_kg
+                peer.sample[j] = log_value_per_kg
         peer.pending += 1
         # recompute after 10 % growth while the sample is small, every 500 values after
-        if peer.pending >= min(REFRESH_EVERY, max(10, len(peer.values) // 10)):
+        if peer.pending >= min(REFRESH_EVERY, max(10, peer.size // 10)):
             peer.refresh()
 
     def get(self, heading: str, currency: str) -> Peer | None:
@@ -90,7 +106,7 @@ class AnomalyRule:
             if v is None or not item.hs_code or not currency:
                 continue
             peer = self.stats.get(item.hs_code[:4], currency)
-            if peer is None or len(peer.values) < self.c["min_peers"] or peer.mad <= 0:
+            if peer is None or peer.size < self.c["min_peers"] or peer.mad <= 0:
                 continue
             z = 0.6745 * (v - peer.median) / peer.mad
             if abs(z) >= self.c["z_threshold"]:
@@ -104,7 +120,7 @@ class AnomalyRule:
                         f"{math.exp(v):,.2f} {currency}/kg, far {side} its peers under "
                         f"heading {format_hs(item.hs_code)[:4]} (median "
                         f"{math.exp(peer.median):,.2f} {currency}/kg, robust z {z:+.1f})",
-                        {"item": line, "z": round(z, 2), "peers": len(peer.values)},
+                        {"item": line, "z": round(z, 2), "peers": peer.size},
                     )
                 )
         net = [i.net_weight_kg for i in shipment.items if i.net_weight_kg is not None]
