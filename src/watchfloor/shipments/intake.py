@@ -250,8 +250,8 @@ class Prepared(NamedTuple):
     ``row`` is the shipments row ready for a bulk insert (None when the shipment existed at
     preparation: then ``columns`` holds the values for an update). Item and assessment rows
     lack only their first value, the shipment id. A named tuple, not a dataclass: a batch
-    crosses from the preparing process to the storing one, and a tuple is rebuilt there in a
-    third of a dataclass's time.
+    crosses from the preparing process to the storing one, where a tuple is rebuilt in
+    about 1.0 us against a dataclass's 1.6.
     """
 
     index: int
@@ -266,10 +266,6 @@ class Prepared(NamedTuple):
     office_id: int | None
     top_reason: str
     unchanged: bool = False
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # rebuilt by tuple.__new__ itself, not the generated __new__ through copyreg
-        return tuple.__new__, (Prepared, tuple(self))
 
 
 @dataclass
