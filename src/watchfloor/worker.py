@@ -107,7 +107,7 @@ def handle_submit(
         for m in messages
         if m.received_at is not None
     }
-    with throughput.collected_after(), session_factory(engine)() as session:
+    with throughput.batch_collection(), session_factory(engine)() as session:
         known: dict[str | None, Principal | None] = {}
         for m in messages:
             msg_id = m.headers.get("Nats-Msg-Id")

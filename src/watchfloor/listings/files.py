@@ -38,7 +38,7 @@ from watchfloor.db import session_factory
 from watchfloor.listings import intake, labels
 from watchfloor.listings.classifier import ListingModel
 from watchfloor.security.service import Principal
-from watchfloor.throughput import batch_gc, collected_after, tune_for_batches
+from watchfloor.throughput import batch_collection, batch_gc, tune_for_batches
 
 CSV_COLUMNS = (
     "platform", "external_id", "url", "title", "body", "price", "currency", "seller",
@@ -103,7 +103,7 @@ def import_listings(
 
         def store(batch: list[Record], work: tuple[intake.Prepared, dict[int, Any]]) -> None:
             prepared, parsed = work
-            with make() as session:  # not collected_after(): see shipments.files
+            with make() as session:  # not batch_collection(): see shipments.files
                 result = intake.store(session, principal, prepared)
                 session.commit()
             rejected = {i for i, r in enumerate(result.results) if r.status == "rejected"}
@@ -135,7 +135,7 @@ def prepare_records(
 ) -> tuple[intake.Prepared, dict[int, Any]]:
     """Parse and prepare one batch (no database); lines that are not JSON are rejected."""
     rows, errors, parsed = parse_rows(raws)
-    with collected_after():
+    with batch_collection():
         prepared = intake.prepare(principal, rows, source=source, model=model)
     for i, reason in errors.items():
         prepared.results[i] = RowResult(

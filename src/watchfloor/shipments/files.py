@@ -39,7 +39,7 @@ from watchfloor.bulk import (
     read_jsonl,
 )
 from watchfloor.security.service import Principal
-from watchfloor.throughput import batch_gc, collected_after, tune_for_batches
+from watchfloor.throughput import batch_collection, batch_gc, tune_for_batches
 
 SHIPMENT_COLUMNS = (
     "reference", "agency", "mode", "declared_at", "arrival_at", "origin_country",
@@ -174,7 +174,7 @@ def _import_serial(engine, principal, batches, writer, report, source, tick) -> 
 
     make = session_factory(engine)
     for batch in batches:
-        with collected_after(), make() as session:
+        with batch_collection(), make() as session:
             prepared, parsed = prepare_records(session, principal, [r.data for r in batch], source)
             result = intake.store(session, principal, prepared, source=source)
             session.commit()
@@ -197,7 +197,7 @@ def _worker_init(url: str, principal: Principal, source: str) -> None:
 def _worker_prepare(raws: list[Any]) -> tuple[Any, dict[int, Any]]:
     from watchfloor.db import session_factory
 
-    with collected_after(), session_factory(_worker["engine"])() as session:
+    with batch_collection(), session_factory(_worker["engine"])() as session:
         return prepare_records(session, _worker["principal"], raws, _worker["source"])
 
 
@@ -209,7 +209,7 @@ def _import_parallel(engine, principal, batches, writer, report, source, tick, w
 
     def store(batch: list[Record], prepared_parsed: Any) -> None:
         prepared, parsed = prepared_parsed
-        # no collected_after() here: this process holds the prepared batches waiting to be
+        # no batch_collection() here: this process holds the prepared batches waiting to be
         # stored, and one collection a batch walked them all (slower than the thresholds)
         with make() as session:
             try:
