@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from watchfloor.audit import Acting
 from watchfloor.db import utcnow
 from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
+from watchfloor.inputs import nul_field
 
 if TYPE_CHECKING:  # the web parts load FastAPI when first used: import workers never do
     from fastapi import Request
@@ -42,6 +43,24 @@ class RowResult(BaseModel):
 def record_json(raw: Any) -> bytes:
     """A submitted record's JSON form with sorted keys (key order does not matter)."""
     return orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+
+
+def json_form(raw: Any) -> bytes | None:
+    """:func:`record_json`, made once per submitted record for its digest and its NUL
+    check; None when the record holds what JSON cannot (validation then says what)."""
+    try:
+        return record_json(raw)
+    except TypeError:
+        return None
+
+
+def nul_errors(raw: Any, dumped: bytes | None) -> list[FieldError]:
+    """The rejection of a record some text of which holds U+0000, naming the field
+    (``dumped``: its :func:`json_form`); empty when none does."""
+    where = nul_field(raw, dumped)
+    if where is None:
+        return []
+    return [FieldError(field=where, reason="contains a NUL character (U+0000)")]
 
 
 def content_digest(raw: Any, dumped: bytes | None = None) -> str:

@@ -28,10 +28,10 @@ from watchfloor.batches import (
     RowResult,
     content_digest,
     error_list,
-    record_json,
+    json_form,
+    nul_errors,
 )
 from watchfloor.db import RowWriter, allocate_ids, utcnow
-from watchfloor.inputs import nul_field
 from watchfloor.listings import labels
 from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
@@ -62,15 +62,6 @@ class _Row:
         return (self.data.platform, self.data.external_id)
 
 
-def _dumped(raw: dict[str, Any]) -> bytes | None:
-    """The record's JSON form, for its digest and the NUL check (None: not JSON, which
-    validation then explains)."""
-    try:
-        return record_json(raw)
-    except TypeError:
-        return None
-
-
 def validate_rows(
     rows: Sequence[Any], principal: Principal
 ) -> tuple[list[_Row], dict[int, RowResult]]:
@@ -83,9 +74,7 @@ def validate_rows(
         dumped = None
         if not isinstance(raw, dict):
             errors = [FieldError(field="listing", reason="must be a JSON object")]
-        elif nul := nul_field(raw, dumped := _dumped(raw)):
-            errors = [FieldError(field=nul, reason="contains a NUL character (U+0000)")]
-        else:
+        elif not (errors := nul_errors(raw, dumped := json_form(raw))):
             try:
                 data = ListingIn.model_validate(raw)
             except ValidationError as exc:

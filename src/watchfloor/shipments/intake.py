@@ -32,11 +32,11 @@ from watchfloor.batches import (
     accepted_row,
     content_digest,
     error_list,
-    record_json,
+    json_form,
+    nul_errors,
 )
 from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
 from watchfloor.errors import Conflict, Forbidden
-from watchfloor.inputs import nul_field
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import watchlists
@@ -75,14 +75,9 @@ def validate_rows(
             errors = [FieldError(field="shipment", reason="must be a JSON object")]
             rejected[index] = RowResult(index=index, status="rejected", errors=errors)
             continue
-        try:
-            # one serialisation: the digest, and the sign that no text holds U+0000
-            dumped = record_json(raw)
-        except TypeError:  # not JSON: validation tells what is wrong
-            dumped = None
-        nul = nul_field(raw, dumped)
-        if nul is not None:
-            errors = [FieldError(field=nul, reason="contains a NUL character (U+0000)")]
+        dumped = json_form(raw)  # one serialisation: the digest and the NUL check
+        errors = nul_errors(raw, dumped)
+        if errors:
             rejected[index] = RowResult(
                 index=index, reference=reference, status="rejected", errors=errors
             )
