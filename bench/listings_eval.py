@@ -8,10 +8,13 @@ Usage: python bench/listings_eval.py [--retrain]
 - ACL 2019 (darknet-legal-illegal-text): illegal onion drug pages positive, legal onion
   drug pages and eBay look-alikes negative. Goals: F1 of the illegal class >= 0.85,
   false-positive rate on eBay <= 5 %.
-The keyword baseline calls a text a drug sale when it names a substance of the catalogue
-or a DEA street name, and gives the class named most often. The model is the one the
-package ships; --retrain first trains one from agora-listings/product and vendor (as
-`watchfloor listings train` does) to show that the shipped figures are reproducible.
+Agora's listings are offers with a price (every row has one), so they are decided as listings
+with a price; the ACL pages come as bare text and must show an offer in their words (see
+watchfloor.listings.offer). The keyword baseline calls a text a drug sale when it names a
+substance of the catalogue or a DEA street name, and gives the class named most often. The
+model is the one the package ships; --retrain first trains one from agora-listings/product
+and vendor (as `watchfloor listings train` does) to show that the shipped figures are
+reproducible.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ def agora_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict
     rows = agora.read_arules(DATA / "agora-listings")
     truth_sale = [r.is_drug for r in rows]
     truth_cls = [r.substance_class(matcher) for r in rows]
-    decisions = model.decide([document(r.title, r.body, matcher) for r in rows])
+    decisions = model.decide(
+        [document(r.title, r.body, matcher) for r in rows], priced=[bool(r.price) for r in rows]
+    )
     base = [keyword(r.title, matcher) for r in rows]
     out = {}
     for name, sale, cls in (

@@ -40,12 +40,21 @@ def test_a_batch_stores_good_rows_classified_and_reports_bad_ones(client, engine
             listing("L2", ships_from="XX", currency="EURO"),
             listing("L3", title="Replica Rolex Submariner watch", body="Swiss movement"),
             {"platform": "p"},
+            # a post that talks about a drug and offers nothing
+            listing("L5", title="Is heroin an opioid?", body="It is made from morphine.")
+            | {"price": None, "currency": None},
         ]
     }
     r = client.post("/api/v1/listings", json=body, headers=h)
     assert r.status_code == 207, r.text
     results = r.json()["results"]
-    assert [x["status"] for x in results] == ["created", "rejected", "created", "rejected"]
+    assert [x["status"] for x in results] == [
+        "created",
+        "rejected",
+        "created",
+        "rejected",
+        "created",
+    ]
     assert {e["field"] for e in results[1]["errors"]} == {"ships_from", "currency"}
     assert {e["field"] for e in results[3]["errors"]} >= {"external_id", "title"}
     mdma = client.get(f"/api/v1/listings/{results[0]['id']}", headers=h).json()
@@ -59,6 +68,9 @@ def test_a_batch_stores_good_rows_classified_and_reports_bad_ones(client, engine
     assert ("image", "a1b2c3d4e5f60718") in signals
     watch = client.get(f"/api/v1/listings/{results[2]['id']}", headers=h).json()
     assert not watch["is_drug_sale"] and watch["substance_class"] is None
+    talk = client.get(f"/api/v1/listings/{results[4]['id']}", headers=h).json()
+    assert not talk["is_drug_sale"] and talk["terms"][0]["term"] == "(no offer)", talk
+    assert talk["terms"][0]["weight"] < 0 and "not an offer" in talk["terms"][0]["why"]
     page = client.get("/api/v1/listings?drug_sales=true", headers=h).json()
     assert [x["external_id"] for x in page["items"]] == ["L1"]
 

@@ -165,6 +165,7 @@ def test_remembered_decisions_belong_to_the_model_that_made_them() -> None:
     never = dataclasses.replace(base, sale_intercept=-50.0, _fingerprint=None)
     assert never.version == base.version and never.fingerprint != base.fingerprint
     text = {"title": "5g MDMA crystals 84% pure", "body": "stealth shipping, escrow only"}
+    text["price"] = None
     first, second, again = dict(text), dict(text), dict(text)
     matcher = SubstanceMatcher.shipped()
     _classify([first], base, matcher)

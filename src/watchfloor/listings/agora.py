@@ -57,6 +57,7 @@ class AgoraListing:
     category: str  # e.g. "Drugs/Stimulants/Cocaine"
     ships_from: str
     ships_to: str
+    price: str = ""  # as written: a number in the product crawls, a range in arules/
 
     @property
     def is_drug(self) -> bool:
@@ -118,6 +119,7 @@ def _listing(row: dict[str, str], body: str) -> AgoraListing:
         category=_category(row),
         ships_from=_clean(row.get("from")),
         ships_to=_clean(row.get("to")),
+        price=_clean(row.get("price")),
     )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from watchfloor.listings import offer
 from watchfloor.listings.text import MARKER
 
 CLASSES: dict[str, str] = {
@@ -64,6 +65,8 @@ class Term:
     def describe(self) -> str:
         """The term in words: the catalogue's markers spelt out ("a DEA street name for
         cocaine"), a pair of words as they are."""
+        if self.term == offer.NO_OFFER_TERM:
+            return offer.NO_OFFER_WHY
         return " + ".join(_word(w) for w in self.term.split(" "))
 
 
@@ -86,6 +89,7 @@ class Decision:
     class_probability: float | None
     terms: tuple[Term, ...]  # what drove the drug-sale decision, strongest first
     class_terms: tuple[Term, ...] = ()
+    offer: tuple[str, ...] = ()  # what makes the text an offer (see listings.offer)
 
     @property
     def is_drug_sale(self) -> bool:
@@ -143,10 +147,20 @@ class ListingModel:
         norm = float(np.sqrt(np.dot(weights, weights)))
         return idx, (weights / norm if norm else weights).astype(np.float32)
 
-    def decide(self, documents: Sequence[str], *, explain: int = 6) -> list[Decision]:
-        """A decision per document (see :func:`watchfloor.listings.text.document`)."""
+    def decide(
+        self,
+        documents: Sequence[str],
+        *,
+        explain: int = 6,
+        priced: Sequence[bool] | None = None,
+    ) -> list[Decision]:
+        """A decision per document (see :func:`watchfloor.listings.text.document`);
+        ``priced`` says which listings came with a price of their own. A text with no sign
+        of an offer (:mod:`watchfloor.listings.offer`) is talk about drugs, not a sale: its
+        probability is lowered by :data:`~watchfloor.listings.offer.NO_OFFER` and the
+        explanation says so first."""
         out = []
-        for document in documents:
+        for i, document in enumerate(documents):
             idx, vals = self.vectorise(document)
             if not len(idx):
                 # none of its words is one the model learnt: nothing in it says "drug sale",
@@ -154,10 +168,18 @@ class ListingModel:
                 # is no evidence either way
                 out.append(Decision(0.0, None, None, ()))
                 continue
-            p = float(1.0 / (1.0 + np.exp(-(vals @ self.sale_coef[idx] + self.sale_intercept))))
+            logit = float(vals @ self.sale_coef[idx] + self.sale_intercept)
             terms = self._top(idx, vals * self.sale_coef[idx], explain)
+            found = offer.evidence(document, priced=bool(priced and priced[i]))
+            if not found:
+                p = offer.NO_OFFER / (1.0 + np.exp(-logit))
+                lowered = np.log(p / (1.0 - p)) - logit
+                terms = (Term(offer.NO_OFFER_TERM, round(float(lowered), 3)), *terms)
+                out.append(Decision(float(p), None, None, terms[: max(explain, 1)]))
+                continue
+            p = float(1.0 / (1.0 + np.exp(-logit)))
             if p < 0.5:
-                out.append(Decision(p, None, None, terms))
+                out.append(Decision(p, None, None, terms, offer=found))
                 continue
             logits = self.class_coef[:, idx] @ vals + self.class_intercept
             odds = np.exp(logits - logits.max())
@@ -170,6 +192,7 @@ class ListingModel:
                     float(probs[k]),
                     terms,
                     self._top(idx, vals * self.class_coef[k, idx], explain),
+                    offer=found,
                 )
             )
         return out

@@ -206,18 +206,28 @@ _written: Memo[Hashable, tuple[Signal, ...]] = Memo(20_000)
 
 
 def _classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:
-    keys = [text_key(model.fingerprint, x["title"], x["body"]) for x in rows]
+    # a price of its own makes a listing an offer (see listings.offer), so it joins the key
+    keys = [
+        text_key(
+            model.fingerprint, x["title"], x["body"], "priced" if x["price"] is not None else ""
+        )
+        for x in rows
+    ]
     got: dict[Hashable, dict[str, Any]] = {}
-    todo: dict[Hashable, str] = {}
+    todo: dict[Hashable, tuple[str, bool]] = {}
     for x, k in zip(rows, keys, strict=True):
         if k in got or k in todo:
             continue
         hit = _decided.get(k)
         if hit is MISSING:
-            todo[k] = document(x["title"], x["body"], matcher, visible=True)
+            todo[k] = (
+                document(x["title"], x["body"], matcher, visible=True),
+                x["price"] is not None,
+            )
         else:
             got[k] = hit
-    for k, d in zip(todo, model.decide(list(todo.values())), strict=True):
+    decided = model.decide([d for d, _ in todo.values()], priced=[p for _, p in todo.values()])
+    for k, d in zip(todo, decided, strict=True):
         got[k] = _decided.put(k, _decision_columns(d, model))
     for row, k in zip(rows, keys, strict=True):
         row.update(got[k])

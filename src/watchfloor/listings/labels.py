@@ -146,12 +146,14 @@ def training_set(session: Session, principal: Principal) -> list[tuple[Listing, 
     return list(chosen.values())
 
 
-def _accuracy(model: ListingModel, docs: list[str], y: np.ndarray) -> float:
-    got = np.array([d.is_drug_sale for d in model.decide(docs, explain=0)])
+def _accuracy(model: ListingModel, docs: list[str], priced: list[bool], y: np.ndarray) -> float:
+    got = np.array([d.is_drug_sale for d in model.decide(docs, explain=0, priced=priced)])
     return round(float((got == y).mean()), 4)
 
 
-def _cross_validated(docs: list[str], y: np.ndarray, classes: list[str | None]) -> float | None:
+def _cross_validated(
+    docs: list[str], priced: list[bool], y: np.ndarray, classes: list[str | None]
+) -> float | None:
     """Accuracy of drug sale or not on held-out labels (5 folds), when both kinds have 10."""
     if min(int(y.sum()), int((~y).sum())) < 10:
         return None
@@ -168,7 +170,7 @@ def _cross_validated(docs: list[str], y: np.ndarray, classes: list[str | None]) 
             version="cv",
         )
         held = sorted(test)
-        got = model.decide([docs[i] for i in held], explain=0)
+        got = model.decide([docs[i] for i in held], explain=0, priced=[priced[i] for i in held])
         right += sum(int(d.is_drug_sale == bool(y[i])) for d, i in zip(got, held, strict=True))
     return round(right / len(docs), 4)
 
@@ -200,13 +202,14 @@ def retrain(
         return existing, False
     matcher = SubstanceMatcher.shipped()
     docs = [document(x.title, x.body, matcher) for x, _, _ in found]
+    priced = [x.price is not None for x, _, _ in found]
     y = np.array([sale for _, sale, _ in found])
     classes = [cls for _, _, cls in found]
     model = adapt(base, docs, list(y), classes, version=version)
     metrics = model.metrics | {
-        "accuracy_before": _accuracy(base, docs, y),
-        "accuracy_after": _accuracy(model, docs, y),
-        "accuracy_held_out": _cross_validated(docs, y, classes),
+        "accuracy_before": _accuracy(base, docs, priced, y),
+        "accuracy_after": _accuracy(model, docs, priced, y),
+        "accuracy_held_out": _cross_validated(docs, priced, y, classes),
         "not_drug_sales": int((~y).sum()),
     }
     model.metrics = metrics
