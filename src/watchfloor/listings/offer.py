@@ -18,44 +18,57 @@ those definitions drug sales; with offers looked for, 2.3 %.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from watchfloor.listings.text import MARKER
 
-# a number next to a currency sign, code or word, either way round
+# a number next to a currency sign, code or word, either way round; looked for only where a
+# sign or a code is (the cheap test finds them in one pass)
+_CURRENCY = r"usd|eur|gbp|aud|cad|chf|btc|xmr|eth|ltc|dollars?|euros?|bucks|pounds"
+_PRICE_HINT = re.compile(rf"[$€£¥₽₹฿]|{_CURRENCY}")
 _PRICE = re.compile(
     r"[$€£¥₽₹฿]\s?\d|\d\s?[$€£¥₽₹]"
-    r"|\b\d+(?:[.,]\d+)?\s?(?:usd|eur|gbp|aud|cad|chf|btc|xmr|eth|ltc|dollars?|euros?|bucks|"
-    r"pounds)\b|\b(?:usd|eur|gbp|btc|xmr)\s?\d"
+    rf"|\b\d+(?:[.,]\d+)?\s?(?:{_CURRENCY})\b|\b(?:usd|eur|gbp|btc|xmr)\s?\d"
 )
 # words of trade, of reaching a seller and of paying one, in the languages of the largest
-# markets; "order" not in "in order to"
-_TRADE = re.compile(
-    r"""\b(?:
-    buy|buying|buyers?|sell|sells|selling|seller|sold|for\ sale|sale|(?<!in\ )orders?|ordering|
-    checkout|cart|prices?|priced|pricing|ship|ships|shipped|shipping|shipment|postage|delivery|
-    deliver|delivered|tracking|tracked|stealth|reship|refunds?|escrow|in\ stock|restock(?:ed)?|
-    stock|wholesale|bulk|discounts?|promo|coupon|moq|qty|quantity|purchase|purchasing|shop|store|
-    vendor|listing|payments?|paypal|pm\ me|dm|dms|hmu|hit\ me\ up|text\ me|message\ me|
-    contact\ me|plug|menu|wickr|telegram|whatsapp|snapchat|threema|kik|bitcoin|btc|monero|xmr|
-    comprar|compra|vendo|venta|ventas|precio|precios|envío|envio|envíos|envios|pedido|pedidos|
-    preço|preços|entrega|frete|achat|acheter|vente|vends|prix|livraison|commande|
-    kaufen|verkauf|verkaufe|preis|preise|versand|bestellen|bestellung|lieferung|
-    vendita|prezzo|spedizione|ordine|kopen|verkoop|prijs|verzending|
-    kup|sprzedam|cena|wysyłka|satılık|fiyat|kargo|
-    купить|продам|продажа|продаю|цена|цены|доставка|заказ|закладка|закладки
-    )\b""",
-    re.VERBOSE,
-)
+# markets
+_TRADE_WORDS = """
+    buy buying buyer buyers sell sells selling seller sold sale order orders ordering checkout
+    cart price prices priced pricing ship ships shipped shipping shipment postage delivery
+    deliver delivered tracking tracked stealth reship refund refunds escrow stock restock
+    restocked wholesale bulk discount discounts promo coupon moq qty quantity purchase
+    purchasing shop store vendor listing payment payments paypal dm dms hmu plug menu wickr
+    telegram whatsapp snapchat threema kik bitcoin btc monero xmr
+    comprar compra vendo venta ventas precio precios envío envio envíos envios pedido pedidos
+    preço preços entrega frete achat acheter vente vends prix livraison commande
+    kaufen verkauf verkaufe preis preise versand bestellen bestellung lieferung
+    vendita prezzo spedizione ordine kopen verkoop prijs verzending
+    kup sprzedam cena wysyłka satılık fiyat kargo
+    купить продам продажа продаю цена цены доставка заказ закладка закладки
+"""
+_TRADE = frozenset(_TRADE_WORDS.split())
+# phrases by their first word
+_TRADE_PHRASES = {
+    phrase[0]: phrase
+    for phrase in (
+        ("pm", "me"),
+        ("text", "me"),
+        ("message", "me"),
+        ("contact", "me"),
+        ("hit", "me", "up"),
+    )
+}
+_WORD = re.compile(r"\w+")
 # scripts written without spaces between words: no word boundaries to look for
 _TRADE_UNSPACED = re.compile(r"出售|购买|价格|发货|包邮|微信|代购|販売|購入|価格|送料")
-# a way to reach or pay someone: an e-mail address, a phone number written as one, a handle,
-# a wallet address (looked for, not checked: a look-alike still shows the intent to trade)
-_CONTACT = re.compile(
-    r"[\w.+-]+@[\w-]+\.[a-z]{2,}"
-    r"|\+\d{1,3}[\s.-]?\d[\d\s.-]{6,14}\d|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}[-.]\d{3}[-.]\d{4}\b"
-    r"|(?<![\w@])@[a-z][a-z0-9_]{3,31}\b"
-    r"|\b(?:bc1[a-z0-9]{25,60}|[13][a-z0-9]{25,34}|0x[0-9a-f]{40}|4[0-9ab][0-9a-z]{93})\b"
+# a way to reach or pay someone: an e-mail address or a handle (where there is an @), a phone
+# number written as one, a wallet address (looked for, not checked: a look-alike still shows
+# the intent to trade)
+_AT = re.compile(r"[\w.+-]+@[\w-]+\.[a-z]{2,}|(?<![\w@])@[a-z][a-z0-9_]{3,31}\b")
+_PHONE = re.compile(
+    r"\+\d{1,3}[\s.-]?\d[\d\s.-]{6,14}\d|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}[-.]\d{3}[-.]\d{4}\b"
 )
+_WALLET = re.compile(r"bc1[a-z0-9]{25,60}|[13][a-z0-9]{25,34}|0x[0-9a-f]{40}|4[0-9ab][0-9a-z]{93}")
 _AMOUNT = (f"{MARKER}qty_mass", f"{MARKER}qty_count")
 
 # How far the drug-sale probability of a text with no sign of an offer is lowered: it stays
@@ -72,14 +85,31 @@ def evidence(document: str, *, priced: bool = False) -> tuple[str, ...]:
     found = []
     if priced:
         found.append("a price given with the listing")
-    elif _PRICE.search(document):
+    elif _PRICE_HINT.search(document) and _PRICE.search(document):
         found.append("a price")
     if any(marker in document for marker in _AMOUNT):
         found.append("an amount")
-    words = dict.fromkeys(m.group(0) for m in _TRADE.finditer(document))
-    words.update(dict.fromkeys(_TRADE_UNSPACED.findall(document)))
-    if words:
-        found.append("words of trade: " + ", ".join(list(words)[:4]))
-    if _CONTACT.search(document):
+    words = _WORD.findall(document)
+    trade = dict.fromkeys(_trade(words))
+    if not document.isascii():
+        trade.update(dict.fromkeys(_TRADE_UNSPACED.findall(document)))
+    if trade:
+        found.append("words of trade: " + ", ".join(list(trade)[:4]))
+    if (
+        ("@" in document and _AT.search(document))
+        or _PHONE.search(document)
+        or any(len(w) >= 26 and _WALLET.fullmatch(w) for w in words)
+    ):
         found.append("a way to reach or pay someone")
     return tuple(found)
+
+
+def _trade(words: list[str]) -> Iterator[str]:
+    for i, w in enumerate(words):
+        if w in _TRADE:
+            if not (w == "order" and i > 0 and words[i - 1] == "in"):  # "in order to"
+                yield w
+        elif w in _TRADE_PHRASES:
+            phrase = _TRADE_PHRASES[w]
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                yield " ".join(phrase)
