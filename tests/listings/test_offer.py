@@ -81,11 +81,14 @@ LEXICON = Path(__file__).resolve().parents[3] / "shared" / "data" / "drug-lexico
 @pytest.mark.skipif(not LEXICON.is_dir(), reason="needs ../shared/data/drug-lexicon")
 def test_a_street_name_glossary_is_not_read_as_drug_sales() -> None:
     """The 3,216 definitions of the noslang lexicon ("coconut: cocaine") are about drugs
-    and offer nothing; before offers were looked for, 96 % of them were called sales."""
+    and offer nothing; read as offers, 90 % of them are called sales."""
     with open(LEXICON / "noslang_street_names.csv", newline="") as fh:
         texts = [f"{r['street_name']}: {r['description']}" for r in csv.DictReader(fh)]
-    decided = shipped_model().decide([document("", t, M) for t in texts], explain=0)
+    docs = [document("", t, M) for t in texts]
+    decided = shipped_model().decide(docs, explain=0)
     said = [d.is_drug_sale for d in decided]
     assert len(texts) > 3000 and sum(said) / len(said) < 0.05
+    priced = shipped_model().decide(docs, explain=0, priced=[True] * len(docs))
+    assert sum(d.is_drug_sale for d in priced) / len(priced) > 0.8
     # the few still called sales name a price or a trade ("$20 worth of crack")
     assert all(d.offer for d in decided if d.is_drug_sale)

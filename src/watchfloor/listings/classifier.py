@@ -260,8 +260,9 @@ def shipped_model() -> ListingModel:
     return ListingModel.loads(data)
 
 
-def _fit(x: Any, y: Any, *, c: float, seed: int) -> Any:
-    """A balanced L2 logistic regression fitted to its optimum (see :func:`train`)."""
+def _fit(x: Any, y: Any, *, c: float, seed: int, weights: Any = None) -> Any:
+    """An L2 logistic regression fitted to its optimum (see :func:`train`), with the classes
+    balanced, or with ``weights`` per row where given."""
     import warnings
 
     from sklearn.linear_model import LogisticRegression
@@ -271,7 +272,7 @@ def _fit(x: Any, y: Any, *, c: float, seed: int) -> Any:
         solver="newton-cg",
         tol=1e-8,
         max_iter=1000,
-        class_weight="balanced",
+        class_weight="balanced" if weights is None else None,
         random_state=seed,
     )
     with warnings.catch_warnings():
@@ -279,7 +280,7 @@ def _fit(x: Any, y: Any, *, c: float, seed: int) -> Any:
         # says so and stops there; the rows in another order stop within 1e-4 of it.
         warnings.filterwarnings("ignore", message=".*[Ll]ine [Ss]earch.*")
         warnings.filterwarnings("ignore", message="Rounding errors prevent the line search")
-        model.fit(x, y)
+        model.fit(x, y, sample_weight=weights)
     return model
 
 
@@ -291,16 +292,32 @@ def train(
     seed: int = 0,
     c_sale: float = 8.0,
     c_class: float = 8.0,
+    ordinary: Sequence[str] = (),
+    ordinary_share: float = 0.02,
 ) -> ListingModel:
     """Fit both models; ``classes`` is None where a drug sale's class is unknown (it then
-    teaches "drug sale" only)."""
+    teaches "drug sale" only).
+
+    Drug sales and other listings weigh the same in all (each class in inverse proportion to
+    its count). ``ordinary`` are descriptions of ordinary goods, not listings (see
+    :func:`watchfloor.listings.training.ordinary_goods`): further examples of "not a drug
+    sale" that together weigh ``ordinary_share`` of the other listings. Listings of a dark
+    market know nothing of t-shirts and garden hoses, so without them a quarter of such
+    goods read as drug sales; weighing them little keeps what only listings have (shop words,
+    shipping, escrow) from becoming the mark of a drug sale."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if len(set(is_sale)) < 2:
         raise ValueError("training needs drug sales and other listings")
     vectoriser = TfidfVectorizer(**VECTORISER)  # type: ignore[arg-type]
-    x = vectoriser.fit_transform(documents)
-    y = np.array(is_sale, dtype=bool)
+    x = vectoriser.fit_transform([*documents, *ordinary])
+    y = np.array([*is_sale, *([False] * len(ordinary))], dtype=bool)
+    listed = y[: len(documents)]
+    per_sale = len(listed) / (2 * listed.sum())
+    per_other = len(listed) / (2 * (~listed).sum())
+    weights = np.where(y, per_sale, per_other)
+    if ordinary:
+        weights[len(documents) :] = ordinary_share * per_other * (~listed).sum() / len(ordinary)
     labelled = [i for i, c in enumerate(classes) if c is not None and y[i]]
     names = sorted({classes[i] for i in labelled})  # type: ignore[type-var]
     # Newton-CG run to a gradient of 1e-8 lands on the one optimum of each (strictly convex)
@@ -308,7 +325,7 @@ def train(
     # tolerance stops early along the flat directions of rare terms: the same rows in another
     # order, or another CPU's BLAS kernels, moved its coefficients by up to 0.3, so the shipped
     # model could not be reproduced on another machine.
-    sale = _fit(x, y, c=c_sale, seed=seed)
+    sale = _fit(x, y, c=c_sale, seed=seed, weights=weights)
     multi = _fit(x[labelled], [classes[i] for i in labelled], c=c_class, seed=seed)
     coef, intercept = multi.coef_, multi.intercept_
     if len(names) == 2:  # scikit-learn keeps one row for two classes: spell out both
@@ -317,9 +334,12 @@ def train(
     vocabulary = [""] * len(vectoriser.vocabulary_)
     for term, i in vectoriser.vocabulary_.items():
         vocabulary[i] = term
-    digest = hashlib.sha256("\n".join(documents).encode()).hexdigest()[:8]
+    digest = hashlib.sha256("\n".join(documents).encode())
+    if ordinary:
+        digest.update(f"\n{ordinary_share}\n".encode())
+        digest.update("\n".join(ordinary).encode())
     return ListingModel(
-        version=f"listings-{digest}",
+        version=f"listings-{digest.hexdigest()[:8]}",
         vocabulary=vocabulary,
         idf=vectoriser.idf_.astype(np.float32),
         sale_coef=sale.coef_[0].astype(np.float32),
@@ -327,5 +347,11 @@ def train(
         classes=list(multi.classes_),
         class_coef=coef.astype(np.float32),
         class_intercept=intercept.astype(np.float32),
-        metrics={"documents": len(documents), "drug_sales": int(y.sum()), "classes": names},
+        metrics={
+            "documents": len(documents),
+            "drug_sales": int(y.sum()),
+            "classes": names,
+            "ordinary_goods": len(ordinary),
+            "ordinary_share": ordinary_share if ordinary else 0.0,
+        },
     )
