@@ -302,7 +302,7 @@ def train(
     its count). ``ordinary`` are descriptions of ordinary goods, not listings (see
     :func:`watchfloor.listings.training.ordinary_goods`): further examples of "not a drug
     sale" that together weigh ``ordinary_share`` of the other listings. Listings of a dark
-    market know nothing of t-shirts and garden hoses, so without them a quarter of such
+    market know nothing of t-shirts and garden hoses, so without them a fifth of such
     goods read as drug sales; weighing them little keeps what only listings have (shop words,
     shipping, escrow) from becoming the mark of a drug sale."""
     from sklearn.feature_extraction.text import TfidfVectorizer
