@@ -13,8 +13,8 @@ with a price; the ACL pages come as bare text and must show an offer in their wo
 watchfloor.listings.offer). The keyword baseline calls a text a drug sale when it names a
 substance of the catalogue or a DEA street name, and gives the class named most often. The
 model is the one the package ships; --retrain first trains one from agora-listings/product
-and vendor (as `watchfloor listings train` does) to show that the shipped figures are
-reproducible.
+and vendor and the catalogue's ordinary goods (as `watchfloor listings train` does) to show
+that the shipped figures are reproducible.
 """
 
 from __future__ import annotations
