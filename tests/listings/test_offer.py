@@ -30,6 +30,7 @@ M = SubstanceMatcher.shipped()
         ("polvo blanco, envíos a toda España", "words of trade: envíos"),
         ("белый порошок, доставка по Москве", "words of trade: доставка"),
         ("白色粉末 包邮", "words of trade: 包邮"),
+        ("white powder \U0001f50c\U0001f4e6", "words of trade: \U0001f50c, \U0001f4e6"),
         ("white powder, call +1 212 555 0100", "a way to reach or pay someone"),
         ("white powder, write to snow@example.org", "a way to reach or pay someone"),
         ("white powder @snowman_nyc", "a way to reach or pay someone"),
