@@ -23,6 +23,7 @@ import argparse
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -71,7 +72,7 @@ def agora_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict
     return out
 
 
-def acl_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict[str, float]]:
+def acl_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict[str, Any]]:
     root = DATA / "darknet-legal-illegal-text"
     sets = {
         "illegal": sorted((root / "onion_clean" / "illegal_clean").glob("*")),
@@ -96,6 +97,7 @@ def acl_eval(model: ListingModel, matcher: SubstanceMatcher) -> dict[str, dict[s
             "recall_illegal": sum(said["illegal"]) / len(said["illegal"]),
             "fpr_legal_onion": sum(said["legal"]) / len(said["legal"]),
             "fpr_ebay": sum(said["ebay"]) / len(said["ebay"]),
+            "counts": {k: (sum(v), len(v)) for k, v in said.items()},
         }
     return out
 
@@ -125,13 +127,14 @@ def main() -> None:
     for col in ("classifier", "documents", "F1 illegal", "recall", "FPR legal onion", "FPR eBay"):
         t.add_column(col, justify="left" if col == "classifier" else "right")
     for name, m in b.items():
+        n = m["counts"]
         t.add_row(
             name,
             f"{m['documents']:,}",
             f"{m['f1_illegal']:.3f}",
-            f"{m['recall_illegal']:.3f}",
-            f"{m['fpr_legal_onion']:.1%}",
-            f"{m['fpr_ebay']:.1%}",
+            f"{m['recall_illegal']:.3f} ({n['illegal'][0]}/{n['illegal'][1]})",
+            f"{m['fpr_legal_onion']:.1%} ({n['legal'][0]}/{n['legal'][1]})",
+            f"{m['fpr_ebay']:.1%} ({n['ebay'][0]}/{n['ebay'][1]})",
         )
     console.print(t)
 
