@@ -22,10 +22,20 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
         listing("B1", platform="Market A", body="Champagne MDMA. Telegram: @icy_plug"),
         listing("B2", platform="Forum B", title="MDMA", body="tg: icy_plug <script>x()</script>"),
         listing("B3", title="Replica Rolex watch", body="Swiss movement", image_hashes=[]),
+        # a question, not an offer, by someone else (no signal in common with the others)
+        listing(
+            "B4",
+            title="Is MDMA safe?",
+            body="Asking for a friend.",
+            price=None,
+            seller="curious_cat",
+            url="https://forum.example/t/4",
+            image_hashes=[],
+        ),
     ]
     r = httpx.post(server + "/api/v1/listings", json={"listings": rows}, headers=key, timeout=60)
     assert r.status_code == 200, r.text
-    first = r.json()["results"][0]["id"]
+    first, question = (r.json()["results"][i]["id"] for i in (0, 3))
 
     page = chromium.new_page()
     login(page, server, "platform.example.analyst")
@@ -52,6 +62,10 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     # B3 joins through two weak signals: the seller's handle and the web domain
     assert page.locator("#cluster-listings tbody tr").count() == 3
     page.screenshot(path=str(shots / f"listing-cluster-{backend}.png"), full_page=True)
+
+    page.goto(f"{server}/listings/{question}")
+    assert "reads as talk about drugs" in page.locator("#decision").inner_text()
+    assert "(no offer)" in page.locator("#terms tbody tr").first.inner_text()
 
     page.goto(server + "/listings")
     assert "the shipped model" in page.locator("#classifier").inner_text()

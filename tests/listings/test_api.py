@@ -69,7 +69,8 @@ def test_a_batch_stores_good_rows_classified_and_reports_bad_ones(client, engine
     watch = client.get(f"/api/v1/listings/{results[2]['id']}", headers=h).json()
     assert not watch["is_drug_sale"] and watch["substance_class"] is None
     talk = client.get(f"/api/v1/listings/{results[4]['id']}", headers=h).json()
-    assert not talk["is_drug_sale"] and talk["terms"][0]["term"] == "(no offer)", talk
+    assert talk["talk"] and not talk["is_drug_sale"] and talk["terms"][0]["term"] == "(no offer)"
+    assert not mdma["talk"] and not watch["talk"]
     assert talk["terms"][0]["weight"] < 0 and "not an offer" in talk["terms"][0]["why"]
     page = client.get("/api/v1/listings?drug_sales=true", headers=h).json()
     assert [x["external_id"] for x in page["items"]] == ["L1"]

@@ -139,6 +139,10 @@ class ListingOut(BaseModel):
     substance_label: str | None
     class_probability: float | None
     terms: list[TermOut]
+    talk: bool = Field(
+        description="No price, amount, word of trade or way to reach a seller: read as talk "
+        "about drugs, not an offer (its terms then start with `(no offer)`)."
+    )
     model_version: str
     signals: list[SignalOut]
     tlp: str

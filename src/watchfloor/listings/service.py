@@ -11,6 +11,7 @@ from watchfloor.db import fetch_page
 from watchfloor.listings import linking
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.listings.models import Listing
+from watchfloor.listings.offer import NO_OFFER_TERM
 from watchfloor.listings.schemas import (
     ClusterListing,
     ClusterOut,
@@ -26,6 +27,7 @@ from watchfloor.sharing.policy import visible
 
 
 def listing_out(x: Listing) -> ListingOut:
+    terms = [TermOut(**t) for t in json.loads(x.terms or "[]")]
     return ListingOut(
         id=x.id,
         agency=x.owner.code,
@@ -45,7 +47,8 @@ def listing_out(x: Listing) -> ListingOut:
         substance_class=x.substance_class,
         substance_label=CLASSES.get(x.substance_class) if x.substance_class else None,
         class_probability=x.class_probability,
-        terms=[TermOut(**t) for t in json.loads(x.terms or "[]")],
+        terms=terms,
+        talk=bool(terms) and terms[0].term == NO_OFFER_TERM,
         model_version=x.model_version,
         signals=[SignalOut.model_validate(s) for s in x.signals],
         tlp=x.tlp,
