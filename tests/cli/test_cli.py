@@ -90,7 +90,7 @@ def test_unreachable_database_is_one_line_without_password() -> None:
     assert "s3cret-pw" not in r.stderr and "Traceback" not in r.stderr
 
 
-def test_listings_escalate_and_report(db_url: str) -> None:
+def test_listings_escalate_report_and_reclassify(db_url: str) -> None:
     import datetime as dt
 
     from watchfloor.listings import intake, notices
@@ -124,6 +124,11 @@ def test_listings_escalate_and_report(db_url: str) -> None:
     assert total[3:6] == ["total", "1", "0"]  # period, received, withdrawn
     bad = run("listings", "report", "US-CBP", env=env)
     assert bad.returncode == 2 and "no platform agency" in bad.stderr
+    again = run("listings", "reclassify", "--agency", "us-cbp", "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    assert '"listings": 1, "changed": 0' in again.stdout  # decided by the same model
+    nobody = run("listings", "reclassify", "--agency", "XX-NONE", env=env)
+    assert nobody.returncode == 2 and "'XX-NONE' does not exist" in nobody.stderr
 
 
 # the command's own work; screening itself is tested on both databases (tests/entities)

@@ -159,7 +159,7 @@ def test_remembered_decisions_belong_to_the_model_that_made_them() -> None:
     name (an agency's, retrained) decides afresh."""
     import dataclasses
 
-    from watchfloor.listings.intake import _classify
+    from watchfloor.listings.intake import classify
 
     base = shipped_model()
     never = dataclasses.replace(base, sale_intercept=-50.0, _fingerprint=None)
@@ -168,9 +168,9 @@ def test_remembered_decisions_belong_to_the_model_that_made_them() -> None:
     text["price"] = None
     first, second, again = dict(text), dict(text), dict(text)
     matcher = SubstanceMatcher.shipped()
-    _classify([first], base, matcher)
-    _classify([second], never, matcher)
-    _classify([again], base, matcher)
+    classify([first], base, matcher)
+    classify([second], never, matcher)
+    classify([again], base, matcher)
     assert first["is_drug_sale"] and not second["is_drug_sale"]
     assert again == first
 

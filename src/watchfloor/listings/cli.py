@@ -80,6 +80,39 @@ def train_command(
         )
 
 
+@app.command("reclassify")
+def reclassify_command(
+    agency: Annotated[str, typer.Option(help="The agency whose reported listings to decide.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Decide an agency's stored listings again with the classifier it uses now (its own, or
+    the shipped one): after an upgrade or a retraining, older listings carry older
+    decisions. Writes back those that changed, and one audit event."""
+    from dataclasses import asdict
+
+    from watchfloor.db import get_engine, session_scope
+    from watchfloor.listings.reclassify import reclassify
+    from watchfloor.security.service import get_agency, system_principal
+
+    with session_scope(get_engine()) as session:
+        principal = system_principal(get_agency(session, agency.strip().upper()))
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"deciding {principal.agency_code}'s listings again")
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            result = reclassify(session, principal, progress=advance)
+    if as_json:
+        print(json.dumps(asdict(result)))
+        return
+    out.print(
+        f"{result.listings:,} listings decided by {result.model_version}: "
+        f"{result.changed:,} changed ({result.became_sales:,} now drug sales, "
+        f"{result.no_longer_sales:,} no longer)"
+    )
+
+
 @app.command("escalate")
 def escalate_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,

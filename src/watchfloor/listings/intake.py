@@ -205,7 +205,9 @@ _decided: Memo[Hashable, dict[str, Any]] = Memo(20_000)
 _written: Memo[Hashable, tuple[Signal, ...]] = Memo(20_000)
 
 
-def _classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:
+def classify(rows: list[dict[str, Any]], model: ListingModel, matcher: SubstanceMatcher) -> None:
+    """Add the decision columns to each row (``title`` and ``body`` as visible text, and
+    ``price``), answering from memory where the same model decided the same content."""
     # a price of its own makes a listing an offer (see listings.offer), so it joins the key
     keys = [
         text_key(
@@ -316,7 +318,7 @@ def _work(
 ) -> tuple[dict[int, dict[str, Any]], dict[int, list[dict[str, Any]]]]:
     """The stored columns (classified) and the signals of each row, by row index."""
     values = {r.index: _columns(r.data, r.digest, source) for r in rows}
-    _classify(list(values.values()), model or shipped_model(), SubstanceMatcher.shipped())
+    classify(list(values.values()), model or shipped_model(), SubstanceMatcher.shipped())
     return values, {i: _signals(v) for i, v in values.items()}
 
 
