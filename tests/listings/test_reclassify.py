@@ -72,3 +72,19 @@ def test_stored_listings_are_decided_again_by_the_agencys_model(client, engine) 
             ("PLATFORM-EXAMPLE", shipped.version),
         ]
         assert json.loads(events[0].detail)["no_longer_sales"] == 1
+
+
+def test_the_api_decides_the_callers_listings_again_and_refuses_viewers(client, engine) -> None:  # type: ignore[no-untyped-def]
+    plat = api_headers(engine, "PLATFORM-EXAMPLE", "analyst")
+    assert client.post("/api/v1/listings", json=listing("A1"), headers=plat).is_success
+    viewer = api_headers(engine, "PLATFORM-EXAMPLE", "viewer")
+    assert client.post("/api/v1/listings/reclassify", headers=viewer).status_code == 403
+    r = client.post("/api/v1/listings/reclassify", headers=plat)
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "model_version": shipped_model().version,
+        "listings": 1,
+        "changed": 0,
+        "became_sales": 0,
+        "no_longer_sales": 0,
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,6 +20,7 @@ from watchfloor.errors import FieldProblem, Invalid, TooLarge
 from watchfloor.listings import intake, labels, service, watch
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.listings.models import ClassifierVersion, Listing
+from watchfloor.listings.reclassify import reclassify
 from watchfloor.listings.schemas import (
     MAX_TEXT,
     ClassifierOut,
@@ -28,6 +30,7 @@ from watchfloor.listings.schemas import (
     LabelOut,
     ListingOut,
     ListingPage,
+    ReclassifiedOut,
     RetrainOut,
     SeriesOut,
 )
@@ -178,6 +181,16 @@ def post_classifier(db: Db, principal: CurrentPrincipal) -> JSONResponse:
     db.commit()
     body = RetrainOut(status="created" if created else "unchanged", classifier=_classifier_out(row))
     return JSONResponse(body.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+@router.post("/reclassify", response_model=ReclassifiedOut)
+def post_reclassify(db: Db, principal: Reporter) -> ReclassifiedOut:
+    """Decide every listing your agency reported again, with the classifier it uses now
+    (after a retraining, or an upgrade that ships a new model); the decisions that changed
+    are written back, and the run is audited."""
+    result = reclassify(db, principal)
+    db.commit()
+    return ReclassifiedOut(**asdict(result))
 
 
 @router.get("/{listing_id}", response_model=ListingOut)

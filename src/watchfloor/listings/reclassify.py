@@ -21,7 +21,7 @@ from watchfloor.listings import intake, labels
 from watchfloor.listings.classifier import ListingModel, shipped_model
 from watchfloor.listings.models import Listing
 from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.service import Principal
+from watchfloor.security.service import Principal, require_role
 
 DECISION = (
     "probability",
@@ -54,6 +54,7 @@ def reclassify(
     """Decide again every listing the caller's agency reported, with ``model`` or else the
     agency's active classifier (the shipped one when it has none), in the caller's
     transaction. Listings other agencies reported, shared or not, are theirs to decide."""
+    require_role(principal, "analyst")
     model = model or labels.model_for(session, principal.agency_id) or shipped_model()
     matcher = SubstanceMatcher.shipped()
     mine = Listing.owner_agency_id == principal.agency_id

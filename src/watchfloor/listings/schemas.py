@@ -231,6 +231,14 @@ class ClassifierOut(BaseModel):
     created_by: str
 
 
+class ReclassifiedOut(BaseModel):
+    model_version: str = Field(description="The classifier that decided them.")
+    listings: int = Field(description="Your agency's listings decided again.")
+    changed: int = Field(description="Those whose stored decision changed.")
+    became_sales: int
+    no_longer_sales: int
+
+
 class RetrainOut(BaseModel):
     status: Literal["created", "unchanged"]
     classifier: ClassifierOut

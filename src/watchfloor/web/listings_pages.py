@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from watchfloor.errors import WatchfloorError
 from watchfloor.listings import labels, service, watch
 from watchfloor.listings.classifier import CLASSES
+from watchfloor.listings.reclassify import Reclassified, reclassify
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.web.charts import series_chart
 from watchfloor.web.pages import Me, check_csrf, refused, render
@@ -38,6 +39,7 @@ def _queue(  # type: ignore[no-untyped-def]
     substance_class: str | None = None,
     errors=(),
     status: int = 200,
+    reclassified: Reclassified | None = None,
 ) -> Response:
     page = service.list_listings(
         db,
@@ -58,6 +60,7 @@ def _queue(  # type: ignore[no-untyped-def]
         classifier=next(iter(labels.versions(db, me)), None),
         errors=list(errors),
         status=status,
+        reclassified=reclassified,
     )
 
 
@@ -86,6 +89,21 @@ def retrain(request: Request, db: Db, me: Me, csrf_token: Annotated[str, Form()]
         return _queue(request, db, me, errors=errors, status=status)
     db.commit()
     return RedirectResponse("/listings", status_code=303)
+
+
+@router.post("/listings/reclassify", response_class=HTMLResponse)
+def reclassify_page(
+    request: Request, db: Db, me: Me, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        done = reclassify(db, me)
+    except WatchfloorError as exc:
+        db.rollback()
+        errors, status = refused(exc, "listings")
+        return _queue(request, db, me, errors=errors, status=status)
+    db.commit()
+    return _queue(request, db, me, reclassified=done)
 
 
 @router.get("/listings/{listing_id}", response_class=HTMLResponse)
