@@ -209,23 +209,19 @@ def classify(rows: list[dict[str, Any]], model: ListingModel, matcher: Substance
     """Add the decision columns to each row (``title`` and ``body`` as visible text, and
     ``price``), answering from memory where the same model decided the same content."""
     # a price of its own makes a listing an offer (see listings.offer), so it joins the key
+    priced = [x["price"] is not None for x in rows]
     keys = [
-        text_key(
-            model.fingerprint, x["title"], x["body"], "priced" if x["price"] is not None else ""
-        )
-        for x in rows
+        text_key(model.fingerprint, x["title"], x["body"], "priced" if p else "")
+        for x, p in zip(rows, priced, strict=True)
     ]
     got: dict[Hashable, dict[str, Any]] = {}
     todo: dict[Hashable, tuple[str, bool]] = {}
-    for x, k in zip(rows, keys, strict=True):
+    for x, p, k in zip(rows, priced, keys, strict=True):
         if k in got or k in todo:
             continue
         hit = _decided.get(k)
         if hit is MISSING:
-            todo[k] = (
-                document(x["title"], x["body"], matcher, visible=True),
-                x["price"] is not None,
-            )
+            todo[k] = (document(x["title"], x["body"], matcher, visible=True), p)
         else:
             got[k] = hit
     decided = model.decide([d for d, _ in todo.values()], priced=[p for _, p in todo.values()])
