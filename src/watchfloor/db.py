@@ -379,6 +379,13 @@ def wait_for_statistics(timeout: float = 10.0) -> None:
         thread.join(timeout)
 
 
+def containing(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere in a value, its own ``%``, ``_`` and ``\\`` taken
+    literally (pass ``escape="\\"`` with it)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def fetch_page(session: Session, stmt: Any, limit: int) -> tuple[list[Any], int | None]:
     """One page of a statement ordered by id, newest first: the rows and the cursor of the
     next page (the last id shown), or None when there is no more."""

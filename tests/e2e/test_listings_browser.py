@@ -77,6 +77,30 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     assert "listings decided again by" in page.locator("#reclassified").inner_text()
     assert "0 changed" in page.locator("#reclassified").inner_text()
 
+    # find by title or seller, then page through the queue, 100 listings at a time
+    page.fill("#queue-filters input[name=q]", "rolex")
+    page.click("#queue-filters button")
+    page.wait_for_url("**q=rolex**")
+    assert page.locator("#listings tbody tr").count() == 1
+    assert "Replica Rolex" in page.locator("#listings tbody").inner_text()
+    page.click("#queue-filters >> text=Clear")
+    filler = [
+        listing(
+            f"F{i}", title=f"Garden hose {i} m", body="", seller=f"gardener{i}", image_hashes=[]
+        )
+        for i in range(100)
+    ]
+    r = httpx.post(server + "/api/v1/listings", json={"listings": filler}, headers=key, timeout=60)
+    assert r.status_code == 200, r.text
+    page.goto(server + "/listings")
+    ids = "rows => rows.map(r => Number(r.dataset.id))"
+    first_page = page.locator("#listings tbody tr").evaluate_all(ids)
+    assert len(first_page) == 100 and page.locator("#newest").count() == 0
+    page.click("#older")
+    page.wait_for_selector("#newest")
+    older = page.locator("#listings tbody tr").evaluate_all(ids)
+    assert older and max(older) < min(first_page) and first in older
+
     page.goto(server + "/listings/watch")
     page.wait_for_selector("#agora-chart .main-svg")
     page.wait_for_selector("#watch-chart .main-svg")

@@ -36,6 +36,17 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
     assert "E2E-NPP-1" in page.locator(f"#queue tr[data-id='{sid}']").inner_text()
     page.screenshot(path=str(shots / f"shipments-queue-{backend}.png"), full_page=True)
 
+    # older shipments a page at a time; such a page stands still
+    ids = "rows => rows.map(r => Number(r.dataset.id))"
+    newest = page.locator("#queue tbody tr").evaluate_all(ids)
+    page.click("#older")
+    page.wait_for_selector("#newest")
+    older = page.locator("#queue tbody tr").evaluate_all(ids)
+    assert older and max(older) < min(newest)
+    assert "does not change" in page.locator("#live-status").inner_text()
+    page.click("#newest")
+    page.wait_for_selector(f"#queue tr[data-id='{sid}']")
+
     page.click(f"#queue tr[data-id='{sid}'] a")
     page.wait_for_selector("#reasons")
     reasons = page.locator("#reasons").inner_text()

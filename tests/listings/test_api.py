@@ -150,3 +150,34 @@ def test_another_agency_reads_a_listing_only_when_it_is_shared(client, engine) -
 def test_viewers_cannot_report(client, engine) -> None:  # type: ignore[no-untyped-def]
     h = api_headers(engine, "PLATFORM-EXAMPLE", "viewer")
     assert client.post("/api/v1/listings", json=listing("V1"), headers=h).status_code == 403
+
+
+def test_listings_are_found_by_a_part_of_title_or_seller_within_what_may_be_read(
+    client, engine
+) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "PLATFORM-EXAMPLE", "officer")
+    rows = [
+        listing("S1", title="Xanax 2mg bars x 50", seller="BarMan"),
+        listing("S2", title="100% pure MDMA_crystals", seller="Rocket"),
+        listing("S3", title="Valium 10mg", seller="xanaxking"),
+        listing("S4", title="Xanax 1mg, shared", seller="Other")
+        | {"sharing": {"tlp": "amber", "recipients": ["MX-ANAM"]}},
+    ]
+    r = client.post("/api/v1/listings", json={"listings": rows}, headers=h)
+    assert {x["status"] for x in r.json()["results"]} == {"created"}, r.text
+    mine = api_headers(engine, "MX-ANAM", "analyst")
+
+    def found(q: str, headers: dict[str, str] = h, **params: str) -> list[str]:
+        page = client.get("/api/v1/listings", params={"q": q, **params}, headers=headers)
+        assert page.status_code == 200, page.text
+        return sorted(x["external_id"] for x in page.json()["items"])
+
+    assert found("XANAX") == ["S1", "S3", "S4"]  # title or seller, any case
+    assert found("xanax", platform="Example Marketplace", drug_sales="true") == ["S1", "S3", "S4"]
+    assert found("100%") == ["S2"] and found("%") == ["S2"]  # wildcards are literal
+    assert found("a_c") == ["S2"] and found("_") == ["S2"]
+    assert found("  bars ") == ["S1"]
+    assert found("heroin") == []
+    assert found("xanax", mine) == ["S4"]  # MX-ANAM reads only what was shared with it
+    r = client.get("/api/v1/listings", params={"q": "x" * 201}, headers=h)
+    assert r.status_code == 422 and "q" in r.text

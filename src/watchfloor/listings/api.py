@@ -94,6 +94,10 @@ def get_listings(
     substance_class: Annotated[str | None, ClassQuery] = None,
     drug_sales: Annotated[bool, Query(description="Only drug sales.")] = False,
     platform: Annotated[str | None, Query(max_length=80)] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="A part of the title or seller handle, any case."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ListingPage:
     """Listings you may read (your agency's and those shared with it), newest first."""
@@ -104,6 +108,7 @@ def get_listings(
         substance_class=substance_class,
         drug_sales_only=drug_sales,
         platform=platform,
+        text=q,
         limit=limit,
     )
 

@@ -74,3 +74,8 @@ def platform_sla(agency_code: str) -> PlatformSla:
         standard_hours=entry.standard_hours or config.defaults.standard_hours,
         escalation_contact=entry.escalation_contact,
     )
+
+
+def services() -> list[str]:
+    """The services the platforms file names, in order, each once."""
+    return list(dict.fromkeys(s for entry in load().platforms.values() for s in entry.services))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from watchfloor.db import fetch_page
+from watchfloor.db import containing, fetch_page
 from watchfloor.listings import linking
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.listings.models import Listing
@@ -69,9 +69,11 @@ def list_listings(
     substance_class: str | None = None,
     drug_sales_only: bool = False,
     platform: str | None = None,
+    text: str | None = None,
     limit: int = 50,
 ) -> ListingPage:
-    """Listings the caller may read, newest first."""
+    """Listings the caller may read, newest first; ``text`` finds them by a part of their
+    title or seller handle, in any case."""
     stmt = select(Listing).where(visible(principal, Listing)).order_by(Listing.id.desc())
     if cursor:
         stmt = stmt.where(Listing.id < cursor)
@@ -81,6 +83,14 @@ def list_listings(
         stmt = stmt.where(Listing.is_drug_sale.is_(True))
     if platform:
         stmt = stmt.where(Listing.platform == platform)
+    if text and text.strip():
+        pattern = containing(text.strip())
+        stmt = stmt.where(
+            or_(
+                Listing.title.ilike(pattern, escape="\\"),
+                Listing.seller.ilike(pattern, escape="\\"),
+            )
+        )
     rows, next_cursor = fetch_page(session, stmt, limit)
     audit_list_reads(session, principal, "listing", rows)
     return ListingPage(items=[listing_out(x) for x in rows], next_cursor=next_cursor)

@@ -9,6 +9,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from watchfloor.db import containing
 from watchfloor.errors import NotFound
 from watchfloor.reference.loader import normalize_name
 from watchfloor.reference.models import HsCode, Substance, SubstanceName
@@ -78,7 +79,7 @@ def search_substances(
             .where(
                 or_(
                     SubstanceName.normalized == norm,
-                    SubstanceName.normalized.like(f"%{_escape(norm)}%", escape="\\"),
+                    SubstanceName.normalized.like(containing(norm), escape="\\"),
                 )
             )
             .limit(500)
@@ -113,10 +114,6 @@ def search_substances(
 
 def _order(how: str, matched_kind: str, score: float) -> tuple[int, int, float]:
     return _RANK[how], _KIND_RANK.get(matched_kind, 4), -score
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def get_substance(session: Session, key: str) -> Substance:

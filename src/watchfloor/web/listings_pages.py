@@ -3,20 +3,21 @@ signals, the seller cluster, and the market watch. They call services only."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from watchfloor.errors import WatchfloorError
-from watchfloor.listings import labels, service, watch
+from watchfloor.listings import labels, platforms, service, watch
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.listings.reclassify import Reclassified, reclassify
-from watchfloor.security.deps import Db, RecordId
+from watchfloor.security.deps import Cursor, Db, RecordId
 from watchfloor.web.charts import series_chart
 from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
+QUEUE_PAGE = 100
 
 
 @router.get("/listings", response_class=HTMLResponse)
@@ -24,10 +25,24 @@ def queue(
     request: Request,
     db: Db,
     me: Me,
+    cursor: Cursor = None,
     drug_sales: Annotated[bool, Query()] = False,
     substance_class: Annotated[str | None, Query(pattern=f"^({'|'.join(CLASSES)})?$")] = None,
+    platform: Annotated[str, Query(max_length=80)] = "",
+    q: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
-    return _queue(request, db, me, drug_sales=drug_sales, substance_class=substance_class)
+    return _queue(
+        request,
+        db,
+        me,
+        cursor=cursor,
+        filters={
+            "drug_sales": drug_sales,
+            "substance_class": substance_class or "",
+            "platform": platform.strip(),
+            "q": q.strip(),
+        },
+    )
 
 
 def _queue(  # type: ignore[no-untyped-def]
@@ -35,18 +50,23 @@ def _queue(  # type: ignore[no-untyped-def]
     db: Db,
     me: Me,
     *,
-    drug_sales: bool = False,
-    substance_class: str | None = None,
+    cursor: int | None = None,
+    filters: dict[str, Any] | None = None,
     errors=(),
     status: int = 200,
     reclassified: Reclassified | None = None,
 ) -> Response:
+    """The queue, 100 listings a page, newest first; ``filters`` are the form's values."""
+    filters = filters or {"drug_sales": False, "substance_class": "", "platform": "", "q": ""}
     page = service.list_listings(
         db,
         me,
-        substance_class=substance_class or None,
-        drug_sales_only=drug_sales,
-        limit=100,
+        cursor=cursor,
+        substance_class=filters["substance_class"] or None,
+        drug_sales_only=filters["drug_sales"],
+        platform=filters["platform"] or None,
+        text=filters["q"] or None,
+        limit=QUEUE_PAGE,
     )
     return render(
         request,
@@ -55,8 +75,10 @@ def _queue(  # type: ignore[no-untyped-def]
         active="listings",
         page=page,
         classes=CLASSES,
-        drug_sales=drug_sales,
-        substance_class=substance_class,
+        filters=filters,
+        query={k: "true" if v is True else v for k, v in filters.items() if v},
+        paged=cursor is not None,
+        platforms=platforms.services(),
         classifier=next(iter(labels.versions(db, me)), None),
         errors=list(errors),
         status=status,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from watchfloor.alerts import service as alerts
 from watchfloor.errors import Invalid
-from watchfloor.security.deps import Db, RecordId
+from watchfloor.security.deps import Cursor, Db, RecordId
 from watchfloor.shipments import service
 from watchfloor.shipments.schemas import OutcomeIn
 from watchfloor.web.charts import precision_chart
@@ -27,9 +27,13 @@ def queue(
     request: Request,
     db: Db,
     me: Me,
+    cursor: Cursor = None,
     min_score: Annotated[int | None, Query(ge=0, le=100)] = None,
 ) -> Response:
-    page = service.list_shipments(db, me, min_score=min_score, limit=50)
+    """The newest shipments, live (new ones appear as they are scored); older ones a page at
+    a time, which stand still."""
+    page = service.list_shipments(db, me, cursor=cursor, min_score=min_score, limit=50)
+    query = {"min_score": min_score} if min_score is not None else {}
     return render(
         request,
         "shipments/queue.html",
@@ -37,6 +41,8 @@ def queue(
         active="shipments",
         page=page,
         min_score=min_score,
+        query=query,
+        paged=cursor is not None,
         offices=service.list_offices(db, me),
     )
 
