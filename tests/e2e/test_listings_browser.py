@@ -35,7 +35,7 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     ]
     r = httpx.post(server + "/api/v1/listings", json={"listings": rows}, headers=key, timeout=60)
     assert r.status_code == 200, r.text
-    first, question = (r.json()["results"][i]["id"] for i in (0, 3))
+    first, watch, question = (r.json()["results"][i]["id"] for i in (0, 2, 3))
 
     page = chromium.new_page()
     login(page, server, "platform.example.analyst")
@@ -62,6 +62,13 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     # B3 joins through two weak signals: the seller's handle and the web domain
     assert page.locator("#cluster-listings tbody tr").count() == 3
     page.screenshot(path=str(shots / f"listing-cluster-{backend}.png"), full_page=True)
+
+    page.goto(f"{server}/listings/{watch}")
+    assert page.locator("#decision").inner_text().startswith("Not a drug sale")
+    assert "against" in page.locator("#terms-note").inner_text()
+    strongest = page.locator("#terms tbody tr").first
+    assert strongest.get_attribute("class") == "against"
+    assert strongest.locator("td.r").inner_text().startswith("-")
 
     page.goto(f"{server}/listings/{question}")
     assert "reads as talk about drugs" in page.locator("#decision").inner_text()

@@ -8,7 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from watchfloor.listings.classifier import Decision, ListingModel, shipped_model, train
+from watchfloor.listings.classifier import (
+    BASE_TERM,
+    Decision,
+    ListingModel,
+    shipped_model,
+    train,
+)
 from watchfloor.listings.text import document
 from watchfloor.reference.matcher import SubstanceMatcher
 
@@ -44,8 +50,25 @@ def test_decisions_come_with_the_terms_that_drove_them() -> None:
     sale, other = model.decide([document("cocaine 3g", "", M), document("rolex guide", "", M)])
     assert sale.is_drug_sale and sale.substance_class == "cocaine"
     assert any(t.term in ("cocaine", "wfname_cocaine") for t in sale.terms), sale.terms
-    assert all(t.weight > 0 for t in sale.terms)
+    assert sale.terms[0].weight > 0 and all(t.weight > 0 for t in sale.class_terms)
     assert not other.is_drug_sale and other.substance_class is None
+    # a listing that is no sale is explained by what spoke against it, largest first, and
+    # the score every listing starts from comes last
+    assert other.terms[0].weight < 0, other.terms
+    *words, base = other.terms
+    sizes = [abs(t.weight) for t in words]
+    assert sizes == sorted(sizes, reverse=True)
+    assert base.term == BASE_TERM and base.weight == round(model.sale_intercept, 3)
+    assert "starts" in base.describe()
+
+
+def test_an_explanation_with_every_term_adds_up_to_the_score() -> None:
+    model = shipped_model()
+    doc = document("Weed eater trimmer line 2mm", "garden tools, ships in 24h", M)
+    decision = model.decide([doc], explain=10_000, priced=[True])[0]
+    logit = sum(t.weight for t in decision.terms)
+    assert abs(1 / (1 + np.exp(-logit)) - decision.probability) < 0.01, decision
+    assert {t.weight > 0 for t in decision.terms} == {True, False}  # both ways
     assert model.decide([]) == []
 
 

@@ -53,6 +53,10 @@ VECTORISER = {
     "dtype": np.float32,
 }
 SHIPPED = "classifier.npz"
+# the drug-sale model's intercept as a term of an explanation: the score every listing starts
+# from, so that its terms and this add up to the score (less the terms too small to show)
+BASE_TERM = "(base)"
+BASE_WHY = "where every listing starts, before its words are weighed"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Term:
         cocaine"), a pair of words as they are."""
         if self.term == offer.NO_OFFER_TERM:
             return offer.NO_OFFER_WHY
+        if self.term == BASE_TERM:
+            return BASE_WHY
         return " + ".join(_word(w) for w in self.term.split(" "))
 
 
@@ -87,7 +93,9 @@ class Decision:
     probability: float  # that the listing offers an illicit drug for sale
     substance_class: str | None  # None when it is not a drug sale
     class_probability: float | None
-    terms: tuple[Term, ...]  # what drove the drug-sale decision, strongest first
+    # the terms with the largest shares of the drug-sale score, either way (a share above 0
+    # speaks for a sale, below 0 against it), largest first
+    terms: tuple[Term, ...]
     class_terms: tuple[Term, ...] = ()
     offer: tuple[str, ...] = ()  # what makes the text an offer (see listings.offer)
 
@@ -169,13 +177,15 @@ class ListingModel:
                 out.append(Decision(0.0, None, None, ()))
                 continue
             logit = float(vals @ self.sale_coef[idx] + self.sale_intercept)
-            terms = self._top(idx, vals * self.sale_coef[idx], explain)
+            terms = self._top(idx, vals * self.sale_coef[idx], explain, either_way=True)
+            if explain:
+                terms = (*terms, Term(BASE_TERM, round(self.sale_intercept, 3)))
             found = offer.evidence(document, priced=bool(priced and priced[i]))
             if not found:
                 p = offer.NO_OFFER / (1.0 + np.exp(-logit))
                 lowered = np.log(p / (1.0 - p)) - logit
                 terms = (Term(offer.NO_OFFER_TERM, round(float(lowered), 3)), *terms)
-                out.append(Decision(float(p), None, None, terms[: max(explain, 1)]))
+                out.append(Decision(float(p), None, None, terms))
                 continue
             p = float(1.0 / (1.0 + np.exp(-logit)))
             if p < 0.5:
@@ -197,12 +207,15 @@ class ListingModel:
             )
         return out
 
-    def _top(self, idx: np.ndarray, shares: np.ndarray, n: int) -> tuple[Term, ...]:
-        order = np.argsort(-shares)[:n]
+    def _top(
+        self, idx: np.ndarray, shares: np.ndarray, n: int, *, either_way: bool = False
+    ) -> tuple[Term, ...]:
+        """The ``n`` largest shares above 0, or, ``either_way``, the ``n`` largest in size."""
+        order = np.argsort(-np.abs(shares) if either_way else -shares)[:n]
         return tuple(
             Term(self.vocabulary[idx[j]], round(float(shares[j]), 3))
             for j in order
-            if shares[j] > 0
+            if shares[j] > 0 or (either_way and shares[j] < 0)
         )
 
     # -- storage ---------------------------------------------------------------------------

@@ -104,8 +104,12 @@ class ListingIn(Record):
 
 
 class TermOut(BaseModel):
+    """One term of a decision's explanation: for a drug sale, what made its class; for any
+    other listing, what weighed most for (above 0) and against (below 0) a drug sale, and
+    ``(base)``, the score every listing starts from."""
+
     term: str
-    weight: float
+    weight: float = Field(description="Its share of the score (a logit).")
     why: str
 
 
