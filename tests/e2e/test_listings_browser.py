@@ -61,6 +61,8 @@ def test_analyst_works_online_sales(server: str, engine, chromium, backend: str)
     assert "telegram:icy_plug" in page.locator("#links").inner_text()
     # B3 joins through two weak signals: the seller's handle and the web domain
     assert page.locator("#cluster-listings tbody tr").count() == 3
+    assert page.locator("#cluster-classes").inner_text() == "MDMA / ecstasy (2)"
+    page.wait_for_selector("#cluster-chart .main-svg")  # listings a day, by platform
     page.screenshot(path=str(shots / f"listing-cluster-{backend}.png"), full_page=True)
 
     page.goto(f"{server}/listings/{watch}")

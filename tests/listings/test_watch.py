@@ -47,3 +47,20 @@ def test_the_agora_demo_series_has_every_crawl_and_both_events(client, engine) -
     assert got["series"]["product pages"][0] == 1539
     assert [e["date"] for e in got["events"]] == ["2014-11-06", "2015-03-14"]
     assert client.get("/api/v1/listings/watch/agora").status_code == 401
+
+
+def test_a_tally_of_listings_at_hand_shows_every_day_between_the_first_and_the_last() -> None:
+    import datetime as dt
+
+    from watchfloor.listings.watch import tally
+
+    d = dt.date(2026, 11, 28)
+    seen = [(d, "Forum B"), (d, "Market A"), (d, "Market A"), (d + dt.timedelta(days=3), None)]
+    got = tally("platform", seen)
+    assert got.days == [d + dt.timedelta(days=i) for i in range(4)]
+    assert got.counts == {
+        "Forum B": [1, 0, 0, 0],
+        "Market A": [2, 0, 0, 0],
+        "unknown": [0, 0, 0, 1],
+    }
+    assert tally("platform", []).days == []

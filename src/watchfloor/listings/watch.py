@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Literal
@@ -82,7 +84,25 @@ def daily_counts(
         (d if isinstance(d, dt.date) else dt.date.fromisoformat(d), k or "unknown", n)
         for d, k, n in session.execute(stmt)
     ]
-    days = sorted({d for d, _, _ in rows})
+    return _series(by, rows)
+
+
+def tally(by: str, seen: Iterable[tuple[dt.date, str | None]]) -> Series:
+    """Counts per day and key of (day, key) pairs already at hand (a seller cluster's
+    listings, say), with every day from the first to the last, so that quiet days show."""
+    counted = Counter(seen)
+    if not counted:
+        return Series(by, [], {})
+    first, last = min(d for d, _ in counted), max(d for d, _ in counted)
+    every = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    rows = [(d, k or "unknown", n) for (d, k), n in counted.items()]
+    return _series(by, rows, every)
+
+
+def _series(
+    by: str, rows: list[tuple[dt.date, str, int]], days: list[dt.date] | None = None
+) -> Series:
+    days = days or sorted({d for d, _, _ in rows})
     at = {d: i for i, d in enumerate(days)}
     counts: dict[str, list[int | None]] = {}
     for d, k, n in rows:

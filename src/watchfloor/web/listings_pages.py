@@ -162,7 +162,21 @@ def label_page(
 @router.get("/listings/{listing_id}/cluster", response_class=HTMLResponse)
 def cluster_page(request: Request, db: Db, me: Me, listing_id: RecordId) -> Response:
     found = service.seller_cluster(db, me, listing_id)
-    return render(request, "listings/cluster.html", me, active="listings", c=found)
+    per_day = watch.tally("platform", ((x.observed_at.date(), x.platform) for x in found.listings))
+    return render(
+        request,
+        "listings/cluster.html",
+        me,
+        active="listings",
+        c=found,
+        classes=CLASSES,
+        # a bar a day reads best over a few weeks; a line over longer
+        chart=series_chart(
+            per_day, "cluster-chart", kind="bar" if len(per_day.days) <= 62 else "line"
+        )
+        if len(found.listings) > 1
+        else "",
+    )
 
 
 __all__ = ["router"]
