@@ -54,7 +54,9 @@ def expected(rows: dict[type, list[Any]], agency: Agency, now: dt.datetime) -> d
         "notifications-to-answer": len(to_answer),
         "notifications-overdue": sum(1 for p in to_answer if p.due_at <= now),
         "warnings-recent": sum(
-            1 for w in readable(EarlyWarning) if w.created_at >= now - dt.timedelta(days=30)
+            1
+            for w in readable(EarlyWarning)
+            if w.period_start >= (now - dt.timedelta(days=91)).date()
         ),
     }
     if agency.kind != "platform":
@@ -113,3 +115,11 @@ def test_the_page_shows_the_figures_with_links(client, engine) -> None:  # type:
     assert shown == api
     assert 'href="/shipments/alerts"' in html and 'href="/warning"' in html
     assert utcnow().strftime("%Y-%m-%d") in html  # when the figures were counted
+    # the recent warnings' link lists warnings about those periods only
+    link = re.search(
+        r'<a href="(/warning\?since=([0-9-]+))"><span class="num" id="warnings-recent"', html
+    )
+    assert link, html
+    page = client.get(link.group(1).replace("&amp;", "&")).text
+    periods = re.findall(r'<tr data-id="\d+"><td>([0-9-]+)</td>', page)
+    assert periods and min(periods) >= link.group(2)

@@ -30,7 +30,7 @@ from watchfloor.shipments.models import Shipment
 from watchfloor.warning.models import EarlyWarning
 
 RECENT_SHIPMENTS = dt.timedelta(hours=24)
-RECENT_WARNINGS = dt.timedelta(days=30)
+RECENT_WARNINGS = dt.timedelta(days=91)  # warnings about the periods of the last 3 months
 
 
 class Figure(BaseModel):
@@ -160,7 +160,10 @@ def _cooperation(session: Session, me: Principal, now: dt.datetime) -> Card:
 
 
 def _warning(session: Session, me: Principal, now: dt.datetime) -> Card:
+    """Warnings about recent periods, whenever a scan raised them: a scan over years of a
+    public series raises warnings about long ago, which are history, not news."""
     w = EarlyWarning
+    since = (now - RECENT_WARNINGS).date()
     return Card(
         key="warning",
         title="Early warning",
@@ -169,9 +172,9 @@ def _warning(session: Session, me: Principal, now: dt.datetime) -> Card:
         figures=[
             Figure(
                 key="warnings-recent",
-                count=_count(session, w, visible(me, w), w.created_at >= now - RECENT_WARNINGS),
-                label="early warnings raised in the last 30 days",
-                href="/warning",
+                count=_count(session, w, visible(me, w), w.period_start >= since),
+                label="early warnings about the last 3 months",
+                href=f"/warning?since={since.isoformat()}",
             )
         ],
     )

@@ -25,6 +25,7 @@ from watchfloor.web.pages import Me, check_csrf, render
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Query(max_length=200)]
+Since = Annotated[dt.date | None, Query(description="Warnings about periods from this date.")]
 KINDS = ("", "first_sighting", "first_in_place", "possible_nps", "spike")
 WATCHED = 6
 DESIGNS = {
@@ -62,17 +63,18 @@ def _chart(db: Db, me: Me, key: SeriesKey, algorithm: str | None, div_id: str) -
 @router.get("/warning", response_class=HTMLResponse)
 def warning_page(
     request: Request, db: Db, me: Me, kind: Text = "", substance: Text = "", place: Text = "",
-    source: Text = "",
+    source: Text = "", since: Since = None,
 ) -> Response:  # fmt: skip
     filters = {"kind": kind if kind in KINDS else "", "substance": substance.strip(),
-               "place": place.strip(), "source": source.strip()}  # fmt: skip
+               "place": place.strip(), "source": source.strip(), "since": since}  # fmt: skip
     rows = service.list_warnings(
         db, me, kind=filters["kind"] or None, substance=filters["substance"] or None,
-        place=filters["place"] or None, source=filters["source"] or None, limit=50,
+        place=filters["place"] or None, source=filters["source"] or None, since=since, limit=50,
     )  # fmt: skip
     spikes = service.list_warnings(
         db, me, kind="spike", substance=filters["substance"] or None,
-        place=filters["place"] or None, source=filters["source"] or None, limit=100,
+        place=filters["place"] or None, source=filters["source"] or None, since=since,
+        limit=100,
     )  # fmt: skip
     watched: list[tuple[EarlyWarning, str]] = []
     seen: set[str] = set()
@@ -94,6 +96,7 @@ def warning_page(
 @router.get("/warning/export")
 def warnings_export(
     db: Db, me: Me, kind: Text = "", substance: Text = "", place: Text = "", source: Text = "",
+    since: Since = None,
     fmt: Annotated[str, Query(alias="format", pattern="^(csv|json)$")] = "csv",
 ) -> Response:  # fmt: skip
     """The warnings a filter shows (up to 500, newest first), as CSV or JSON."""
@@ -101,7 +104,7 @@ def warnings_export(
 
     rows = service.list_warnings(
         db, me, kind=kind if kind in KINDS and kind else None, substance=substance or None,
-        place=place or None, source=source or None, limit=500,
+        place=place or None, source=source or None, since=since, limit=500,
     )  # fmt: skip
     items = [warning_out(w).model_dump(mode="json") for w in rows]
     if fmt == "json":
