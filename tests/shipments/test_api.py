@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.conftest import api_headers
 from watchfloor import audit
@@ -178,6 +178,25 @@ def test_targets_respect_capacity_and_rank_by_expected_yield(client, engine) -> 
     yields = [t["expected_yield"] for t in out["targets"]]
     assert yields == sorted(yields, reverse=True)
     assert client.get("/api/v1/shipments/targets?office=NOPE", headers=h).status_code == 404
+
+
+def test_a_shipment_with_no_chance_of_a_find_is_no_target(client, engine) -> None:  # type: ignore[no-untyped-def]
+    h = api_headers(engine, "US-CBP", "officer")
+    day = TODAY + dt.timedelta(days=91)
+    stamp = f"{day.isoformat()}T10:00:00Z"
+    rows = [record(f"T-Z{i}", arrival_at=stamp) for i in range(5)]
+    r = client.post("/api/v1/shipments", json={"shipments": rows}, headers=h)
+    assert r.status_code == 200, r.text
+    with session_scope(engine) as s:  # no rule fired and no model has scored them
+        s.execute(
+            update(Shipment)
+            .where(Shipment.reference.in_(["T-Z0", "T-Z1", "T-Z2"]))
+            .values(score=0, probability=None)
+        )
+    out = client.get(f"/api/v1/shipments/targets?office=JFK-IMF&date={day}", headers=h).json()
+    assert out["arriving"] == 5 and out["capacity"] == 12
+    assert sorted(t["shipment"]["reference"] for t in out["targets"]) == ["T-Z3", "T-Z4"]
+    assert all(t["expected_yield"] > 0 for t in out["targets"])
 
 
 def test_a_seizure_outcome_creates_a_shareable_seizure_and_closes_the_alert(client, engine) -> None:  # type: ignore[no-untyped-def]

@@ -181,7 +181,8 @@ def expected_yield():  # type: ignore[no-untyped-def]
 
 def targets(session: Session, principal: Principal, office_code: str, day: dt.date) -> TargetList:
     """The office's shipments arriving on ``day`` to inspect, best expected yield first,
-    as many as its daily capacity."""
+    as many as its daily capacity. A shipment with no chance of a find by any rule or model
+    is no target: what capacity is left is the office's to use for random checks."""
     office = get_office(session, principal, office_code)
     yield_ = expected_yield().label("expected_yield")
     base = select(Shipment, yield_).where(
@@ -189,6 +190,7 @@ def targets(session: Session, principal: Principal, office_code: str, day: dt.da
         Shipment.office_id == office.id,
         Shipment.arrival_on == day,
         Shipment.status != "inspected",
+        yield_ > 0,
     )
     rows = session.execute(
         base.order_by(yield_.desc(), Shipment.score.desc(), Shipment.id).limit(
