@@ -518,6 +518,7 @@ def shipments_train(
             f"({info['seizures']} seizures)"
         )
         out.print(f"held-out metrics: {info['metrics']}")
+        out.print(info["metrics"].get("decision", ""))
 
 
 @demo_app.command("shipments")

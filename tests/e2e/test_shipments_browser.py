@@ -91,5 +91,7 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
     # the model page draws its chart with the Plotly bundle served by Watchfloor
     page.goto(server + "/shipments/model")
     page.wait_for_selector("#precision-chart .main-svg", timeout=15_000)
-    assert "(active)" in page.locator("#versions").inner_text()
+    # each version says whether it scores shipments, against the rules on held-out outcomes
+    decision = page.locator("#versions td.decision").first.inner_text()
+    assert decision.startswith(("used: ", "not used")) and "for the rules" in decision, decision
     page.screenshot(path=str(shots / f"shipments-model-{backend}.png"), full_page=True)

@@ -166,7 +166,9 @@ def test_targets_respect_capacity_and_rank_by_expected_yield(client, engine) -> 
     h = api_headers(engine, "US-CBP", "officer")
     day = TODAY + dt.timedelta(days=90)  # a day the demo data does not reach
     stamp = f"{day.isoformat()}T10:00:00Z"
-    rows = [record(f"T-Y{i}", arrival_at=stamp) for i in range(20)]
+    acetone = ("acetone 99.5% laboratory grade", "291411")  # a Table II solvent: a few points
+    rows = [record(f"T-Y{i}", *acetone, arrival_at=stamp) for i in range(16)]
+    rows += [record(f"T-Y{i}", arrival_at=stamp) for i in range(16, 20)]  # t-shirts: none
     rows[5] = record("T-Y5", "NPP", "293337", arrival_at=stamp)
     rows[9] = record("T-Y9", "carfentanil", "293333", arrival_at=stamp)
     client.post("/api/v1/shipments", json={"shipments": rows}, headers=h)
@@ -184,10 +186,11 @@ def test_a_shipment_with_no_chance_of_a_find_is_no_target(client, engine) -> Non
     h = api_headers(engine, "US-CBP", "officer")
     day = TODAY + dt.timedelta(days=91)
     stamp = f"{day.isoformat()}T10:00:00Z"
-    rows = [record(f"T-Z{i}", arrival_at=stamp) for i in range(5)]
+    acetone = ("acetone 99.5% laboratory grade", "291411")
+    rows = [record(f"T-Z{i}", *acetone, arrival_at=stamp) for i in range(5)]
     r = client.post("/api/v1/shipments", json={"shipments": rows}, headers=h)
     assert r.status_code == 200, r.text
-    with session_scope(engine) as s:  # no rule fired and no model has scored them
+    with session_scope(engine) as s:  # as if no rule had fired and no model had scored them
         s.execute(
             update(Shipment)
             .where(Shipment.reference.in_(["T-Z0", "T-Z1", "T-Z2"]))

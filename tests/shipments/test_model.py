@@ -27,16 +27,22 @@ def test_demo_outcomes_train_a_model_that_scores_new_shipments(client, engine) -
         first = s.scalar(select(RiskModel).where(RiskModel.agency_id == cbp.id))
         assert first is not None and first.n_outcomes == outcomes
         metrics = json.loads(first.metrics)
-        assert {"auc", "brier", "precision_at_k"} <= set(metrics)
+        assert {"auc", "brier", "precision_at_k", "rules_auc", "decision"} <= set(metrics)
+        # it scores shipments only if it picks at least as well as the rules alone
+        assert first.active == (metrics["precision_at_k"] >= metrics["rules_precision_at_k"])
+        assert metrics["decision"].startswith("used" if first.active else "not used")
         assert not service.retrain_due(s, cbp.id)
     h = api_headers(engine, "US-CBP", "officer")
     out = client.post("/api/v1/shipments", json=record("M-1", "NPP", "293337"), headers=h).json()
     sid = out["results"][0]["id"]
     detail = client.get(f"/api/v1/shipments/{sid}", headers=h).json()
-    assert 0.0 <= detail["probability"] <= 1.0
+    if first.active:
+        assert 0.0 <= detail["probability"] <= 1.0
+    else:
+        assert detail["probability"] is None
     with session_scope(engine) as s:
         a = s.scalar(select(RiskAssessment).where(RiskAssessment.shipment_id == sid))
-        assert a.model_version == first.version
+        assert a.model_version == (first.version if first.active else None)
     models = client.get("/api/v1/shipments/models", headers=h).json()
     assert models[0]["version"] == first.version and models[0]["n_outcomes"] == outcomes
 
@@ -96,3 +102,36 @@ def test_worker_retrains_once_enough_new_outcomes_exist(engine) -> None:  # type
         assert not service.retrain_due(s, get_agency(s, "US-CBP").id)
         latest = s.scalar(select(RiskModel).order_by(RiskModel.id.desc()).limit(1))
         assert latest.version == versions[0] and latest.n_outcomes > need
+
+
+def test_a_version_scores_only_if_it_picks_at_least_as_well_as_the_rules() -> None:
+    from watchfloor.shipments.model import judge
+
+    held = {"precision_at_k": 0.5, "rules_precision_at_k": 0.75, "k": 4}
+    used, why = judge(held)
+    assert not used and why.startswith("not used, the rules pick better")
+    assert "50% were seizures for the model and 75% for the rules" in why
+    assert judge({**held, "precision_at_k": 0.75})[0]
+    assert judge({**held, "precision_at_k": 1.0}) == (
+        True,
+        "used: of the 4 held-out shipments each ranks highest, 100% were seizures for the "
+        "model and 75% for the rules",
+    )
+    used, why = judge({"outcomes": 40, "seizures": 3, "holdout": 8})
+    assert not used and "could not be compared" in why
+
+
+def test_a_version_the_rules_beat_leaves_the_active_one_scoring(engine) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.shipments import model as risk_model
+
+    with session_scope(engine) as s:
+        cbp = get_agency(s, "US-CBP")
+        before = risk_model.load_active(s, cbp.id)
+        row = service.train_model(s, system_principal(cbp))
+        after = risk_model.load_active(s, cbp.id)
+        metrics = json.loads(row.metrics)
+        if row.active:
+            assert after is not None and after.version == row.version
+        else:
+            assert (after and after.version) == (before and before.version)
+        assert row.active == (metrics["precision_at_k"] >= metrics["rules_precision_at_k"])
