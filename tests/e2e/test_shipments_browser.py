@@ -88,6 +88,28 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
     )
     page.wait_for_selector("#alerts >> text=E2E-ALERT-2", timeout=15_000)
 
+    # and is worked here: taken, refused a close without a reason, closed with one
+    page.reload()
+    row = page.locator("#alerts tbody tr", has_text="E2E-ALERT-2")
+    alert_id = row.get_attribute("data-id")
+    row.locator("button[value=assigned]").click()
+    row = page.locator(f"#alert-{alert_id}")
+    assert row.locator("td.status").inner_text() == "assigned (user:us.cbp.officer)"
+    row.locator("button[value=closed]").click()
+    page.wait_for_selector("#alert-errors")
+    assert "reason" in page.locator("#alert-errors").inner_text()
+    row = page.locator(f"#alert-{alert_id}")
+    row.locator("input[name=reason]").fill("held and opened: 4-ANPP seized")
+    row.locator("button[value=closed]").click()
+    page.wait_for_selector(f"#alert-{alert_id} >> text=closed")
+    page.select_option("#alert-filters select[name=status]", "closed")
+    page.click("#alert-filters button")
+    page.wait_for_url("**status=closed**")
+    closed = page.locator(f"#alert-{alert_id} td.status").inner_text()
+    assert closed == "closed (user:us.cbp.officer): held and opened: 4-ANPP seized"
+    statuses = page.locator("#alerts tbody td.status").all_inner_texts()
+    assert statuses and all(x.startswith("closed") for x in statuses)
+
     # the model page draws its chart with the Plotly bundle served by Watchfloor
     page.goto(server + "/shipments/model")
     page.wait_for_selector("#precision-chart .main-svg", timeout=15_000)
