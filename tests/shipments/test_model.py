@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from sqlalchemy import func, select
 
@@ -135,3 +136,58 @@ def test_a_version_the_rules_beat_leaves_the_active_one_scoring(engine) -> None:
         else:
             assert (after and after.version) == (before and before.version)
         assert row.active == (metrics["precision_at_k"] >= metrics["rules_precision_at_k"])
+
+
+def test_an_admin_chooses_what_scores_shipments(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.audit import AuditEvent
+
+    admin = api_headers(engine, "US-CBP", "admin")
+    officer = api_headers(engine, "US-CBP", "officer")
+    versions = client.get("/api/v1/shipments/models", headers=admin).json()
+    version = versions[-1]["version"]  # the demo's first
+    url = "/api/v1/shipments/models/active"
+
+    def scored_by(ref: str) -> str | None:
+        out = client.post("/api/v1/shipments", json=record(ref, "NPP", "293337"), headers=officer)
+        assert out.json()["results"][0]["status"] == "created"
+        sid = out.json()["results"][0]["id"]
+        with session_scope(engine) as s:
+            a = s.scalar(select(RiskAssessment).where(RiskAssessment.shipment_id == sid))
+            return a.model_version
+
+    r = client.put(url, json={"version": version, "reason": "pilot"}, headers=officer)
+    assert r.status_code == 403
+    r = client.put(url, json={"version": version}, headers=admin)
+    assert r.status_code == 422 and "reason" in r.text
+    r = client.put(url, json={"version": "gb-nope", "reason": "x"}, headers=admin)
+    assert r.status_code == 404 and "gb-nope" in r.text
+    r = client.put(url, json={"version": version, "reason": "pilot at JFK"}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert [m["version"] for m in r.json() if m["active"]] == [version]
+    assert scored_by("M-USE-1") == version
+    r = client.put(url, json={"version": None, "reason": "back to the rules"}, headers=admin)
+    assert r.status_code == 200 and not any(m["active"] for m in r.json())
+    assert scored_by("M-USE-2") is None
+    with session_scope(engine) as s:
+        reasons = [
+            json.loads(e.detail)["reason"]
+            for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "model.use"))
+        ]
+        assert reasons[-2:] == ["pilot at JFK", "back to the rules"]
+
+
+def test_the_model_page_lets_admins_choose(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import browser_login, csrf_from
+
+    assert browser_login(client, "us.cbp.admin").status_code in (200, 303)
+    page = client.get("/shipments/model").text
+    version = re.search(r'name="version" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": csrf_from(page), "version": version}
+    r = client.post("/shipments/model", data=form, follow_redirects=False)
+    assert r.status_code == 422 and "reason: required" in r.text
+    r = client.post("/shipments/model", data={**form, "reason": "pilot"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/shipments/model").text
+    assert f"Shipments are scored by the rules and <strong>{version}</strong>" in page
+    assert browser_login(client, "us.cbp.officer").status_code in (200, 303)
+    assert "Score with it" not in client.get("/shipments/model").text

@@ -21,6 +21,7 @@ from watchfloor.security.service import Principal
 from watchfloor.shipments import intake, service
 from watchfloor.shipments.schemas import (
     HoldIn,
+    ModelChoice,
     ModelOut,
     OfficeIn,
     OfficeOut,
@@ -138,6 +139,16 @@ def get_models(db: Db, principal: CurrentPrincipal) -> list[ModelOut]:
         )
         for m in service.models(db, principal)
     ]
+
+
+@router.put("/models/active", response_model=list[ModelOut])
+def put_active_model(db: Db, body: ModelChoice, principal: Admin) -> list[ModelOut]:
+    """Choose what scores your shipments (admins): one version of your model, whatever its
+    held-out comparison with the rules, or the rules alone (``version`` null). Audited with
+    the reason; a version trained later that picks at least as well as the rules takes over."""
+    service.use_model(db, principal, body.version, body.reason)
+    db.commit()
+    return get_models(db, principal)
 
 
 @router.get("/{shipment_id}", response_model=ShipmentOut)

@@ -262,6 +262,14 @@ class TargetList(BaseModel):
     targets: list[Target]
 
 
+class ModelChoice(Input):
+    """What scores the agency's shipments from now on: one version of its model, or none
+    (``version`` null: the rules alone), and why."""
+
+    version: Annotated[str | None, Field(max_length=60)] = None
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
 class ModelOut(BaseModel):
     version: str
     trained_at: dt.datetime

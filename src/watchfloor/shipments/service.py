@@ -402,6 +402,38 @@ def retrain_due(session: Session, agency_id: int) -> bool:
     return outcomes_since_last_model(session, agency_id) >= need
 
 
+def use_model(
+    session: Session, principal: Principal, version: str | None, reason: str
+) -> RiskModel | None:
+    """An admin's choice of what scores the agency's shipments: one version of its model
+    (whatever its held-out comparison with the rules said), or, with ``version`` None, the
+    rules alone. Every other version stops scoring; the choice and its reason are audited."""
+    require_role(principal, "admin")
+    if not reason.strip():
+        raise Invalid(
+            "choosing what scores shipments needs a reason",
+            [FieldProblem("reason", "required")],
+        )
+    rows = models(session, principal)
+    chosen = next((m for m in rows if m.version == version), None)
+    if version is not None and chosen is None:
+        raise NotFound(f"your agency has no model version {version!r}")
+    before = next((m.version for m in rows if m.active), None)
+    for m in rows:
+        m.active = m is chosen
+    audit.record_by(
+        session,
+        principal,
+        action="model.use",
+        object_type="risk_model",
+        object_id=version or "rules",
+        detail={"before": before or "rules", "reason": reason.strip()},
+    )
+    session.flush()
+    scoring.invalidate()
+    return chosen
+
+
 def models(session: Session, principal: Principal) -> list[RiskModel]:
     return list(
         session.scalars(

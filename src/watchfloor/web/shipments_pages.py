@@ -116,17 +116,46 @@ def work_alert(
 
 @router.get("/shipments/model", response_class=HTMLResponse)
 def model_page(request: Request, db: Db, me: Me) -> Response:
+    return _model_page(request, db, me)
+
+
+def _model_page(  # type: ignore[no-untyped-def]
+    request: Request, db: Db, me: Me, errors=(), code: int = 200
+) -> Response:
     versions = [(m, json.loads(m.metrics)) for m in service.models(db, me)]
     series = service.precision_at_capacity(db, me, days=60)
     return render(
         request,
         "shipments/model.html",
         me,
+        status=code,
         active="shipments",
         versions=versions,
         series=series,
         chart=precision_chart(series),
+        errors=list(errors),
     )
+
+
+@router.post("/shipments/model")
+def choose_model(
+    request: Request,
+    db: Db,
+    me: Me,
+    version: Annotated[str, Form(max_length=60)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """An admin chooses what scores the agency's shipments: a version, or the rules alone."""
+    check_csrf(request, csrf_token)
+    try:
+        service.use_model(db, me, version or None, reason)
+    except WatchfloorError as exc:
+        db.rollback()
+        errors, code = refused(exc, "model")
+        return _model_page(request, db, me, errors, code)
+    db.commit()
+    return RedirectResponse("/shipments/model", status_code=303)
 
 
 @router.get("/shipments/{shipment_id}", response_class=HTMLResponse)
