@@ -418,7 +418,7 @@ def use_model(
     chosen = next((m for m in rows if m.version == version), None)
     if version is not None and chosen is None:
         raise NotFound(f"your agency has no model version {version!r}")
-    before = next((m.version for m in rows if m.active), None)
+    before = scoring_version(rows)
     for m in rows:
         m.active = m is chosen
     audit.record_by(
@@ -432,6 +432,12 @@ def use_model(
     session.flush()
     scoring.invalidate()
     return chosen
+
+
+def scoring_version(rows: list[RiskModel]) -> str | None:
+    """Of an agency's versions, newest first (as :func:`models` gives them), the one that
+    scores its shipments: the newest active one, as the scorer loads it."""
+    return next((m.version for m in rows if m.active), None)
 
 
 def models(session: Session, principal: Principal) -> list[RiskModel]:

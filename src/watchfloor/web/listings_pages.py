@@ -18,6 +18,7 @@ from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
 QUEUE_PAGE = 100
+NO_FILTERS: dict[str, Any] = {"drug_sales": False, "substance_class": "", "platform": "", "q": ""}
 
 
 @router.get("/listings", response_class=HTMLResponse)
@@ -57,7 +58,7 @@ def _queue(  # type: ignore[no-untyped-def]
     reclassified: Reclassified | None = None,
 ) -> Response:
     """The queue, 100 listings a page, newest first; ``filters`` are the form's values."""
-    filters = filters or {"drug_sales": False, "substance_class": "", "platform": "", "q": ""}
+    filters = filters or NO_FILTERS
     page = service.list_listings(
         db,
         me,

@@ -122,7 +122,8 @@ def model_page(request: Request, db: Db, me: Me) -> Response:
 def _model_page(  # type: ignore[no-untyped-def]
     request: Request, db: Db, me: Me, errors=(), code: int = 200
 ) -> Response:
-    versions = [(m, json.loads(m.metrics)) for m in service.models(db, me)]
+    rows = service.models(db, me)
+    versions = [(m, json.loads(m.metrics)) for m in rows]
     series = service.precision_at_capacity(db, me, days=60)
     return render(
         request,
@@ -131,6 +132,7 @@ def _model_page(  # type: ignore[no-untyped-def]
         status=code,
         active="shipments",
         versions=versions,
+        live=service.scoring_version(rows),
         series=series,
         chart=precision_chart(series),
         errors=list(errors),
