@@ -22,11 +22,13 @@ from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
 
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.federation import service as federation  # noqa: E402
+from watchfloor.cooperation.seizures.models import Seizure  # noqa: E402
 from watchfloor.db import build_engine, session_factory, session_scope  # noqa: E402
 from watchfloor.migrate import upgrade  # noqa: E402
 from watchfloor.security.service import create_agency, system_principal  # noqa: E402
-from watchfloor.sharing import federation, intake  # noqa: E402
-from watchfloor.sharing.models import Seizure, ShareRecipient  # noqa: E402
+from watchfloor.sharing.models import ShareRecipient
 
 console = Console()
 

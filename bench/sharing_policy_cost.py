@@ -26,12 +26,13 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import delete, insert, select
 
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import build_engine, session_scope
 from watchfloor.demo import load_demo
 from watchfloor.migrate import upgrade
 from watchfloor.security.models import Agency
 from watchfloor.security.service import get_agency, system_principal
-from watchfloor.sharing.models import Seizure, ShareRecipient
+from watchfloor.sharing.models import ShareRecipient
 from watchfloor.sharing.policy import visible
 
 console = Console()

@@ -28,17 +28,18 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy import func, select
 
+from watchfloor.cooperation.seizures.schemas import SeizureIn
+from watchfloor.cooperation.seizures.service import create_seizure
 from watchfloor.db import build_engine, session_scope
 from watchfloor.demo import load_demo
 from watchfloor.migrate import upgrade
 from watchfloor.reference.loader import load_catalogue
+from watchfloor.security.models import Office
 from watchfloor.security.service import get_agency, system_principal
-from watchfloor.sharing.schemas import SeizureIn
-from watchfloor.sharing.service import create_seizure
 from watchfloor.shipments.demo import ensure_sanctions
 from watchfloor.shipments.files import import_file
 from watchfloor.shipments.generator import ShipmentGenerator
-from watchfloor.shipments.models import Office, Shipment, ShipmentItem
+from watchfloor.shipments.models import Shipment, ShipmentItem
 
 console = Console()
 OFFICES = ("JFK-BENCH", "ORD-BENCH", "LAX-BENCH")

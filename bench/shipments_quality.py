@@ -28,11 +28,11 @@ from rich.table import Table
 from shipments_intake import OFFICES, prepare
 from sqlalchemy import select
 
+from watchfloor.cooperation.seizures.schemas import SeizureIn
+from watchfloor.cooperation.seizures.service import create_seizure
 from watchfloor.db import build_engine, session_scope
 from watchfloor.reference.matcher import shipped_facts
 from watchfloor.security.service import get_agency, system_principal
-from watchfloor.sharing.schemas import SeizureIn
-from watchfloor.sharing.service import create_seizure
 from watchfloor.shipments.files import import_file
 from watchfloor.shipments.generator import ShipmentGenerator, Truth
 from watchfloor.shipments.models import Shipment, ShipmentItem

@@ -1,4 +1,4 @@
-"""Build the demo's public seizure statistics shipped in src/watchfloor/sharing/data.
+"""Build the demo's public seizure statistics shipped in src/watchfloor/cooperation/data.
 
 Run from the repository root: ``python scripts/build_seizure_demo.py [SHARED_DATA_DIR]``.
 The output is committed (a user's clone has no ../shared) and re-running it is deterministic.
@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pycountry
 
-from watchfloor.sharing.files import SEIZURE_COLUMNS
+from watchfloor.cooperation.seizures.files import SEIZURE_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "watchfloor" / "sharing" / "data"
+OUT = ROOT / "src" / "watchfloor" / "cooperation" / "data"
 MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 COMPONENTS = {
     "Office of Field Operations": "OFO",

@@ -24,8 +24,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from watchfloor import wiring
 from watchfloor.db import build_engine, session_scope, wait_for_statistics
 from watchfloor.migrate import upgrade
+
+wiring.connect()  # as every entry point does
 
 BACKENDS = ("sqlite", "postgresql")
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,13 +12,14 @@ from sqlalchemy import select
 
 from tests.conftest import api_headers, browser_login
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.pen import service as pen
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import session_scope, utcnow
 from watchfloor.listings.models import Listing, Notice
 from watchfloor.listings.notice_reading import OPEN as NOTICE_OPEN
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
-from watchfloor.sharing import pen
-from watchfloor.sharing.models import PreExportNotification, Seizure
 from watchfloor.sharing.policy import can_read
 from watchfloor.shipments.models import Shipment
 from watchfloor.warning.models import EarlyWarning

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
+from watchfloor import wiring
 from watchfloor.db import DatabaseUnavailable, check_connection, get_engine, session_scope
 from watchfloor.errors import WatchfloorError
 from watchfloor.settings import ConfigError, get_settings
@@ -33,9 +34,9 @@ shipments_app = typer.Typer(
 sharing_app = typer.Typer(
     help="Cooperation: seizures, incidents and the sharing of them.", no_args_is_help=True
 )
+from watchfloor.cooperation.federation.cli import app as federation_app  # noqa: E402
 from watchfloor.entities.cli import app as entities_app  # noqa: E402 - after the apps above
 from watchfloor.listings.cli import app as listings_app  # noqa: E402
-from watchfloor.sharing.cli import app as federation_app  # noqa: E402
 from watchfloor.warning.cli import app as warning_app  # noqa: E402
 
 for sub, name in [
@@ -313,17 +314,6 @@ def audit_verify(as_json: JsonOpt = False) -> None:
     raise typer.Exit(0 if result.ok else 1)
 
 
-def _agency(session, code: str):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    from watchfloor.security.models import Agency
-
-    agency = session.scalar(select(Agency).where(Agency.code == code.upper()))
-    if agency is None:
-        raise WatchfloorError(f"no agency {code!r}; create it or load the demo first")
-    return agency
-
-
 FormatOpt = Annotated[
     str | None, typer.Option("--format", help="jsonl or csv (default: by suffix).")
 ]
@@ -405,13 +395,13 @@ def shipments_import(
 
 def _import(importer, noun, file, agency, fmt, batch, rejects, as_json) -> None:  # type: ignore[no-untyped-def]
     """The body of every ``<domain> import`` command: progress, then a summary."""
-    from watchfloor.security.service import system_principal
+    from watchfloor.security.service import get_agency, system_principal
 
     if fmt not in (None, "jsonl", "csv"):
         raise WatchfloorError(f"--format must be jsonl or csv, not {fmt!r}")
     engine = _engine()
     with session_scope(engine) as session:
-        principal = system_principal(_agency(session, agency))
+        principal = system_principal(get_agency(session, agency))
     with _bar(as_json) as progress:
         task = progress.add_task(f"importing {file.name}", total=file.stat().st_size)
         report = importer(
@@ -479,8 +469,8 @@ def sharing_import(
     """Store a file of seizures (quantities normalised to kg, doses or litres) or of precursor
     incidents, with each record's sharing policy; rejected records go to a rejects file with
     their line, field and reason. Running it again changes only what changed."""
-    from watchfloor.sharing import intake
-    from watchfloor.sharing.files import import_records
+    from watchfloor.cooperation import intake
+    from watchfloor.cooperation.seizures.files import import_records
 
     kinds = {"seizures": intake.SEIZURES, "incidents": intake.INCIDENTS}
     if kind not in kinds:
@@ -497,11 +487,11 @@ def shipments_train(
     agency: AgencyOpt, seed: Annotated[int, typer.Option()] = 0, as_json: JsonOpt = False
 ) -> None:
     """Train a new version of the agency's risk model from its recorded inspection outcomes."""
-    from watchfloor.security.service import system_principal
+    from watchfloor.security.service import get_agency, system_principal
     from watchfloor.shipments.service import train_model
 
     with session_scope(_engine()) as session:
-        principal = system_principal(_agency(session, agency))
+        principal = system_principal(get_agency(session, agency))
         with err.status("training gradient boosting on inspection outcomes"):
             row = train_model(session, principal, seed=seed)
         info = {
@@ -574,6 +564,7 @@ def main() -> None:
     """Entry point: turn expected failures into one clear line and exit status 2."""
     try:
         get_settings()
+        wiring.connect()
         app()
     except (ConfigError, DatabaseUnavailable, WatchfloorError) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)

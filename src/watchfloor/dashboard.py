@@ -18,13 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.pen import service as pen
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import utcnow
 from watchfloor.listings import notice_reading
 from watchfloor.listings.models import Listing, Notice
 from watchfloor.security.deps import CurrentPrincipal, Db
 from watchfloor.security.service import Principal
-from watchfloor.sharing import pen
-from watchfloor.sharing.models import PreExportNotification, Seizure
 from watchfloor.sharing.policy import visible
 from watchfloor.shipments.models import Shipment
 from watchfloor.warning.models import EarlyWarning

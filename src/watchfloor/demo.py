@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchfloor.cooperation import demo as sharing_demo
+from watchfloor.cooperation.seizures.models import Seizure
+from watchfloor.cooperation.seizures.schemas import SeizureIn
+from watchfloor.cooperation.seizures.service import create_seizure
 from watchfloor.errors import Conflict
 from watchfloor.listings import demo as listings_demo
 from watchfloor.security.models import Agency, User
@@ -20,10 +24,7 @@ from watchfloor.security.service import (
     create_user,
     principal_for_user,
 )
-from watchfloor.sharing import demo as sharing_demo
-from watchfloor.sharing.models import Seizure
-from watchfloor.sharing.schemas import SeizureIn, SharingIn
-from watchfloor.sharing.service import create_seizure
+from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments import demo as shipments_demo
 
 DEMO_PASSWORD = "watchfloor-demo"

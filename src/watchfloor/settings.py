@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     pen_file: Path | None = Field(
         default=None,
         description="TOML file of the pre-export notification authorities and deadlines per "
-        "importing country (default: the shipped sharing/pen.toml).",
+        "importing country (default: the shipped cooperation/pen/pen.toml).",
     )
     signal_key: str | None = Field(
         default=None,

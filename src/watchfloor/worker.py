@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from watchfloor import throughput
+from watchfloor import throughput, wiring
 from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
 from watchfloor.db import session_factory, session_scope
 from watchfloor.errors import WatchfloorError
@@ -232,6 +232,7 @@ async def run(
     nothing else (the CLI's): see :func:`watchfloor.throughput.settle`."""
     if not settings.nats_url and bus is None:
         raise WatchfloorError("the worker needs NATS: set WATCHFLOOR_NATS_URL")
+    wiring.connect()
     bus = bus or await connect_bus(settings)
     root = settings.nats_subject_root
     stop = stop or asyncio.Event()
@@ -363,8 +364,8 @@ def take_parties(engine: Engine) -> None:
 
 def sync_all_peers(engine: Engine) -> list[str]:
     """Pull every registered peer's feed once; a peer that fails is logged and skipped."""
-    from watchfloor.sharing import federation
-    from watchfloor.sharing.federation_models import Peer
+    from watchfloor.cooperation.federation import service as federation
+    from watchfloor.cooperation.federation.models import Peer
 
     make = session_factory(engine)
     with make() as session:

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from watchfloor.audit import AuditEvent
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import build_engine, session_scope
 from watchfloor.entities.models import EntityCluster, Party, ResolutionRun
 from watchfloor.security.models import Agency, User
-from watchfloor.sharing.models import Seizure
 
 WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 

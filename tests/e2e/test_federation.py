@@ -19,14 +19,16 @@ from sqlalchemy import select
 from tests.conftest import api_headers
 from tests.e2e.conftest import free_port
 from watchfloor.audit import AuditEvent
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.seizures.models import Seizure
+from watchfloor.cooperation.seizures.schemas import SeizureIn
+from watchfloor.cooperation.seizures.service import create_seizure
+from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import build_engine, session_scope
 from watchfloor.security.models import Agency
 from watchfloor.security.service import create_agency, system_principal
-from watchfloor.sharing import intake
 from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.models import Seizure, WatchlistEntry
-from watchfloor.sharing.schemas import SeizureIn, SharingIn
-from watchfloor.sharing.service import create_seizure
+from watchfloor.sharing.schemas import SharingIn
 
 WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 
@@ -185,8 +187,8 @@ def test_records_travel_as_their_policy_allows(instances, monkeypatch) -> None: 
     assert forged.status_code == 401
 
     # a batch altered in transit, or replayed, is rejected and audited on B
+    from watchfloor.cooperation.federation import service as federation
     from watchfloor.settings import get_settings
-    from watchfloor.sharing import federation
 
     monkeypatch.setenv("WATCHFLOOR_INSTANCE_NAME", "wf-b")
     get_settings.cache_clear()

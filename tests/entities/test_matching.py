@@ -6,7 +6,7 @@ import pytest
 
 from watchfloor.entities.index import PartyIndex
 from watchfloor.entities.matching import Candidate, Query, compare, config, name_similarity
-from watchfloor.entities.names import name_tokens, skeleton
+from watchfloor.identifiers.names import name_tokens, skeleton
 
 CFG = config()
 

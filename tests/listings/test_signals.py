@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from watchfloor.listings.signals import (
-    Signal,
-    from_listing,
-    from_text,
-    normalise_phone,
-    normalise_url,
-    share_token,
-)
+from watchfloor.identifiers.contacts import normalise_phone, normalise_url
+from watchfloor.listings.signals import Signal, from_listing, from_text, share_token
 
 
 def kinds(signals: list[Signal]) -> dict[str, set[str]]:

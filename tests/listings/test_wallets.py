@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from watchfloor.listings.wallets import is_btc_legacy, is_btc_segwit, is_eth, is_xmr, keccak256
+from watchfloor.identifiers.wallets import is_btc_legacy, is_btc_segwit, is_eth, is_xmr, keccak256
 
 
 def test_keccak256_is_the_original_keccak_not_sha3() -> None:

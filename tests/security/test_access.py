@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import api_headers, browser_login, csrf_from
 from watchfloor.audit import AuditEvent
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import session_scope
 from watchfloor.security.models import Agency
 from watchfloor.security.service import create_api_key, get_agency, key_principal
-from watchfloor.sharing.models import Seizure
 
 
 def seizure_id(engine: Engine, reference: str) -> int:

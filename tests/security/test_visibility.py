@@ -22,19 +22,15 @@ from starlette.routing import Route
 
 from tests.conftest import api_headers
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry
 from watchfloor.db import session_scope
 from watchfloor.entities import policy as party_policy
 from watchfloor.entities.models import ClusterMember, EntityCluster, Party
 from watchfloor.listings.models import Listing, Notice, SignalSet
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
-from watchfloor.sharing.models import (
-    Incident,
-    JointCase,
-    PreExportNotification,
-    Seizure,
-    WatchlistEntry,
-)
 from watchfloor.sharing.policy import can_read
 from watchfloor.shipments.models import Shipment
 from watchfloor.warning.models import EarlyWarning, Intervention

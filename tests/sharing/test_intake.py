@@ -14,13 +14,13 @@ from sqlalchemy.engine import Engine
 
 from tests.conftest import api_headers
 from watchfloor.audit import AuditEvent
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.quantities import UNITS, normalise
+from watchfloor.cooperation.seizures.files import import_records
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.seizures.schemas import Unit
 from watchfloor.db import session_scope
 from watchfloor.security.service import get_agency, system_principal
-from watchfloor.sharing import intake
-from watchfloor.sharing.files import import_records
-from watchfloor.sharing.models import Incident, Seizure
-from watchfloor.sharing.quantities import UNITS, normalise
-from watchfloor.sharing.schemas import Unit
 from watchfloor.shipments.models import Shipment
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from tests.conftest import api_headers
 from tests.shipments.test_api import record
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.pen import service as pen
 from watchfloor.db import session_scope
 from watchfloor.security.service import get_agency
-from watchfloor.sharing import pen
 
 URL = "/api/v1/sharing/notifications"
 

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import utcnow
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, get_agency, system_principal
-from watchfloor.sharing.models import TLP_LEVELS, Seizure, ShareRecipient
+from watchfloor.sharing.models import TLP_LEVELS, ShareRecipient
 from watchfloor.sharing.policy import can_read, can_share, shareable, visible
 
 OWNERS = ("MX-ANAM", "US-CBP")

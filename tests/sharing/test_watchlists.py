@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from tests.conftest import api_headers
 from tests.shipments.test_api import record
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.watchlists.models import WatchlistHit
+from watchfloor.cooperation.watchlists.screening import normalise
 from watchfloor.db import session_scope
 from watchfloor.listings import tokens
-from watchfloor.sharing.models import WatchlistHit
-from watchfloor.sharing.watchlists import normalise
 
 
 @pytest.mark.parametrize(
@@ -215,8 +215,8 @@ def test_seizure_parties_hit_and_entries_publish_as_tokens(client, engine) -> No
     assert published.status_code == 201, published.text
     body = published.json()
     with session_scope(engine) as s:  # the agency's own active entries of those kinds
+        from watchfloor.cooperation.watchlists.models import WatchlistEntry
         from watchfloor.security.service import get_agency
-        from watchfloor.sharing.models import WatchlistEntry
 
         own = s.scalar(
             select(func.count()).where(
@@ -244,7 +244,7 @@ def test_seizure_parties_hit_and_entries_publish_as_tokens(client, engine) -> No
 
 def test_an_entry_is_shared_from_its_page(client, engine) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import browser_login, csrf_from
-    from watchfloor.sharing.models import WatchlistEntry
+    from watchfloor.cooperation.watchlists.models import WatchlistEntry
 
     with session_scope(engine) as s:
         entry_id = s.scalar(

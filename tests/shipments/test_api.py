@@ -13,9 +13,9 @@ from sqlalchemy import func, select, update
 from tests.conftest import api_headers
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import session_factory, session_scope
 from watchfloor.security.service import get_agency, system_principal
-from watchfloor.sharing.models import Seizure
 from watchfloor.shipments import intake
 from watchfloor.shipments.models import RiskAssessment, Shipment
 
@@ -294,9 +294,9 @@ def test_nul_characters_are_refused_per_row_with_the_field_named(client, engine)
 
 
 def test_route_counts_seizures_by_the_commodity_declared_or_seized(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from watchfloor.cooperation.seizures.schemas import SeizureIn
+    from watchfloor.cooperation.seizures.service import create_seizure
     from watchfloor.security.service import get_agency, system_principal
-    from watchfloor.sharing.schemas import SeizureIn
-    from watchfloor.sharing.service import create_seizure
     from watchfloor.shipments.scoring import _visible_seizures, route_stats
 
     def stats():  # type: ignore[no-untyped-def]

@@ -248,7 +248,7 @@ def test_seizure_series_add_up_the_records_the_caller_may_read(engine) -> None: 
     one: each counts its events (one when it gives none), and only kilograms add to kg."""
     from collections import defaultdict
 
-    from watchfloor.sharing.models import Seizure
+    from watchfloor.cooperation.seizures.models import Seizure
     from watchfloor.sharing.policy import can_read
     from watchfloor.warning.series import floor_period
 

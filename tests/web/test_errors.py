@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from tests.conftest import api_headers
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import session_scope
-from watchfloor.sharing.models import Seizure
 
 GOOD = {
     "reference": "E-1",

@@ -122,9 +122,8 @@ def screen_command(
     """Screen every name of a CSV file: one result row per input row with the best
     candidate, its score, whether it passes and why. Rows that are not valid are reported on
     standard error with their line, field and reason, and the others are screened."""
-    from watchfloor.cli import _agency
     from watchfloor.entities import service
-    from watchfloor.security.service import system_principal
+    from watchfloor.security.service import get_agency, system_principal
 
     with file.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))
@@ -136,7 +135,7 @@ def screen_command(
     writer.writerow(["line", "name", "candidate", "party_id", "source", "score", "passes", "why"])
     bad = hits = 0
     with session_scope(get_engine()) as session, _bar(output is None) as bar:
-        principal = system_principal(_agency(session, agency))
+        principal = system_principal(get_agency(session, agency))
         task = bar.add_task("screening", total=len(rows), unit="names")
         for line, row in enumerate(rows, start=2):
             bar.advance(task)

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from watchfloor.entities.matching import identifier_kind, identifier_number
 from watchfloor.entities.models import Party, PartyContact
-from watchfloor.entities.names import LEGAL_FORMS, TRADE, fold, name_tokens
-from watchfloor.sharing.watchlists import quick_email, quick_phone
+from watchfloor.identifiers import quick_email, quick_phone
+from watchfloor.identifiers.names import LEGAL_FORMS, TRADE, fold, name_tokens
 
 Progress = Callable[[str, int, int], None]
 Row = dict[str, Any]
@@ -122,19 +122,19 @@ def _record_parties(
 
 
 def _seizures(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.sharing.models import Seizure
+    from watchfloor.cooperation.seizures.models import Seizure
 
     return _record_parties(session, Seizure, "seizure", after)
 
 
 def _incidents(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.sharing.models import Incident
+    from watchfloor.cooperation.seizures.models import Incident
 
     return _record_parties(session, Incident, "incident", after)
 
 
 def _notifications(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.sharing.models import PreExportNotification as N
+    from watchfloor.cooperation.pen.models import PreExportNotification as N
 
     stmt = select(N.id, N.owner_agency_id, N.parties)
     for chunk in _pages(session, stmt, N.id, after):
@@ -156,7 +156,7 @@ _ENTRY_COLUMN = {"phone": "phones", "email": "emails", "wallet": "wallets", "han
 def _watchlist(session: Session, after: int) -> Iterator[list[Row]]:
     """A watched name is a party; a watched phone, e-mail... is one when the entry says
     whose it is (its label)."""
-    from watchfloor.sharing.models import WatchlistEntry as W
+    from watchfloor.cooperation.watchlists.models import WatchlistEntry as W
 
     stmt = select(W.id, W.owner_agency_id, W.kind, W.value, W.normalised, W.label)
     for chunk in _pages(session, stmt, W.id, after):

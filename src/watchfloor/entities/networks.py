@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from watchfloor.entities import policy
 from watchfloor.entities.models import ClusterMember, Party, PartyContact
-from watchfloor.entities.names import name_tokens
 from watchfloor.errors import NotFound
+from watchfloor.identifiers.names import name_tokens
 from watchfloor.security.service import Principal
 
 RECORD_EDGES = {

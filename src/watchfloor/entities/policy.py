@@ -21,8 +21,10 @@ from watchfloor.sharing import policy
 
 
 def _shareable_sources() -> dict[str, Any]:
+    from watchfloor.cooperation.pen.models import PreExportNotification
+    from watchfloor.cooperation.seizures.models import Incident, Seizure
+    from watchfloor.cooperation.watchlists.models import WatchlistEntry
     from watchfloor.listings.models import Listing
-    from watchfloor.sharing.models import Incident, PreExportNotification, Seizure, WatchlistEntry
 
     return {
         "listing": Listing,

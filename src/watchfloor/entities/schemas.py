@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
+from watchfloor.identifiers.countries import validate_country
 from watchfloor.inputs import Input
-from watchfloor.reference.countries import validate_country
 
 PartySchema = Literal["person", "company", "vessel", "aircraft"]
 Country = Annotated[str, AfterValidator(validate_country)]

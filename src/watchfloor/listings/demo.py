@@ -17,8 +17,8 @@ from typing import Any
 from faker import Faker
 from sqlalchemy.orm import Session
 
+from watchfloor.identifiers.wallets import B58
 from watchfloor.listings import intake
-from watchfloor.listings.wallets import B58
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, system_principal
 

@@ -137,7 +137,9 @@ async def loop(
                 log.info("notice %s %s", e.reference, e.level)
                 if publish is not None:
                     await publish("listings.notice_overdue", payload(e))
-            from watchfloor.sharing import pen  # pre-export notifications have deadlines too
+            from watchfloor.cooperation.pen import (
+                service as pen,  # pre-export notifications have deadlines too
+            )
 
             for p in await asyncio.to_thread(pen.run_once, engine):
                 log.info("notification %s %s", p.reference, p.level)

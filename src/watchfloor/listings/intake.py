@@ -31,6 +31,7 @@ from watchfloor.batches import (
     json_form,
     nul_errors,
 )
+from watchfloor.cooperation.watchlists import screening as watchlists
 from watchfloor.db import RowWriter, allocate_ids, utcnow
 from watchfloor.listings import labels
 from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
@@ -41,7 +42,6 @@ from watchfloor.listings.text import document, visible_text
 from watchfloor.memo import MISSING, Memo, text_key
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing import watchlists
 from watchfloor.sharing.grants import apply_sharing
 from watchfloor.sharing.schemas import SharingIn
 

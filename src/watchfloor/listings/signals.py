@@ -24,11 +24,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import phonenumbers
 
-from watchfloor.listings.wallets import is_btc_legacy, is_btc_segwit, is_eth, is_xmr
+from watchfloor.identifiers.contacts import (
+    normalise_email,
+    normalise_handle,
+    normalise_image_hash,
+    normalise_phone,
+    normalise_url,
+    wallet_kind,
+)
 
 Kind = Literal[
     "phone", "email", "url", "domain", "btc", "eth", "xmr", "pgp", "telegram", "wickr",
@@ -78,66 +85,7 @@ _MESSENGER = re.compile(
 )
 _TME = re.compile(r"\b(?:t|telegram)\.me/(?P<handle>[A-Za-z][A-Za-z0-9_]{3,31})\b", re.IGNORECASE)
 _WAME = re.compile(r"\bwa\.me/\+?(?P<number>\d{6,15})\b", re.IGNORECASE)
-_HEX = re.compile(r"^[0-9a-f]{16,128}$")
 _DIGIT_RUN = re.compile(r"(?:\d[\s().\-/]{0,2}){7}")
-_TRAILING = ".,;:!?)]}'\""
-
-
-def normalise_email(text: str) -> str | None:
-    text = text.strip().lower()
-    if text.count("@") != 1:
-        return None
-    local, domain = text.split("@")
-    return f"{local}@{domain}" if local and "." in domain else None
-
-
-def normalise_url(text: str) -> str | None:
-    text = text.strip().rstrip(_TRAILING)
-    if text.lower().startswith("www."):
-        text = "http://" + text
-    try:
-        parts = urlsplit(text)
-        host = (parts.hostname or "").lower()
-        port = parts.port
-    except ValueError:
-        return None
-    if not host or "." not in host:
-        return None
-    host = host.removeprefix("www.")
-    netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    path = parts.path.rstrip("/")
-    return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
-
-
-def normalise_phone(text: str, region: str | None = None) -> str | None:
-    """E.164, or None when libphonenumber does not take it for a valid number."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
-def normalise_image_hash(text: str) -> str | None:
-    value = text.strip().lower().removeprefix("0x")
-    return value if _HEX.match(value) and len(value) % 2 == 0 else None
-
-
-def normalise_handle(text: str) -> str | None:
-    value = text.strip().lstrip("@").lower()
-    return value or None
-
-
-def wallet_kind(candidate: str) -> str | None:
-    if is_btc_legacy(candidate) or is_btc_segwit(candidate):
-        return "btc"
-    if is_eth(candidate):
-        return "eth"
-    if is_xmr(candidate):
-        return "xmr"
-    return None
 
 
 def from_text(text: str, *, region: str | None = None) -> list[Signal]:

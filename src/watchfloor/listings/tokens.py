@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.errors import FieldProblem, Invalid
+from watchfloor.identifiers import normalise
 from watchfloor.listings import signals
 from watchfloor.listings.models import CommunityKey, Listing, ListingSignal, SignalSet
 from watchfloor.security.service import Principal, require_role
@@ -36,7 +37,7 @@ from watchfloor.sharing.policy import shareable
 from watchfloor.sharing.schemas import SharingIn
 
 SHAREABLE_KINDS = tuple(sorted(signals.STRONG))
-# watchlist entries may also publish names and addresses (sharing.watchlists.normalise)
+# watchlist entries may also publish names and addresses (watchfloor.identifiers.normalise)
 WATCHLIST_KINDS = tuple(sorted({*signals.STRONG, "name", "address"}))
 MAX_TOKENS = 200_000
 
@@ -61,33 +62,6 @@ def community_key(session: Session) -> bytes:
         except IntegrityError:  # another process made it first
             row = session.scalar(select(CommunityKey).order_by(CommunityKey.id).limit(1))
     return bytes.fromhex(row.secret)  # type: ignore[union-attr]
-
-
-def normalise(kind: str, raw: str, *, region: str | None = None) -> str | None:
-    """A raw identifier as the signals store it, or None when it is not a valid one."""
-    text = raw.strip()
-    if kind == "phone":
-        return signals.normalise_phone(text, region)
-    if kind == "email":
-        return signals.normalise_email(text)
-    if kind in ("btc", "eth", "xmr"):
-        return text if signals.wallet_kind(text) == kind else None
-    if kind == "pgp":
-        value = "".join(text.split()).replace(":", "").upper()
-        return value if len(value) == 40 and all(c in "0123456789ABCDEF" for c in value) else None
-    if kind in ("telegram", "wickr"):
-        return signals.normalise_handle(text)
-    if kind == "account":  # "<platform>:<handle>"
-        platform, _, handle = text.partition(":")
-        value = signals.normalise_handle(handle)
-        return f"{platform.strip().lower()}:{value}" if platform.strip() and value else None
-    if kind == "image":
-        return signals.normalise_image_hash(text)
-    if kind in ("name", "address"):  # watchlist entries' kinds
-        from watchfloor.sharing.watchlists import normalise as entry_normalise
-
-        return entry_normalise(kind, text)
-    return None
 
 
 def token(kind: str, value: str, key: bytes) -> str:
@@ -194,7 +168,7 @@ def _listing_values(
 def _entry_values(
     session: Session, principal: Principal, kinds: list[str]
 ) -> tuple[list[int], set[tuple[str, str]]]:
-    from watchfloor.sharing.models import WatchlistEntry
+    from watchfloor.cooperation.watchlists.models import WatchlistEntry
 
     rows = session.execute(
         select(WatchlistEntry.id, WatchlistEntry.kind, WatchlistEntry.normalised).where(

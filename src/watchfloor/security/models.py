@@ -1,10 +1,10 @@
-"""Tables for agencies, their users, API keys and browser sessions."""
+"""Tables for agencies, their offices, users, API keys and browser sessions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchfloor.db import Base, UTCDateTime, utcnow
@@ -25,6 +25,24 @@ class Agency(Base):
     kind: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     home_instance: Mapped[str | None] = mapped_column(String(80))  # a peer's agency
+
+
+class Office(Base):
+    """An office of an agency (a customs or postal office, a port): where it inspects
+    shipments, with its daily capacity and the score that raises an alert there."""
+
+    __tablename__ = "offices"
+    __table_args__ = (UniqueConstraint("agency_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    daily_capacity: Mapped[int] = mapped_column(Integer, default=20)
+    alert_threshold: Mapped[int] = mapped_column(Integer, default=70)
+
+    agency: Mapped[Agency] = relationship(lazy="joined")
 
 
 class User(Base):

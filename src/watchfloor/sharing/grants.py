@@ -13,7 +13,7 @@ from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal
 from watchfloor.sharing import communities
-from watchfloor.sharing.federation_models import record_changes
+from watchfloor.sharing.changes import record_changes
 from watchfloor.sharing.models import Shareable, ShareRecipient
 from watchfloor.sharing.policy import can_read, can_share
 from watchfloor.sharing.schemas import SharingIn, SharingOut

@@ -15,18 +15,19 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchfloor.cooperation import demo as sharing_demo
+from watchfloor.cooperation.seizures.models import Seizure
+from watchfloor.cooperation.seizures.schemas import SeizureIn
+from watchfloor.cooperation.seizures.service import create_seizure
 from watchfloor.db import analyze
 from watchfloor.errors import WatchfloorError
 from watchfloor.reference.sanctions import SanctionsLoad, load_sdn
-from watchfloor.security.models import Agency
+from watchfloor.security.models import Agency, Office
 from watchfloor.security.service import system_principal
-from watchfloor.sharing import demo as sharing_demo
-from watchfloor.sharing.models import Seizure
-from watchfloor.sharing.schemas import SeizureIn, SharingIn
-from watchfloor.sharing.service import create_seizure
+from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments import intake, scoring
 from watchfloor.shipments.generator import ShipmentGenerator, Truth
-from watchfloor.shipments.models import Office, Outcome, RiskModel, Shipment
+from watchfloor.shipments.models import Outcome, RiskModel, Shipment
 from watchfloor.shipments.schemas import OutcomeIn
 from watchfloor.shipments.service import record_outcome, train_model
 

@@ -20,27 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchfloor.db import Base, UTCDateTime, utcnow
-from watchfloor.security.models import Agency
+from watchfloor.security.models import Agency, Office
 
 MODES = ("post", "express", "cargo")
 OUTCOMES = ("seized", "clean", "discrepancy")
-
-
-class Office(Base):
-    """A customs or postal office that inspects shipments, with its daily capacity."""
-
-    __tablename__ = "offices"
-    __table_args__ = (UniqueConstraint("agency_id", "code"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40))
-    name: Mapped[str] = mapped_column(String(200))
-    country: Mapped[str] = mapped_column(String(2))
-    daily_capacity: Mapped[int] = mapped_column(Integer, default=20)
-    alert_threshold: Mapped[int] = mapped_column(Integer, default=70)
-
-    agency: Mapped[Agency] = relationship(lazy="joined")
 
 
 class Shipment(Base):

@@ -21,8 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from watchfloor.identifiers.countries import validate_country, validate_currency
 from watchfloor.inputs import Input, Record
-from watchfloor.reference.countries import validate_country, validate_currency
 from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments.hs import check_hs
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Float, cast, func, select, update
@@ -16,15 +17,16 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.seizures.schemas import SeizureIn, SeizurePartyIn
+from watchfloor.cooperation.seizures.service import create_seizure
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Invalid, NotFound
-from watchfloor.security.models import Agency
+from watchfloor.security.models import Agency, Office
 from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.schemas import SeizureIn, SeizurePartyIn, SharingIn
-from watchfloor.sharing.service import create_seizure
+from watchfloor.sharing.schemas import SharingIn
 from watchfloor.shipments import model as risk_model
 from watchfloor.shipments import scoring
-from watchfloor.shipments.models import Office, Outcome, RiskAssessment, RiskModel, Shipment
+from watchfloor.shipments.models import Outcome, RiskAssessment, RiskModel, Shipment
 from watchfloor.shipments.schemas import (
     ItemOut,
     OfficeIn,
@@ -46,6 +48,22 @@ def get_shipment(session: Session, principal: Principal, shipment_id: int) -> Sh
     if shipment is None or shipment.owner_agency_id != principal.agency_id:
         raise NotFound(f"shipment {shipment_id} not found")
     return shipment
+
+
+def ids_by_reference(session: Session, agency_id: int, refs: Sequence[str]) -> dict[str, int]:
+    """The ids of the agency's shipments among ``refs`` (others' are never found)."""
+    found: dict[str, int] = {}
+    refs = sorted(set(refs))
+    for start in range(0, len(refs), 500):  # keys per IN (...)
+        found.update(
+            session.execute(
+                select(Shipment.reference, Shipment.id).where(
+                    Shipment.owner_agency_id == agency_id,
+                    Shipment.reference.in_(refs[start : start + 500]),
+                )
+            ).tuples()
+        )
+    return found
 
 
 def shipment_out(shipment: Shipment) -> ShipmentOut:

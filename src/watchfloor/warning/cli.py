@@ -56,8 +56,7 @@ def import_command(
     nothing, a corrected file updates its figures."""
     from rich.progress import Progress
 
-    from watchfloor.cli import _agency
-    from watchfloor.security.service import system_principal
+    from watchfloor.security.service import get_agency, system_principal
     from watchfloor.warning import importers
 
     ds = importers.dataset(dataset)
@@ -71,7 +70,7 @@ def import_command(
                 raise typer.Exit(2)
             parsed = importers.parse(ds, path)
             with session_scope(get_engine()) as session:
-                principal = system_principal(_agency(session, agency))
+                principal = system_principal(get_agency(session, agency))
                 report = importers.store(session, principal, parsed, tlp=tlp, source_name=path.name)
             bad += [{"file": path.name, **p.as_dict()} for p in parsed.problems]
             summary.append(
@@ -110,15 +109,14 @@ def scan_command(
 ) -> None:
     """Run every detector and the first-sighting rules over the series the agency may read,
     store new warnings and alert its subscriptions."""
-    from watchfloor.cli import _agency
-    from watchfloor.security.service import system_principal
+    from watchfloor.security.service import get_agency, system_principal
     from watchfloor.warning import findings, service
     from watchfloor.warning.series import SeriesQuery
 
     query = SeriesQuery(sources=tuple(source or ()))
     start = dt.date.fromisoformat(since) if since else None
     with err.status("scanning"), session_scope(get_engine()) as session:
-        principal = system_principal(_agency(session, agency))
+        principal = system_principal(get_agency(session, agency))
         report = service.scan(
             session,
             principal,

@@ -20,11 +20,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.errors import FieldProblem, Invalid
+from watchfloor.identifiers.countries import validate_country
 from watchfloor.listings.models import Listing
-from watchfloor.reference.countries import validate_country
 from watchfloor.security.service import Principal
-from watchfloor.sharing.models import PreExportNotification, Seizure
 from watchfloor.sharing.policy import visible
 from watchfloor.warning.models import EarlyWarning
 from watchfloor.warning.series import SeriesQuery, collect

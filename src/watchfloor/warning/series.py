@@ -25,10 +25,11 @@ import numpy as np
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.listings.models import Listing
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.service import Principal
-from watchfloor.sharing.models import PreExportNotification, Seizure
 from watchfloor.sharing.policy import visible
 from watchfloor.shipments.models import Outcome, Shipment
 from watchfloor.warning.models import Observation

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from watchfloor import __version__
+from watchfloor import __version__, wiring
 from watchfloor.db import check_connection, get_engine
 from watchfloor.web import problems
 
@@ -25,13 +25,15 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     """Build the Watchfloor web app; ``engine`` defaults to the configured database.
     ``background`` runs the periodic check for overdue notices in the server process
     (``watchfloor serve`` does; tests and embedders call the check themselves)."""
+    wiring.connect()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_connection(app.state.engine)
+        from watchfloor.cooperation.pen import config as pen_config
         from watchfloor.events import connect_bus
         from watchfloor.listings import platforms
-        from watchfloor.sharing import communities, pen_config
+        from watchfloor.sharing import communities
 
         # a bad platforms, communities or PEN file stops start-up, naming the entry
         platforms.load()
@@ -100,6 +102,10 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from watchfloor.alerts.api import router as alerts_router
+    from watchfloor.cooperation.federation.api import router as federation_router
+    from watchfloor.cooperation.pen.api import router as pen_router
+    from watchfloor.cooperation.seizures.api import router as sharing_router
+    from watchfloor.cooperation.watchlists.api import router as watchlist_router
     from watchfloor.dashboard import router as dashboard_router
     from watchfloor.entities.api import router as entities_router
     from watchfloor.listings.api import router as listings_router
@@ -107,10 +113,6 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.listings.tokens_api import router as tokens_router
     from watchfloor.reference.api import router as reference_router
     from watchfloor.security.api import router as security_router
-    from watchfloor.sharing.api import router as sharing_router
-    from watchfloor.sharing.federation_api import router as federation_router
-    from watchfloor.sharing.pen_api import router as pen_router
-    from watchfloor.sharing.watchlist_api import router as watchlist_router
     from watchfloor.shipments.api import router as shipments_router
     from watchfloor.warning.api import router as warning_router
     from watchfloor.web.cooperation_pages import router as cooperation_pages_router
@@ -187,7 +189,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     from fastapi.openapi.utils import get_openapi
     from pydantic.json_schema import models_json_schema
 
-    from watchfloor.sharing.schemas import IncidentIn, SeizureIn, WatchlistEntryIn
+    from watchfloor.cooperation.seizures.schemas import IncidentIn, SeizureIn
+    from watchfloor.cooperation.watchlists.schemas import WatchlistEntryIn
     from watchfloor.shipments.schemas import ShipmentIn
 
     schema = get_openapi(

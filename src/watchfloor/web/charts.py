@@ -183,7 +183,7 @@ def transparency_charts(report: Any) -> dict[str, str]:
 
 
 def seizure_charts(summary: list[Any], years: list[Any], *, countries: int = 20) -> dict[str, str]:
-    """Seizures by country (:class:`watchfloor.sharing.statistics.CountrySummary`): the
+    """Seizures by country (:class:`watchfloor.cooperation.seizures.statistics.CountrySummary`): the
     largest countries' kilograms stacked by substance, and kilograms per year for the eight
     largest. Empty when nothing is visible."""
     if not summary:

@@ -12,16 +12,19 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from watchfloor.cooperation.seizures import statistics
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.seizures.schemas import IncidentKind
+from watchfloor.cooperation.seizures.service import incident_out, list_incidents, list_seizures
+from watchfloor.cooperation.watchlists.deconfliction import entry_out
+from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.errors import WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
 from watchfloor.security.service import require_role
-from watchfloor.sharing import communities, statistics
-from watchfloor.sharing.deconfliction import entry_out
+from watchfloor.sharing import communities
 from watchfloor.sharing.grants import apply_sharing, read_record, sharing_out
-from watchfloor.sharing.models import Incident, Seizure, WatchlistEntry
 from watchfloor.sharing.policy import can_share
-from watchfloor.sharing.schemas import IncidentKind, SharingIn
-from watchfloor.sharing.service import incident_out, list_incidents, list_seizures
+from watchfloor.sharing.schemas import SharingIn
 from watchfloor.web.charts import seizure_charts
 from watchfloor.web.pages import Me, check_csrf, refused, render
 

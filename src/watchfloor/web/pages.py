@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from watchfloor.batches import error_list
 from watchfloor.dashboard import dashboard as dashboard_figures
 from watchfloor.errors import Forbidden, Unauthenticated, WatchfloorError
-from watchfloor.reference.countries import country_name
+from watchfloor.identifiers.countries import country_name
 from watchfloor.reference.service import get_substance, search_substances
 from watchfloor.security import service as security
 from watchfloor.security.deps import (

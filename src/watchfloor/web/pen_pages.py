@@ -10,12 +10,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from watchfloor.cooperation.pen import service as pen
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.pen.schemas import AnswerIn, NotificationIn
 from watchfloor.errors import WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
-from watchfloor.sharing import pen
 from watchfloor.sharing.grants import read_record
-from watchfloor.sharing.models import PreExportNotification
-from watchfloor.sharing.pen_schemas import AnswerIn, NotificationIn
 from watchfloor.web.charts import pen_chart
 from watchfloor.web.cooperation_pages import SharingForm, share_from_page, sharing_form_context
 from watchfloor.web.pages import Me, check_csrf, refused, render

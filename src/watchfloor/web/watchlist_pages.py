@@ -9,12 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.watchlists import deconfliction
+from watchfloor.cooperation.watchlists.models import JointCase
+from watchfloor.cooperation.watchlists.schemas import CaseIn, EntryKind
 from watchfloor.errors import WatchfloorError
 from watchfloor.security.deps import Db, RecordId
-from watchfloor.sharing import deconfliction, intake
 from watchfloor.sharing.grants import read_record
-from watchfloor.sharing.models import JointCase
-from watchfloor.sharing.schemas import CaseIn, EntryKind
 from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)

@@ -1,5 +1,6 @@
 """Watchlist entries as the API shows them, their hits, joint cases, and publishing entries
-as hashed identifiers. No FastAPI here; matching itself is :mod:`watchfloor.sharing.watchlists`.
+as hashed identifiers. No FastAPI here; matching itself is
+:mod:`watchfloor.cooperation.watchlists.screening`.
 """
 
 from __future__ import annotations
@@ -12,21 +13,17 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation import links
+from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry, WatchlistHit
+from watchfloor.cooperation.watchlists.schemas import CaseIn, CaseOut, HitOut, WatchlistEntryOut
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.federation_models import record_changes
+from watchfloor.sharing.changes import record_changes
 from watchfloor.sharing.grants import apply_sharing, audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.models import JointCase, WatchlistEntry, WatchlistHit
 from watchfloor.sharing.policy import can_read, visible
-from watchfloor.sharing.schemas import (
-    CaseIn,
-    CaseOut,
-    HitOut,
-    SharingIn,
-    WatchlistEntryOut,
-)
+from watchfloor.sharing.schemas import SharingIn
 
 
 def entry_out(e: WatchlistEntry) -> WatchlistEntryOut:
@@ -76,9 +73,7 @@ def deactivate(session: Session, principal: Principal, entry_id: int) -> Watchli
         raise Forbidden(f"only {entry.owner.code} may withdraw its watchlist entry")
     entry.active, entry.updated_at = False, utcnow()
     record_changes(session, WatchlistEntry.share_type, [entry.id])  # peers learn of it too
-    from watchfloor.shipments import scoring  # scorers read the name entries
-
-    scoring.invalidate()
+    links.changed("watchlist_entry")  # scorers read the name entries
     audit.record_by(
         session,
         principal,

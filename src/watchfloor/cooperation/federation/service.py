@@ -3,7 +3,7 @@
 Each instance has an Ed25519 key pair (made on first use, kept in its database) and
 registers its peers by name, URL, public key and the agencies that work there. A peer asks
 for ``GET /api/v1/federation/feed?since=N`` with a request signed by its own key; the answer
-is a batch of the changes after ``N`` (:class:`~watchfloor.sharing.federation_models.Change`),
+is a batch of the changes after ``N`` (:class:`~watchfloor.sharing.changes.Change`),
 each record judged as it is now against the sharing policy for the peer's agencies:
 
 - readable by one of them: sent, with its owner and its policy (TLP, recipients,
@@ -38,14 +38,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
+from watchfloor.cooperation import links
+from watchfloor.cooperation.federation.models import InstanceKey, Peer, SeenNonce, Sent
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import analyze, utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound, Unauthenticated, WatchfloorError
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
 from watchfloor.settings import get_settings
-from watchfloor.sharing.federation_models import Change, InstanceKey, Peer, SeenNonce, Sent
+from watchfloor.sharing.changes import Change
 from watchfloor.sharing.grants import sharing_out
-from watchfloor.sharing.models import Incident, Seizure, ShareRecipient, WatchlistEntry
+from watchfloor.sharing.models import ShareRecipient
 from watchfloor.sharing.policy import can_read
 
 FEDERATED = {"seizure": Seizure, "incident": Incident, "watchlist_entry": WatchlistEntry}
@@ -198,8 +202,8 @@ def _owner(a: Agency) -> dict[str, Any]:
 
 def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[str, Any]:
     """The next batch for ``peer`` after change ``since`` (unsigned; the API signs it)."""
-    from watchfloor.sharing.deconfliction import entry_out
-    from watchfloor.sharing.service import incident_out, seizure_out
+    from watchfloor.cooperation.seizures.service import incident_out, seizure_out
+    from watchfloor.cooperation.watchlists.deconfliction import entry_out
 
     outs = {"seizure": seizure_out, "incident": incident_out, "watchlist_entry": entry_out}
     last = func.max(Change.seq).label("last")
@@ -524,9 +528,7 @@ def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int
             session.expire(r, ["recipients"])
         stored += len(recs)
     if any(r["type"] == "watchlist_entry" for r in batch["records"]) or batch["revoked"]:
-        from watchfloor.shipments import scoring  # the scorers read the name entries
-
-        scoring.invalidate()
+        links.changed("watchlist_entry")  # the scorers read the name entries
     peer.cursor = batch["until"]
     peer.last_sync_at = now
     audit.record(

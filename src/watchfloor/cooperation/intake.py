@@ -22,19 +22,24 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
+from watchfloor.cooperation import links
+from watchfloor.cooperation.quantities import normalise
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.seizures.schemas import IncidentIn, SeizureIn
+from watchfloor.cooperation.watchlists import screening as watchlists
+from watchfloor.cooperation.watchlists.models import WatchlistEntry
+from watchfloor.cooperation.watchlists.schemas import WatchlistEntryIn
 from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid
-from watchfloor.reference.countries import validate_country
+from watchfloor.identifiers.countries import validate_country
 from watchfloor.reference.matcher import SubstanceMatcher
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing import communities, watchlists
-from watchfloor.sharing.federation_models import record_changes
+from watchfloor.sharing import communities
+from watchfloor.sharing.changes import record_changes
 from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.models import Incident, Seizure, ShareRecipient, WatchlistEntry
-from watchfloor.sharing.quantities import normalise
-from watchfloor.sharing.schemas import IncidentIn, SeizureIn, SharingIn, WatchlistEntryIn
-from watchfloor.shipments.models import Shipment
+from watchfloor.sharing.models import ShareRecipient
+from watchfloor.sharing.schemas import SharingIn
 
 CHUNK = 500  # keys per IN (...) lookup
 
@@ -193,15 +198,7 @@ def _lookups(session: Session, principal: Principal, parsed: list[Any]) -> Looku
     look = Lookups()
     refs = sorted({r for d in parsed if (r := getattr(d, "shipment_reference", None))})
     codes = sorted({c.strip().upper() for d in parsed for c in d.sharing.recipients})
-    for start in range(0, len(refs), CHUNK):
-        look.shipments.update(
-            session.execute(
-                select(Shipment.reference, Shipment.id).where(
-                    Shipment.owner_agency_id == principal.agency_id,
-                    Shipment.reference.in_(refs[start : start + CHUNK]),
-                )
-            ).all()
-        )
+    look.shipments.update(links.resolve(session, "shipment", principal.agency_id, refs))
     if codes:
         look.agencies.update(
             session.execute(select(Agency.code, Agency.id).where(Agency.code.in_(codes))).all()
@@ -400,9 +397,7 @@ def submit(
             ),
         )
     if kind is WATCHLIST and (new or updated):
-        from watchfloor.shipments import scoring  # scorers read the name entries
-
-        scoring.invalidate()
+        links.changed("watchlist_entry")
     if new or updated:
         _audit(session, principal, kind, source, new, results, updated, len(rows))
     ordered = [results[i] for i in range(len(rows))]

@@ -6,12 +6,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing import pen
-from watchfloor.sharing.grants import read_record
-from watchfloor.sharing.models import PreExportNotification
-from watchfloor.sharing.pen_schemas import (
+from watchfloor.cooperation.pen import service as pen
+from watchfloor.cooperation.pen.models import PreExportNotification
+from watchfloor.cooperation.pen.schemas import (
     AnswerIn,
     CountryFigures,
     NotificationIn,
@@ -20,6 +17,9 @@ from watchfloor.sharing.pen_schemas import (
     ReplyIn,
     Status,
 )
+from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import read_record
 from watchfloor.sharing.schemas import SharingIn
 
 router = APIRouter(prefix="/api/v1/sharing/notifications", tags=["pre-export notifications"])

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from watchfloor.cooperation.federation import service as federation
 from watchfloor.security.deps import CurrentPrincipal, Db
 from watchfloor.settings import get_settings
-from watchfloor.sharing import federation
 
 router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
 

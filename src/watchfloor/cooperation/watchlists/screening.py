@@ -12,89 +12,52 @@ and:
   otherwise it learns nothing (a TLP:RED entry stays unseen);
 - either of them can open a joint case naming the other, which both then read.
 
-Values are compared in a normal form per kind: names and addresses folded to lower-case
-ASCII words (names with their words sorted, so "RAMIREZ OCHOA, Jose" meets "Jose Ramirez
-Ochoa"); phones as E.164 digits; e-mails in lower case; wallets and handles as the listings'
-signals store them.
+Values are compared in the normal form of :mod:`watchfloor.identifiers`, the one entity
+screening and signal tokens use too: names and addresses as folded words (names with their
+words sorted, so "RAMIREZ OCHOA, José" meets "Jose Ramirez Ochoa"); phones in E.164;
+e-mails in lower case; wallets and handles as the listings' signals store them.
 """
 
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchfloor import identifiers
 from watchfloor.alerts.models import Alert
+from watchfloor.cooperation.watchlists.models import WatchlistEntry, WatchlistHit
 from watchfloor.db import engine_of, utcnow
-from watchfloor.listings import signals
-from watchfloor.reference.loader import fold
 from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
-from watchfloor.sharing.models import WatchlistEntry, WatchlistHit
 from watchfloor.sharing.policy import can_read
 
-EntryKind = Literal[
-    "name", "address", "phone", "email", "btc", "eth", "xmr", "pgp", "telegram", "wickr",
-    "account", "image", "url",
-]  # fmt: skip
-KINDS: tuple[str, ...] = EntryKind.__args__  # type: ignore[attr-defined]
-_WORD = re.compile(r"[a-z0-9]+")
-_DIGITS = re.compile(r"\D+")
+KINDS: tuple[str, ...] = identifiers.KINDS
 
 
 def normalise(kind: str, raw: str) -> str | None:
-    """The form values of ``kind`` are compared in; None when ``raw`` is not one."""
-    text = raw.strip()
-    if kind == "name":
-        words = sorted(_WORD.findall(fold(text)))
-        return " ".join(words) if sum(len(w) for w in words) >= 4 else None  # "Li" is no one
-    if kind == "address":
-        words = _WORD.findall(fold(text))
-        return " ".join(words) if len(words) >= 2 else None
+    """The form values of ``kind`` are compared in (:func:`watchfloor.identifiers.normalise`);
+    None when ``raw`` is not one. A phone written without ``+`` is also read as if it had
+    one: an entry is typed by hand, often as digits alone."""
     if kind == "phone":
-        value = signals.normalise_phone(text) or signals.normalise_phone("+" + text.lstrip("+0"))
-        return value
-    if kind == "url":
-        return signals.normalise_url(text)
-    from watchfloor.listings.tokens import normalise as signal_normalise
-
-    return signal_normalise(kind, text)
+        text = raw.strip()
+        return identifiers.normalise_phone(text) or identifiers.normalise_phone(
+            "+" + text.lstrip("+0")
+        )
+    return identifiers.normalise(kind, raw)
 
 
-def quick_phone(raw: str | None) -> str | None:
-    """A phone as E.164 by its digits alone (``00`` taken for ``+``): for screening many
-    records fast, where libphonenumber would cost more than the rest of the intake."""
-    if not raw:
-        return None
-    digits = _DIGITS.sub("", raw)
-    if raw.strip().startswith("00"):
-        digits = digits[2:]
-    return f"+{digits}" if 7 <= len(digits) <= 15 else None
-
-
-def quick_name(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    words = sorted(_WORD.findall(fold(raw)))
-    return " ".join(words) if words else None
-
-
-def quick_address(raw: str | None) -> str | None:
-    return " ".join(_WORD.findall(fold(raw))) if raw else None
-
-
-def quick_email(raw: str | None) -> str | None:
-    return raw.strip().lower() if raw and "@" in raw else None
-
-
-QUICK = {"name": quick_name, "address": quick_address, "phone": quick_phone, "email": quick_email}
+QUICK = {
+    "name": identifiers.name_key,
+    "address": identifiers.address_key,
+    "phone": identifiers.quick_phone,
+    "email": identifiers.quick_email,
+}
 
 
 @functools.cache

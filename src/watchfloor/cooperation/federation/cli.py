@@ -20,8 +20,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines."
 @app.command("identity")
 def identity(as_json: JsonOpt = False) -> None:
     """This instance's name and Ed25519 public key (made on first use): what a peer registers."""
+    from watchfloor.cooperation.federation import service as federation
     from watchfloor.settings import get_settings
-    from watchfloor.sharing import federation
 
     with session_scope(get_engine()) as session:
         key = federation.public_key(session)
@@ -42,7 +42,7 @@ def add_peer(
     ] = "",
 ) -> None:
     """Register or update a peer: what the policy lets its agencies read goes to it."""
-    from watchfloor.sharing import federation
+    from watchfloor.cooperation.federation import service as federation
 
     with session_scope(get_engine()) as session:
         peer = federation.add_peer(
@@ -56,7 +56,7 @@ def peers(as_json: JsonOpt = False) -> None:
     """The registered peers, with how far each one's feed was pulled."""
     from sqlalchemy import select
 
-    from watchfloor.sharing.federation_models import Peer
+    from watchfloor.cooperation.federation.models import Peer
 
     with session_scope(get_engine()) as session:
         rows = [
@@ -84,7 +84,7 @@ def sync(
 ) -> None:
     """Pull the peer's feed: verify each batch's signature, store what is shared with this
     instance's agencies, apply revocations. Idempotent; a rejected batch stops the sync."""
-    from watchfloor.sharing import federation
+    from watchfloor.cooperation.federation import service as federation
 
     make = session_factory(get_engine())
     with Progress(

@@ -10,28 +10,31 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from watchfloor.batches import BatchResult, intake_body, read_rows, run_intake
-from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing import communities, intake, statistics
-from watchfloor.sharing.grants import read_record, reshare
-from watchfloor.sharing.models import Incident, Seizure, Shareable
-from watchfloor.sharing.schemas import (
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.seizures import statistics
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.seizures.schemas import (
     IncidentKind,
     IncidentOut,
     IncidentPage,
     SeizureIn,
     SeizureOut,
     SeizurePage,
-    SharingIn,
 )
-from watchfloor.sharing.service import (
+from watchfloor.cooperation.seizures.service import (
     create_seizure,
     incident_out,
     list_incidents,
     list_seizures,
     seizure_out,
 )
-from watchfloor.sharing.statistics import CountrySummary
+from watchfloor.cooperation.seizures.statistics import CountrySummary
+from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.service import Principal
+from watchfloor.sharing import communities
+from watchfloor.sharing.grants import read_record, reshare
+from watchfloor.sharing.models import Shareable
+from watchfloor.sharing.schemas import SharingIn
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 S = TypeVar("S", bound=Shareable)

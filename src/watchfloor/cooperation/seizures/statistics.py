@@ -11,9 +11,9 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
+from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal
-from watchfloor.sharing.models import Seizure
 from watchfloor.sharing.policy import visible
 
 TOP = 5

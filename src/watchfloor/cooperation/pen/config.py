@@ -1,5 +1,5 @@
 """Who answers pre-export notifications for each importing country, and by when
-(``sharing/pen.toml``, or the file named by ``WATCHFLOOR_PEN_FILE``), validated once.
+(``cooperation/pen/pen.toml``, or the file named by ``WATCHFLOOR_PEN_FILE``), validated once.
 
 >>> rule("CO").response_days, rule("CO").authority
 (7, 'CO-FNE')
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from watchfloor import datafiles
 from watchfloor.datafiles import shipped
-from watchfloor.reference.countries import validate_country
+from watchfloor.identifiers.countries import validate_country
 from watchfloor.settings import get_settings
 from watchfloor.sharing.communities import CODE
 
@@ -60,7 +60,7 @@ class Rule:
 
 
 def load() -> PenFile:
-    path = get_settings().pen_file or shipped("watchfloor.sharing", "pen.toml")
+    path = get_settings().pen_file or shipped("watchfloor.cooperation.pen", "pen.toml")
     return datafiles.load(path, PenFile)
 
 

@@ -10,14 +10,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchfloor.db import fetch_page
-from watchfloor.errors import Conflict
-from watchfloor.security.service import Principal
-from watchfloor.sharing import intake
-from watchfloor.sharing.grants import audit_list_reads, sharing_out
-from watchfloor.sharing.models import Incident, Seizure
-from watchfloor.sharing.policy import visible
-from watchfloor.sharing.schemas import (
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.seizures.schemas import (
     ChemicalOut,
     IncidentIn,
     IncidentOut,
@@ -25,6 +20,11 @@ from watchfloor.sharing.schemas import (
     SeizureOut,
     SeizurePartyIn,
 )
+from watchfloor.db import fetch_page
+from watchfloor.errors import Conflict
+from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import audit_list_reads, sharing_out
+from watchfloor.sharing.policy import visible
 
 
 def _parties(raw: str | None) -> list[SeizurePartyIn]:

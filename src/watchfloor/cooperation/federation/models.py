@@ -1,12 +1,13 @@
-"""Tables of federation between instances: this instance's key, its peers, the change log
-the feed is read from, what was sent to each peer, and the batch nonces already seen."""
+"""Tables of federation between instances: this instance's key, its peers, what was sent
+to each peer, and the batch nonces already seen. The change log the feed reads is the
+sharing core's (:mod:`watchfloor.sharing.changes`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, insert
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
 
@@ -37,17 +38,6 @@ class Peer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Change(Base):
-    """A shareable record was created, changed or shared anew: the feed reads these in
-    order, and judges each record as it is when read."""
-
-    __tablename__ = "federation_changes"
-
-    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
-    record_type: Mapped[str] = mapped_column(String(30))
-    record_id: Mapped[int] = mapped_column(Integer, index=True)
-
-
 class Sent(Base):
     """A record a peer was sent: only those can be revoked on it (a revocation of a record it
     never had would tell it that the record exists)."""
@@ -71,12 +61,3 @@ class SeenNonce(Base):
     peer_id: Mapped[int] = mapped_column(ForeignKey("federation_peers.id"), index=True)
     nonce: Mapped[str] = mapped_column(String(64))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-FEDERATED_TYPES = ("seizure", "incident", "watchlist_entry")
-
-
-def record_changes(session: Session, record_type: str, ids: list[int]) -> None:
-    """Note that records changed (created, updated, shared anew) for the peers' feeds."""
-    if record_type in FEDERATED_TYPES and ids:
-        session.execute(insert(Change), [{"record_type": record_type, "record_id": i} for i in ids])

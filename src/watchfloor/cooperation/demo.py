@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from watchfloor.bulk import open_data
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.seizures.files import read_seizures_csv
 from watchfloor.security.models import Agency
 from watchfloor.security.service import create_agency, system_principal
-from watchfloor.sharing import intake
-from watchfloor.sharing.files import read_seizures_csv
 
 BATCH = 4000
 
@@ -37,7 +37,7 @@ class StatisticsDemo:
 
 
 def _data(name: str) -> Any:
-    return resources.files("watchfloor.sharing").joinpath("data", name)
+    return resources.files("watchfloor.cooperation").joinpath("data", name)
 
 
 def load(
@@ -248,8 +248,8 @@ NOTIFICATIONS = [
 def load_notifications(session: Session, agencies: dict[str, Agency]) -> int:
     """Notifications filed ``days ago`` (their times moved back, so that the deadlines fall
     as they would have), answered as listed, then the deadline check as of now."""
-    from watchfloor.sharing import pen
-    from watchfloor.sharing.pen_schemas import AnswerIn, NotificationIn
+    from watchfloor.cooperation.pen import service as pen
+    from watchfloor.cooperation.pen.schemas import AnswerIn, NotificationIn
 
     made = 0
     for exporter, ref, country, substance, kg, importer, days, decision, reason in NOTIFICATIONS:

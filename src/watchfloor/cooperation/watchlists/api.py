@@ -9,22 +9,23 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from watchfloor.batches import BatchResult, intake_body
-from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing import deconfliction, intake
-from watchfloor.sharing.api import BATCH_RESPONSES, batch_intake
-from watchfloor.sharing.grants import read_record, reshare
-from watchfloor.sharing.models import JointCase, WatchlistEntry
-from watchfloor.sharing.schemas import (
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.seizures.api import BATCH_RESPONSES, batch_intake
+from watchfloor.cooperation.watchlists import deconfliction
+from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry
+from watchfloor.cooperation.watchlists.schemas import (
     CaseIn,
     CaseOut,
     EntryKind,
     HitOut,
     NoteIn,
-    SharingIn,
     WatchlistEntryOut,
     WatchlistPage,
 )
+from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
+from watchfloor.security.service import Principal
+from watchfloor.sharing.grants import read_record, reshare
+from watchfloor.sharing.schemas import SharingIn
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["watchlists"])
 Officer = Annotated[Principal, Depends(requires("officer"))]

@@ -99,3 +99,25 @@ def unvowelled(name: str) -> bool:
 def non_latin(name: str) -> bool:
     """Does the name carry letters beyond the Latin script (so that it was transliterated)?"""
     return any(ch.isalpha() and ord(ch) >= 0x250 for ch in name)
+
+
+def name_key(raw: str | None) -> str | None:
+    """The form a watched name is compared in: folded words in sorted order, so that
+    "RAMIREZ OCHOA, José" meets "Jose Ramirez Ochoa" and "Straße" meets "Strasse"; None
+    for text without words.
+
+    >>> name_key("RAMIREZ OCHOA, José") == name_key("Jose Ramirez Ochoa")
+    True
+    """
+    if not raw:
+        return None
+    words = sorted(_WORD.findall(fold(raw)))
+    return " ".join(words) if words else None
+
+
+def address_key(raw: str | None) -> str | None:
+    """An address as its folded words in written order; None for text without words."""
+    if not raw:
+        return None
+    words = _WORD.findall(fold(raw))
+    return " ".join(words) if words else None

@@ -43,9 +43,9 @@ from watchfloor.bulk import (
     parse_rows,
     read_jsonl,
 )
+from watchfloor.cooperation import intake
 from watchfloor.db import session_factory
 from watchfloor.security.service import Principal
-from watchfloor.sharing import intake
 
 SHARING_COLUMNS = (
     "tlp", "recipients", "communities", "originator_control", "legal_basis", "expires_at",

@@ -2,7 +2,7 @@
 escalation, and the per-country figures. No FastAPI here.
 
 The exporting country's authority files a notification for a precursor; the importing
-country's authority (``sharing/pen.toml``) and the international body are recipients at
+country's authority (``cooperation/pen/pen.toml``) and the international body are recipients at
 once. The importing authority confirms the import as legitimate, objects (stop the
 shipment), or asks for information, before the deadline of its country. An objection puts
 the importer (and a different consignee) on the importing authority's watchlist, shared with
@@ -26,25 +26,26 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
-from watchfloor.db import claim_escalation, fetch_page, session_scope, utcnow
-from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
-from watchfloor.reference.countries import validate_country
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing import intake, pen_config
-from watchfloor.sharing.grants import apply_sharing, audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.models import PreExportNotification as Pen
-from watchfloor.sharing.models import WatchlistEntry
-from watchfloor.sharing.pen_schemas import (
+from watchfloor.cooperation import intake
+from watchfloor.cooperation.pen import config as pen_config
+from watchfloor.cooperation.pen.models import PreExportNotification as Pen
+from watchfloor.cooperation.pen.schemas import (
     AnswerIn,
     CountryFigures,
     NotificationIn,
     NotificationOut,
     PenPartyIn,
 )
+from watchfloor.cooperation.quantities import normalise
+from watchfloor.cooperation.watchlists.models import WatchlistEntry
+from watchfloor.db import claim_escalation, fetch_page, session_scope, utcnow
+from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
+from watchfloor.identifiers.countries import validate_country
+from watchfloor.reference.matcher import SubstanceMatcher
+from watchfloor.security.models import Agency
+from watchfloor.security.service import Principal, require_role
+from watchfloor.sharing.grants import apply_sharing, audit_list_reads, read_record, sharing_out
 from watchfloor.sharing.policy import visible
-from watchfloor.sharing.quantities import normalise
 from watchfloor.sharing.schemas import SharingIn
 
 OPEN = ("pending", "info_requested")

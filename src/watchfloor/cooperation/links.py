@@ -1,0 +1,61 @@
+"""What cooperation needs from the domains built on it, handed over by them at start-up.
+
+Cooperation sits below shipments and listings: shipments score against seizures and
+watchlist entries, listings are screened against the entries. Two things run the other way,
+and they come through here instead of an import (:mod:`watchfloor.wiring` connects them):
+
+- a seizure or incident may name one of its owner's shipments by reference:
+  :func:`resolve` asks the lookup that the shipments domain provided;
+- when watchlist entries change, whoever keeps caches built from them (the shipment
+  scorers) is told: :func:`changed` calls each listener given to :func:`on_change`.
+
+>>> provide("demo", lambda session, agency_id, refs: {r: 1 for r in refs})
+>>> resolve(None, "demo", 7, ["A"])
+{'A': 1}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+# (session, owner agency id, references) -> {reference: id} of the owner's records found
+Lookup = Callable[[Any, int, Sequence[str]], dict[str, int]]
+Changed = Literal["seizure", "incident", "watchlist_entry"]
+
+_lookups: dict[str, Lookup] = {}
+_listeners: list[Callable[[Changed], None]] = []
+
+
+class NotConnected(RuntimeError):
+    """A lookup was asked for before :func:`watchfloor.wiring.connect` provided it."""
+
+
+def provide(record_type: str, lookup: Lookup) -> None:
+    """Let cooperation find records of ``record_type`` by their owner's reference."""
+    _lookups[record_type] = lookup
+
+
+def resolve(session: Any, record_type: str, agency_id: int, refs: Sequence[str]) -> dict[str, int]:
+    """The ids of the agency's ``record_type`` records among ``refs`` (absent ones left out)."""
+    if not refs:
+        return {}
+    try:
+        lookup = _lookups[record_type]
+    except KeyError:
+        raise NotConnected(
+            f"nothing provides {record_type} references: call watchfloor.wiring.connect()"
+        ) from None
+    return lookup(session, agency_id, refs)
+
+
+def on_change(listener: Callable[[Changed], None]) -> None:
+    """Call ``listener`` with the kind of record whenever cooperation records change."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def changed(kind: Changed) -> None:
+    """Tell every listener that records of ``kind`` changed (in this process)."""
+    for listener in _listeners:
+        listener(kind)
