@@ -114,7 +114,7 @@ def test_the_page_shows_the_figures_with_links(client, engine) -> None:  # type:
     html = client.get("/").text
     shown = {k: int(v) for k, v in re.findall(r'id="([a-z-]+)">(\d+)</span>', html)}
     assert shown == api
-    assert 'href="/shipments/alerts"' in html and 'href="/warning"' in html
+    assert 'href="/alerts"' in html and 'href="/warning"' in html
     assert utcnow().strftime("%Y-%m-%d") in html  # when the figures were counted
     # the recent warnings' link lists warnings about those periods only
     link = re.search(

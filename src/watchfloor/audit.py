@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -152,6 +152,50 @@ def record(
         connection.execute(_MOVE_HEAD, params)
     # a plain copy of what was written: the row itself is never loaded into the session
     return AuditEvent(**fields, hash=digest)
+
+
+def record_many(
+    session: Session,
+    events: Sequence[dict[str, Any]],
+    *,
+    actor: str,
+    agency: str | None = None,
+) -> int:
+    """Append several events of one actor in the caller's transaction, chained in the order
+    given (each a dict of ``action``, ``object_type``, ``object_id``, ``detail``): the head
+    is taken once and the events written in one statement, so that auditing every alert of
+    an intake batch costs a round trip, not one per alert. Returns how many were written."""
+    if not events:
+        return 0
+    session.flush()
+    connection = session.connection()
+    first, prev_hash = connection.execute(
+        update(_head)
+        .where(_head.c.id == 1)
+        .values(seq=_head.c.seq + len(events))
+        .returning(_head.c.seq, _head.c.hash)
+    ).one()
+    first -= len(events) - 1  # the head now holds the last event's number
+    at = utcnow()
+    rows = []
+    for n, event in enumerate(events):
+        object_id = event.get("object_id")
+        fields = {
+            "seq": first + n,
+            "at": at,
+            "actor": actor,
+            "agency": agency,
+            "action": event["action"],
+            "object_type": event.get("object_type"),
+            "object_id": None if object_id is None else str(object_id),
+            "detail": canonical(event.get("detail") or {}),
+            "prev_hash": prev_hash,
+        }
+        prev_hash = event_hash(**fields)
+        rows.append({f"v_{k}": v for k, v in fields.items()} | {"v_hash": prev_hash})
+    connection.execute(_APPEND, rows)
+    connection.execute(_MOVE_HEAD, {"v_hash": prev_hash})
+    return len(rows)
 
 
 class Acting(Protocol):

@@ -31,21 +31,22 @@ audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
 shipments_app = typer.Typer(
     help="Shipments: intake, scoring, the learnt model.", no_args_is_help=True
 )
-sharing_app = typer.Typer(
-    help="Cooperation: seizures, incidents and the sharing of them.", no_args_is_help=True
+cooperation_app = typer.Typer(
+    help="Cooperation: seizures, incidents and federation with other instances.",
+    no_args_is_help=True,
 )
 from watchfloor.cooperation.federation.cli import app as federation_app  # noqa: E402
 from watchfloor.entities.cli import app as entities_app  # noqa: E402 - after the apps above
 from watchfloor.listings.cli import app as listings_app  # noqa: E402
 from watchfloor.warning.cli import app as warning_app  # noqa: E402
 
+cooperation_app.add_typer(federation_app, name="federation")
 for sub, name in [
     (shipments_app, "shipments"),
     (listings_app, "listings"),
-    (sharing_app, "sharing"),
+    (cooperation_app, "cooperation"),
     (entities_app, "entities"),
     (warning_app, "warning"),
-    (federation_app, "federation"),
     (db_app, "db"),
     (reference_app, "reference"),
     (demo_app, "demo"),
@@ -53,6 +54,9 @@ for sub, name in [
     (audit_app, "audit"),
 ]:
     app.add_typer(sub, name=name)
+# the names of earlier releases, kept so that scripts written for them go on working
+app.add_typer(cooperation_app, name="sharing", hidden=True)
+app.add_typer(federation_app, name="federation", hidden=True)
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -449,8 +453,8 @@ def listings_import(
     _import(import_listings, "listings", file, agency, fmt, batch, rejects, as_json)
 
 
-@sharing_app.command("import")
-def sharing_import(
+@cooperation_app.command("import")
+def cooperation_import(
     file: Annotated[
         Path,
         typer.Argument(

@@ -72,7 +72,7 @@ def _shipments(session: Session, me: Principal, now: dt.datetime) -> Card:
                 key="alerts-open",
                 count=_count(session, Alert, visible(me, Alert), Alert.status == "open"),
                 label="open alerts",
-                href="/shipments/alerts",
+                href="/alerts",
             ),
             Figure(
                 key="shipments-recent",

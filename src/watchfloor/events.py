@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from watchfloor.errors import WatchfloorError
 from watchfloor.settings import Settings, get_settings
@@ -417,3 +419,46 @@ async def connect_bus(settings: Settings | None = None) -> EventBus:
         )
         return await bus.connect()
     return InProcessBus()
+
+
+# --- the outbox: events of a transaction, published once it commits ---------------------------
+#
+# Services are synchronous and never hold the bus. They queue what happened on the session;
+# a committed transaction makes its events ready, a rolled-back one drops them, and whoever
+# owns the bus (the worker after each commit, the web app after each request) publishes
+# what is ready. Nothing is published about work that did not happen.
+
+_PENDING = "watchfloor.outbox.pending"
+_READY = "watchfloor.outbox.ready"
+
+
+def queue(session: Session, tail: str, payload: dict[str, Any]) -> None:
+    """Publish ``payload`` as ``<root>.<tail>`` once the session's transaction commits."""
+    session.info.setdefault(_PENDING, []).append((tail, payload))
+
+
+def committed(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """The events of the session's committed transactions not yet taken (and take them)."""
+    return session.info.pop(_READY, [])
+
+
+@sa_event.listens_for(Session, "after_commit")
+def _ready(session: Session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.info.setdefault(_READY, []).extend(pending)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _dropped(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+async def publish_committed(
+    bus: EventBus | None, root: str, session: Session
+) -> list[tuple[str, dict[str, Any]]]:
+    """Publish the session's ready events on ``bus`` (taken either way; none without a bus)."""
+    events = committed(session)
+    if bus is not None and events:
+        await bus.publish_many([(f"{root}.{tail}", payload) for tail, payload in events])
+    return events

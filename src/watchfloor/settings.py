@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         description="How often the worker pulls every peer's feed (0: never; "
-        "`watchfloor federation sync PEER` pulls on demand).",
+        "`watchfloor cooperation federation sync PEER` pulls on demand).",
     )
     warning_scan_seconds: float = Field(
         default=900,

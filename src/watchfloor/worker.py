@@ -33,7 +33,7 @@ from watchfloor import throughput, wiring
 from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
 from watchfloor.db import session_factory, session_scope
 from watchfloor.errors import WatchfloorError
-from watchfloor.events import EventBus, Message, connect_bus
+from watchfloor.events import EventBus, Message, committed, connect_bus
 from watchfloor.listings import escalation
 from watchfloor.listings import intake as listings_intake
 from watchfloor.security.models import Agency
@@ -154,6 +154,7 @@ def handle_submit(
                 ]
                 offset += len(rows)
                 events.extend(_answers(kind, principal, msg_id, part, received.get(msg_id)))
+        events.extend(committed(session))  # what the services queued (alerts raised...)
     return events
 
 

@@ -78,7 +78,9 @@ def instances(make_db) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-d
             out[name] = {
                 "db": url,
                 "base": base,
-                "key": cli(url, name, "federation", "identity", "--json")["public_key"],
+                "key": cli(url, name, "cooperation", "federation", "identity", "--json")[
+                    "public_key"
+                ],
             }
         a, b = out["wf-a"], out["wf-b"]
         cli(
@@ -92,7 +94,7 @@ def instances(make_db) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-d
             "--agencies",
             "CA-CBSA",
         )
-        cli(b["db"], "wf-b", "federation", "add-peer", "wf-a", a["base"], a["key"])
+        cli(b["db"], "wf-b", "cooperation", "federation", "add-peer", "wf-a", a["base"], a["key"])
         yield out
     finally:
         for p in procs:
@@ -145,7 +147,7 @@ def test_records_travel_as_their_policy_allows(instances, monkeypatch) -> None: 
         seizure("FED-RED", SharingIn(tlp="red"))
         seizure("FED-MINE", SharingIn(tlp="amber"))
 
-    report = cli(b["db"], "wf-b", "federation", "sync", "wf-a", "--json")
+    report = cli(b["db"], "wf-b", "cooperation", "federation", "sync", "wf-a", "--json")
     assert report["stored"] == 2 and report["revoked"] == 0  # the seizure and the entry
     with session_scope(build_engine(b["db"])) as s:
         got_entry = s.scalar(select(WatchlistEntry).where(WatchlistEntry.origin_instance == "wf-a"))
@@ -165,13 +167,13 @@ def test_records_travel_as_their_policy_allows(instances, monkeypatch) -> None: 
         headers=api_headers(engine_b, "CA-CBSA", "analyst"),
     )
     assert r.status_code == 200 and r.json()["sharing"]["legal_basis"] == "MLA MX-CA"
-    again = cli(b["db"], "wf-b", "federation", "sync", "wf-a", "--json")
+    again = cli(b["db"], "wf-b", "cooperation", "federation", "sync", "wf-a", "--json")
     assert (again["stored"], again["revoked"]) == (0, 0)  # idempotent
 
     with session_scope(engine_a) as s:  # revoked on A: gone from B at the next sync
         row = s.get(Seizure, shared)
         apply_sharing(s, system_principal(row.owner), row, SharingIn(tlp="amber"))
-    report = cli(b["db"], "wf-b", "federation", "sync", "wf-a", "--json")
+    report = cli(b["db"], "wf-b", "cooperation", "federation", "sync", "wf-a", "--json")
     assert report["revoked"] == 1
     assert seizures_on(b["db"]) == {}
 

@@ -78,7 +78,7 @@ def test_officer_works_the_shipments_floor(server: str, engine, chromium, backen
     page.screenshot(path=str(shots / f"shipments-targets-{backend}.png"), full_page=True)
 
     # alerts: a new one appears live
-    page.goto(server + "/shipments/alerts")
+    page.goto(server + "/alerts")
     page.wait_for_selector("#alerts")
     httpx.post(
         server + "/api/v1/shipments",

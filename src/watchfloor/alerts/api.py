@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from watchfloor.alerts import service
 from watchfloor.alerts.models import Alert
 from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
+from watchfloor.alerts.service import AlertKind
 from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.sharing.grants import reshare
@@ -22,13 +23,14 @@ def get_alerts(
     db: Db,
     principal: CurrentPrincipal,
     status: Annotated[str | None, Query(pattern="^(open|assigned|closed)$")] = None,
+    kind: Annotated[AlertKind | None, Query(description="Only alerts of this kind.")] = None,
     after: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Only newer alerts.")] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AlertPage:
     """Alerts you may read: your agency's and those shared with it, newest first."""
     return service.list_alerts(
-        db, principal, status=status, after=after, cursor=cursor, limit=limit
+        db, principal, status=status, kind=kind, after=after, cursor=cursor, limit=limit
     )
 
 

@@ -1,11 +1,23 @@
-"""Alerts: listed through the sharing policy, assigned, closed; every change audited."""
+"""Alerts: the one place that raises, lists, works and closes them.
+
+Every domain raises its alerts through :func:`raise_alerts` and closes them through
+:func:`close_alerts`; nothing else writes the table. Each alert raised or closed is an audit
+event of its own, and each raise queues a ``alerts.raised`` event on the bus for the
+moment its transaction commits (:func:`watchfloor.events.queue`). Alerts are listed through
+the sharing policy; officers of the owner agency assign, close and reopen them.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from watchfloor import audit
+from watchfloor import audit, events
 from watchfloor.alerts.models import Alert
 from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
 from watchfloor.db import fetch_page, utcnow
@@ -14,6 +26,158 @@ from watchfloor.security.models import Office
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
 from watchfloor.sharing.policy import visible
+
+AlertKind = Literal[
+    "shipment_risk",  # a shipment scored at or above its office's threshold
+    "watchlist_hit",  # a record carries an identifier on a watchlist
+    "joint_case",  # another agency opened a joint case with yours
+    "early_warning",  # a warning matched one of your subscriptions
+    "pen_received",  # a pre-export notification to answer
+    "pen_confirm",  # the importing country confirmed your notification
+    "pen_object",  # ... objected to it
+    "pen_request_info",  # ... asked for information
+    "pen_reply",  # the exporting country replied
+    "pen_overdue",  # a notification is unanswered past its deadline
+    "pen_escalated",  # ... and was escalated
+    "notice_overdue",  # a notice to a platform is past its deadline
+    "notice_escalated",  # ... and was escalated
+]
+KINDS: tuple[str, ...] = get_args(AlertKind)
+Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
+
+
+@dataclass(frozen=True, slots=True)
+class NewAlert:
+    """An alert to raise: for whom (the owner agency), what kind, about which record."""
+
+    owner_agency_id: int
+    kind: AlertKind
+    object_type: str
+    object_id: int
+    title: str
+    tlp: Tlp = "amber"
+    office_id: int | None = None
+    score: int | None = None
+
+
+def raise_alerts(
+    session: Session,
+    alerts: Sequence[NewAlert],
+    *,
+    actor: str,
+    agency: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Store ``alerts`` (one statement), audit each and queue the bus event; their ids in
+    order. ``actor``/``agency``: who raised them (a user, or the system for a domain)."""
+    if not alerts:
+        return []
+    unknown = sorted({a.kind for a in alerts} - set(KINDS))
+    if unknown:
+        raise ValueError(f"unknown alert kinds: {', '.join(unknown)}")
+    now = now or utcnow()
+    rows = [
+        {
+            "owner_agency_id": a.owner_agency_id,
+            "tlp": a.tlp,
+            "originator_control": False,
+            "kind": a.kind,
+            "object_type": a.object_type,
+            "object_id": a.object_id,
+            "office_id": a.office_id,
+            "title": a.title[:300],
+            "score": a.score,
+            "status": "open",
+            "created_at": now,
+            "updated_at": now,
+        }
+        for a in alerts
+    ]
+    ids = list(
+        session.execute(
+            insert(Alert).returning(Alert.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    )
+    pairs = list(zip(ids, alerts, strict=True))
+    audit.record_many(
+        session,
+        [
+            {
+                "action": "alert.raise",
+                "object_type": "alert",
+                "object_id": i,
+                "detail": {"kind": a.kind, "about": f"{a.object_type} {a.object_id}"},
+            }
+            for i, a in pairs
+        ],
+        actor=actor,
+        agency=agency,
+    )
+    raised = [{"id": i, "kind": a.kind, "owner_agency_id": a.owner_agency_id} for i, a in pairs]
+    events.queue(session, "alerts.raised", {"alerts": raised})
+    return ids
+
+
+def open_about(session: Session, object_type: str, object_ids: Sequence[int]) -> set[int]:
+    """Which of these records have an alert that is not closed."""
+    if not object_ids:
+        return set()
+    return set(
+        session.scalars(
+            select(Alert.object_id).where(
+                Alert.object_type == object_type,
+                Alert.status != "closed",
+                Alert.object_id.in_(list(object_ids)),
+            )
+        )
+    )
+
+
+def close_alerts(
+    session: Session,
+    *,
+    object_type: str,
+    object_ids: Sequence[int],
+    reason: str,
+    actor: str,
+    agency: str | None = None,
+    now: dt.datetime | None = None,
+) -> list[int]:
+    """Close every alert not yet closed about these records, auditing each; their ids."""
+    if not object_ids:
+        return []
+    ids = list(
+        session.scalars(
+            select(Alert.id).where(
+                Alert.object_type == object_type,
+                Alert.object_id.in_(list(object_ids)),
+                Alert.status != "closed",
+            )
+        )
+    )
+    if not ids:
+        return []
+    session.execute(
+        update(Alert)
+        .where(Alert.id.in_(ids))
+        .values(status="closed", closed_reason=reason, updated_at=now or utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+    audit.record_many(
+        session,
+        [
+            {
+                "action": "alert.closed",
+                "object_type": "alert",
+                "object_id": i,
+                "detail": {"reason": reason, "about": object_type},
+            }
+            for i in ids
+        ],
+        actor=actor,
+        agency=agency,
+    )
+    return ids
 
 
 def alert_out(session: Session, a: Alert) -> AlertOut:
@@ -40,13 +204,17 @@ def list_alerts(
     principal: Principal,
     *,
     status: str | None = None,
+    kind: str | None = None,
     after: int | None = None,
     cursor: int | None = None,
     limit: int = 50,
 ) -> AlertPage:
+    """Alerts the principal may read, newest first, by status and kind."""
     stmt = select(Alert).where(visible(principal, Alert))
     if status:
         stmt = stmt.where(Alert.status == status)
+    if kind:
+        stmt = stmt.where(Alert.kind == kind)
     if after is not None:
         stmt = stmt.where(Alert.id > after)
     if cursor is not None:

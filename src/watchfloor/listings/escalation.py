@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts.service import AlertKind, NewAlert, raise_alerts
 from watchfloor.db import claim_escalation, session_scope, utcnow
 from watchfloor.listings.models import Notice
 from watchfloor.listings.notice_reading import OPEN, hours_between
@@ -44,17 +44,9 @@ class Escalation:
     unanswered: int
 
 
-def _alert(notice: Notice, owner_id: int, kind: str, title: str, now: dt.datetime) -> Alert:
-    return Alert(
-        owner_agency_id=owner_id,
-        kind=kind,
-        object_type="notice",
-        object_id=notice.id,
-        title=title[:300],
-        status="open",
-        created_at=now,
-        updated_at=now,
-        tlp="amber",
+def _alert(notice: Notice, owner_id: int, kind: AlertKind, title: str) -> NewAlert:
+    return NewAlert(
+        owner_agency_id=owner_id, kind=kind, object_type="notice", object_id=notice.id, title=title
     )
 
 
@@ -84,14 +76,15 @@ def escalate_overdue(session: Session, *, now: dt.datetime | None = None) -> lis
             f"{len(n.items)} listings unanswered, {late:g} h past due"
         )
         label = "Overdue" if level == 1 else "Escalated"
-        kind = "notice_overdue" if level == 1 else "notice_escalated"
-        session.add(_alert(n, n.owner_agency_id, kind, f"{label} {what}", now))
+        kind: AlertKind = "notice_overdue" if level == 1 else "notice_escalated"
+        told = [_alert(n, n.owner_agency_id, kind, f"{label} {what}")]
         if level == 2:
             contact = platform_sla(n.platform_agency.code).escalation_contact
             to = f" (escalation contact {contact})" if contact else ""
-            session.add(
-                _alert(n, n.platform_agency_id, "notice_escalated", f"Escalated {what}{to}", now)
+            told.append(
+                _alert(n, n.platform_agency_id, "notice_escalated", f"Escalated {what}{to}")
             )
+        raise_alerts(session, told, actor=SYSTEM_ACTOR, agency=n.owner.code, now=now)
         audit.record(
             session,
             actor=SYSTEM_ACTOR,

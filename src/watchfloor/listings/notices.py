@@ -23,11 +23,11 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts.service import close_alerts
 from watchfloor.audit import canonical
 from watchfloor.db import utcnow
 from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
@@ -354,7 +354,9 @@ def answer(
     notice.status = "answered" if complete else "acknowledged"
     if complete:
         notice.answered_at = now
-        _close_alerts(session, notice, f"answered by {principal.agency_code} on {now:%Y-%m-%d}")
+        _close_alerts(
+            session, principal, notice, f"answered by {principal.agency_code} on {now:%Y-%m-%d}"
+        )
     audit.record_by(
         session,
         principal,
@@ -385,7 +387,7 @@ def withdraw(
         raise Conflict(f"notice {notice.reference} is answered already")
     now = now or utcnow()
     notice.status, notice.withdrawn_at, notice.withdrawn_reason = "withdrawn", now, reason
-    _close_alerts(session, notice, f"withdrawn on {now:%Y-%m-%d}")
+    _close_alerts(session, principal, notice, f"withdrawn on {now:%Y-%m-%d}")
     audit.record_by(
         session,
         principal,
@@ -397,13 +399,12 @@ def withdraw(
     return notice
 
 
-def _close_alerts(session: Session, notice: Notice, reason: str) -> None:
-    session.execute(
-        update(Alert)
-        .where(
-            Alert.object_type == "notice",
-            Alert.object_id == notice.id,
-            Alert.status != "closed",
-        )
-        .values(status="closed", closed_reason=reason, updated_at=utcnow())
+def _close_alerts(session: Session, principal: Principal, notice: Notice, reason: str) -> None:
+    close_alerts(
+        session,
+        object_type="notice",
+        object_ids=[notice.id],
+        reason=reason,
+        actor=principal.actor,
+        agency=principal.agency_code,
     )

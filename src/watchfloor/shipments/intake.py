@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pydantic import ValidationError
-from sqlalchemy import String, any_, bindparam, delete, insert, select, update
+from sqlalchemy import String, any_, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts import service as alerts
 from watchfloor.batches import (
     BatchResult,
     FieldError,
@@ -487,7 +487,7 @@ def store(
     for p in scored:
         status = "created" if p.index in created else "updated"
         results[p.index] = accepted_row(p.index, p.reference, status, ids[p.index], p.score)
-    alerts = _raise_alerts(session, agency, scored, ids, now, created)
+    raised = _raise_alerts(session, principal, scored, ids, now, created)
     if scored:
         watchlists.screen_fields(
             session,
@@ -497,7 +497,7 @@ def store(
         )
     ordered = [results[i] for i in range(batch.rows)]
     accepted = sum(1 for r in ordered if r.status != "rejected")
-    if scored or alerts:
+    if scored or raised:
         digest = hashlib.sha256("".join(p.digest for p in scored).encode()).hexdigest()
         audit.record_by(
             session,
@@ -514,7 +514,7 @@ def store(
                 "content_sha256": digest,
                 "first_id": min(ids.values()) if ids else None,
                 "last_id": max(ids.values()) if ids else None,
-                "alerts": alerts,
+                "alerts": raised,
                 "config_version": batch.config.version,
                 "model_version": batch.model_version,
             },
@@ -581,7 +581,7 @@ def submit(
 
 def _raise_alerts(
     session: Session,
-    agency: Agency,
+    principal: Principal,
     rows: list[Prepared],
     ids: dict[int, int],
     now: dt.datetime,
@@ -592,40 +592,25 @@ def _raise_alerts(
     due = [p for p in rows if p.score >= p.alert_threshold]
     if not due:
         return []
-    earlier = [ids[p.index] for p in due if p.index not in created]
-    open_for = set(
-        session.scalars(
-            select(Alert.object_id).where(
-                Alert.object_type == "shipment",
-                Alert.status != "closed",
-                Alert.object_id.in_(earlier),
-            )
-        )
-        if earlier
-        else ()
+    open_for = alerts.open_about(
+        session, "shipment", [ids[p.index] for p in due if p.index not in created]
     )
-    params = [
-        {
-            "owner_agency_id": agency.id,
-            "tlp": "amber",
-            "originator_control": False,
-            "kind": "shipment_risk",
-            "object_type": "shipment",
-            "object_id": ids[p.index],
-            "office_id": p.office_id,
-            "title": f"{p.reference} scored {p.score}: {p.top_reason}"[:300],
-            "score": p.score,
-            "status": "open",
-            "created_at": now,
-            "updated_at": now,
-        }
-        for p in due
-        if ids[p.index] not in open_for
-    ]
-    if not params:
-        return []
-    return list(
-        session.execute(
-            insert(Alert).returning(Alert.id, sort_by_parameter_order=True), params
-        ).scalars()
+    return alerts.raise_alerts(
+        session,
+        [
+            alerts.NewAlert(
+                owner_agency_id=principal.agency_id,
+                kind="shipment_risk",
+                object_type="shipment",
+                object_id=ids[p.index],
+                office_id=p.office_id,
+                title=f"{p.reference} scored {p.score}: {p.top_reason}",
+                score=p.score,
+            )
+            for p in due
+            if ids[p.index] not in open_for
+        ],
+        actor=principal.actor,
+        agency=principal.agency_code,
+        now=now,
     )

@@ -12,11 +12,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Float, cast, func, select, update
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts import service as alerts
 from watchfloor.cooperation.seizures.schemas import SeizureIn, SeizurePartyIn
 from watchfloor.cooperation.seizures.service import create_seizure
 from watchfloor.db import fetch_page, utcnow
@@ -332,14 +332,13 @@ def record_outcome(
     session.add(outcome)
     shipment.status = "inspected"
     shipment.updated_at = utcnow()
-    session.execute(
-        update(Alert)
-        .where(
-            Alert.object_type == "shipment",
-            Alert.object_id == shipment.id,
-            Alert.status != "closed",
-        )
-        .values(status="closed", closed_reason=f"inspected: {data.result}", updated_at=utcnow())
+    alerts.close_alerts(
+        session,
+        object_type="shipment",
+        object_ids=[shipment.id],
+        reason=f"inspected: {data.result}",
+        actor=principal.actor,
+        agency=principal.agency_code,
     )
     session.flush()
     audit.record_by(

@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts.service import NewAlert, raise_alerts
 from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound
 from watchfloor.security.service import Principal, require_role
@@ -238,24 +238,23 @@ def _alert_subscribers(session: Session, principal: Principal, created: list[Ear
             Subscription.agency_id == principal.agency_id, Subscription.active.is_(True)
         )
     ).all()
-    n = 0
+    raised = []
     for w in created:
         sub = next((s for s in subs if _matches(s, w)), None)
-        if sub is None:
-            continue
-        session.add(
-            Alert(
-                owner_agency_id=principal.agency_id,
-                tlp=sub.tlp,
-                kind="early_warning",
-                object_type="warning",
-                object_id=w.id,
-                title=f"[{sub.name}] {w.summary}"[:300],
+        if sub is not None:
+            raised.append(
+                NewAlert(
+                    owner_agency_id=principal.agency_id,
+                    tlp=sub.tlp,  # type: ignore[arg-type]
+                    kind="early_warning",
+                    object_type="warning",
+                    object_id=w.id,
+                    title=f"[{sub.name}] {w.summary}",
+                )
             )
-        )
-        n += 1
-    session.flush()
-    return n
+    return len(
+        raise_alerts(session, raised, actor=principal.actor, agency=principal.agency_code)
+    )
 
 
 # -- subscriptions ----------------------------------------------------------------------------

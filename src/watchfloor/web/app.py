@@ -115,6 +115,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.security.api import router as security_router
     from watchfloor.shipments.api import router as shipments_router
     from watchfloor.warning.api import router as warning_router
+    from watchfloor.web.alerts_pages import router as alerts_pages_router
     from watchfloor.web.cooperation_pages import router as cooperation_pages_router
     from watchfloor.web.entities_pages import router as entities_pages_router
     from watchfloor.web.listings_pages import router as listings_pages_router
@@ -145,6 +146,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(entities_router)
     app.include_router(warning_router)
     app.include_router(dashboard_router)
+    app.include_router(alerts_pages_router)
     app.include_router(shipments_pages_router)
     app.include_router(notices_pages_router)  # before /listings/{listing_id}
     app.include_router(listings_pages_router)

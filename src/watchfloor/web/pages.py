@@ -35,6 +35,7 @@ templates.env.filters["hs"] = format_hs  # 293337 -> 2933.37, as the reasons wri
 router = APIRouter(include_in_schema=False)
 
 NAV = [
+    ("alerts", "Alerts", "/alerts"),
     ("shipments", "Shipments", "/shipments"),
     ("listings", "Online sales", "/listings"),
     ("cooperation", "Cooperation", "/cooperation"),

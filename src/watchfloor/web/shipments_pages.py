@@ -11,8 +11,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from watchfloor.alerts import service as alerts
-from watchfloor.alerts.schemas import AlertUpdate
 from watchfloor.errors import Invalid, WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
 from watchfloor.shipments import service
@@ -72,46 +70,17 @@ def targets(
     )
 
 
-AlertStatus = Annotated[str, Query(pattern="^(open|assigned|closed)?$")]
-
-
-@router.get("/shipments/alerts", response_class=HTMLResponse)
-def alert_list(request: Request, db: Db, me: Me, status: AlertStatus = "") -> Response:
-    """Alerts the agency may read, newest first; its officers take and close its own here."""
-    return _alerts(request, db, me, status)
-
-
-def _alerts(  # type: ignore[no-untyped-def]
-    request: Request, db: Db, me: Me, status: str, errors=(), code: int = 200
-) -> Response:
-    page = alerts.list_alerts(db, me, status=status or None, limit=100)
-    return render(request, "shipments/alerts.html", me, status=code, active="shipments",
-                  page=page, shown=status, errors=list(errors))  # fmt: skip
+@router.get("/shipments/alerts")
+def old_alert_list(request: Request) -> Response:
+    """The inbox moved to /alerts (it holds every domain's alerts); old links still work."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/alerts{query}", status_code=308)
 
 
 @router.post("/shipments/alerts/{alert_id}")
-def work_alert(
-    request: Request,
-    db: Db,
-    me: Me,
-    alert_id: RecordId,
-    action: Annotated[str, Form(pattern="^(assigned|closed|open)$")],
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    shown: Annotated[str, Form(pattern="^(open|assigned|closed)?$")] = "",
-    csrf_token: Annotated[str, Form()] = "",
-) -> Response:
-    """Take an alert (assign it to yourself), close it with a reason, or open it again."""
-    check_csrf(request, csrf_token)
-    try:
-        data = AlertUpdate(status=action, reason=reason or None)  # type: ignore[arg-type]
-        alerts.update_alert(db, me, alert_id, data)
-    except (ValidationError, WatchfloorError) as exc:
-        db.rollback()
-        errors, code = refused(exc, f"alert {alert_id}")
-        return _alerts(request, db, me, shown, errors, code)
-    db.commit()
-    back = f"/shipments/alerts?status={shown}" if shown else "/shipments/alerts"
-    return RedirectResponse(f"{back}#alert-{alert_id}", status_code=303)
+def old_work_alert(alert_id: RecordId) -> Response:
+    """Forms of pages served before the move post here: sent on, method and body kept."""
+    return RedirectResponse(f"/alerts/{alert_id}", status_code=308)
 
 
 @router.get("/shipments/model", response_class=HTMLResponse)

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts.service import AlertKind, NewAlert, raise_alerts
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.pen import config as pen_config
 from watchfloor.cooperation.pen.models import PreExportNotification as Pen
@@ -50,6 +50,11 @@ from watchfloor.sharing.schemas import SharingIn
 
 OPEN = ("pending", "info_requested")
 SYSTEM_ACTOR = "system:pen-deadlines"
+PEN_DECISIONS: dict[str, AlertKind] = {
+    "confirm": "pen_confirm",
+    "object": "pen_object",
+    "request_info": "pen_request_info",
+}
 
 
 def _agency(session: Session, code: str | None) -> Agency | None:
@@ -187,20 +192,25 @@ def file(session: Session, principal: Principal, data: NotificationIn) -> tuple[
         f"pre-export notification {pen.reference} from {principal.agency_code}: "
         f"{pen.quantity:g} {pen.unit} of {pen.substance_text}; "
         f"answer by {pen.due_at:%Y-%m-%d %H:%M} UTC",
+        by=principal,
     )
     return pen, True
 
 
-def _alert(session: Session, agency_id: int, pen: Pen, kind: str, title: str) -> None:
-    session.add(
-        Alert(
-            owner_agency_id=agency_id,
-            kind=kind,
-            object_type="notification",
-            object_id=pen.id,
-            title=title[:300],
-            tlp="amber",
-        )
+def _alert(
+    session: Session,
+    agency_id: int,
+    pen: Pen,
+    kind: AlertKind,
+    title: str,
+    by: Principal | None = None,
+) -> None:
+    """Tell ``agency_id`` about the notification (``by``: who acted; None for deadlines)."""
+    raise_alerts(
+        session,
+        [NewAlert(agency_id, kind, "notification", pen.id, title)],
+        actor=by.actor if by else SYSTEM_ACTOR,
+        agency=by.agency_code if by else pen.owner.code,
     )
 
 
@@ -250,9 +260,10 @@ def answer(session: Session, principal: Principal, pen_id: int, data: AnswerIn) 
         session,
         pen.owner_agency_id,
         pen,
-        f"pen_{data.decision}",
+        PEN_DECISIONS[data.decision],
         f"{principal.agency_code} {_verb(data.decision)} notification {pen.reference}"
         + (f": {data.reason}" if data.reason else ""),
+        by=principal,
     )
     session.flush()
     return pen
@@ -331,6 +342,7 @@ def reply(session: Session, principal: Principal, pen_id: int, message: str) -> 
         pen,
         "pen_reply",
         f"{principal.agency_code} replied on notification {pen.reference}",
+        by=principal,
     )
     session.flush()
     return pen
@@ -453,7 +465,7 @@ def check_deadlines(session: Session, *, now: dt.datetime | None = None) -> list
         if international is not None:
             told.add(international.id)
         for agency_id in sorted(told):
-            _alert(session, agency_id, pen, f"pen_{label}", what)
+            _alert(session, agency_id, pen, "pen_overdue" if level == 1 else "pen_escalated", what)
         audit.record(
             session,
             actor=SYSTEM_ACTOR,

@@ -21,7 +21,6 @@ Period = Literal["event", "month", "year"]
 Mode = Literal["post", "express", "cargo", "vehicle", "person", "vessel", "aircraft", "other"]
 
 
-
 class SeizurePartyIn(Input):
     role: Literal["sender", "consignee", "suspect", "owner", "carrier", "other"] = Field(
         examples=["sender"]

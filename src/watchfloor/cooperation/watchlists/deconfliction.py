@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts import service as alerts
 from watchfloor.cooperation import links
 from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry, WatchlistHit
 from watchfloor.cooperation.watchlists.schemas import CaseIn, CaseOut, HitOut, WatchlistEntryOut
@@ -202,17 +202,20 @@ def open_case(session: Session, principal: Principal, hit_id: int, data: CaseIn)
         detail={"hit": hit.id, "with": other.code},
     )
     apply_sharing(session, principal, case, SharingIn(tlp="amber", recipients=[other.code]))
-    session.add(
-        Alert(
-            owner_agency_id=other.id,
-            kind="joint_case",
-            object_type="joint_case",
-            object_id=case.id,
-            title=f"{principal.agency_code} opened a joint case with you: {data.title}"[:300],
-            tlp="amber",
-        )
+    alerts.raise_alerts(
+        session,
+        [
+            alerts.NewAlert(
+                owner_agency_id=other.id,
+                kind="joint_case",
+                object_type="joint_case",
+                object_id=case.id,
+                title=f"{principal.agency_code} opened a joint case with you: {data.title}",
+            )
+        ],
+        actor=principal.actor,
+        agency=principal.agency_code,
     )
-    session.flush()
     return case
 
 

@@ -30,11 +30,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor import identifiers
-from watchfloor.alerts.models import Alert
+from watchfloor.alerts.service import NewAlert, raise_alerts
 from watchfloor.cooperation.watchlists.models import WatchlistEntry, WatchlistHit
 from watchfloor.db import engine_of, utcnow
 from watchfloor.security.models import Agency
-from watchfloor.security.service import system_principal
+from watchfloor.security.service import Principal, system_principal
 from watchfloor.sharing.policy import can_read
 
 KINDS: tuple[str, ...] = identifiers.KINDS
@@ -196,17 +196,19 @@ def screen(
         session.add(hit)
         hits.append((hit, entry, kind))
     session.flush()
-    for hit, entry, kind in hits:
-        _tell(session, hit, entry, kind, hitter, reader)
+    told = [a for hit, entry, kind in hits for a in _tell(hit, entry, kind, hitter, reader)]
+    raise_alerts(session, told, actor="system:watchlists", agency=hitter.code)
     return [h for h, _, _ in hits]
 
 
-def _tell(session: Session, hit, entry, kind, hitter, reader) -> None:  # type: ignore[no-untyped-def]
+def _tell(
+    hit: WatchlistHit, entry: WatchlistEntry, kind: str, hitter: Agency, reader: Principal
+) -> list[NewAlert]:
     """The owner's alert says who had a hit, not what the record holds; the hitting
     agency's, sent only when it may read the entry, names the entry and its reason."""
     mine = entry.owner_agency_id == hitter.id
-    session.add(
-        Alert(
+    told = [
+        NewAlert(
             owner_agency_id=entry.owner_agency_id,
             kind="watchlist_hit",
             object_type="watchlist_hit",
@@ -217,21 +219,20 @@ def _tell(session: Session, hit, entry, kind, hitter, reader) -> None:  # type: 
                 if mine
                 else f"{hitter.code} had a hit on your watchlist entry {entry.reference} "
                 f"({kind}, in a {hit.record_type})"
-            )[:300],
-            tlp="amber",
+            ),
         )
-    )
+    ]
     if not mine and can_read(reader, entry):
-        alert = Alert(
-            owner_agency_id=hitter.id,
-            kind="watchlist_hit",
-            object_type=hit.record_type,
-            object_id=hit.record_id,
-            title=(
-                f"your {hit.record_type} {hit.record_id} matches {entry.owner.code}'s "
-                f"watchlist entry {entry.reference}: {entry.reason}"
-            )[:300],
-            tlp="amber",
+        told.append(
+            NewAlert(
+                owner_agency_id=hitter.id,
+                kind="watchlist_hit",
+                object_type=hit.record_type,
+                object_id=hit.record_id,
+                title=(
+                    f"your {hit.record_type} {hit.record_id} matches {entry.owner.code}'s "
+                    f"watchlist entry {entry.reference}: {entry.reason}"
+                ),
+            )
         )
-        session.add(alert)
-    session.flush()
+    return told
