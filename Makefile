@@ -8,7 +8,7 @@ TSTAMP := $(VENV)/.installed-test
 # it drives leave room for a third (11 min against 14.5 with two); PYTEST_ARGS="-n 0 ..." for one
 PYTEST_ARGS ?= -n 3
 
-.PHONY: run test bench lint model reference clean
+.PHONY: run test test-fast bench lint model reference clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,22 @@ test: $(TSTAMP)
 	export WATCHFLOOR_TEST_PG_URL WATCHFLOOR_TEST_NATS_URL; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# the inner loop: SQLite only, no browser, no PostgreSQL or NATS (their tests skip)
+test-fast: $(TSTAMP)
+	env -u WATCHFLOOR_TEST_PG_URL -u WATCHFLOOR_TEST_NATS_URL \
+		$(BIN)/python -m pytest -n 3 -m "not e2e" -k "not postgresql" $(PYTEST_ARGS_FAST)
+
 bench: $(TSTAMP)
 	@set -e; eval "$$(bash scripts/services.sh)"; \
 	export WATCHFLOOR_TEST_PG_URL WATCHFLOOR_TEST_NATS_URL; \
 	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
+# the contracts a machine checks: style and complexity (ruff), types (mypy), and the
+# layers and boundaries between packages (import-linter, in pyproject.toml)
 lint: $(TSTAMP)
 	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Rebuild the shipped reference catalogue from ../shared/data (developers only).
 # Retrain the shipped listing classifier from ../shared/data/agora-listings (developers only).

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +32,6 @@ wiring.connect()  # as every entry point does
 BACKENDS = ("sqlite", "postgresql")
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
-OUTPUT = ROOT / "test-output"
 
 
 def pg_admin_url() -> str | None:
@@ -154,7 +152,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     for backend in BACKENDS:
         if backend == "postgresql" and not pg_admin_url():
             continue
-        code = f"from tests.conftest import _prebuild; _prebuild({backend!r})"
+        code = f"from tests.helpers import _prebuild; _prebuild({backend!r})"
         builder = subprocess.Popen(
             [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )
@@ -173,6 +171,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(
         key=lambda item: (item.get_closest_marker("slow") is None, "backend" in item.fixturenames)
     )
+    unmarked = [i.nodeid for i in items if "/e2e/" in i.nodeid and not i.get_closest_marker("e2e")]
+    if unmarked:  # make test-fast leaves e2e out by its marker: none may slip through
+        raise pytest.UsageError(f"browser and multi-process tests need the e2e marker: {unmarked}")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -262,40 +263,3 @@ def client(engine: Engine) -> Iterator:  # type: ignore[type-arg]
 
     with TestClient(create_app(engine)) as c:
         yield c
-
-
-def api_headers(engine: Engine, agency: str, role: str) -> dict[str, str]:
-    """Create a real API key for ``agency``/``role`` and return the Authorization header."""
-    from watchfloor.security.service import create_api_key, get_agency
-
-    with session_scope(engine) as s:
-        key = create_api_key(s, agency=get_agency(s, agency), role=role, actor="test")
-    return {"Authorization": f"Bearer {key.secret}"}
-
-
-def csrf_from(html: str) -> str:
-    m = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert m, "page has no CSRF token"
-    return m.group(1)
-
-
-def browser_login(client, username: str, password: str = "watchfloor-demo"):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    return client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": password,
-            "csrf_token": csrf_from(page.text),
-            "next": "/",
-        },
-        follow_redirects=False,
-    )
-
-
-def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data, or skip the test when the data sets are absent."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} not present (a user's clone has no ../shared)")
-    return path

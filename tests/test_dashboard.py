@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.conftest import api_headers, browser_login
+from tests.helpers import api_headers, browser_login
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.pen import service as pen
 from watchfloor.cooperation.pen.models import PreExportNotification

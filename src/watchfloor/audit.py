@@ -22,9 +22,9 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import Integer, String, Text, bindparam, insert, select, update
+from sqlalchemy import Integer, String, Table, Text, bindparam, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
@@ -100,8 +100,8 @@ def event_hash(
 # Core statements, built once: an event is appended on every write and every read of shared
 # data, and the ORM's bulk UPDATE path and the statements' construction cost more than the
 # round trips themselves (a quarter of a one-shipment stream batch)
-_events = AuditEvent.__table__
-_head = AuditHead.__table__
+_events = cast(Table, AuditEvent.__table__)
+_head = cast(Table, AuditHead.__table__)
 _FIELDS = tuple(c.name for c in _events.columns)
 _TAKE_HEAD = (
     update(_head)
@@ -201,13 +201,32 @@ def record_many(
 class Acting(Protocol):
     """Whoever acts: a security Principal (not imported here, the security layer uses us)."""
 
-    actor: str
-    agency_code: str
+    @property
+    def actor(self) -> str: ...
+
+    @property
+    def agency_code(self) -> str: ...
 
 
 def record_by(session: Session, principal: Acting, **event: Any) -> AuditEvent:
     """:func:`record` for an event acted by ``principal`` on behalf of its agency."""
     return record(session, actor=principal.actor, agency=principal.agency_code, **event)
+
+
+_READS = "watchfloor.audit.reads"
+
+
+def record_read(session: Session, principal: Acting, **event: Any) -> AuditEvent:
+    """:func:`record_by` for a read of other agencies' data. Helpers never commit: the
+    owner of the transaction does, and a web request's session commits its reads before the
+    response leaves (``security.deps.get_db``), whatever the route did."""
+    session.info[_READS] = True
+    return record_by(session, principal, **event)
+
+
+def reads_pending(session: Session) -> bool:
+    """Whether the session holds audited reads not yet committed (and forget it)."""
+    return bool(session.info.pop(_READS, False))
 
 
 @dataclass(frozen=True)
@@ -220,7 +239,7 @@ class VerifyResult:
     reason: str | None = None
 
 
-def _events(session: Session) -> Iterator[AuditEvent]:
+def _in_order(session: Session) -> Iterator[AuditEvent]:
     stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=2000)
     yield from session.scalars(stmt)
 
@@ -230,7 +249,7 @@ def verify(session: Session) -> VerifyResult:
     expected_seq = 1
     prev = GENESIS
     count = 0
-    for ev in _events(session):
+    for ev in _in_order(session):
         if ev.seq != expected_seq:
             if ev.seq > expected_seq:
                 why = f"event {expected_seq} is missing (next stored event is {ev.seq})"

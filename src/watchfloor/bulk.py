@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -114,7 +114,8 @@ class RejectsFile:
     """The rejects file: opened on the first rejected record, written after each commit."""
 
     def __init__(self, path: Path, report: ImportReport) -> None:
-        self.path, self.report, self.fh = path, report, None
+        self.path, self.report = path, report
+        self.fh: BinaryIO | None = None
 
     def write(self, batch: list[Record], result: BatchResult, parsed: dict[int, Any]) -> None:
         report = self.report
@@ -247,6 +248,7 @@ def pipeline(
                 pool.shutdown(wait=False)
         return batch
 
+    future: Future[Any] | None
     try:
         while True:
             while sum(1 for _, f, _ in pending if f is not None) < ahead:

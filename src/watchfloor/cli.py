@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from watchfloor import wiring
@@ -63,7 +64,7 @@ err = Console(stderr=True, soft_wrap=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine():
     engine = get_engine()
     check_connection(engine)
     return engine
@@ -108,7 +109,7 @@ def reference_load(as_json: JsonOpt = False) -> None:
         console=err,
         disable=as_json,
     ) as progress:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def tick(label: str, done: int, total: int) -> None:
             if label not in tasks:
@@ -397,7 +398,7 @@ def shipments_import(
     _import(import_file, "shipments", file, agency, fmt, batch, rejects, as_json)
 
 
-def _import(importer, noun, file, agency, fmt, batch, rejects, as_json) -> None:  # type: ignore[no-untyped-def]
+def _import(importer, noun, file, agency, fmt, batch, rejects, as_json) -> None:
     """The body of every ``<domain> import`` command: progress, then a summary."""
     from watchfloor.security.service import get_agency, system_principal
 
@@ -480,9 +481,7 @@ def cooperation_import(
     if kind not in kinds:
         raise WatchfloorError(f"--kind must be seizures or incidents, not {kind!r}")
 
-    def importer(*args, **kwargs):  # type: ignore[no-untyped-def]
-        return import_records(*args, kinds[kind], **kwargs)
-
+    importer = functools.partial(import_records, kind=kinds[kind])
     _import(importer, kind, file, agency, fmt, batch, rejects, as_json)
 
 

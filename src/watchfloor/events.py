@@ -52,7 +52,7 @@ class Message:
 def _stored_at(msg: Any) -> dt.datetime | None:
     """The time JetStream stored a delivered message (from its metadata), if it says."""
     try:
-        return msg.metadata.timestamp  # type: ignore[no-any-return]
+        return msg.metadata.timestamp
     except Exception:  # a message without JetStream metadata
         return None
 

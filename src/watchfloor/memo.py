@@ -43,7 +43,7 @@ class Memo(Generic[K, V]):
     def lookup(self, key: K, compute: Callable[[K], V]) -> V:
         """The value remembered for ``key``, or ``compute(key)``, remembered."""
         hit = self.data.get(key, MISSING)
-        return self.put(key, compute(key)) if hit is MISSING else hit  # type: ignore[return-value]
+        return self.put(key, compute(key)) if hit is MISSING else hit
 
     def __len__(self) -> int:
         return len(self.data)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.conftest import browser_login, csrf_from
+from tests.helpers import browser_login, csrf_from
 from watchfloor.alerts.models import Alert
 from watchfloor.audit import AuditEvent
 from watchfloor.db import session_scope

@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.helpers import run
 from watchfloor.audit import AuditEvent
 from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import build_engine, session_scope
 from watchfloor.entities.models import EntityCluster, Party, ResolutionRun
 from watchfloor.security.models import Agency, User
-
-WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
-
-
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
-    full.update(env or {})
-    return subprocess.run(
-        [WATCHFLOOR, *args], env=full, capture_output=True, text=True, timeout=120
-    )
-
 
 # `make run`'s own database; the intakes' idempotency on PostgreSQL has tests of its own
 TABLES = (Agency, User, Seizure, AuditEvent, Party, ResolutionRun, EntityCluster)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers
 from watchfloor.audit import AuditEvent
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.quantities import UNITS, normalise

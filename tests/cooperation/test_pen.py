@@ -9,8 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.conftest import api_headers
-from tests.shipments.test_api import record
+from tests.helpers import api_headers, record
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.pen import service as pen
 from watchfloor.db import session_scope
@@ -175,7 +174,7 @@ def test_deadlines_escalate_once_and_figures(client, engine) -> None:  # type: i
 
 
 def test_a_notification_is_shared_from_its_page_and_keeps_its_authorities(client, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import browser_login, csrf_from
+    from tests.helpers import browser_login, csrf_from
 
     cn = api_headers(engine, "CN-GACC", "officer")
     made = client.post(URL, json=notification("PEN-P-1"), headers=cn).json()

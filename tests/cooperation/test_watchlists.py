@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import api_headers
-from tests.shipments.test_api import record
+from tests.helpers import api_headers, record
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.watchlists.models import WatchlistHit
 from watchfloor.cooperation.watchlists.screening import normalise
@@ -243,7 +242,7 @@ def test_seizure_parties_hit_and_entries_publish_as_tokens(client, engine) -> No
 
 
 def test_an_entry_is_shared_from_its_page(client, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import browser_login, csrf_from
+    from tests.helpers import browser_login, csrf_from
     from watchfloor.cooperation.watchlists.models import WatchlistEntry
 
     with session_scope(engine) as s:

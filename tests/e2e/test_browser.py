@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import OUTPUT, api_headers
+from tests.helpers import OUTPUT, api_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +21,14 @@ def test_login_dashboard_logout(server: str, backend: str, engine, chromium) -> 
     page.click("#login")
     page.wait_for_selector("text=Dashboard")
     nav = page.locator("nav[aria-label=Capabilities] a").all_inner_texts()
-    assert nav[:5] == ["Shipments", "Online sales", "Cooperation", "Entities", "Early warning"]
+    assert nav[:6] == [
+        "Alerts",
+        "Shipments",
+        "Online sales",
+        "Cooperation",
+        "Entities",
+        "Early warning",
+    ]
     seen = int(page.locator("#seizures-visible").inner_text())
     assert seen >= 4
     # a seizure recorded meanwhile is counted without a reload
@@ -54,7 +61,7 @@ def test_login_dashboard_logout(server: str, backend: str, engine, chromium) -> 
 
 
 def test_share_widen_and_revoke_from_the_seizure_page(server: str, backend: str, chromium) -> None:  # type: ignore[no-untyped-def]
-    from tests.e2e.conftest import login
+    from tests.helpers import login
 
     shots = OUTPUT / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)

@@ -3,8 +3,11 @@ incidents and one incident shared from its page."""
 
 from __future__ import annotations
 
-from tests.conftest import OUTPUT
-from tests.e2e.conftest import login
+import pytest
+
+from tests.helpers import OUTPUT, login
+
+pytestmark = pytest.mark.e2e
 
 
 def test_seizures_by_country_and_incidents(server: str, backend: str, chromium) -> None:  # type: ignore[no-untyped-def]

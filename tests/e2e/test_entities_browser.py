@@ -4,13 +4,15 @@ network, and an analyst splitting a cluster."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from tests.conftest import OUTPUT
-from tests.e2e.conftest import login
+from tests.helpers import OUTPUT, login
 from watchfloor.db import build_engine, session_scope
 from watchfloor.entities import clusters
 from watchfloor.entities.models import ClusterMember, Party
+
+pytestmark = pytest.mark.e2e
 
 
 def test_screen_a_name_then_walk_its_network(

@@ -16,8 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import api_headers
-from tests.e2e.conftest import free_port
+from tests.helpers import api_headers, free_port
 from watchfloor.audit import AuditEvent
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.seizures.models import Seizure
@@ -29,6 +28,8 @@ from watchfloor.security.models import Agency
 from watchfloor.security.service import create_agency, system_principal
 from watchfloor.sharing.grants import apply_sharing
 from watchfloor.sharing.schemas import SharingIn
+
+pytestmark = pytest.mark.e2e
 
 WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import OUTPUT, api_headers
-from tests.e2e.conftest import login
-from tests.listings.test_api import listing
+from tests.helpers import OUTPUT, api_headers, listing, login
 
 pytestmark = pytest.mark.e2e
 

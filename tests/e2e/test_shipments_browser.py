@@ -8,9 +8,7 @@ import datetime as dt
 import httpx
 import pytest
 
-from tests.conftest import OUTPUT, api_headers
-from tests.e2e.conftest import login
-from tests.shipments.test_api import record
+from tests.helpers import OUTPUT, api_headers, login, record
 
 pytestmark = pytest.mark.e2e
 

@@ -4,15 +4,17 @@ page and the annual summary; a screenshot of each."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from tests.conftest import OUTPUT
-from tests.e2e.conftest import login
+from tests.helpers import OUTPUT, login
 from watchfloor.db import build_engine, session_scope
 from watchfloor.security.service import get_agency, system_principal
 from watchfloor.warning import service
 from watchfloor.warning.models import Intervention
 from watchfloor.warning.series import SeriesQuery
+
+pytestmark = pytest.mark.e2e
 
 
 def test_the_early_warning_desk(server: str, backend: str, db_url: str, chromium) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers
 from watchfloor.audit import AuditEvent
 from watchfloor.db import session_scope
 from watchfloor.entities import clusters, extract

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import os
 import uuid
 from typing import Any
 
 import pytest
 
+from tests.helpers import nats_url, wait_for
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import InProcessBus, JetStreamBus, decode, subject_matches
 
@@ -28,30 +28,6 @@ from watchfloor.events import InProcessBus, JetStreamBus, decode, subject_matche
 )
 def test_subject_matching(pattern: str, subject: str, ok: bool) -> None:
     assert subject_matches(pattern, subject) is ok
-
-
-def nats_url() -> str:
-    url = os.environ.get("WATCHFLOOR_TEST_NATS_URL")
-    if not url:
-        pytest.skip("no NATS server: set WATCHFLOOR_TEST_NATS_URL (make test does)")
-    return url
-
-
-async def wait_for(cond: Any, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not cond():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("timed out waiting for events")
-        await asyncio.sleep(0.05)
-
-
-def first_answers(events: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """The first answer to each message: JetStream delivers at least once, and a message
-    delivered again is answered again (with nothing left to change)."""
-    out: dict[str, dict[str, Any]] = {}
-    for e in events:
-        out.setdefault(e["message_id"], e)
-    return out
 
 
 def test_in_process_bus_delivers_in_order_and_drops_duplicates() -> None:

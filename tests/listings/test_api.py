@@ -3,33 +3,12 @@ classification and signals on the stored row, the 1 MB limit, and who may read w
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, select
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers, listing
 from watchfloor.audit import AuditEvent
 from watchfloor.db import session_scope
 from watchfloor.listings.models import Listing
-
-
-def listing(external_id: str, title: str = "5g MDMA crystals 84% pure", **kw: Any) -> dict:
-    base: dict[str, Any] = {
-        "platform": "Example Marketplace",
-        "external_id": external_id,
-        "url": f"https://market.example/listing/{external_id}",
-        "title": title,
-        "body": "<p>Champagne rocks, lab tested.</p> Telegram: @rocketman_nl. Ships tracked.",
-        "price": 0.05,
-        "currency": "btc",
-        "seller": "RocketMan",
-        "ships_from": "NL",
-        "ships_to": "WW",
-        "observed_at": "2026-11-20T10:00:00Z",
-        "image_hashes": ["A1B2C3D4E5F60718"],
-    }
-    base.update(kw)
-    return base
 
 
 def test_a_batch_stores_good_rows_classified_and_reports_bad_ones(client, engine) -> None:  # type: ignore[no-untyped-def]

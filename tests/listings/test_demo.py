@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers
 from watchfloor.db import session_scope
 from watchfloor.listings import demo
 from watchfloor.listings.models import Listing

@@ -10,8 +10,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import func, select
 
-from tests.cli.test_cli import run
-from tests.listings.test_api import listing
+from tests.helpers import listing, run
 from watchfloor.db import build_engine, session_scope
 from watchfloor.listings.models import Listing
 

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import api_headers
-from tests.listings.test_api import listing
+from tests.helpers import api_headers, listing
 from watchfloor.db import session_scope
 from watchfloor.listings.adapt import adapt
 from watchfloor.listings.classifier import shipped_model

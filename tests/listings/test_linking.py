@@ -3,8 +3,7 @@ listings the caller may read take part, and the evidence of each link is shown."
 
 from __future__ import annotations
 
-from tests.conftest import api_headers
-from tests.listings.test_api import listing
+from tests.helpers import api_headers, listing
 
 
 def post(client, headers, *rows) -> list[int]:  # type: ignore[no-untyped-def]

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import api_headers
-from tests.listings.test_api import listing
+from tests.helpers import api_headers, listing
 from watchfloor.alerts.models import Alert
 from watchfloor.audit import AuditEvent, verify
 from watchfloor.db import session_scope

@@ -9,8 +9,7 @@ import json
 
 from sqlalchemy import select
 
-from tests.conftest import api_headers
-from tests.listings.test_api import listing
+from tests.helpers import api_headers, listing
 from watchfloor.audit import AuditEvent
 from watchfloor.db import session_scope
 from watchfloor.listings.classifier import shipped_model

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.cli.test_cli import run
-from tests.conftest import api_headers
-from tests.listings.test_api import listing
+from tests.helpers import api_headers, listing, run
 from watchfloor.listings import tokens
 
 SETS = "/api/v1/listings/signal-sets"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import api_headers
-from tests.listings.test_api import listing
+from tests.helpers import api_headers, listing
 
 
 def test_daily_counts_by_class_and_country_for_what_the_caller_may_read(client, engine) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tests.conftest import api_headers, browser_login, shared_data
+from tests.helpers import api_headers, browser_login, shared_data
 from watchfloor.audit import AuditEvent
 from watchfloor.db import session_scope
 from watchfloor.reference.loader import load_catalogue

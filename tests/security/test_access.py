@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import api_headers, browser_login, csrf_from
+from tests.helpers import api_headers, browser_login, csrf_from
 from watchfloor.audit import AuditEvent
 from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import session_scope

@@ -27,7 +27,7 @@ def test_every_api_route_refuses_anonymous_callers(client) -> None:  # type: ign
 
 
 def test_every_page_refuses_anonymous_callers(client) -> None:  # type: ignore[no-untyped-def]
-    from tests.security.test_visibility import flat_routes
+    from tests.helpers import flat_routes
 
     checked = 0
     for route in flat_routes(client.app.routes):

@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from starlette.routing import Route
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers, flat_routes
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.pen.models import PreExportNotification
 from watchfloor.cooperation.seizures.models import Incident, Seizure
@@ -163,22 +162,6 @@ def samples(session: Any, model: type, rng: random.Random) -> list[int]:
         by.setdefault(tuple(row[1:]), row[0])
     ids = sorted(by.values())
     return sorted(rng.sample(ids, min(SAMPLE, len(ids))))
-
-
-def flat_routes(routes: list[Any], prefix: str = "") -> list[Route]:
-    """The app's routes with those of included routers (FastAPI keeps those apart)."""
-    out = []
-    for r in routes:
-        inner = getattr(r, "original_router", None)
-        if inner is not None:
-            out += flat_routes(inner.routes, prefix + r.include_context.prefix)
-        elif isinstance(r, Route):
-            out.append(
-                r
-                if not prefix
-                else Route(prefix + r.path, r.endpoint, methods=list(r.methods or ()))
-            )
-    return out
 
 
 def schema_of(op: dict[str, Any]) -> str | None:

@@ -180,7 +180,7 @@ def test_recipient_may_reshare_only_where_allowed(
 
 
 def test_sharing_with_a_community_through_the_api(client, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import api_headers
+    from tests.helpers import api_headers
 
     mx = api_headers(engine, "MX-ANAM", "officer")
     body = {
@@ -218,8 +218,7 @@ def test_sharing_with_a_community_through_the_api(client, engine) -> None:  # ty
 
 
 def test_listings_and_alerts_are_shared_from_the_api_too(client, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import api_headers
-    from tests.listings.test_api import listing
+    from tests.helpers import api_headers, listing
 
     nl = api_headers(engine, "NL-FIOD", "analyst")
     made = client.post("/api/v1/listings", json=listing("SHARE-1"), headers=nl)

@@ -5,12 +5,11 @@ agencies."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers, record
 from watchfloor import audit
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.seizures.models import Seizure
@@ -20,25 +19,6 @@ from watchfloor.shipments import intake
 from watchfloor.shipments.models import RiskAssessment, Shipment
 
 TODAY = dt.datetime.now(dt.UTC).date()
-
-
-def record(ref: str, description: str = "cotton t-shirt", hs: str = "610910", **kw: Any) -> dict:
-    base: dict[str, Any] = {
-        "reference": ref,
-        "mode": "post",
-        "declared_at": f"{TODAY.isoformat()}T06:00:00Z",
-        "arrival_at": f"{TODAY.isoformat()}T18:00:00Z",
-        "origin_country": "CN",
-        "destination_country": "US",
-        "office": "JFK-IMF",
-        "sender": {"name": "Shenzhen Bright Trading Co", "country": "CN"},
-        "consignee": {"name": "Mary Jones", "country": "US"},
-        "declared_value": 20,
-        "currency": "USD",
-        "items": [{"description": description, "hs_code": hs, "value": 20, "net_weight_kg": 0.3}],
-    }
-    base.update(kw)
-    return base
 
 
 def test_batch_stores_good_rows_and_reports_bad_ones(client, engine) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.cli.test_cli import WATCHFLOOR, run
+from tests.helpers import WATCHFLOOR, run
 from watchfloor.db import build_engine, session_scope
 from watchfloor.shipments.models import Shipment, ShipmentItem
 
@@ -164,7 +164,7 @@ def test_unknown_csv_columns_and_agencies_are_one_clear_line(db_url: str, tmp_pa
     r = run("shipments", "import", str(path), "--agency", "US-CBP", env=env)
     assert r.returncode == 2 and "unknown CSV columns: colour" in r.stderr
     r = run("shipments", "import", str(path), "--agency", "XX-NONE", env=env)
-    assert r.returncode == 2 and "no agency 'XX-NONE'" in r.stderr
+    assert r.returncode == 2 and "agency 'XX-NONE' does not exist" in r.stderr
 
 
 @pytest.mark.slow

@@ -7,9 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from tests.cli.test_cli import run
-from tests.conftest import api_headers
-from tests.shipments.test_api import record
+from tests.helpers import api_headers, record, run
 from watchfloor.db import session_scope
 from watchfloor.security.service import get_agency, system_principal
 from watchfloor.shipments import service
@@ -177,7 +175,7 @@ def test_an_admin_chooses_what_scores_shipments(client, engine) -> None:  # type
 
 
 def test_the_model_page_lets_admins_choose(client, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import browser_login, csrf_from
+    from tests.helpers import browser_login, csrf_from
 
     assert browser_login(client, "us.cbp.admin").status_code in (200, 303)
     page = client.get("/shipments/model").text

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.cli.test_cli import run
-from tests.conftest import shared_data
+from tests.helpers import run, shared_data
 from watchfloor.db import session_scope
 from watchfloor.reference.sanctions import (
     SanctionsEntry,

@@ -11,9 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.conftest import api_headers
-from tests.events.test_bus import first_answers, nats_url, wait_for
-from tests.shipments.test_api import record
+from tests.helpers import api_headers, first_answers, nats_url, record, wait_for
 from watchfloor import worker
 from watchfloor.db import session_scope
 from watchfloor.events import JetStreamBus

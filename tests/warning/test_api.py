@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.conftest import api_headers, browser_login
+from tests.helpers import api_headers, browser_login
 from watchfloor.db import session_scope
 from watchfloor.security.service import get_agency, system_principal
 from watchfloor.warning import importers

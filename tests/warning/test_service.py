@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.helpers import import_dataset
 from watchfloor.alerts.models import Alert
 from watchfloor.db import session_scope
 from watchfloor.errors import Invalid
@@ -22,13 +23,6 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "warning"
 NFLIS = SeriesQuery(sources=("nflis-drug",))
 
 
-def _import(engine, agency: str, key: str, name: str, tlp: str = "clear"):  # type: ignore[no-untyped-def]
-    parsed = importers.parse(importers.dataset(key), FIXTURES / name)
-    with session_scope(engine) as s:
-        report = importers.store(s, system_principal(get_agency(s, agency)), parsed, tlp=tlp)
-    return parsed, report
-
-
 def test_identity_of_laboratory_names() -> None:
     assert identify("ACETYL FENTANYL (N-(1-PHENETHYLPIPERIDIN-4-YL)-N-PHENYLACETAMIDE)")[0] == (
         "acetylfentanyl"
@@ -39,7 +33,7 @@ def test_identity_of_laboratory_names() -> None:
 
 
 def test_cbp_rows_fiscal_months_sums_and_rejects(bare) -> None:  # type: ignore[no-untyped-def]
-    parsed, report = _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
+    parsed, report = import_dataset(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
     cells = {(c.measure, c.substance_text, c.period_start): v for c, v in parsed.cells.items()}
     # FY2024 October is October 2023; the land and other rows of one month are one figure
     assert cells[("events", "Fentanyl", dt.date(2023, 10, 1))] == 12
@@ -63,8 +57,8 @@ def test_cbp_rows_fiscal_months_sums_and_rejects(bare) -> None:  # type: ignore[
 
 
 def test_a_second_import_changes_nothing_and_a_correction_updates(bare, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
-    _, again = _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
+    import_dataset(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
+    _, again = import_dataset(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
     assert (again.created, again.updated, again.unchanged) == (0, 0, 5)
     fixed = tmp_path / "cbp.csv"
     fixed.write_text((FIXTURES / "cbp.csv").read_text().replace(",Fentanyl,7,", ",Fentanyl,9,"))
@@ -86,7 +80,7 @@ def test_an_unknown_sharing_level_is_refused(bare) -> None:  # type: ignore[no-u
 
 
 def test_scan_finds_first_sightings_new_substances_and_the_surge(bare) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    import_dataset(bare, "US-CBP", "nflis-drug", "nflis.csv")
     with session_scope(bare) as s:
         report = service.scan(
             s, system_principal(get_agency(s, "US-CBP")), query=NFLIS, recent=None
@@ -137,7 +131,7 @@ def test_scan_finds_first_sightings_new_substances_and_the_surge(bare) -> None: 
 
 
 def test_a_rescan_adds_nothing_and_recent_limits_the_span(bare) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    import_dataset(bare, "US-CBP", "nflis-drug", "nflis.csv")
     with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         recent = service.scan(s, cbp, query=NFLIS)  # the last three half-years only
@@ -152,7 +146,7 @@ def test_a_rescan_adds_nothing_and_recent_limits_the_span(bare) -> None:  # type
 
 
 def test_subscription_turns_matching_warnings_into_alerts(bare) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    import_dataset(bare, "US-CBP", "nflis-drug", "nflis.csv")
     with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         service.subscribe(s, cbp, name="Ohio analogues", substances=["acetylfentanyl"],
@@ -177,7 +171,7 @@ def test_subscription_turns_matching_warnings_into_alerts(bare) -> None:  # type
 
 
 def test_another_agency_sees_neither_amber_figures_nor_what_was_found_in_them(bare) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
+    import_dataset(bare, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
     with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         anam = system_principal(get_agency(s, "MX-ANAM"))
@@ -195,8 +189,8 @@ def test_another_agency_sees_neither_amber_figures_nor_what_was_found_in_them(ba
 
 
 def test_series_add_up_by_class_country_and_region(bare) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "nflis-drug", "nflis.csv")
-    _import(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
+    import_dataset(bare, "US-CBP", "nflis-drug", "nflis.csv")
+    import_dataset(bare, "US-CBP", "cbp-nationwide", "cbp.csv")
     with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         by_state = collect(s, cbp, NFLIS)[0]

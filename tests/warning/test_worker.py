@@ -7,8 +7,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.events.test_bus import nats_url, wait_for
-from tests.warning.test_service import _import
+from tests.helpers import import_dataset, nats_url, wait_for
 from watchfloor.db import session_scope
 from watchfloor.events import JetStreamBus
 from watchfloor.security.service import get_agency, system_principal
@@ -17,7 +16,7 @@ from watchfloor.worker import _scan_for_subscribers, scan_for_subscribers
 
 
 def test_subscribers_warnings_are_scanned_and_pushed_over_jetstream(bare) -> None:  # type: ignore[no-untyped-def]
-    _import(bare, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
+    import_dataset(bare, "US-CBP", "nflis-drug", "nflis.csv", tlp="amber")
     with session_scope(bare) as s:
         cbp = system_principal(get_agency(s, "US-CBP"))
         service.subscribe(s, cbp, name="Ohio", substances=[], places=["US-OH"], kinds=["spike"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine, func, select
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers
 from watchfloor.cooperation.seizures.models import Seizure
 from watchfloor.db import session_scope
 
@@ -108,7 +108,7 @@ def test_unknown_route_and_bad_query_never_500(client, engine: Engine) -> None: 
 
 
 def test_nul_in_the_address_is_a_422_problem_on_every_backend(client, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import api_headers
+    from tests.helpers import api_headers
 
     h = api_headers(engine, "US-CBP", "officer")
     r = client.get("/api/v1/shipments/targets?office=%00", headers=h)

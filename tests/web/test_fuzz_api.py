@@ -9,7 +9,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
 
-from tests.conftest import api_headers
+from tests.helpers import api_headers
 
 
 def fuzz(operation: Any, headers: dict[str, str], seen: dict[str, set[int]]) -> None:

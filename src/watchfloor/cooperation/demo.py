@@ -50,7 +50,10 @@ def load(
     config = tomllib.loads(_data("seizure_demo.toml").read_text(encoding="utf-8"))
     for c in config["countries"]:
         if c["code"] not in agencies:
-            country = pycountry.countries.get(alpha_3=c["iso3"]).alpha_2
+            found = pycountry.countries.get(alpha_3=c["iso3"])
+            if found is None:
+                raise ValueError(f"seizure_demo.toml: {c['iso3']!r} is no ISO 3166 alpha-3 code")
+            country = found.alpha_2
             agencies[c["code"]] = create_agency(
                 session,
                 code=c["code"],

@@ -128,7 +128,9 @@ def incident_values(data: IncidentIn, look: Lookups) -> dict[str, Any]:
     for i, c in enumerate(data.chemicals):
         if (c.quantity is None) != (c.unit is None):
             raise RowProblem(f"chemicals[{i}].unit", "give a quantity and its unit, or neither")
-        amount, unit = normalise(c.quantity, c.unit) if c.unit else (None, None)
+        amount, unit = (
+            normalise(c.quantity, c.unit) if c.unit and c.quantity is not None else (None, None)
+        )
         chemicals.append(
             {
                 **c.model_dump(),
@@ -295,7 +297,7 @@ def submit(
 ) -> BatchResult:
     """Validate and store a batch in the caller's transaction (the caller commits)."""
     require_role(principal, "officer")
-    model = kind.model
+    model: Any = kind.model  # one of the three tables
     valid, results = _validate(kind, session, principal, rows)
     existing: dict[str, Any] = {}
     refs = [v.data.reference for v in valid]
@@ -377,8 +379,12 @@ def submit(
         results[v.index] = RowResult(
             index=v.index, reference=v.data.reference, status="updated", id=old.id
         )
-    stored = [(r.id, v) for v in valid if (r := results[v.index]).status in ("created", "updated")]
-    record_changes(session, kind.model.share_type, [rid for rid, _ in stored])  # type: ignore[misc]
+    stored = [
+        (r.id, v)
+        for v in valid
+        if (r := results[v.index]).status in ("created", "updated") and r.id is not None
+    ]
+    record_changes(session, kind.model.share_type, [rid for rid, _ in stored])
     if stored and "parties" in stored[0][1].values:
         watchlists.screen_fields(
             session,

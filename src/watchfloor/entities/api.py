@@ -100,14 +100,18 @@ def get_cluster(db: Db, principal: CurrentPrincipal, cluster_id: RecordId) -> En
 @router.post("/clusters/{cluster_id}/confirm", response_model=EntityClusterOut)
 def post_confirm(db: Db, principal: Analyst, cluster_id: RecordId) -> EntityClusterOut:
     """Hold the members you may read to be one identity; later runs keep them together."""
-    return reading.confirm(db, principal, cluster_id)
+    out = reading.confirm(db, principal, cluster_id)
+    db.commit()
+    return out
 
 
 @router.post("/clusters/{cluster_id}/split", response_model=SplitOut)
 def post_split(db: Db, principal: Analyst, cluster_id: RecordId, body: SplitIn) -> SplitOut:
     """Hold the named members not to be the others; the cluster is formed again without
     joining them, and later runs never join them."""
-    return SplitOut(clusters=reading.split(db, principal, cluster_id, body.party_ids))
+    after = reading.split(db, principal, cluster_id, body.party_ids)
+    db.commit()
+    return SplitOut(clusters=after)
 
 
 @router.get("/{party_id}/network", response_model=NetworkOut)

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
+from watchfloor.db import table_of
 from watchfloor.entities import resolution
 from watchfloor.entities.models import (
     ClusterMember,
@@ -102,7 +103,7 @@ def _decisions(session: Session) -> tuple[dict[int, set[int]], list[tuple[int, i
     return cannot, must
 
 
-def _cluster(edges: list[Edge], cannot: dict[int, set[int]], must: list[tuple[int, int]]):  # type: ignore[no-untyped-def]
+def _cluster(edges: list[Edge], cannot: dict[int, set[int]], must: list[tuple[int, int]]):
     """Join pairs strongest first; keep as evidence every pair whose two parties end in
     one cluster (not only the pairs that joined them) and is not a split pair."""
     comps = _Components(cannot)
@@ -235,7 +236,8 @@ def _merge(
             target = old[0]
             for other in old[1:]:  # a new party bridged two clusters: they become one
                 session.execute(
-                    ClusterMember.__table__.update()
+                    table_of(ClusterMember)
+                    .update()
                     .where(ClusterMember.cluster_id == other)
                     .values(cluster_id=target)
                 )
@@ -257,7 +259,7 @@ def _merge(
             cluster_of[p] = target
         size = session.scalar(select(func.count()).where(ClusterMember.cluster_id == target))
         session.execute(
-            EntityCluster.__table__.update().where(EntityCluster.id == target).values(size=size)
+            table_of(EntityCluster).update().where(EntityCluster.id == target).values(size=size)
         )
     _write_links(session, run, kept, cluster_of)
     return changed

@@ -263,7 +263,7 @@ def _pages(session: Session, stmt: Any, id_column: Any, after: int) -> Iterator[
         page = session.execute(stmt.where(id_column > after).order_by(id_column).limit(CHUNK)).all()
         if not page:
             return
-        yield page
+        yield list(page)
         after = page[-1][0]
 
 

@@ -143,7 +143,7 @@ def _contact_links(session: Session, ids: list[int]) -> list[Link]:
         )
     ):
         holders[(kind, value)].append(pid)
-    links = []
+    links: list[tuple[int, int, str, dict[str, object]]] = []
     for (kind, value), parties in holders.items():
         for i, a in enumerate(parties):
             for b in parties[i + 1 :]:

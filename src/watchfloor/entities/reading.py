@@ -49,12 +49,11 @@ def owner_codes(session: Session, parties: list[Party]) -> dict[int | None, str]
 def audit_foreign(
     session: Session, principal: Principal, parties: list[Party], action: str, **detail: str
 ) -> None:
-    """Audit (and commit) the parties of other agencies that the caller was shown."""
+    """Audit the parties of other agencies that the caller was shown (the caller commits)."""
     foreign = [p.id for p in parties if p.owner_agency_id not in (None, principal.agency_id)]
     if foreign:
-        audit.record_by(session, principal, action=action, object_type="party",
-                        detail={"foreign_ids": foreign, **detail})  # fmt: skip
-        session.commit()
+        audit.record_read(session, principal, action=action, object_type="party",
+                          detail={"foreign_ids": foreign, **detail})  # fmt: skip
 
 
 def read_party(session: Session, principal: Principal, party_id: int) -> EntityPartyOut:
@@ -108,7 +107,6 @@ def confirm(session: Session, principal: Principal, cluster_id: int) -> EntityCl
                         actor=principal.actor, agency_id=principal.agency_id)  # fmt: skip
     audit.record_by(session, principal, action="cluster.confirm", object_type="entity_cluster",
                     object_id=cluster_id, detail={"parties": ids, "pairs": n})  # fmt: skip
-    session.commit()
     return read_cluster(session, principal, cluster_id)
 
 
@@ -130,5 +128,4 @@ def split(
         session, principal, action="cluster.split", object_type="entity_cluster",
         object_id=cluster_id, detail={"apart": party_ids, "clusters": after},
     )  # fmt: skip
-    session.commit()
     return after

@@ -24,7 +24,7 @@ import numpy as np
 from watchfloor.listings.classifier import ListingModel
 
 
-def _matrix(model: ListingModel, documents: Sequence[str]):  # type: ignore[no-untyped-def]
+def _matrix(model: ListingModel, documents: Sequence[str]):
     from scipy.sparse import csr_matrix
 
     indptr, indices, values = [0], [], []
@@ -45,7 +45,7 @@ def _balanced(labels: Sequence[object]) -> np.ndarray:
     return np.array([n / (k * counts[y]) for y in labels])
 
 
-def _fit_sale(x, y: np.ndarray, w0: np.ndarray, b0: float, c: float) -> tuple[np.ndarray, float]:  # type: ignore[no-untyped-def]
+def _fit_sale(x, y: np.ndarray, w0: np.ndarray, b0: float, c: float) -> tuple[np.ndarray, float]:
     from scipy.optimize import minimize
 
     cols = np.unique(x.indices)
@@ -68,7 +68,7 @@ def _fit_sale(x, y: np.ndarray, w0: np.ndarray, b0: float, c: float) -> tuple[np
     return coef.astype(np.float32), float(fit.x[-1])
 
 
-def _fit_classes(  # type: ignore[no-untyped-def]
+def _fit_classes(
     x, y: np.ndarray, w0: np.ndarray, b0: np.ndarray, c: float
 ) -> tuple[np.ndarray, np.ndarray]:
     from scipy.optimize import minimize

@@ -10,12 +10,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from watchfloor.batches import (
-    BatchResult,
-    intake_body,
-    read_rows,
-    run_intake,
-)
+from watchfloor.batches import BatchResult
 from watchfloor.errors import FieldProblem, Invalid, TooLarge
 from watchfloor.listings import intake, labels, service, watch
 from watchfloor.listings.classifier import CLASSES
@@ -38,6 +33,7 @@ from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, req
 from watchfloor.security.service import Principal
 from watchfloor.sharing.grants import reshare
 from watchfloor.sharing.schemas import SharingIn
+from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings"])
 MAX_BODY = 256 * 1024 * 1024  # a batch of 10,000 listings may carry long texts

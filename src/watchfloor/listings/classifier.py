@@ -322,7 +322,7 @@ def train(
 
     if len(set(is_sale)) < 2:
         raise ValueError("training needs drug sales and other listings")
-    vectoriser = TfidfVectorizer(**VECTORISER)  # type: ignore[arg-type]
+    vectoriser = TfidfVectorizer(**VECTORISER)
     x = vectoriser.fit_transform([*documents, *ordinary])
     y = np.array([*is_sale, *([False] * len(ordinary))], dtype=bool)
     listed = y[: len(documents)]

@@ -76,7 +76,7 @@ def train_command(
         out.print(
             f"trained {model.version} on {model.metrics['documents']:,} listings "
             f"({model.metrics['drug_sales']:,} drug sales); wrote {target} "
-            f"({info['bytes'] / 1e6:.1f} MB)"
+            f"({target.stat().st_size / 1e6:.1f} MB)"
         )
 
 

@@ -219,7 +219,7 @@ def load_notices(session: Session, agencies: dict[str, Agency], seed: int = 11) 
     return created
 
 
-def _demo_notice(  # type: ignore[no-untyped-def]
+def _demo_notice(
     session: Session, cbp: Principal, batch, rng: random.Random, now: dt.datetime, tag: str
 ) -> int:
     from watchfloor.listings import notices

@@ -99,12 +99,12 @@ def import_listings(
         model = labels.model_for(session, principal.agency_id)
     blob = model.dumps() if model is not None else None
     with open(path, "rb") as fh, batch_gc():
-        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
+        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)
 
         def store(batch: list[Record], work: tuple[intake.Prepared, dict[int, Any]]) -> None:
             prepared, parsed = work
             with make() as session:  # not batch_collection(): see shipments.files
-                result = intake.store(session, principal, prepared)
+                result = intake.store(session, principal, prepared, model=model)
                 session.commit()
             rejected = {i for i, r in enumerate(result.results) if r.status == "rejected"}
             writer.write(batch, result, {i: v for i, v in parsed.items() if i in rejected})

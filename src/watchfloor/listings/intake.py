@@ -225,8 +225,8 @@ def classify(rows: list[dict[str, Any]], model: ListingModel, matcher: Substance
         else:
             got[k] = hit
     decided = model.decide([d for d, _ in todo.values()], priced=[p for _, p in todo.values()])
-    for k, d in zip(todo, decided, strict=True):
-        got[k] = _decided.put(k, _decision_columns(d, model))
+    for key, d in zip(todo, decided, strict=True):
+        got[key] = _decided.put(key, _decision_columns(d, model))
     for row, k in zip(rows, keys, strict=True):
         row.update(got[k])
 
@@ -318,9 +318,16 @@ def _work(
     return values, {i: _signals(v) for i, v in values.items()}
 
 
-def store(session: Session, principal: Principal, prepared: Prepared) -> BatchResult:
+def store(
+    session: Session,
+    principal: Principal,
+    prepared: Prepared,
+    *,
+    model: ListingModel | None = None,
+) -> BatchResult:
     """Write a prepared batch in the caller's transaction (the caller commits). A row that
-    changed in the database since it was prepared is prepared again here."""
+    changed in the database since it was prepared is prepared again here, with ``model``:
+    the one that prepared the batch (by default the agency's, as :func:`submit` uses)."""
     require_role(principal, "analyst")
     results, source = dict(prepared.results), prepared.source
     existing = _existing(session, principal.agency_id, [r.key for r in prepared.valid])
@@ -338,34 +345,35 @@ def store(session: Session, principal: Principal, prepared: Prepared) -> BatchRe
             late.append(r)
         changed.append((r, prepared.values.get(r.index, {}), old))
     if late:
-        values, signals = _work(late, source)
-        prepared.values.update(values)
-        prepared.signals.update(signals)
+        model = model or labels.model_for(session, principal.agency_id)
+        late_values, late_signals = _work(late, source, model)
+        prepared.values.update(late_values)
+        prepared.signals.update(late_signals)
         changed = [(r, prepared.values[r.index], old) for r, _, old in changed]
-    for r, values, old in changed:
-        values["observed_at"] = r.data.observed_at or (old.observed_at if old else now)
-        values["updated_at"] = now
+    for r, cols, old in changed:
+        cols["observed_at"] = r.data.observed_at or (old.observed_at if old else now)
+        cols["updated_at"] = now
     new = [(r, v) for r, v, old in changed if old is None]
     ids: dict[int, int] = {}
     if new:
         owner = {"owner_agency_id": principal.agency_id, "received_at": now}
-        values = [{**v, **_NEW, **owner} for _, v in new]
+        inserted = [{**v, **_NEW, **owner} for _, v in new]
         # ids drawn beforehand (PostgreSQL) or read back by key (SQLite): an INSERT ...
         # RETURNING of thousands of rows is slower than either
         fresh = allocate_ids(session, Listing.__table__, len(new))  # type: ignore[arg-type]
         if fresh is not None:
-            for v, lid in zip(values, fresh, strict=True):
+            for v, lid in zip(inserted, fresh, strict=True):
                 v["id"] = lid
-        _write(session, Listing, values)
+        _write(session, Listing, inserted)
         if fresh is None:
             keys = [r.key for r, _ in new]
             columns = (Listing.id, Listing.platform, Listing.external_id)
             ids_of = _keyed(session, principal.agency_id, keys, *columns)
             fresh = [ids_of[k].id for k in keys]
         ids.update((r.index, lid) for (r, _), lid in zip(new, fresh, strict=True))
-    for r, values, old in changed:
+    for r, cols, old in changed:
         if old is not None:
-            for column, value in values.items():
+            for column, value in cols.items():
                 setattr(old, column, value)
             ids[r.index] = old.id
             old.signals = []
@@ -441,4 +449,4 @@ def submit(
     known = {k: x.content_hash for k, x in stored.items()}
     model = model or labels.model_for(session, principal.agency_id)
     prepared = prepare(principal, rows, source=source, known=known, model=model)
-    return store(session, principal, prepared)
+    return store(session, principal, prepared, model=model)

@@ -55,7 +55,8 @@ def period_key(by: Period) -> Callable[[dt.datetime], str]:
 
 
 def _labels(since: dt.date, until: dt.date, by: Period) -> list[str]:
-    key, out, day = period_key(by), [], since
+    key, day = period_key(by), since
+    out: list[str] = []
     while day <= until:
         label = key(dt.datetime.combine(day, dt.time(), dt.UTC))
         if not out or out[-1] != label:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -154,7 +154,9 @@ class SubstanceMatcher:
 
         used = [False] * len(toks)
         # names as written first, longest window first; then misspellings of what is left
-        passes = [(self._exact_windows(toks), self._exact)]
+        passes: list[tuple[Iterable[tuple[int, int]], Callable[[list[str]], Any]]] = [
+            (self._exact_windows(toks), self._exact)
+        ]
         if fuzzy:
             passes.append((_windows(len(toks), (4, 3, 2, 1)), self._fuzzy))
         for windows, lookup in passes:

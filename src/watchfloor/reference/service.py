@@ -103,9 +103,9 @@ def search_substances(
             for _, score, nid in process.extract(
                 norm, choices, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=80
             ):
-                name = session.get(SubstanceName, nid)
-                if name is not None:
-                    add(name.substance, name.name, name.name_kind, "fuzzy", float(score))
+                fuzzy = session.get(SubstanceName, nid)
+                if fuzzy is not None:
+                    add(fuzzy.substance, fuzzy.name, fuzzy.name_kind, "fuzzy", float(score))
     ordered = sorted(
         hits.values(), key=lambda h: (*_order(h.how, h.matched_kind, h.score), h.substance.name)
     )

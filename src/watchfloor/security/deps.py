@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
+from watchfloor import audit
 from watchfloor.db import get_engine, session_factory
 from watchfloor.errors import Unauthenticated
 from watchfloor.security.service import (
@@ -26,17 +27,22 @@ Cursor = Annotated[int | None, Query(ge=1, le=MAX_ID, description="Cursor from t
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    """One session per request; endpoints that write commit it themselves."""
+    """One session per request; endpoints that write commit it themselves. The audit events
+    of reads of other agencies' data (``audit.record_read``) are committed here when the
+    route returns, before the response leaves (``scope="function"``): no helper commits,
+    and no route can forget them. A route that fails commits nothing."""
     engine = getattr(request.app.state, "engine", None) or get_engine()
     session = session_factory(engine)()
     try:
         yield session
+        if audit.reads_pending(session):
+            session.commit()
     finally:
         session.rollback()
         session.close()
 
 
-Db = Annotated[Session, Depends(get_db)]
+Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def optional_principal(request: Request, db: Db) -> Principal | None:

@@ -314,7 +314,7 @@ def list_api_keys(session: Session, agency: Agency | None = None) -> list[ApiKey
 
 
 @cache
-def _key_by_prefix() -> Select[tuple[ApiKey]]:
+def _key_by_prefix() -> Select[ApiKey]:
     """A key and its agency in one query, built once: every API request and every stream
     batch asks it."""
     return (

@@ -81,7 +81,9 @@ def apply_sharing(
             )
         )
     }
-    wanted = {(a.id, None) for a in agencies if a.id != record.owner_agency_id}
+    wanted: set[tuple[int | None, str | None]] = {
+        (a.id, None) for a in agencies if a.id != record.owner_agency_id
+    }
     wanted |= {(None, c) for c in groups}
     if record.owner_agency_id == principal.agency_id:  # recipients may only widen
         for key in set(rows) - wanted:
@@ -118,7 +120,7 @@ def apply_sharing(
 def sharing_out(record: Shareable) -> SharingOut:
     return SharingOut(
         owner=record.owner.code,
-        tlp=record.tlp,  # type: ignore[arg-type]
+        tlp=record.tlp,
         recipients=sorted(r.agency.code for r in record.recipients if r.agency is not None),
         communities=sorted(r.community for r in record.recipients if r.community),
         originator_control=record.originator_control,
@@ -130,38 +132,37 @@ def sharing_out(record: Shareable) -> SharingOut:
 def read_record(session: Session, principal: Principal, model: type[S], record_id: int) -> S:
     """Fetch a record the principal may read; 404 (not 403) otherwise, so existence never leaks.
 
-    A read of another agency's record is written to the audit log.
+    A read of another agency's record is written to the audit log, in the caller's
+    transaction (:func:`watchfloor.audit.record_read`).
     """
     record = session.get(model, record_id)
     if record is None or not can_read(principal, record):
-        raise NotFound(f"{model.share_type} {record_id} not found")  # type: ignore[attr-defined]
+        raise NotFound(f"{model.share_type} {record_id} not found")
     if record.owner_agency_id != principal.agency_id:
-        audit.record_by(
+        audit.record_read(
             session,
             principal,
             action=f"{model.share_type}.read",
-            object_type=model.share_type,  # type: ignore[attr-defined]
+            object_type=model.share_type,
             object_id=record_id,
             detail={"owner": record.owner.code},
         )
-        session.commit()
     return record
 
 
 def audit_list_reads(
     session: Session, principal: Principal, share_type: str, records: list[S]
 ) -> None:
-    """Audit the other agencies' records a list showed the principal (and commit)."""
+    """Audit the other agencies' records a list showed the principal (the caller commits)."""
     foreign_ids = [r.id for r in records if r.owner_agency_id != principal.agency_id]  # type: ignore[attr-defined]
     if foreign_ids:
-        audit.record_by(
+        audit.record_read(
             session,
             principal,
             action=f"{share_type}.list",
             object_type=share_type,
             detail={"foreign_ids": foreign_ids},
         )
-        session.commit()
 
 
 def reshare(

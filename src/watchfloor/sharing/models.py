@@ -62,14 +62,14 @@ class Shareable:
 
     @declared_attr
     def owner(cls) -> Mapped[Agency]:  # noqa: N805
-        return relationship(Agency, lazy="joined", foreign_keys=lambda: [cls.owner_agency_id])
+        return relationship(Agency, lazy="joined", foreign_keys=lambda: [cls.owner_agency_id])  # type: ignore[arg-type]
 
     @declared_attr
     def recipients(cls) -> Mapped[list[ShareRecipient]]:  # noqa: N805
         def join() -> Any:
             return and_(
                 ShareRecipient.record_type == cls.share_type,
-                foreign(ShareRecipient.record_id) == cls.id,
+                foreign(ShareRecipient.record_id) == cls.id,  # type: ignore[attr-defined]
             )
 
         return relationship(ShareRecipient, primaryjoin=join, lazy="selectin", viewonly=True)

@@ -12,6 +12,8 @@ from watchfloor.inputs import Input
 date_type = dt.date  # a field named like the type would shadow it
 
 Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
+
+
 class SharingIn(Input):
     tlp: Tlp = Field(
         default="amber", description="Traffic Light Protocol 2.0 level.", examples=["amber"]

@@ -10,12 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
-from watchfloor.batches import (
-    BatchResult,
-    intake_body,
-    read_rows,
-    run_intake,
-)
+from watchfloor.batches import BatchResult
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.security.service import Principal
 from watchfloor.shipments import intake, service
@@ -31,6 +26,7 @@ from watchfloor.shipments.schemas import (
     ShipmentPage,
     TargetList,
 )
+from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
 MAX_BODY = 64 * 1024 * 1024

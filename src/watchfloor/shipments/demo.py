@@ -150,8 +150,8 @@ def _loaded(session: Session, agency: Agency, prefix: str, n: int) -> bool:
         )
     )
     return (
-        shipments >= n
-        and seizures >= SEIZURES
+        (shipments or 0) >= n
+        and (seizures or 0) >= SEIZURES
         and _inspected(session, agency.id)
         and _has_model(session, agency.id)
     )
@@ -173,7 +173,7 @@ def _has_model(session: Session, agency_id: int) -> bool:
     return bool(session.scalar(select(func.count()).where(RiskModel.agency_id == agency_id)))
 
 
-def _inspect_past_days(session: Session, principal, truth: dict[str, Truth], today) -> int:  # type: ignore[no-untyped-def]
+def _inspect_past_days(session: Session, principal, truth: dict[str, Truth], today) -> int:
     """Each past day, every office opens its best targets plus a few at random; what they
     find is what the generator planted."""
     import random
@@ -189,7 +189,9 @@ def _inspect_past_days(session: Session, principal, truth: dict[str, Truth], tod
         .where(Shipment.owner_agency_id == principal.agency_id, Shipment.arrival_on < today.date())
         .order_by(Shipment.arrival_on, Shipment.score.desc(), Shipment.id)
     ).all()
-    capacity = {o.id: o.daily_capacity for o in session.scalars(select(Office))}
+    capacity: dict[int | None, int] = {
+        o.id: o.daily_capacity for o in session.scalars(select(Office))
+    }
     taken: dict[tuple[int | None, dt.date], int] = {}
     for sid, ref, office_id, day, _score in rows:
         key = (office_id, day)

@@ -137,7 +137,7 @@ def import_file(
     if parallel is None:
         parallel = total > PARALLEL_MIN_BATCHES * batch_size * 400  # ~400 bytes a shipment
     with open(path, "rb") as fh, batch_gc():
-        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)  # type: ignore[arg-type]
+        records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)
         batches = batches_of(records, batch_size, report)
         tick = (lambda: progress(fh.tell(), total)) if progress else (lambda: None)
         if parallel:
@@ -168,7 +168,7 @@ def prepare_records(
     return batch, {i: v for i, v in parsed.items() if batch.results.get(i) is not None}
 
 
-def _import_serial(engine, principal, batches, writer, report, source, tick) -> None:  # type: ignore[no-untyped-def]
+def _import_serial(engine, principal, batches, writer, report, source, tick) -> None:
     from watchfloor.db import session_factory
     from watchfloor.shipments import intake
 
@@ -201,7 +201,7 @@ def _worker_prepare(raws: list[Any]) -> tuple[Any, dict[int, Any]]:
         return prepare_records(session, _worker["principal"], raws, _worker["source"])
 
 
-def _import_parallel(engine, principal, batches, writer, report, source, tick, workers) -> None:  # type: ignore[no-untyped-def]
+def _import_parallel(engine, principal, batches, writer, report, source, tick, workers) -> None:
     from watchfloor.db import session_factory
     from watchfloor.shipments import intake
 

@@ -136,7 +136,7 @@ class ChapterGuesser:
         return self._memo.lookup(text, self._scores)
 
     def _scores(self, text: str) -> tuple[tuple[str, float], ...]:
-        total: Counter[str] = Counter()
+        total: defaultdict[str, float] = defaultdict(float)
         for word in {_stem(t) for t in tokens(text)}:
             for chapter, weight in self.weights.get(word, ()):
                 total[chapter] += weight

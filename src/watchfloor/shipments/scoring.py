@@ -41,7 +41,7 @@ from watchfloor.shipments import model as risk_model
 from watchfloor.shipments.hs import chapter_guesser
 from watchfloor.shipments.models import ScoringConfig as ScoringConfigRow
 from watchfloor.shipments.models import Shipment, ShipmentItem
-from watchfloor.shipments.rules import Reason
+from watchfloor.shipments.rules import Reason, Rule
 from watchfloor.shipments.rules.anomaly import AnomalyRule, PeerStats, unit_value
 from watchfloor.shipments.rules.hscode import HsRule
 from watchfloor.shipments.rules.parties import PartyRule
@@ -138,7 +138,7 @@ class Scorer:
         self.config = config
         self.route = route
         self.anomaly = AnomalyRule(config["anomaly"], peers)
-        self.rules = [
+        self.rules: list[Rule] = [
             SubstanceRule(config["substance"], matcher),
             HsRule(config["hs"], matcher, chapter_guesser()),
             PartyRule(config["parties"], parties),
@@ -208,7 +208,7 @@ _sanctions_cache: dict[tuple[str, int], NameIndex] = {}
 def sanctions_index(session: Session) -> NameIndex:
     """Every name and alias of every stored sanctions entry (cached per load)."""
     last = session.scalar(select(func.max(SanctionsLoad.id))) or 0
-    key = (str(session.get_bind().url), last)
+    key = (str(engine_of(session).url), last)
     hit = _sanctions_cache.get(key)
     if hit is not None:
         return hit
@@ -338,7 +338,8 @@ def route_stats(
                 ShipmentItem.hs_code.is_not(None),
             )
         ):
-            declared.setdefault(sid, set()).add(hs[:2])
+            if hs:
+                declared.setdefault(sid, set()).add(hs[:2])
     for s in seizures:
         if not s.mode:
             continue
@@ -385,7 +386,7 @@ def peer_stats(session: Session, agency: Agency) -> PeerStats:
     )
     for hs, currency, value, kg in rows:
         v = unit_value(value, kg)
-        if v is not None and currency:
+        if v is not None and currency and hs:
             stats.add(hs[:4], currency, v)
     return stats
 

@@ -61,7 +61,7 @@ def ids_by_reference(session: Session, agency_id: int, refs: Sequence[str]) -> d
                     Shipment.owner_agency_id == agency_id,
                     Shipment.reference.in_(refs[start : start + 500]),
                 )
-            ).tuples()
+            ).all()
         )
     return found
 
@@ -192,7 +192,7 @@ def save_office(session: Session, principal: Principal, data: OfficeIn) -> Offic
 # --- targeting ------------------------------------------------------------------------------
 
 
-def expected_yield():  # type: ignore[no-untyped-def]
+def expected_yield():
     """The chance of a find: the model's probability when there is one, else score / 100."""
     return func.coalesce(Shipment.probability, cast(Shipment.score, Float) / 100.0)
 
@@ -288,7 +288,7 @@ def record_outcome(
         )
         parties = [
             SeizurePartyIn(
-                role=role,  # type: ignore[arg-type]
+                role=role,
                 name=getattr(shipment, f"{role}_name"),
                 country=getattr(shipment, f"{role}_country"),
                 address=getattr(shipment, f"{role}_address"),
@@ -494,7 +494,7 @@ def precision_at_capacity(
     """Per arrival day: of the shipments that ranked within their office's capacity and were
     inspected, the share that led to a seizure; and the day's finds."""
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=days)
-    capacity = {
+    capacity: dict[int | None, int] = {
         o.id: o.daily_capacity
         for o in session.scalars(select(Office).where(Office.agency_id == principal.agency_id))
     }

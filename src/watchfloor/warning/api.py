@@ -40,7 +40,7 @@ Analyst = Annotated[Principal, Depends(requires("analyst"))]
 
 def warning_out(w: EarlyWarning) -> WarningOut:
     return WarningOut(
-        id=w.id, kind=w.kind, algorithm=w.algorithm, series=w.series, source=w.source,  # type: ignore[arg-type]
+        id=w.id, kind=w.kind, algorithm=w.algorithm, series=w.series, source=w.source,
         measure=w.measure, substance=w.substance, substance_label=w.substance_label,
         place_kind=w.place_kind, place=w.place, country=w.country, period=w.period,
         period_start=w.period_start, observed=w.observed, expected=w.expected,
@@ -100,8 +100,8 @@ async def post_scan(request: Request, db: Db, principal: Analyst, body: ScanIn) 
     def work() -> service.ScanReport:
         report = service.scan(
             db, principal, query=SeriesQuery(sources=tuple(body.sources)),
-            algorithms=tuple(body.algorithms), params=dict(body.parameters),
-            since=body.since, recent=body.recent,
+            algorithms=tuple(body.algorithms), since=body.since, recent=body.recent,
+            params={str(k): v for k, v in body.parameters.items()},
         )  # fmt: skip
         db.commit()
         return report
@@ -187,7 +187,7 @@ def get_series(
 def subscription_out(s: Subscription) -> SubscriptionOut:
     return SubscriptionOut(
         id=s.id, name=s.name, substances=s.listed("substances"), places=s.listed("places"),
-        kinds=s.listed("kinds"), tlp=s.tlp, active=s.active, created_at=s.created_at,  # type: ignore[arg-type]
+        kinds=s.listed("kinds"), tlp=s.tlp, active=s.active, created_at=s.created_at,
     )  # fmt: skip
 
 

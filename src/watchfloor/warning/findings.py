@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -159,6 +160,17 @@ def spikes(
     return out
 
 
+def _first_in_place(k: SeriesKey, when: str, n: str) -> str:
+    return f"reported for the first time in {_place(k)}: {n} {k.measure} in {when} ({k.source})"
+
+
+def _first_on_instance(k: SeriesKey, when: str, n: str) -> str:
+    return (
+        f"reported for the first time on this instance: {n} {k.measure} in {_place(k)} "
+        f"in {when} ({k.source})"
+    )
+
+
 def _sighting(s: SeriesSet, r: int, c: int, kind: str, what: Callable[[str], str]) -> Finding:
     """A first sighting of series ``r`` at period ``c``; ``what(count)`` says the rest of
     the sentence after the substance's name."""
@@ -193,8 +205,7 @@ def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset(
                 continue  # present when the source begins: not new, only first seen
             when = period_label(start, key.period)
             out.append(
-                _sighting(s, r, c, "first_in_place", lambda n, k=key, w=when: "reported for the "
-                          f"first time in {_place(k)}: {n} {k.measure} in {w} ({k.source})")
+                _sighting(s, r, c, "first_in_place", partial(_first_in_place, key, when))
             )  # fmt: skip
     for substance, (start, s, r, c) in sorted(earliest.items()):
         key = s.keys[r]
@@ -203,9 +214,7 @@ def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset(
         if c > 0:
             when = period_label(start, key.period)
             out.append(
-                _sighting(s, r, c, "first_sighting", lambda n, k=key, w=when: "reported for the "
-                          f"first time on this instance: {n} {k.measure} in {_place(k)} in {w} "
-                          f"({k.source})")
+                _sighting(s, r, c, "first_sighting", partial(_first_on_instance, key, when))
             )  # fmt: skip
         reviewed = s.source in nps_sources or s.source in ("seizures", "inspections")
         unknown = identify(label)[0] is None and identify(substance)[0] is None

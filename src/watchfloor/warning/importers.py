@@ -27,6 +27,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from watchfloor import audit, datafiles
+from watchfloor.db import table_of
 from watchfloor.errors import FieldProblem, Invalid, NotFound
 from watchfloor.security.service import Principal
 from watchfloor.warning.models import MEASURES, PERIODS, Observation
@@ -146,7 +147,7 @@ class RowProblem(Exception):
 def _records(ds: Dataset, path: Path) -> Iterator[dict[str, Any]]:
     opener = gzip.open if path.suffix == ".gz" else open
     if ds.format == "json":
-        with opener(path, "rt", encoding="utf-8") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
         if not isinstance(data, list):
             raise Invalid(f"{path.name}: a JSON list of records was expected")
@@ -154,7 +155,7 @@ def _records(ds: Dataset, path: Path) -> Iterator[dict[str, Any]]:
         return
     import csv
 
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:
         for _ in range(ds.skip_rows):
             fh.readline()
         reader = csv.reader(fh, skipinitialspace=True)
@@ -363,7 +364,7 @@ def store(
             }
         )
     if new:
-        session.execute(Observation.__table__.insert(), new)
+        session.execute(table_of(Observation).insert(), new)
     if changed:
         session.execute(update(Observation), changed)
     report.created, report.updated = len(new), len(changed)

@@ -59,10 +59,12 @@ class WarningPage(BaseModel):
 
 
 class ScanIn(Input):
-    sources: list[str] = Field(default_factory=list, description="Only these sources (data set "
-                               f"keys, or {', '.join(RECORD_SOURCES)}); empty: all.",
+    sources: list[str] = Field(default_factory=list[str], description="Only these sources (data "
+                               f"set keys, or {', '.join(RECORD_SOURCES)}); empty: all.",
                                examples=[["nflis-drug"]])  # fmt: skip
-    algorithms: list[Algorithm] = Field(default_factory=lambda: list(ALGORITHM_NAMES))
+    algorithms: list[Algorithm] = Field(
+        default_factory=lambda: list[Algorithm](ALGORITHM_NAMES)  # type: ignore[arg-type]
+    )
     since: dt.date | None = Field(None, description="Report spikes and sightings from this date.")
     recent: int = Field(3, ge=1, le=24, description="Report the last N periods of each source "
                         "(a backtest of the whole history is `watchfloor warning scan --recent 0`)."

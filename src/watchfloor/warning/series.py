@@ -326,7 +326,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
     if q.wants("seizures") or q.wants("seizure-statistics"):
         yield from _seizure_rows(session, principal, q)
     if q.wants("inspections"):
-        for text, skey, country, at in session.execute(
+        for said, skey, country, at in session.execute(
             select(
                 Outcome.substance_text,
                 Outcome.substance_key,
@@ -336,7 +336,7 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
             .join(Shipment, Shipment.id == Outcome.shipment_id)
             .where(Shipment.owner_agency_id == principal.agency_id, Outcome.result == "seized")
         ):
-            subst = skey or identify(text or "unknown")[1]
+            subst = skey or identify(said or "unknown")[1]
             key = SeriesKey("inspections", "events", subst, "country", country, p)
             yield (
                 "inspections",

@@ -252,9 +252,7 @@ def _alert_subscribers(session: Session, principal: Principal, created: list[Ear
                     title=f"[{sub.name}] {w.summary}",
                 )
             )
-    return len(
-        raise_alerts(session, raised, actor=principal.actor, agency=principal.agency_code)
-    )
+    return len(raise_alerts(session, raised, actor=principal.actor, agency=principal.agency_code))
 
 
 # -- subscriptions ----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def alert_list(
     return _alerts(request, db, me, status, kind, cursor)
 
 
-def _alerts(  # type: ignore[no-untyped-def]
+def _alerts(
     request: Request,
     db: Db,
     me: Me,
@@ -90,7 +90,7 @@ def work_alert(
     """Take an alert (assign it to yourself), close it with a reason, or open it again."""
     check_csrf(request, csrf_token)
     try:
-        data = AlertUpdate(status=action, reason=reason or None)  # type: ignore[arg-type]
+        data = AlertUpdate(status=action, reason=reason or None)
         alerts.update_alert(db, me, alert_id, data)
     except (ValidationError, WatchfloorError) as exc:
         db.rollback()

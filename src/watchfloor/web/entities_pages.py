@@ -37,7 +37,9 @@ def screen_page(
 ) -> Response:
     form = {"name": name, "country": country, "date_of_birth": date_of_birth,
             "identifier": identifier, "schema": schema}  # fmt: skip
-    results, errors, status, version = [], [], 200, None
+    results: list[Any] = []
+    errors: list[Any] = []
+    status, version = 200, None
     if name.strip():
         body = {
             "name": name,
@@ -103,6 +105,7 @@ def split_form(
         errors = [{"field": "apart", "reason": "tick the parties that are someone else"}]
         return _party_page(request, db, me, party, errors=errors, status=422)
     reading.split(db, me, cluster_id, apart)
+    db.commit()
     return RedirectResponse(f"/entities/parties/{party}", status_code=303)
 
 
@@ -118,4 +121,5 @@ def confirm_form(
     check_csrf(request, csrf_token)
     require_role(me, "analyst")
     reading.confirm(db, me, cluster_id)
+    db.commit()
     return RedirectResponse(f"/entities/parties/{party}", status_code=303)

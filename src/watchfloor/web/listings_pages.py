@@ -46,7 +46,7 @@ def queue(
     )
 
 
-def _queue(  # type: ignore[no-untyped-def]
+def _queue(
     request: Request,
     db: Db,
     me: Me,

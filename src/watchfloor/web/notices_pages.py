@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,7 +36,7 @@ def notice_list(
     me: Me,
     overdue: Annotated[bool, Query()] = False,
 ) -> Response:
-    box = "inbox" if _is_platform(me) else "sent"
+    box: Literal["inbox", "sent"] = "inbox" if _is_platform(me) else "sent"
     page = notices.list_notices(db, me, box=box, overdue=overdue or None, limit=MAX_SHOWN)
     shared = [] if _is_platform(me) else notices.list_notices(db, me, box="shared").items
     return render(
@@ -137,9 +137,9 @@ def send(
             listing_ids=listing,
             legal_ground=legal_ground,
             explanation=explanation,
-            requested_action=requested_action,  # type: ignore[arg-type]
-            priority=priority,  # type: ignore[arg-type]
-            territorial_scope=territorial_scope,  # type: ignore[arg-type]
+            requested_action=requested_action,
+            priority=priority,
+            territorial_scope=territorial_scope,
             reference=reference or None,
         )
         notice, _ = notices.send_notice(db, me, data)
@@ -249,14 +249,14 @@ def answer(
     try:
         decision = DecisionIn(
             item_id=item_id,
-            action=action,  # type: ignore[arg-type]
-            account_action=account_action or None,  # type: ignore[arg-type]
-            ground=ground or None,  # type: ignore[arg-type]
+            action=action,
+            account_action=account_action or None,
+            ground=ground or None,
             ground_reference=ground_reference,
             explanation=explanation,
-            no_action_reason=no_action_reason or None,  # type: ignore[arg-type]
+            no_action_reason=no_action_reason or None,
             automated_detection=automated_detection,
-            automated_decision=automated_decision,  # type: ignore[arg-type]
+            automated_decision=automated_decision,
         )
         notices.answer(db, me, notice_id, AnswerIn(decisions=[decision]))
     except (ValidationError, WatchfloorError) as exc:

@@ -91,11 +91,11 @@ def file_from_page(
             reference=reference,
             importing_country=importing_country,
             substance=substance,
-            quantity=quantity,  # type: ignore[arg-type]
-            unit=unit,  # type: ignore[arg-type]
-            exporter={"name": exporter},  # type: ignore[arg-type]
-            importer={"name": importer, "country": importing_country or None},  # type: ignore[arg-type]
-            ship_on=ship_on,  # type: ignore[arg-type]
+            quantity=quantity,
+            unit=unit,
+            exporter={"name": exporter},
+            importer={"name": importer, "country": importing_country or None},
+            ship_on=ship_on,
         )
         row, _ = pen.file(db, me, data)
     except (ValidationError, WatchfloorError) as exc:
@@ -149,7 +149,7 @@ def answer_from_page(
         if decision == "reply":
             pen.reply(db, me, notification_id, message)
         else:
-            data = AnswerIn(decision=decision, reason=reason or None)  # type: ignore[arg-type]
+            data = AnswerIn(decision=decision, reason=reason or None)
             pen.answer(db, me, notification_id, data)
     except (ValidationError, WatchfloorError) as exc:
         db.rollback()

@@ -88,9 +88,7 @@ def model_page(request: Request, db: Db, me: Me) -> Response:
     return _model_page(request, db, me)
 
 
-def _model_page(  # type: ignore[no-untyped-def]
-    request: Request, db: Db, me: Me, errors=(), code: int = 200
-) -> Response:
+def _model_page(request: Request, db: Db, me: Me, errors=(), code: int = 200) -> Response:
     rows = service.models(db, me)
     versions = [(m, json.loads(m.metrics)) for m in rows]
     series = service.precision_at_capacity(db, me, days=60)
@@ -134,7 +132,7 @@ def shipment_page(request: Request, db: Db, me: Me, shipment_id: RecordId) -> Re
     return _shipment_view(request, db, me, service.get_shipment(db, me, shipment_id))
 
 
-def _shipment_view(request, db, me, shipment, errors=(), status=200):  # type: ignore[no-untyped-def]
+def _shipment_view(request, db, me, shipment, errors=(), status=200):
     """The shipment page, with the outcome form's errors when it was refused."""
     return render(
         request,
@@ -181,10 +179,10 @@ def outcome(
     shipment = service.get_shipment(db, me, shipment_id)
     try:
         data = OutcomeIn(
-            result=result,  # type: ignore[arg-type]
+            result=result,
             substance=substance or None,
-            quantity=quantity or None,  # type: ignore[arg-type]
-            unit=unit or None,  # type: ignore[arg-type]
+            quantity=quantity or None,
+            unit=unit or None,
             notes=notes or None,
         )
         service.record_outcome(db, me, shipment_id, data)

@@ -65,8 +65,10 @@ def warning_page(
     request: Request, db: Db, me: Me, kind: Text = "", substance: Text = "", place: Text = "",
     source: Text = "", since: Since = None,
 ) -> Response:  # fmt: skip
-    filters = {"kind": kind if kind in KINDS else "", "substance": substance.strip(),
-               "place": place.strip(), "source": source.strip(), "since": since}  # fmt: skip
+    filters: dict[str, Any] = {
+        "kind": kind if kind in KINDS else "", "substance": substance.strip(),
+        "place": place.strip(), "source": source.strip(), "since": since,
+    }  # fmt: skip
     rows = service.list_warnings(
         db, me, kind=filters["kind"] or None, substance=filters["substance"] or None,
         place=filters["place"] or None, source=filters["source"] or None, since=since, limit=50,

@@ -73,7 +73,8 @@ def peers(as_json: JsonOpt = False) -> None:
         print(json.dumps(rows))
         return
     for p in rows:
-        out.print(f"{p['name']} {p['url']} cursor {p['cursor']} ({', '.join(p['agencies'])})")
+        agencies = ", ".join(p["agencies"])  # type: ignore[arg-type]
+        out.print(f"{p['name']} {p['url']} cursor {p['cursor']} ({agencies})")
 
 
 @app.command("sync")

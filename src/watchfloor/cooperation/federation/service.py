@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
+from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -52,7 +54,12 @@ from watchfloor.sharing.grants import sharing_out
 from watchfloor.sharing.models import ShareRecipient
 from watchfloor.sharing.policy import can_read
 
-FEDERATED = {"seizure": Seizure, "incident": Incident, "watchlist_entry": WatchlistEntry}
+# the tables of the records that travel (each a Shareable with origin columns)
+FEDERATED: dict[str, Any] = {
+    "seizure": Seizure,
+    "incident": Incident,
+    "watchlist_entry": WatchlistEntry,
+}
 CLOCK_SKEW = dt.timedelta(minutes=5)
 ACTOR = "system:federation"
 
@@ -205,7 +212,11 @@ def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[st
     from watchfloor.cooperation.seizures.service import incident_out, seizure_out
     from watchfloor.cooperation.watchlists.deconfliction import entry_out
 
-    outs = {"seizure": seizure_out, "incident": incident_out, "watchlist_entry": entry_out}
+    outs: dict[str, Callable[[Any], BaseModel]] = {
+        "seizure": seizure_out,
+        "incident": incident_out,
+        "watchlist_entry": entry_out,
+    }
     last = func.max(Change.seq).label("last")
     changes = session.execute(
         select(Change.record_type, Change.record_id, last)
@@ -221,7 +232,9 @@ def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[st
     records, revoked, newly = [], [], []
     for rtype in FEDERATED:
         ids = [c.record_id for c in changes if c.record_type == rtype]
-        sent = set()  # of this batch's records only: the ledger grows with every record sent
+        sent: set[int] = (
+            set()
+        )  # of this batch's records only: the ledger grows with every record sent
         for start in range(0, len(ids), 500):
             sent.update(
                 session.scalars(
@@ -233,7 +246,7 @@ def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[st
                 )
             )
         model = FEDERATED[rtype]
-        rows = {}
+        rows: dict[int, Any] = {}
         for start in range(0, len(ids), 500):
             rows.update(
                 (r.id, r)
@@ -246,7 +259,7 @@ def feed(session: Session, peer: Peer, since: int, limit: int = 2000) -> dict[st
             ok = (
                 r is not None and r.origin_instance is None and any(can_read(p, r) for p in readers)
             )
-            if ok:
+            if r is not None and ok:
                 policy = sharing_out(r).model_dump(mode="json")
                 data = outs[rtype](r).model_dump(mode="json", exclude={"sharing", "shipment_id"})
                 records.append(

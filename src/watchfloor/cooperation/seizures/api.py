@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from watchfloor.batches import BatchResult, intake_body, read_rows, run_intake
+from watchfloor.batches import BatchResult
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.seizures import statistics
 from watchfloor.cooperation.seizures.models import Incident, Seizure
@@ -35,6 +35,7 @@ from watchfloor.sharing import communities
 from watchfloor.sharing.grants import read_record, reshare
 from watchfloor.sharing.models import Shareable
 from watchfloor.sharing.schemas import SharingIn
+from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 S = TypeVar("S", bound=Shareable)

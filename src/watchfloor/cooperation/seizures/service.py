@@ -47,9 +47,9 @@ def seizure_out(s: Seizure) -> SeizureOut:
         route=s.route.split(),
         parties=_parties(s.parties),
         normalised_quantity=s.normalised_quantity,
-        normalised_unit=s.normalised_unit,  # type: ignore[arg-type]
+        normalised_unit=s.normalised_unit,
         concealment=s.concealment,
-        period=s.period,  # type: ignore[arg-type]
+        period=s.period,
         events=s.events,
         source=s.source,
         shipment_id=s.shipment_id,
@@ -63,7 +63,7 @@ def incident_out(x: Incident) -> IncidentOut:
     return IncidentOut(
         id=x.id,
         reference=x.reference,
-        kind=x.kind,  # type: ignore[arg-type]
+        kind=x.kind,
         occurred_on=x.occurred_on,
         country=x.country,
         place=x.place,
@@ -84,7 +84,7 @@ def incident_out(x: Incident) -> IncidentOut:
 def _create(
     session: Session, principal: Principal, data: Any, kind: intake.Kind
 ) -> Seizure | Incident:
-    model = kind.model
+    model: Any = kind.model
     exists = session.scalar(
         select(model.id).where(
             model.owner_agency_id == principal.agency_id, model.reference == data.reference

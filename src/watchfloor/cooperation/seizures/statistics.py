@@ -98,7 +98,7 @@ def by_country(
         for country, t in totals.items()
     ]
     if foreign_records:
-        audit.record_by(
+        audit.record_read(
             session,
             principal,
             action="seizure.summary",
@@ -108,14 +108,13 @@ def by_country(
                 "owners": sorted(codes[o] for o in foreign_owners),
             },
         )
-        session.commit()
     return sorted(out, key=lambda c: (-c.kg, c.country))
 
 
 def _agency_codes(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids))).all())  # type: ignore[arg-type]
+    return dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids))).all())
 
 
 class YearAmount(BaseModel):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from watchfloor.batches import BatchResult, intake_body
+from watchfloor.batches import BatchResult
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.seizures.api import BATCH_RESPONSES, batch_intake
 from watchfloor.cooperation.watchlists import deconfliction
@@ -26,6 +26,7 @@ from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, req
 from watchfloor.security.service import Principal
 from watchfloor.sharing.grants import read_record, reshare
 from watchfloor.sharing.schemas import SharingIn
+from watchfloor.web.http import intake_body
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["watchlists"])
 Officer = Annotated[Principal, Depends(requires("officer"))]

@@ -30,7 +30,7 @@ def entry_out(e: WatchlistEntry) -> WatchlistEntryOut:
     return WatchlistEntryOut(
         id=e.id,
         reference=e.reference,
-        kind=e.kind,  # type: ignore[arg-type]
+        kind=e.kind,
         value=e.value,
         normalised=e.normalised,
         label=e.label,
@@ -150,7 +150,7 @@ def case_out(c: JointCase) -> CaseOut:
     return CaseOut(
         id=c.id,
         title=c.title,
-        status=c.status,  # type: ignore[arg-type]
+        status=c.status,
         hit_id=c.hit_id,
         members=sorted({sharing.owner, *sharing.recipients}),
         notes=json.loads(c.notes or "[]"),
