@@ -1,12 +1,21 @@
-"""Batch submissions, shared by every intake (shipments, listings, seizures, watchlists,
-federation): the per-row results, pydantic errors as field paths, and the event a committed
-batch announces. No web framework here: reading a request body and answering with a status
-are :mod:`watchfloor.web.http`'s."""
+"""Batch submissions, shared by every intake (shipments, listings, seizures, incidents,
+watchlist entries, federation): the keyed upsert they all are, the per-row results, pydantic
+errors as field paths, and the event a committed batch announces. No web framework here:
+reading a request body and answering with a status are :mod:`watchfloor.web.http`'s.
+
+Every intake is the same algorithm. Rows are validated (the bad ones get a result naming
+field and reason); the valid rows are looked up by their natural key; a row whose content
+digest equals the stored one is ``unchanged``, a new key is ``created``, another digest is
+``updated``; each kind says how it inserts and updates (:class:`Keyed`), :func:`upsert`
+does the rest, and :class:`Results` reports every row in the order it was sent.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
@@ -16,6 +25,10 @@ from watchfloor.db import utcnow
 from watchfloor.inputs import nul_field
 
 MAX_BATCH = 10_000
+CHUNK = 500  # keys per IN (...) lookup: far below every backend's limit on parameters
+R = TypeVar("R")  # a valid row of a batch, as the kind prepared it
+E = TypeVar("E")  # what is stored under a key, as the kind looked it up
+T = TypeVar("T")
 
 
 class FieldError(BaseModel):
@@ -96,6 +109,109 @@ class BatchResult(BaseModel):
     accepted: int
     rejected: int
     results: list[RowResult]
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``size``, for lookups by many keys."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Results:
+    """The per-row results of one batch by row index, reported in the order sent."""
+
+    __slots__ = ("rows", "by_index")
+
+    def __init__(self, rows: int, known: Mapping[int, RowResult] | None = None) -> None:
+        self.rows = rows
+        self.by_index: dict[int, RowResult] = dict(known or {})
+
+    def accept(
+        self,
+        index: int,
+        reference: str | None,
+        status: str,
+        id: int | None = None,
+        score: int | None = None,
+    ) -> None:
+        self.by_index[index] = accepted_row(index, reference, status, id, score)
+
+    def reject(self, index: int, reference: str | None, errors: list[FieldError]) -> None:
+        self.by_index[index] = RowResult(
+            index=index, reference=reference, status="rejected", errors=errors
+        )
+
+    def __getitem__(self, index: int) -> RowResult:
+        return self.by_index[index]
+
+    def batch(self) -> BatchResult:
+        ordered = [self.by_index[i] for i in range(self.rows)]
+        accepted = sum(1 for r in ordered if r.status != "rejected")
+        return BatchResult(accepted=accepted, rejected=self.rows - accepted, results=ordered)
+
+
+class Keyed(Protocol[R, E]):
+    """A kind of record as :func:`upsert` stores it: how a row's natural key and content
+    are read, how stored records are found by key, and how rows are written."""
+
+    def key(self, row: R) -> Hashable:
+        """The row's natural key (a reference, or platform and external id...)."""
+        ...
+
+    def same(self, row: R, old: E) -> bool:
+        """Whether the stored record already holds the row's content."""
+        ...
+
+    def existing(self, session: Any, keys: list[Hashable]) -> Mapping[Hashable, E]:
+        """What is stored under the keys that are (absent keys left out)."""
+        ...
+
+    def insert(self, session: Any, rows: list[R]) -> list[int]:
+        """Store new rows; their ids in the order given."""
+        ...
+
+    def update(self, session: Any, pairs: list[tuple[R, E]]) -> list[int]:
+        """Write changed rows over what was stored; their ids in the order given."""
+        ...
+
+
+@dataclass
+class Upserted(Generic[R, E]):
+    """What :func:`upsert` did with each valid row."""
+
+    created: list[tuple[R, int]] = field(default_factory=list)
+    updated: list[tuple[R, int]] = field(default_factory=list)
+    unchanged: list[tuple[R, E]] = field(default_factory=list)
+
+    @property
+    def stored(self) -> list[tuple[R, int]]:
+        """The rows written, created first."""
+        return self.created + self.updated
+
+
+def upsert(session: Any, rows: Sequence[R], kind: Keyed[R, E]) -> Upserted[R, E]:
+    """Store the valid rows of a batch (one per key) by their natural key in the caller's
+    transaction: new keys inserted, other content written over, the same content left."""
+    keys = [kind.key(r) for r in rows]
+    stored = kind.existing(session, list(dict.fromkeys(keys)))
+    done: Upserted[R, E] = Upserted()
+    new: list[R] = []
+    changed: list[tuple[R, E]] = []
+    for row, key in zip(rows, keys, strict=True):
+        old = stored.get(key)
+        if old is None:
+            new.append(row)
+        elif kind.same(row, old):
+            done.unchanged.append((row, old))
+        else:
+            changed.append((row, old))
+    if new:
+        done.created = list(zip(new, kind.insert(session, new), strict=True))
+    if changed:
+        done.updated = list(
+            zip([r for r, _ in changed], kind.update(session, changed), strict=True)
+        )
+    return done
 
 
 def error_list(exc: ValidationError, record: str = "shipment") -> list[FieldError]:

@@ -9,6 +9,7 @@ content ``updated`` (and audited as such).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -21,7 +22,16 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.batches import BatchResult, FieldError, RowResult, error_list
+from watchfloor.batches import (
+    BatchResult,
+    FieldError,
+    Results,
+    RowResult,
+    Upserted,
+    chunks,
+    error_list,
+    upsert,
+)
 from watchfloor.cooperation import links
 from watchfloor.cooperation.quantities import normalise
 from watchfloor.cooperation.seizures.models import Incident, Seizure
@@ -37,11 +47,8 @@ from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal, require_role
 from watchfloor.sharing import communities
 from watchfloor.sharing.changes import record_changes
-from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.models import ShareRecipient
+from watchfloor.sharing.grants import apply_sharing, name_recipients
 from watchfloor.sharing.schemas import SharingIn
-
-CHUNK = 500  # keys per IN (...) lookup
 
 
 class RowProblem(Exception):
@@ -287,6 +294,85 @@ def _policy(data: Any) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Store:
+    """How :func:`watchfloor.batches.upsert` stores one kind for one agency."""
+
+    kind: Kind
+    principal: Principal
+    now: dt.datetime
+
+    def key(self, row: _Valid) -> str:
+        return str(row.data.reference)
+
+    def same(self, row: _Valid, old: Any) -> bool:
+        return bool(old.content_hash == row.digest)
+
+    def existing(self, session: Session, keys: list[Any]) -> dict[Any, Any]:
+        model: Any = self.kind.model
+        found: dict[Any, Any] = {}
+        for part in chunks(keys):
+            found.update(
+                (r.reference, r)
+                for r in session.scalars(
+                    select(model).where(
+                        model.owner_agency_id == self.principal.agency_id,
+                        model.reference.in_(part),
+                    )
+                )
+            )
+        return found
+
+    def insert(self, session: Session, rows: list[_Valid]) -> list[int]:
+        model: Any = self.kind.model
+        me = self.principal
+        session.execute(
+            insert(model),
+            [
+                {
+                    **v.values,
+                    **_policy(v.data),
+                    "owner_agency_id": me.agency_id,
+                    "content_hash": v.digest,
+                    "created_at": self.now,
+                    "created_by": me.actor,
+                }
+                for v in rows
+            ],
+        )
+        refs = [v.data.reference for v in rows]
+        ids: dict[str, int] = {}
+        for part in chunks(refs):
+            ids.update(
+                session.execute(
+                    select(model.reference, model.id).where(
+                        model.owner_agency_id == me.agency_id, model.reference.in_(part)
+                    )
+                ).all()
+            )
+        name_recipients(
+            session,
+            model.share_type,
+            (
+                (ids[v.data.reference], agency, group)
+                for v in rows
+                for agency, group in v.recipients
+            ),
+            granted_by=me.actor,
+            at=self.now,
+        )
+        return [ids[ref] for ref in refs]
+
+    def update(self, session: Session, pairs: list[tuple[_Valid, Any]]) -> list[int]:
+        for v, old in pairs:
+            for column, value in v.values.items():
+                setattr(old, column, value)
+            old.content_hash, old.updated_at = v.digest, self.now
+            session.flush()
+            apply_sharing(session, self.principal, old, v.data.sharing)  # audited as a share
+        return [old.id for _, old in pairs]
+
+
 def submit(
     session: Session,
     principal: Principal,
@@ -297,95 +383,28 @@ def submit(
 ) -> BatchResult:
     """Validate and store a batch in the caller's transaction (the caller commits)."""
     require_role(principal, "officer")
-    model: Any = kind.model  # one of the three tables
-    valid, results = _validate(kind, session, principal, rows)
-    existing: dict[str, Any] = {}
-    refs = [v.data.reference for v in valid]
-    for start in range(0, len(refs), CHUNK):
-        existing.update(
-            (r.reference, r)
-            for r in session.scalars(
-                select(model).where(
-                    model.owner_agency_id == principal.agency_id,
-                    model.reference.in_(refs[start : start + CHUNK]),
-                )
-            )
-        )
-    now = utcnow()
-    new = [v for v in valid if v.data.reference not in existing]
-    if new:
-        session.execute(
-            insert(model),
-            [
-                {
-                    **v.values,
-                    **_policy(v.data),
-                    "owner_agency_id": principal.agency_id,
-                    "content_hash": v.digest,
-                    "created_at": now,
-                    "created_by": principal.actor,
-                }
-                for v in new
-            ],
-        )
-        ids: dict[str, int] = {}
-        new_refs = [v.data.reference for v in new]
-        for start in range(0, len(new_refs), CHUNK):
-            ids.update(
-                session.execute(
-                    select(model.reference, model.id).where(
-                        model.owner_agency_id == principal.agency_id,
-                        model.reference.in_(new_refs[start : start + CHUNK]),
-                    )
-                ).all()
-            )
-        shares = [
-            {
-                "record_type": model.share_type,
-                "record_id": ids[v.data.reference],
-                "agency_id": agency_id,
-                "community": community,
-                "granted_by": principal.actor,
-                "granted_at": now,
-            }
-            for v in new
-            for agency_id, community in v.recipients
-        ]
-        if shares:
-            session.execute(insert(ShareRecipient), shares)
-        for v in new:
-            results[v.index] = RowResult(
-                index=v.index,
-                reference=v.data.reference,
-                status="created",
-                id=ids[v.data.reference],
-            )
-    updated = []
-    for v in valid:
-        old = existing.get(v.data.reference)
-        if old is None:
-            continue
-        if old.content_hash == v.digest:
-            results[v.index] = RowResult(
-                index=v.index, reference=v.data.reference, status="unchanged", id=old.id
-            )
-            continue
-        for column, value in v.values.items():
-            setattr(old, column, value)
-        old.content_hash, old.updated_at = v.digest, now
-        session.flush()
-        apply_sharing(session, principal, old, v.data.sharing)  # audited as a share
-        updated.append(old.id)
-        results[v.index] = RowResult(
-            index=v.index, reference=v.data.reference, status="updated", id=old.id
-        )
-    stored = [
-        (r.id, v)
-        for v in valid
-        if (r := results[v.index]).status in ("created", "updated") and r.id is not None
-    ]
-    record_changes(session, kind.model.share_type, [rid for rid, _ in stored])
-    if stored and "parties" in stored[0][1].values:
+    valid, rejected = _validate(kind, session, principal, rows)
+    done = upsert(session, valid, _Store(kind, principal, utcnow()))
+    results = Results(len(rows), rejected)
+    for v, rid in done.created:
+        results.accept(v.index, v.data.reference, "created", rid)
+    for v, rid in done.updated:
+        results.accept(v.index, v.data.reference, "updated", rid)
+    for v, old in done.unchanged:
+        results.accept(v.index, v.data.reference, "unchanged", old.id)
+    if done.stored:
+        _stored(session, principal, kind, done.stored)
+        _audit(session, principal, kind, source, done, len(rows))
+    return results.batch()
+
+
+def _stored(
+    session: Session, principal: Principal, kind: Kind, stored: list[tuple[_Valid, int]]
+) -> None:
+    """What follows a write: the change log for federation, the parties screened against
+    the watchlists, and the listeners told of changed entries."""
+    record_changes(session, kind.model.share_type, [rid for _, rid in stored])
+    if "parties" in stored[0][0].values:
         watchlists.screen_fields(
             session,
             principal.agency_id,
@@ -399,16 +418,11 @@ def submit(
                         for k in ("name", "address", "phone", "email")
                     },
                 )
-                for rid, v in stored
+                for v, rid in stored
             ),
         )
-    if kind is WATCHLIST and (new or updated):
+    if kind is WATCHLIST:
         links.changed("watchlist_entry")
-    if new or updated:
-        _audit(session, principal, kind, source, new, results, updated, len(rows))
-    ordered = [results[i] for i in range(len(rows))]
-    accepted = sum(1 for r in ordered if r.status != "rejected")
-    return BatchResult(accepted=accepted, rejected=len(rows) - accepted, results=ordered)
 
 
 def _audit(
@@ -416,15 +430,13 @@ def _audit(
     principal: Principal,
     kind: Kind,
     source: str,
-    new: list[_Valid],
-    results: dict[int, RowResult],
-    updated: list[int],
+    done: Upserted[_Valid, Any],
     rows: int,
 ) -> None:
     """One event for the batch; the new records' policies grouped, so that each share
     decision is in the log without one event a row."""
     policies: dict[str, list[int]] = defaultdict(list)
-    for v in new:
+    for v, rid in done.created:
         s = v.data.sharing
         policy = {
             "tlp": s.tlp,
@@ -433,7 +445,7 @@ def _audit(
             "originator_control": s.originator_control,
             "expires_at": s.expires_at.isoformat() if s.expires_at else None,
         }
-        policies[json.dumps(policy, sort_keys=True)].append(results[v.index].id or 0)
+        policies[json.dumps(policy, sort_keys=True)].append(rid)
     audit.record_by(
         session,
         principal,
@@ -442,8 +454,8 @@ def _audit(
         object_id=f"{source}:{rows}",
         detail={
             "source": source,
-            "created": len(new),
-            "updated": updated,
+            "created": len(done.created),
+            "updated": [rid for _, rid in done.updated],
             "shares": [{"policy": json.loads(p), "ids": ids} for p, ids in policies.items()],
         },
     )

@@ -10,6 +10,7 @@ was stored, with a digest of the content.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Hashable, Iterator, Sequence
@@ -25,14 +26,17 @@ from watchfloor import audit
 from watchfloor.batches import (
     BatchResult,
     FieldError,
+    Results,
     RowResult,
+    Upserted,
     content_digest,
     error_list,
     json_form,
     nul_errors,
+    upsert,
 )
 from watchfloor.cooperation.watchlists import screening as watchlists
-from watchfloor.db import RowWriter, allocate_ids, utcnow
+from watchfloor.db import RowWriter, allocate_ids, table_of, utcnow
 from watchfloor.listings import labels
 from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
@@ -318,6 +322,71 @@ def _work(
     return values, {i: _signals(v) for i, v in values.items()}
 
 
+@dataclass
+class _Store:
+    """How :func:`watchfloor.batches.upsert` stores one prepared batch of listings."""
+
+    principal: Principal
+    prepared: Prepared
+    model: ListingModel | None
+    now: dt.datetime
+
+    def key(self, row: _Row) -> tuple[str, str]:
+        return row.key
+
+    def same(self, row: _Row, old: Listing) -> bool:
+        return old.content_hash == row.digest
+
+    def existing(self, session: Session, keys: list[Any]) -> dict[Any, Listing]:
+        return _existing(session, self.principal.agency_id, keys)
+
+    def _columns(
+        self, session: Session, rows: list[_Row], olds: list[Listing | None]
+    ) -> list[dict[str, Any]]:
+        """The stored columns of each row; one that changed in the database since it was
+        prepared (so that it was not classified then) is classified now, with the model
+        that prepared the batch (by default the agency's)."""
+        late = [r for r in rows if r.index not in self.prepared.values]
+        if late:
+            model = self.model or labels.model_for(session, self.principal.agency_id)
+            values, signals = _work(late, self.prepared.source, model)
+            self.prepared.values.update(values)
+            self.prepared.signals.update(signals)
+        out = []
+        for r, old in zip(rows, olds, strict=True):
+            cols = self.prepared.values[r.index]
+            cols["observed_at"] = r.data.observed_at or (old.observed_at if old else self.now)
+            cols["updated_at"] = self.now
+            out.append(cols)
+        return out
+
+    def insert(self, session: Session, rows: list[_Row]) -> list[int]:
+        owner = {"owner_agency_id": self.principal.agency_id, "received_at": self.now}
+        columns = self._columns(session, rows, [None] * len(rows))
+        inserted = [{**v, **_NEW, **owner} for v in columns]
+        # ids drawn beforehand (PostgreSQL) or read back by key (SQLite): an INSERT ...
+        # RETURNING of thousands of rows is slower than either
+        fresh = allocate_ids(session, table_of(Listing), len(rows))
+        if fresh is not None:
+            for v, lid in zip(inserted, fresh, strict=True):
+                v["id"] = lid
+        _write(session, Listing, inserted)
+        if fresh is None:
+            keys = [r.key for r in rows]
+            what = (Listing.id, Listing.platform, Listing.external_id)
+            ids_of = _keyed(session, self.principal.agency_id, keys, *what)
+            fresh = [ids_of[k].id for k in keys]
+        return fresh
+
+    def update(self, session: Session, pairs: list[tuple[_Row, Listing]]) -> list[int]:
+        columns = self._columns(session, [r for r, _ in pairs], [old for _, old in pairs])
+        for (_, old), cols in zip(pairs, columns, strict=True):
+            for column, value in cols.items():
+                setattr(old, column, value)
+            old.signals = []
+        return [old.id for _, old in pairs]
+
+
 def store(
     session: Session,
     principal: Principal,
@@ -329,59 +398,10 @@ def store(
     changed in the database since it was prepared is prepared again here, with ``model``:
     the one that prepared the batch (by default the agency's, as :func:`submit` uses)."""
     require_role(principal, "analyst")
-    results, source = dict(prepared.results), prepared.source
-    existing = _existing(session, principal.agency_id, [r.key for r in prepared.valid])
-    now = utcnow()
-    changed: list[tuple[_Row, dict[str, Any], Listing | None]] = []
-    late = []
-    for r in prepared.valid:
-        old = existing.get(r.key)
-        if old is not None and old.content_hash == r.digest:
-            results[r.index] = RowResult(
-                index=r.index, reference=r.data.external_id, status="unchanged", id=old.id
-            )
-            continue
-        if r.index not in prepared.values:
-            late.append(r)
-        changed.append((r, prepared.values.get(r.index, {}), old))
-    if late:
-        model = model or labels.model_for(session, principal.agency_id)
-        late_values, late_signals = _work(late, source, model)
-        prepared.values.update(late_values)
-        prepared.signals.update(late_signals)
-        changed = [(r, prepared.values[r.index], old) for r, _, old in changed]
-    for r, cols, old in changed:
-        cols["observed_at"] = r.data.observed_at or (old.observed_at if old else now)
-        cols["updated_at"] = now
-    new = [(r, v) for r, v, old in changed if old is None]
-    ids: dict[int, int] = {}
-    if new:
-        owner = {"owner_agency_id": principal.agency_id, "received_at": now}
-        inserted = [{**v, **_NEW, **owner} for _, v in new]
-        # ids drawn beforehand (PostgreSQL) or read back by key (SQLite): an INSERT ...
-        # RETURNING of thousands of rows is slower than either
-        fresh = allocate_ids(session, Listing.__table__, len(new))  # type: ignore[arg-type]
-        if fresh is not None:
-            for v, lid in zip(inserted, fresh, strict=True):
-                v["id"] = lid
-        _write(session, Listing, inserted)
-        if fresh is None:
-            keys = [r.key for r, _ in new]
-            columns = (Listing.id, Listing.platform, Listing.external_id)
-            ids_of = _keyed(session, principal.agency_id, keys, *columns)
-            fresh = [ids_of[k].id for k in keys]
-        ids.update((r.index, lid) for (r, _), lid in zip(new, fresh, strict=True))
-    for r, cols, old in changed:
-        if old is not None:
-            for column, value in cols.items():
-                setattr(old, column, value)
-            ids[r.index] = old.id
-            old.signals = []
+    done = upsert(session, prepared.valid, _Store(principal, prepared, model, utcnow()))
     session.flush()
     signal_rows = [
-        {**sig, "listing_id": ids[r.index]}
-        for r, _, _ in changed
-        for sig in prepared.signals[r.index]
+        {**sig, "listing_id": lid} for r, lid in done.stored for sig in prepared.signals[r.index]
     ]
     _write(session, ListingSignal, signal_rows)
     watchlists.screen(
@@ -390,40 +410,51 @@ def store(
         "listing",
         ((x["listing_id"], f"signal.{x['kind']}", x["kind"], x["value"]) for x in signal_rows),
     )
-    for r, _, old in changed:
-        # the default (TLP amber, no recipients: the reporter alone) needs no share event;
-        # anything else is a decision to share and is recorded as one
-        if "sharing" in r.data.model_fields_set and r.data.sharing != DEFAULT_SHARING:
-            listing = old or session.get(Listing, ids[r.index])
-            apply_sharing(session, principal, listing, r.data.sharing)  # type: ignore[arg-type]
-        results[r.index] = RowResult(
-            index=r.index,
-            reference=r.data.external_id,
-            status="created" if old is None else "updated",
-            id=ids[r.index],
-        )
-    ordered = [results[i] for i in range(prepared.rows)]
-    accepted = sum(1 for x in ordered if x.status != "rejected")
-    if changed:
-        audit.record_by(
-            session,
-            principal,
-            action="listings.intake",
-            object_type="listing_batch",
-            object_id=f"{source}:{prepared.rows}",
-            detail={
-                "source": source,
-                "created": len(new),
-                "updated": len(changed) - len(new),
-                "unchanged": accepted - len(changed),
-                "rejected": prepared.rows - accepted,
-                "drug_sales": sum(1 for _, v, _ in changed if v["is_drug_sale"]),
-                "content_sha256": hashlib.sha256(
-                    "".join(r.digest for r, *_ in changed).encode()
-                ).hexdigest(),
-            },
-        )
-    return BatchResult(accepted=accepted, rejected=prepared.rows - accepted, results=ordered)
+    results = Results(prepared.rows, prepared.results)
+    for r, old in done.unchanged:
+        results.accept(r.index, r.data.external_id, "unchanged", old.id)
+    for status, rows in (("created", done.created), ("updated", done.updated)):
+        for r, lid in rows:
+            # the default (TLP amber, no recipients: the reporter alone) needs no share
+            # event; anything else is a decision to share and is recorded as one
+            if "sharing" in r.data.model_fields_set and r.data.sharing != DEFAULT_SHARING:
+                listing = session.get(Listing, lid)
+                apply_sharing(session, principal, listing, r.data.sharing)  # type: ignore[arg-type]
+            results.accept(r.index, r.data.external_id, status, lid)
+    batch = results.batch()
+    if done.stored:
+        _audit(session, principal, prepared, done, batch)
+    return batch
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    prepared: Prepared,
+    done: Upserted[_Row, Listing],
+    batch: BatchResult,
+) -> None:
+    """One event for the batch, with its counts and a digest of what was written."""
+    audit.record_by(
+        session,
+        principal,
+        action="listings.intake",
+        object_type="listing_batch",
+        object_id=f"{prepared.source}:{prepared.rows}",
+        detail={
+            "source": prepared.source,
+            "created": len(done.created),
+            "updated": len(done.updated),
+            "unchanged": batch.accepted - len(done.stored),
+            "rejected": batch.rejected,
+            "drug_sales": sum(
+                1 for r, _ in done.stored if prepared.values[r.index]["is_drug_sale"]
+            ),
+            "content_sha256": hashlib.sha256(
+                "".join(r.digest for r, _ in done.stored).encode()
+            ).hexdigest(),
+        },
+    )
 
 
 def submit(

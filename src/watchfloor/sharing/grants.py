@@ -3,9 +3,11 @@ revoke), its policy as shown, and reading records of other agencies (audited). N
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
@@ -115,6 +117,44 @@ def apply_sharing(
             "expires_at": sharing.expires_at,
         },
     )
+
+
+def name_recipients(
+    session: Session,
+    share_type: str,
+    grants: Iterable[tuple[int, int | None, str | None]],
+    *,
+    granted_by: str,
+    at: dt.datetime,
+) -> int:
+    """Name recipients of many records in one statement: (record id, agency id or None,
+    community or None) each. For intakes that validated the recipients row by row and
+    audit the batch's policies themselves; returns how many were named."""
+    rows = [
+        {
+            "record_type": share_type,
+            "record_id": record_id,
+            "agency_id": agency_id,
+            "community": community,
+            "granted_by": granted_by,
+            "granted_at": at,
+        }
+        for record_id, agency_id, community in grants
+    ]
+    if rows:
+        session.execute(insert(ShareRecipient), rows)
+    return len(rows)
+
+
+def forget_recipients(session: Session, share_type: str, record_ids: Sequence[int]) -> None:
+    """Remove every named recipient of these records (before naming them anew)."""
+    for start in range(0, len(record_ids), 500):
+        session.execute(
+            delete(ShareRecipient).where(
+                ShareRecipient.record_type == share_type,
+                ShareRecipient.record_id.in_(record_ids[start : start + 500]),
+            )
+        )
 
 
 def sharing_out(record: Shareable) -> SharingOut:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
+from watchfloor.batches import upsert
 from watchfloor.cooperation import links
 from watchfloor.cooperation.federation.models import InstanceKey, Peer, SeenNonce, Sent
 from watchfloor.cooperation.seizures.models import Incident, Seizure
@@ -50,8 +51,7 @@ from watchfloor.security.models import Agency
 from watchfloor.security.service import system_principal
 from watchfloor.settings import get_settings
 from watchfloor.sharing.changes import Change
-from watchfloor.sharing.grants import sharing_out
-from watchfloor.sharing.models import ShareRecipient
+from watchfloor.sharing.grants import forget_recipients, name_recipients, sharing_out
 from watchfloor.sharing.policy import can_read
 
 # the tables of the records that travel (each a Shareable with origin columns)
@@ -482,6 +482,53 @@ def _values(
     }
 
 
+@dataclass
+class _Feed:
+    """How :func:`watchfloor.batches.upsert` stores one type of a peer's records: keyed
+    by their id on the peer, always written again (a batch applied twice changes nothing)."""
+
+    peer: Peer
+    rtype: str
+    model: Any
+    cache: dict[str, Agency]
+    now: dt.datetime
+
+    def key(self, rec: dict[str, Any]) -> int:
+        return int(rec["id"])
+
+    def same(self, rec: dict[str, Any], old: Any) -> bool:
+        return False
+
+    def existing(self, session: Session, keys: list[Any]) -> dict[Any, Any]:
+        return _existing(session, self.model, self.peer, keys)
+
+    def _values(self, session: Session, rec: dict[str, Any]) -> dict[str, Any]:
+        return _values(session, self.peer, self.rtype, rec, self.cache, self.now)
+
+    def insert(self, session: Session, recs: list[dict[str, Any]]) -> list[int]:
+        session.execute(insert(self.model), [self._values(session, r) for r in recs])
+        local = _local_ids(session, self.model, self.peer, [r["id"] for r in recs])
+        return [local[r["id"]] for r in recs]
+
+    def update(self, session: Session, pairs: list[tuple[dict[str, Any], Any]]) -> list[int]:
+        for rec, old in pairs:
+            for k, value in self._values(session, rec).items():
+                setattr(old, k, value)
+        session.flush()
+        return [old.id for _, old in pairs]
+
+    def grants(
+        self, session: Session, stored: list[tuple[dict[str, Any], int]]
+    ) -> Iterator[tuple[int, int | None, str | None]]:
+        """The recipients the peer named for each stored record, as local agencies."""
+        for rec, rid in stored:
+            policy = rec["policy"]
+            for code in policy.get("recipients") or []:
+                yield rid, _agency(session, {"code": code}, self.peer, self.cache).id, None
+            for community in policy.get("communities") or []:
+                yield rid, None, community
+
+
 def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int]:
     """Apply a checked batch: upsert its records with their origin and policy, delete the
     revoked ones. Applying it twice changes nothing. Written in bulk: a batch costs a few
@@ -490,56 +537,27 @@ def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int
     now = utcnow()
     stored = revoked = 0
     for rtype, model in FEDERATED.items():
-        recs = [r for r in batch["records"] if r["type"] == rtype]
-        gone = [x["id"] for x in batch["revoked"] if x["type"] == rtype]
-        old = _existing(session, model, peer, [r["id"] for r in recs] + gone)
-        values = {rec["id"]: _values(session, peer, rtype, rec, cache, now) for rec in recs}
-        new = [v for rid, v in values.items() if rid not in old]
-        if new:
-            session.execute(insert(model), new)
-        for rid, v in values.items():
-            if rid in old:
-                for k, value in v.items():
-                    setattr(old[rid], k, value)
-        session.flush()
-        local = {rid: r.id for rid, r in old.items()}
-        local.update(_local_ids(session, model, peer, [v["origin_id"] for v in new]))
-        touched = [local[rid] for rid in values] + [local[rid] for rid in gone if rid in local]
-        for start in range(0, len(touched), 500):
-            session.execute(
-                delete(ShareRecipient).where(
-                    ShareRecipient.record_type == model.share_type,
-                    ShareRecipient.record_id.in_(touched[start : start + 500]),
-                )
-            )
-        shares = []
-        for rec in recs:
-            policy = rec["policy"]
-            who: list[tuple[int | None, str | None]] = [
-                (_agency(session, {"code": c}, peer, cache).id, None)
-                for c in policy.get("recipients") or []
-            ]
-            who += [(None, c) for c in policy.get("communities") or []]
-            shares += [
-                {
-                    "record_type": model.share_type,
-                    "record_id": local[rec["id"]],
-                    "agency_id": agency_id,
-                    "community": community,
-                    "granted_by": f"federation:{peer.name}",
-                    "granted_at": now,
-                }
-                for agency_id, community in who
-            ]
-        if shares:
-            session.execute(insert(ShareRecipient), shares)
-        for rid in gone:
-            if rid in old:
-                session.delete(old[rid])
-                revoked += 1
-        for r in old.values():
-            session.expire(r, ["recipients"])
-        stored += len(recs)
+        feed = _Feed(peer, rtype, model, cache, now)
+        recs = {r["id"]: r for r in batch["records"] if r["type"] == rtype}  # the last wins
+        done = upsert(session, list(recs.values()), feed)
+        gone = feed.existing(session, [x["id"] for x in batch["revoked"] if x["type"] == rtype])
+        # the peer's policy replaces the recipients each record had
+        touched = [rid for _, rid in done.stored] + [r.id for r in gone.values()]
+        forget_recipients(session, model.share_type, touched)
+        name_recipients(
+            session,
+            model.share_type,
+            feed.grants(session, done.stored),
+            granted_by=f"federation:{peer.name}",
+            at=now,
+        )
+        for r in gone.values():
+            session.delete(r)
+        for obj in list(session.identity_map.values()):
+            if isinstance(obj, model):
+                session.expire(obj, ["recipients"])
+        stored += len(done.stored)
+        revoked += len(gone)
     if any(r["type"] == "watchlist_entry" for r in batch["records"]) or batch["revoked"]:
         links.changed("watchlist_entry")  # the scorers read the name entries
     peer.cursor = batch["until"]
