@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +191,73 @@ def _worker_start(parent: int, initializer: Callable[..., None], *initargs: Any)
     initializer(*initargs)
 
 
+class _Feeder:
+    """The batches of a :func:`pipeline` in file order, each sent to its worker or, with
+    ``local``, done here while the workers start."""
+
+    def __init__(
+        self,
+        batches: Iterable[list[Record]],
+        pools: list[Any],
+        work: Callable[[list[Any]], Any],
+        local: Callable[[list[Any]], Any] | None,
+    ) -> None:
+        self.source = iter(batches)
+        self.pools, self.work, self.local = pools, work, local
+        # batches in file order, each with its worker's future or, done here, its result
+        self.pending: deque[tuple[list[Record], Future[Any] | None, Any]] = deque()
+        self.ahead = len(pools) + 1  # batches at the workers: one each in hand, one queued
+        self.most = 2 * len(pools) + 4  # batches prepared and not yet stored, at most
+        # with ``local``, the first batch is done here once the workers have theirs (so
+        # that they start meanwhile)
+        self.first = next(self.source, None) if local is not None else None
+        self.sent = 0
+        self.answered = False  # whether the workers have started (one returned a batch)
+        self.exhausted = False
+
+    def take(self) -> list[Record] | None:
+        batch = None if self.exhausted else next(self.source, None)
+        if batch is None and not self.exhausted:
+            self.exhausted = True
+            for pool in self.pools:  # nothing more to send: workers exit when done
+                pool.shutdown(wait=False)
+        return batch
+
+    def _here(self, batch: list[Record]) -> tuple[list[Record], None, Any]:
+        assert self.local is not None
+        return batch, None, self.local([r.data for r in batch])
+
+    def _fill(self) -> None:
+        while sum(1 for _, f, _ in self.pending if f is not None) < self.ahead:
+            batch = self.take()
+            if batch is None:
+                break
+            pool = self.pools[self.sent % len(self.pools)]
+            self.pending.append((batch, pool.submit(self.work, [r.data for r in batch]), None))
+            self.sent += 1
+        if self.first is not None:
+            self.pending.appendleft(self._here(self.first))
+            self.first = None
+
+    def next_ready(self) -> tuple[list[Record], Any] | None:
+        """The next batch in file order with its prepared result (waiting for it), or None
+        when every batch was handed out."""
+        while True:
+            self._fill()
+            if not self.pending:
+                return None
+            batch, future, result = self.pending[0]
+            if future is not None and not self.answered:
+                self.answered = future.done()
+                if not self.answered and self.local is not None and len(self.pending) < self.most:
+                    extra = self.take()
+                    if extra is not None:
+                        self.pending.append(self._here(extra))
+                        continue
+            self.pending.popleft()
+            return batch, future.result() if future is not None else result
+
+
 def pipeline(
     batches: Iterable[list[Record]],
     *,
@@ -215,8 +284,7 @@ def pipeline(
     """
     import multiprocessing
     import os
-    from collections import deque
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
     pools = [
         ProcessPoolExecutor(
@@ -227,52 +295,10 @@ def pipeline(
         )
         for _ in range(workers)
     ]
-    # batches in file order, each with its worker's future or, done here, its result
-    pending: deque[tuple[list[Record], Future[Any] | None, Any]] = deque()
-    ahead = workers + 1  # batches at the workers: one each in hand, one more queued
-    most = 2 * workers + 4  # batches prepared and not yet stored, at most
-    source = iter(batches)
-    # with ``local``, the first batch is done here once the workers have theirs (so that
-    # they start meanwhile)
-    first = next(source, None) if local is not None else None
-    sent = 0
-    answered = False  # whether the workers have started (one has returned a batch)
-    exhausted = False
-
-    def take() -> list[Record] | None:
-        nonlocal exhausted
-        batch = None if exhausted else next(source, None)
-        if batch is None and not exhausted:
-            exhausted = True
-            for pool in pools:  # nothing more to send: workers exit when done
-                pool.shutdown(wait=False)
-        return batch
-
-    future: Future[Any] | None
+    feeder = _Feeder(batches, pools, work, local)
     try:
-        while True:
-            while sum(1 for _, f, _ in pending if f is not None) < ahead:
-                batch = take()
-                if batch is None:
-                    break
-                future = pools[sent % workers].submit(work, [r.data for r in batch])
-                pending.append((batch, future, None))
-                sent += 1
-            if first is not None and local is not None:
-                pending.appendleft((first, None, local([r.data for r in first])))
-                first = None
-            if not pending:
-                break
-            batch, future, result = pending[0]
-            if future is not None and not answered:
-                answered = future.done()
-                if not answered and local is not None and len(pending) < most:
-                    extra = take()
-                    if extra is not None:
-                        pending.append((extra, None, local([r.data for r in extra])))
-                        continue
-            pending.popleft()
-            store(batch, future.result() if future is not None else result)
+        while (ready := feeder.next_ready()) is not None:
+            store(*ready)
     finally:
         # without waiting for the processes' exit (half a second of freeing memory); they
         # end on their own, or with this process (see _worker_start)

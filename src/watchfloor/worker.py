@@ -261,19 +261,7 @@ async def run(
     async def announce(tail: str, payload: dict[str, Any]) -> None:
         await bus.publish(f"{root}.{tail}", payload)
 
-    checker = None
-    if settings.notice_check_seconds > 0:
-        checker = asyncio.create_task(
-            escalation.loop(engine, settings.notice_check_seconds, announce, stop=stop)
-        )
-    scanner = None
-    if settings.warning_scan_seconds > 0:
-        scanner = asyncio.create_task(
-            _scan_for_subscribers(engine, settings.warning_scan_seconds, announce, stop)
-        )
-    syncer = None
-    if settings.federation_sync_seconds > 0:
-        syncer = asyncio.create_task(_sync_peers(engine, settings.federation_sync_seconds, stop))
+    tasks = _periodic_tasks(settings, engine, announce, stop)
     for kind in (SHIPMENTS, LISTINGS):
         await bus.subscribe_batches(
             f"{root}.{kind.name}.submit", consumer(kind), durable=f"watchfloor-{kind.name}-submit"
@@ -288,10 +276,37 @@ async def run(
                     await bus.publish(f"{root}.models.trained", {"version": version})
                 await asyncio.to_thread(take_parties, engine)
     finally:
-        for task in (checker, syncer, scanner):
-            if task is not None:
-                task.cancel()
+        for task in tasks:
+            task.cancel()
         await bus.close()
+
+
+def _periodic_tasks(
+    settings: Settings,
+    engine: Engine,
+    announce: Callable[[str, dict[str, Any]], Awaitable[None]],
+    stop: asyncio.Event,
+) -> list[asyncio.Task[None]]:
+    """The jobs the worker runs on a timer, each only when its setting is above zero:
+    overdue notices and notifications, early-warning scans, federation pulls."""
+    tasks = []
+    if settings.notice_check_seconds > 0:
+        tasks.append(
+            asyncio.create_task(
+                escalation.loop(engine, settings.notice_check_seconds, announce, stop=stop)
+            )
+        )
+    if settings.warning_scan_seconds > 0:
+        tasks.append(
+            asyncio.create_task(
+                _scan_for_subscribers(engine, settings.warning_scan_seconds, announce, stop)
+            )
+        )
+    if settings.federation_sync_seconds > 0:
+        tasks.append(
+            asyncio.create_task(_sync_peers(engine, settings.federation_sync_seconds, stop))
+        )
+    return tasks
 
 
 def scan_for_subscribers(engine: Engine) -> list[dict[str, Any]]:

@@ -270,6 +270,41 @@ def network(session: Session, principal: Principal, party_id: int, *, depth: int
     return _assemble(session, node_of, readable, hidden, links, node_of[party_id], depth, truncated)
 
 
+def _edges(
+    links: list[Link], node_of: dict[int, str], nodes: dict[str, Node]
+) -> dict[tuple[str, str], Edge]:
+    """The links between parties as edges between entities, merged per pair, with up to
+    20 pieces of evidence each; none where an end is restricted."""
+    merged: dict[tuple[str, str], Edge] = {}
+    for a, b, kind, ev in links:
+        na, nb = node_of.get(a), node_of.get(b)
+        if na is None or nb is None or na == nb:
+            continue
+        if nodes[na].kind == "restricted" or nodes[nb].kind == "restricted":
+            ev = {}  # the record behind a restricted end is not the viewer's to see
+        key = (min(na, nb), max(na, nb))
+        edge = merged.setdefault(key, Edge(key[0], key[1], [], []))
+        if kind not in edge.kinds:
+            edge.kinds.append(kind)
+        if ev and ev not in edge.evidence and len(edge.evidence) < 20:
+            edge.evidence.append(ev)
+    return merged
+
+
+def _place(nodes: dict[str, Node], edges: dict[tuple[str, str], Edge]) -> None:
+    """Each entity's proposed community (Louvain) and betweenness centrality."""
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from(edges)
+    if not graph.number_of_edges():
+        return
+    for i, community in enumerate(nx.community.louvain_communities(graph, seed=1)):
+        for n in community:
+            nodes[n].community = i
+    for n, c in nx.betweenness_centrality(graph).items():
+        nodes[n].centrality = round(c, 4)
+
+
 def _assemble(
     session: Session,
     node_of: dict[int, str],
@@ -311,27 +346,7 @@ def _assemble(
             countries=sorted({c for p in shown for c in p.countries.split()}),
             sources=dict(Counter(p.source_type for p in shown)),
         )
-    merged: dict[tuple[str, str], Edge] = {}
-    for a, b, kind, ev in links:
-        na, nb = node_of.get(a), node_of.get(b)
-        if na is None or nb is None or na == nb:
-            continue
-        if nodes[na].kind == "restricted" or nodes[nb].kind == "restricted":
-            ev = {}  # the record behind a restricted end is not the viewer's to see
-        key = (min(na, nb), max(na, nb))
-        edge = merged.setdefault(key, Edge(key[0], key[1], [], []))
-        if kind not in edge.kinds:
-            edge.kinds.append(kind)
-        if ev and ev not in edge.evidence and len(edge.evidence) < 20:
-            edge.evidence.append(ev)
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from(merged)
-    if graph.number_of_edges():
-        for i, community in enumerate(nx.community.louvain_communities(graph, seed=1)):
-            for n in community:
-                nodes[n].community = i
-        for n, c in nx.betweenness_centrality(graph).items():
-            nodes[n].centrality = round(c, 4)
+    merged = _edges(links, node_of, nodes)
+    _place(nodes, merged)
     ordered = sorted(nodes.values(), key=lambda n: (n.id != start, -n.centrality, n.id))
     return Network(start, depth, ordered, list(merged.values()), truncated)

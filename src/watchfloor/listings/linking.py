@@ -18,10 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
+from watchfloor.batches import chunks
 from watchfloor.errors import NotFound
 from watchfloor.listings.models import Listing, ListingSignal
 from watchfloor.listings.signals import STRONG
@@ -112,6 +114,72 @@ def _near_images(
     return out
 
 
+Holders = dict[tuple[str, str], list[tuple[int, bool]]]  # (kind, value) -> (listing, strong)
+Shared = dict[tuple[int, int], set[tuple[str, str, bool]]]  # listing pair -> what they share
+
+
+def _holders(
+    session: Session, principal: Principal, values: set[tuple[str, str]], common: set[Any]
+) -> Holders:
+    """The visible listings holding each value; values held by more than ``COMMON``
+    listings are no evidence of one seller and go to ``common`` instead."""
+    holders: Holders = defaultdict(list)
+    for part in chunks(list(values), 300):
+        counts = session.execute(
+            select(ListingSignal.kind, ListingSignal.value, func.count())
+            .where(tuple_(ListingSignal.kind, ListingSignal.value).in_(part))
+            .group_by(ListingSignal.kind, ListingSignal.value)
+        )
+        too_many = {(k, v) for k, v, n in counts if n > COMMON}
+        common |= too_many
+        wanted = [p for p in part if p not in too_many]
+        if not wanted:
+            continue
+        for lid, kind, value, strong in session.execute(
+            select(
+                ListingSignal.listing_id, ListingSignal.kind, ListingSignal.value,
+                ListingSignal.strong,
+            )
+            .join(Listing, Listing.id == ListingSignal.listing_id)
+            .where(
+                tuple_(ListingSignal.kind, ListingSignal.value).in_(wanted),
+                visible(principal, Listing),
+            )
+        ):  # fmt: skip
+            holders[(kind, value)].append((lid, strong))
+    return holders
+
+
+def _shared(holders: Holders, seen: set[int]) -> Shared:
+    """Pairs of listings, one of them already in the cluster, with the values they share."""
+    shared: Shared = defaultdict(set)
+    for (kind, value), who in holders.items():
+        ids = sorted({lid for lid, _ in who})
+        strong = any(s for _, s in who)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                if a in seen or b in seen:
+                    shared[(a, b)].add((kind, value, strong))
+    return shared
+
+
+def _grow(shared: Shared, links: list[Link], seen: set[int], frontier: list[int]) -> bool:
+    """Add the links ``shared`` proves and the listings they reach; True when the cluster
+    reached ``MAX_LISTINGS`` and was cut short."""
+    for link in _linked(shared):
+        if link.a in seen and link.b in seen:
+            if not any((x.a, x.b) == (link.a, link.b) for x in links):
+                links.append(link)
+            continue
+        links.append(link)
+        if len(seen) >= MAX_LISTINGS:
+            return True
+        new = link.b if link.a in seen else link.a
+        seen.add(new)
+        frontier.append(new)
+    return False
+
+
 def cluster(session: Session, principal: Principal, listing_id: int) -> Cluster:
     """The seller cluster of one listing the caller may read (404 otherwise)."""
     start = session.get(Listing, listing_id)
@@ -137,66 +205,14 @@ def cluster(session: Session, principal: Principal, listing_id: int) -> Cluster:
         frontier = []
         if not values:
             break
-        pairs = list(values)
-        rows: list[tuple[int, str, str, bool]] = []
-        for i in range(0, len(pairs), 300):
-            chunk = pairs[i : i + 300]
-            counts = session.execute(
-                select(ListingSignal.kind, ListingSignal.value, func.count())
-                .where(tuple_(ListingSignal.kind, ListingSignal.value).in_(chunk))
-                .group_by(ListingSignal.kind, ListingSignal.value)
-            )
-            too_many = {(k, v) for k, v, n in counts if n > COMMON}
-            common |= too_many
-            chunk = [p for p in chunk if p not in too_many]
-            if not chunk:
-                continue
-            rows += [
-                (lid, kind, value, strong)
-                for lid, kind, value, strong in session.execute(
-                    select(
-                        ListingSignal.listing_id,
-                        ListingSignal.kind,
-                        ListingSignal.value,
-                        ListingSignal.strong,
-                    )
-                    .join(Listing, Listing.id == ListingSignal.listing_id)
-                    .where(
-                        tuple_(ListingSignal.kind, ListingSignal.value).in_(chunk),
-                        visible(principal, Listing),
-                    )
-                )
-            ]
-        holders: dict[tuple[str, str], list[tuple[int, bool]]] = defaultdict(list)
-        for lid, kind, value, strong in rows:
-            holders[(kind, value)].append((lid, strong))
-        shared: dict[tuple[int, int], set[tuple[str, str, bool]]] = defaultdict(set)
-        for (kind, value), who in holders.items():
-            ids = sorted({lid for lid, _ in who})
-            strong = any(s for _, s in who)
-            for i, a in enumerate(ids):
-                for b in ids[i + 1 :]:
-                    if a in seen or b in seen:
-                        shared[(a, b)].add((kind, value, strong))
+        shared = _shared(_holders(session, principal, values, common), seen)
         near = [(lid, v) for lid, k, v in own if k == "image" and len(v) == 16]
         if near:
-            if images is None:
-                images = _image_hashes(session, principal)
+            images = images if images is not None else _image_hashes(session, principal)
             for lid, value, other, distance in _near_images(near, images):
                 a, b = sorted((lid, other))
                 shared[(a, b)].add(("image", f"{value}~{distance}", True))
-        for link in _linked(shared):
-            if link.a in seen and link.b in seen:
-                if not any((x.a, x.b) == (link.a, link.b) for x in links):
-                    links.append(link)
-                continue
-            new = link.b if link.a in seen else link.a
-            links.append(link)
-            if len(seen) >= MAX_LISTINGS:
-                truncated = True
-                break
-            seen.add(new)
-            frontier.append(new)
+        truncated = _grow(shared, links, seen, frontier)
     listings = list(
         session.scalars(select(Listing).where(Listing.id.in_(seen)).order_by(Listing.observed_at))
     )

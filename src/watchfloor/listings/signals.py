@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
@@ -88,6 +88,86 @@ _WAME = re.compile(r"\bwa\.me/\+?(?P<number>\d{6,15})\b", re.IGNORECASE)
 _DIGIT_RUN = re.compile(r"(?:\d[\s().\-/]{0,2}){7}")
 
 
+# Each extractor reads one kind of signal from a text (and its lower-case form), yielding
+# (kind, normalised value or None, raw). Each pattern runs only where a cheap look for its
+# telltale text finds one: most listings hold none of these signals.
+Found = Iterator[tuple[str, str | None, str]]
+
+
+def _emails(text: str, low: str, region: str | None) -> Found:
+    for m in _EMAIL.finditer(text) if "@" in text else ():
+        yield "email", normalise_email(m.group(0)), m.group(0)
+
+
+def _urls(text: str, low: str, region: str | None) -> Found:
+    for m in _URL.finditer(text) if "http" in low or "www." in low else ():
+        url = normalise_url(m.group(0))
+        host = (urlsplit(url).hostname or "") if url else ""
+        if url is None or host in ("t.me", "telegram.me", "wa.me"):
+            continue  # messenger links are read as the account they point at
+        yield "url", url, m.group(0)
+        if host not in SHARED_HOSTS:
+            yield "domain", host, m.group(0)
+
+
+def _onions(text: str, low: str, region: str | None) -> Found:
+    for m in _ONION.finditer(text) if ".onion" in low else ():
+        yield "domain", m.group(0).lower(), m.group(0)
+
+
+def _messenger_links(text: str, low: str, region: str | None) -> Found:
+    for m in _TME.finditer(text) if ".me/" in low else ():
+        yield "telegram", normalise_handle(m.group("handle")), m.group(0)
+    for m in _WAME.finditer(text) if "wa.me/" in low else ():
+        yield "phone", normalise_phone("+" + m.group("number")), m.group(0)
+
+
+def _messengers(text: str, low: str, region: str | None) -> Found:
+    if not any(w in low for w in ("telegram", "tg", "wickr", "threema", "session")):
+        return
+    for m in _MESSENGER.finditer(text):
+        app = m.group("app").lower()
+        kind = "telegram" if app in ("telegram", "tg") else app.split()[0]
+        if kind in ("telegram", "wickr"):
+            yield kind, normalise_handle(m.group("handle")), m.group(0)
+
+
+def _wallets(text: str, low: str, region: str | None) -> Found:
+    patterns = [_B58_RUN]
+    patterns += [_BTC_SEGWIT] if "bc1" in low else []
+    patterns += [_ETH] if "0x" in low else []
+    for pattern in patterns:
+        for m in pattern.finditer(text):
+            raw = m.group(0)
+            kind = wallet_kind(raw)
+            if kind:
+                # hex and Bech32 addresses are blind to case, Base58 ones are not
+                yield kind, raw.lower() if kind == "eth" or raw[:3].lower() == "bc1" else raw, raw
+
+
+def _pgp_keys(text: str, low: str, region: str | None) -> Found:
+    for m in _PGP.finditer(text):
+        digits = re.sub(r"[ :]", "", m.group(0)).upper()
+        if len(digits) == 40 and not digits.isdigit():
+            yield "pgp", digits, m.group(0)
+
+
+def _phones(text: str, low: str, region: str | None) -> Found:
+    # libphonenumber's matcher walks the whole text; most listings hold no run of seven
+    # digits, which every phone number has
+    if not _DIGIT_RUN.search(text):
+        return
+    leniency = phonenumbers.Leniency.VALID
+    for match in phonenumbers.PhoneNumberMatcher(text, region or "ZZ", leniency=leniency):
+        e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+        yield "phone", e164, match.raw_string
+
+
+_EXTRACTORS = (
+    _emails, _urls, _onions, _messenger_links, _messengers, _wallets, _pgp_keys, _phones,
+)  # fmt: skip
+
+
 def from_text(text: str, *, region: str | None = None) -> list[Signal]:
     """Every signal written in ``text`` (visible text, see :mod:`.text`), each once.
 
@@ -95,65 +175,11 @@ def from_text(text: str, *, region: str | None = None) -> list[Signal]:
     without a country code be read; without it only international numbers count.
     """
     found: dict[str, Signal] = {}
-
-    def add(kind: str, value: str | None, raw: str) -> None:
-        if value:
-            found.setdefault(f"{kind}:{value}", Signal(kind, value, raw))
-
-    # each pattern runs only where a cheap look for its telltale text finds one: most
-    # listings hold none of these signals
     low = text.lower()
-    for m in _EMAIL.finditer(text) if "@" in text else ():
-        add("email", normalise_email(m.group(0)), m.group(0))
-    for m in _URL.finditer(text) if "http" in low or "www." in low else ():
-        url = normalise_url(m.group(0))
-        if url is None:
-            continue
-        host = urlsplit(url).hostname or ""
-        if host in ("t.me", "telegram.me", "wa.me"):
-            continue  # read below as the account they point at
-        add("url", url, m.group(0))
-        if host not in SHARED_HOSTS:
-            add("domain", host, m.group(0))
-    for m in _ONION.finditer(text) if ".onion" in low else ():
-        add("domain", m.group(0).lower(), m.group(0))
-    for m in _TME.finditer(text) if ".me/" in low else ():
-        add("telegram", normalise_handle(m.group("handle")), m.group(0))
-    for m in _WAME.finditer(text) if "wa.me/" in low else ():
-        add("phone", normalise_phone("+" + m.group("number")), m.group(0))
-    messengers = any(w in low for w in ("telegram", "tg", "wickr", "threema", "session"))
-    for m in _MESSENGER.finditer(text) if messengers else ():
-        app = m.group("app").lower()
-        kind = "telegram" if app in ("telegram", "tg") else app.split()[0]
-        if kind in ("telegram", "wickr"):
-            add(kind, normalise_handle(m.group("handle")), m.group(0))
-    wallets = [_B58_RUN]
-    wallets += [_BTC_SEGWIT] if "bc1" in low else []
-    wallets += [_ETH] if "0x" in low else []
-    for pattern in wallets:
-        for m in pattern.finditer(text):
-            raw = m.group(0)
-            kind = wallet_kind(raw)
-            if kind:
-                # hex and Bech32 addresses are blind to case, Base58 ones are not
-                add(kind, raw.lower() if kind == "eth" or raw[:3].lower() == "bc1" else raw, raw)
-    for m in _PGP.finditer(text):
-        digits = re.sub(r"[ :]", "", m.group(0)).upper()
-        if len(digits) == 40 and not digits.isdigit():
-            add("pgp", digits, m.group(0))
-    # libphonenumber's matcher walks the whole text; most listings hold no run of seven
-    # digits, which every phone number has
-    numbers = (
-        phonenumbers.PhoneNumberMatcher(text, region or "ZZ", leniency=phonenumbers.Leniency.VALID)
-        if _DIGIT_RUN.search(text)
-        else ()
-    )
-    for match in numbers:
-        add(
-            "phone",
-            phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
-            match.raw_string,
-        )
+    for extract in _EXTRACTORS:
+        for kind, value, raw in extract(text, low, region):
+            if value:
+                found.setdefault(f"{kind}:{value}", Signal(kind, value, raw))
     return sorted(found.values())
 
 

@@ -170,6 +170,54 @@ def _split_remarks(text: str) -> list[str]:
     return [p.strip().rstrip(".").strip() for p in text.split(";") if p.strip().strip(".")]
 
 
+def _dates_of_birth(out: Remarks, m: re.Match[str]) -> None:
+    for chunk in re.split(r"\s+to\s+", m.group(1)):
+        iso = _iso_date(chunk)
+        if iso and iso not in out.dates_of_birth:
+            out.dates_of_birth.append(iso)
+
+
+def _nationality(out: Remarks, m: re.Match[str]) -> None:
+    value = country_code(m.group(2)) or m.group(2).strip()
+    if value not in out.nationalities:
+        out.nationalities.append(value)
+
+
+def _contact(out: Remarks, m: re.Match[str]) -> None:
+    (out.websites if m.group(1).lower() == "website" else out.emails).append(m.group(2))
+
+
+def _gender(out: Remarks, m: re.Match[str]) -> None:
+    out.gender = m.group(1).lower()
+
+
+def _identifier(out: Remarks, m: re.Match[str]) -> None:
+    kind = re.sub(r"^alt\.\s+", "", m.group("kind").strip()).rstrip(".").strip()
+    ident = {"kind": kind, "value": m.group("value")}
+    if m.group("country"):
+        ident["country"] = country_code(m.group("country")) or m.group("country")
+    if m.group("extra"):
+        ident["note"] = m.group("extra").strip()
+    out.identifiers.append(ident)
+
+
+# what each kind of remark adds, tried in this order (the first pattern that matches wins)
+_REMARKS: tuple[tuple[re.Pattern[str], Callable[[Remarks, re.Match[str]], None]], ...] = (
+    (_DOB, _dates_of_birth),
+    (_POB, lambda out, m: out.places_of_birth.append(m.group(1).strip())),
+    (_LINK, lambda out, m: out.linked_to.append(m.group(1).strip())),
+    (
+        _AKA,
+        lambda out, m: out.aliases.append(
+            (m.group(1).lower().replace(".", ""), m.group(2).strip())
+        ),
+    ),
+    (_NATIONALITY, _nationality),
+    (_CONTACT, _contact),
+    (_GENDER, _gender),
+)
+
+
 def parse_remarks(text: str | None) -> Remarks:
     """Take an SDN Remarks cell apart.
 
@@ -181,37 +229,15 @@ def parse_remarks(text: str | None) -> Remarks:
     if not text or text.strip() == NULL:
         return out
     for part in _split_remarks(text):
-        if m := _DOB.match(part):
-            for chunk in re.split(r"\s+to\s+", m.group(1)):
-                iso = _iso_date(chunk)
-                if iso and iso not in out.dates_of_birth:
-                    out.dates_of_birth.append(iso)
-        elif m := _POB.match(part):
-            out.places_of_birth.append(m.group(1).strip())
-        elif m := _LINK.match(part):
-            out.linked_to.append(m.group(1).strip())
-        elif m := _AKA.match(part):
-            out.aliases.append((m.group(1).lower().replace(".", ""), m.group(2).strip()))
-        elif m := _NATIONALITY.match(part):
-            code = country_code(m.group(2))
-            value = code or m.group(2).strip()
-            if value not in out.nationalities:
-                out.nationalities.append(value)
-        elif m := _CONTACT.match(part):
-            target = out.websites if m.group(1).lower() == "website" else out.emails
-            target.append(m.group(2))
-        elif m := _GENDER.match(part):
-            out.gender = m.group(1).lower()
-        elif (m := _IDENT.match(part + ";")) and not part.lower().startswith("website"):
-            kind = re.sub(r"^alt\.\s+", "", m.group("kind").strip()).rstrip(".").strip()
-            ident = {"kind": kind, "value": m.group("value")}
-            if m.group("country"):
-                ident["country"] = country_code(m.group("country")) or m.group("country")
-            if m.group("extra"):
-                ident["note"] = m.group("extra").strip()
-            out.identifiers.append(ident)
+        for pattern, take in _REMARKS:
+            if m := pattern.match(part):
+                take(out, m)
+                break
         else:
-            out.other.append(part)
+            if (m := _IDENT.match(part + ";")) and not part.lower().startswith("website"):
+                _identifier(out, m)
+            else:
+                out.other.append(part)
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -47,6 +48,54 @@ _RANK = {"cas": 0, "exact": 1, "prefix": 2, "contains": 3, "fuzzy": 4}
 _KIND_RANK = {"cas": 0, "name": 0, "synonym": 1, "abbreviation": 1, "brand": 2, "slang": 3}
 
 
+Candidate = tuple[Substance, str, str, str, float]  # substance, matched, its kind, how, score
+
+
+def _by_cas(session: Session, q: str) -> Iterator[Candidate]:
+    if CAS_RE.match(q):
+        for sub in session.scalars(select(Substance).where(Substance.cas == q)):
+            yield sub, sub.cas or q, "cas", "cas", 100.0
+
+
+def _by_name(session: Session, norm: str) -> Iterator[Candidate]:
+    """Names equal to, starting with or containing the normalised query."""
+    stmt = (
+        select(SubstanceName)
+        .where(
+            or_(
+                SubstanceName.normalized == norm,
+                SubstanceName.normalized.like(containing(norm), escape="\\"),
+            )
+        )
+        .limit(500)
+    )
+    for name in session.scalars(stmt):
+        if name.normalized == norm:
+            how = "exact"
+        elif name.normalized.startswith(norm):
+            how = "prefix"
+        else:
+            how = "contains"
+        yield (
+            name.substance,
+            name.name,
+            name.name_kind,
+            how,
+            100.0 * len(norm) / len(name.normalized),
+        )
+
+
+def _by_spelling(session: Session, norm: str, limit: int) -> Iterator[Candidate]:
+    """Names a typo or two away (rapidfuzz ratio of 80 or more)."""
+    choices = {n.id: n.normalized for n in session.scalars(select(SubstanceName))}
+    for _, score, nid in process.extract(
+        norm, choices, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=80
+    ):
+        name = session.get(SubstanceName, nid)
+        if name is not None:
+            yield name.substance, name.name, name.name_kind, "fuzzy", float(score)
+
+
 def search_substances(
     session: Session, q: str, *, kind: str | None = None, limit: int = 20
 ) -> list[SubstanceHit]:
@@ -60,52 +109,21 @@ def search_substances(
         return []
     hits: dict[int, SubstanceHit] = {}
 
-    def add(sub: Substance, matched: str, matched_kind: str, how: str, score: float) -> None:
-        if kind and sub.kind != kind:
-            return
-        old = hits.get(sub.id)
-        if old is None or _order(how, matched_kind, score) < _order(
-            old.how, old.matched_kind, old.score
-        ):
-            hits[sub.id] = SubstanceHit(sub, matched, matched_kind, how, score)
+    def add(found: Iterator[Candidate]) -> None:
+        for sub, matched, matched_kind, how, score in found:
+            old = hits.get(sub.id)
+            better = old is None or _order(how, matched_kind, score) < _order(
+                old.how, old.matched_kind, old.score
+            )
+            if (not kind or sub.kind == kind) and better:
+                hits[sub.id] = SubstanceHit(sub, matched, matched_kind, how, score)
 
-    if CAS_RE.match(q):
-        for sub in session.scalars(select(Substance).where(Substance.cas == q.strip())):
-            add(sub, sub.cas or q, "cas", "cas", 100.0)
+    add(_by_cas(session, q))
     norm = normalize_name(q)
     if norm:
-        stmt = (
-            select(SubstanceName)
-            .where(
-                or_(
-                    SubstanceName.normalized == norm,
-                    SubstanceName.normalized.like(containing(norm), escape="\\"),
-                )
-            )
-            .limit(500)
-        )
-        for name in session.scalars(stmt):
-            if name.normalized == norm:
-                how = "exact"
-            elif name.normalized.startswith(norm):
-                how = "prefix"
-            else:
-                how = "contains"
-            add(
-                name.substance,
-                name.name,
-                name.name_kind,
-                how,
-                100.0 * len(norm) / len(name.normalized),
-            )
+        add(_by_name(session, norm))
         if len(hits) < limit and len(norm) >= 4:
-            choices = {n.id: n.normalized for n in session.scalars(select(SubstanceName))}
-            for _, score, nid in process.extract(
-                norm, choices, scorer=fuzz.ratio, limit=limit * 2, score_cutoff=80
-            ):
-                fuzzy = session.get(SubstanceName, nid)
-                if fuzzy is not None:
-                    add(fuzzy.substance, fuzzy.name, fuzzy.name_kind, "fuzzy", float(score))
+            add(_by_spelling(session, norm, limit))
     ordered = sorted(
         hits.values(), key=lambda h: (*_order(h.how, h.matched_kind, h.score), h.substance.name)
     )

@@ -28,12 +28,16 @@ from watchfloor.alerts import service as alerts
 from watchfloor.batches import (
     BatchResult,
     FieldError,
+    Results,
     RowResult,
+    Upserted,
     accepted_row,
+    chunks,
     content_digest,
     error_list,
     json_form,
     nul_errors,
+    upsert,
 )
 from watchfloor.cooperation.watchlists import screening as watchlists
 from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
@@ -205,6 +209,9 @@ def _items(data: ShipmentIn) -> list[tuple[Any, ...]]:
     ]
 
 
+Stored = tuple[int, str, int]  # a stored shipment's id, content digest and score
+
+
 class Writers:
     """Row layouts of the three tables an intake writes, for one dialect."""
 
@@ -274,7 +281,7 @@ class PreparedBatch:
     model_version: str | None
     dialect: str
     # reference -> (id, digest, score) of the stored shipments, as prepare() read them
-    existing: dict[str, tuple[int, str, int]] = field(default_factory=dict)
+    existing: dict[str, Stored] = field(default_factory=dict)
 
 
 def _agency(session: Session, principal: Principal) -> Agency:
@@ -285,9 +292,9 @@ def _agency(session: Session, principal: Principal) -> Agency:
     return agency
 
 
-def _existing(session: Session, agency_id: int, refs: list[str]) -> dict[str, tuple[int, str, int]]:
+def _existing(session: Session, agency_id: int, refs: list[str]) -> dict[str, Stored]:
     """reference -> (id, content digest, score) of the agency's stored shipments."""
-    found: dict[str, tuple[int, str, int]] = {}
+    found: dict[str, Stored] = {}
     for start in range(0, len(refs), CHUNK):
         chunk = refs[start : start + CHUNK]
         for sid, ref, digest, score in session.execute(
@@ -406,6 +413,72 @@ def prepare(
     )
 
 
+@dataclass
+class _Store:
+    """How :func:`watchfloor.batches.upsert` stores a prepared batch of shipments."""
+
+    agency_id: int
+    batch: PreparedBatch
+    recheck: bool
+    w: Writers
+    source: str
+    now: dt.datetime
+
+    def key(self, p: Prepared) -> str:
+        return p.reference
+
+    def same(self, p: Prepared, old: Stored) -> bool:
+        return old[1] == p.digest
+
+    def existing(self, session: Session, keys: list[Any]) -> dict[Any, Stored]:
+        """What is stored, checked against what was prepared before anything is written:
+        a row prepared as unchanged, or without the columns its write now needs, is
+        :class:`Stale`."""
+        found = self.batch.existing
+        if self.recheck:
+            # what was stored at preparation is read again; what was new then is inserted
+            # as new, and the unique (agency, reference) index refuses it if it no longer is
+            found = _existing(session, self.agency_id, [k for k in keys if k in found])
+        for p in self.batch.prepared:
+            old = found.get(p.reference)
+            if old is not None and old[1] == p.digest:
+                continue
+            if p.unchanged or (old is None and p.row is None) or (old and p.columns is None):
+                raise Stale(f"{p.reference} changed after it was prepared; prepare it again")
+        return found
+
+    def insert(self, session: Session, new: list[Prepared]) -> list[int]:
+        try:
+            ids = _insert_new(session, self.w, self.agency_id, new)
+        except IntegrityError as exc:
+            if not unique_violation(exc):
+                raise
+            raise Stale(
+                "a shipment of this batch was stored by another submission meanwhile; "
+                "send the batch again"
+            ) from exc
+        return [ids[p.index] for p in new]
+
+    def update(self, session: Session, pairs: list[tuple[Prepared, Stored]]) -> list[int]:
+        changed_ids = [old[0] for _, old in pairs]
+        session.execute(
+            update(Shipment),
+            [
+                {
+                    **p.columns,  # type: ignore[dict-item]
+                    "id": sid,
+                    "content_hash": p.digest,
+                    "updated_at": self.now,
+                    "source": self.source,
+                }
+                for (p, _), sid in zip(pairs, changed_ids, strict=True)
+            ],
+        )
+        for part in chunks(changed_ids, CHUNK):
+            session.execute(delete(ShipmentItem).where(ShipmentItem.shipment_id.in_(part)))
+        return changed_ids
+
+
 def store(
     session: Session,
     principal: Principal,
@@ -423,103 +496,64 @@ def store(
     w = writers(session.get_bind().dialect)
     if w.dialect.name != batch.dialect:
         raise Stale(f"prepared for {batch.dialect}, stored into {w.dialect.name}")
-    results = dict(batch.results)
-    existing = batch.existing
-    if recheck:
-        # what was stored at preparation is read again; what was new then is inserted as
-        # new, and the unique (agency, reference) index refuses it if it no longer is
-        existing = _existing(
-            session, agency.id, [p.reference for p in batch.prepared if p.reference in existing]
-        )
-    new: list[Prepared] = []
-    changed: list[Prepared] = []
-    for p in batch.prepared:
-        old = existing.get(p.reference)
-        if old is not None and old[1] == p.digest:
-            results[p.index] = accepted_row(p.index, p.reference, "unchanged", old[0], old[2])
-        elif p.unchanged or (old is None and p.row is None) or (old and p.columns is None):
-            raise Stale(f"{p.reference} changed after it was prepared; prepare it again")
-        elif old is None:
-            new.append(p)
-        else:
-            changed.append(p)
-    record_config(session, batch.config)
     now = utcnow()
-    ids: dict[int, int] = {}
-    if new:
-        try:
-            ids.update(_insert_new(session, w, agency.id, new))
-        except IntegrityError as exc:
-            if not unique_violation(exc):
-                raise
-            raise Stale(
-                "a shipment of this batch was stored by another submission meanwhile; "
-                "send the batch again"
-            ) from exc
-    if changed:
-        changed_ids = [existing[p.reference][0] for p in changed]
-        session.execute(
-            update(Shipment),
-            [
-                {
-                    **p.columns,  # type: ignore[dict-item]
-                    "id": sid,
-                    "content_hash": p.digest,
-                    "updated_at": now,
-                    "source": source,
-                }
-                for p, sid in zip(changed, changed_ids, strict=True)
-            ],
-        )
-        for p, sid in zip(changed, changed_ids, strict=True):
-            ids[p.index] = sid
-        for start in range(0, len(changed_ids), CHUNK):
-            session.execute(
-                delete(ShipmentItem).where(
-                    ShipmentItem.shipment_id.in_(changed_ids[start : start + CHUNK])
-                )
-            )
-    scored = new + changed
-    if scored:
-        w.keyed_item.insert(session, [(ids[p.index], *item) for p in scored for item in p.items])
-        w.keyed_assessment.insert(session, [(ids[p.index], *p.assessment) for p in scored])
-    created = {p.index for p in new}
-    for p in scored:
-        status = "created" if p.index in created else "updated"
-        results[p.index] = accepted_row(p.index, p.reference, status, ids[p.index], p.score)
-    raised = _raise_alerts(session, principal, scored, ids, now, created)
+    record_config(session, batch.config)
+    done = upsert(session, batch.prepared, _Store(agency.id, batch, recheck, w, source, now))
+    if done.stored:
+        w.keyed_item.insert(session, [(sid, *item) for p, sid in done.stored for item in p.items])
+        w.keyed_assessment.insert(session, [(sid, *p.assessment) for p, sid in done.stored])
+    results = Results(batch.rows, batch.results)
+    for p, old in done.unchanged:
+        results.accept(p.index, p.reference, "unchanged", old[0], old[2])
+    for status, rows in (("created", done.created), ("updated", done.updated)):
+        for p, sid in rows:
+            results.accept(p.index, p.reference, status, sid, p.score)
+    scored = [p for p, _ in done.stored]
+    ids = {p.index: sid for p, sid in done.stored}
+    raised = _raise_alerts(session, principal, scored, ids, now, {p.index for p, _ in done.created})
     if scored:
         watchlists.screen_fields(
-            session,
-            agency.id,
-            "shipment",
-            ((ids[p.index], _party_fields(p)) for p in scored),
+            session, agency.id, "shipment", ((ids[p.index], _party_fields(p)) for p in scored)
         )
-    ordered = [results[i] for i in range(batch.rows)]
-    accepted = sum(1 for r in ordered if r.status != "rejected")
+    result = results.batch()
     if scored or raised:
-        digest = hashlib.sha256("".join(p.digest for p in scored).encode()).hexdigest()
-        audit.record_by(
-            session,
-            principal,
-            action="shipments.intake",
-            object_type="shipment_batch",
-            object_id=f"{source}:{batch.rows}",
-            detail={
-                "source": source,
-                "created": len(new),
-                "updated": len(changed),
-                "unchanged": accepted - len(scored),
-                "rejected": batch.rows - accepted,
-                "content_sha256": digest,
-                "first_id": min(ids.values()) if ids else None,
-                "last_id": max(ids.values()) if ids else None,
-                "alerts": raised,
-                "config_version": batch.config.version,
-                "model_version": batch.model_version,
-            },
-        )
-    return BatchResult(accepted=accepted, rejected=batch.rows - accepted, results=ordered)
+        _audit(session, principal, batch, source, done, result, raised)
+    return result
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    batch: PreparedBatch,
+    source: str,
+    done: Upserted[Prepared, Stored],
+    result: BatchResult,
+    raised: list[int],
+) -> None:
+    """One event for the batch: its counts, a digest of what was written, the alerts."""
+    ids = [sid for _, sid in done.stored]
+    audit.record_by(
+        session,
+        principal,
+        action="shipments.intake",
+        object_type="shipment_batch",
+        object_id=f"{source}:{batch.rows}",
+        detail={
+            "source": source,
+            "created": len(done.created),
+            "updated": len(done.updated),
+            "unchanged": result.accepted - len(ids),
+            "rejected": result.rejected,
+            "content_sha256": hashlib.sha256(
+                "".join(p.digest for p, _ in done.stored).encode()
+            ).hexdigest(),
+            "first_id": min(ids) if ids else None,
+            "last_id": max(ids) if ids else None,
+            "alerts": raised,
+            "config_version": batch.config.version,
+            "model_version": batch.model_version,
+        },
+    )
 
 
 def _insert_new(

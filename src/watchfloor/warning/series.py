@@ -283,6 +283,20 @@ SPAN = SeriesKey("", "", "", "", "", "")  # a row that only widens its source's 
 
 
 def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
+    """Every row of every source the query wants, read as the principal may."""
+    yield from _observation_rows(session, principal, q)
+    if q.wants("seizures") or q.wants("seizure-statistics"):
+        yield from _seizure_rows(session, principal, q)
+    if q.wants("inspections"):
+        yield from _inspection_rows(session, principal, q.period)
+    if q.wants("listings"):
+        yield from _listing_rows(session, principal, q.period)
+    if q.wants("notifications"):
+        yield from _notification_rows(session, principal, q.period)
+
+
+def _observation_rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Row]:
+    """Imported statistics (``warning import``), summed per cell."""
     o = Observation
     cell = (o.dataset, o.measure, o.substance, o.substance_text, o.place_kind, o.place,
             o.period, o.period_start, o.tlp, o.country, o.region)  # fmt: skip
@@ -322,54 +336,51 @@ def _rows(session: Session, principal: Principal, q: SeriesQuery) -> Iterable[Ro
     ) in session.execute(stmt):
         key = SeriesKey(ds, measure, subst, kind, place, period)
         yield ds, period, key, start, float(total), tlp, country, text, region
-    p = q.period
-    if q.wants("seizures") or q.wants("seizure-statistics"):
-        yield from _seizure_rows(session, principal, q)
-    if q.wants("inspections"):
-        for said, skey, country, at in session.execute(
-            select(
-                Outcome.substance_text,
-                Outcome.substance_key,
-                Shipment.destination_country,
-                Outcome.recorded_at,
-            )
-            .join(Shipment, Shipment.id == Outcome.shipment_id)
-            .where(Shipment.owner_agency_id == principal.agency_id, Outcome.result == "seized")
-        ):
-            subst = skey or identify(said or "unknown")[1]
-            key = SeriesKey("inspections", "events", subst, "country", country, p)
-            yield (
-                "inspections",
-                p,
-                key,
-                floor_period(at.date(), p),
-                1.0,
-                "amber",
-                country,
-                text or subst,
-                None,
-            )
-    if q.wants("listings"):
-        li = Listing
-        for cls, ships_from, at, tlp in session.execute(
-            select(li.substance_class, li.ships_from, li.observed_at, li.tlp).where(
-                visible(principal, li), li.is_drug_sale.is_(True)
-            )
-        ):
-            subst = f"class:{cls or 'other'}"
-            place = ships_from or "unknown"
-            key = SeriesKey("listings", "listings", subst, "country", place, p)
-            yield "listings", p, key, floor_period(at.date(), p), 1.0, tlp, ships_from, subst, None
-    if q.wants("notifications"):
-        n = PreExportNotification
-        for text, skey, country, day, tlp in session.execute(
-            select(n.substance_text, n.substance_key, n.importing_country, n.ship_on, n.tlp).where(
-                visible(principal, n)
-            )
-        ):
-            subst = skey or identify(text)[1]
-            key = SeriesKey("notifications", "notifications", subst, "country", country, p)
-            yield "notifications", p, key, floor_period(day, p), 1.0, tlp, country, text, None
+
+
+def _inspection_rows(session: Session, principal: Principal, p: str) -> Iterable[Row]:
+    """The agency's own inspections that found something, one event each."""
+    for said, skey, country, at in session.execute(
+        select(
+            Outcome.substance_text,
+            Outcome.substance_key,
+            Shipment.destination_country,
+            Outcome.recorded_at,
+        )
+        .join(Shipment, Shipment.id == Outcome.shipment_id)
+        .where(Shipment.owner_agency_id == principal.agency_id, Outcome.result == "seized")
+    ):
+        subst = skey or identify(said or "unknown")[1]
+        key = SeriesKey("inspections", "events", subst, "country", country, p)
+        start = floor_period(at.date(), p)
+        yield "inspections", p, key, start, 1.0, "amber", country, said or subst, None
+
+
+def _listing_rows(session: Session, principal: Principal, p: str) -> Iterable[Row]:
+    """Listings read as drug sales, by substance class and the country they ship from."""
+    li = Listing
+    for cls, ships_from, at, tlp in session.execute(
+        select(li.substance_class, li.ships_from, li.observed_at, li.tlp).where(
+            visible(principal, li), li.is_drug_sale.is_(True)
+        )
+    ):
+        subst = f"class:{cls or 'other'}"
+        place = ships_from or "unknown"
+        key = SeriesKey("listings", "listings", subst, "country", place, p)
+        yield "listings", p, key, floor_period(at.date(), p), 1.0, tlp, ships_from, subst, None
+
+
+def _notification_rows(session: Session, principal: Principal, p: str) -> Iterable[Row]:
+    """Pre-export notifications, by substance and importing country."""
+    n = PreExportNotification
+    for text, skey, country, day, tlp in session.execute(
+        select(n.substance_text, n.substance_key, n.importing_country, n.ship_on, n.tlp).where(
+            visible(principal, n)
+        )
+    ):
+        subst = skey or identify(text)[1]
+        key = SeriesKey("notifications", "notifications", subst, "country", country, p)
+        yield "notifications", p, key, floor_period(day, p), 1.0, tlp, country, text, None
 
 
 def _seizure_source(q: SeriesQuery, span: str) -> str | None:
