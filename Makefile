@@ -7,6 +7,7 @@ TSTAMP := $(VENV)/.installed-test
 # the suite runs on three workers: on two cores the databases, brokers, browsers and servers
 # it drives leave room for a third (11 min against 14.5 with two); PYTEST_ARGS="-n 0 ..." for one
 PYTEST_ARGS ?= -n 3
+PYTEST_ARGS_FAST ?=
 
 .PHONY: run test test-fast bench lint model reference clean
 
@@ -43,12 +44,14 @@ bench: $(TSTAMP)
 	export WATCHFLOOR_TEST_PG_URL WATCHFLOOR_TEST_NATS_URL; \
 	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b; done
 
-# the contracts a machine checks: style and complexity (ruff), types (mypy), and the
-# layers and boundaries between packages (import-linter, in pyproject.toml)
+# the contracts a machine checks: style and complexity (ruff), types (mypy), the layers and
+# boundaries between packages (import-linter, in pyproject.toml), and that domains import
+# from each other only the names each lists in its __init__ (scripts/check_public.py)
 lint: $(TSTAMP)
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/check_public.py
 
 # Rebuild the shipped reference catalogue from ../shared/data (developers only).
 # Retrain the shipped listing classifier from ../shared/data/agora-listings (developers only).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,24 @@ def test_entities_screen_a_csv_with_a_bad_row(db_url: str, tmp_path: Path) -> No
     assert rows[2].startswith("4,Zyxw Qvut Nobody,") and ",False," in rows[2]
     missing = run("entities", "screen", str(names), "--agency", "XX-NONE", env=env)
     assert missing.returncode != 0 and "XX-NONE" in missing.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_cooperation_group_imports_and_old_names_still_work(db_url: str, tmp_path: Path) -> None:
+    env = {"WATCHFLOOR_DATABASE_URL": db_url}
+    shown = run("cooperation", "--help", env=env)
+    assert shown.returncode == 0 and "import" in shown.stdout and "federation" in shown.stdout
+    assert "sharing" not in run("--help", env=env).stdout  # the old names are hidden...
+    seizures = tmp_path / "s.jsonl"
+    seizures.write_text(
+        '{"reference": "CLI-SZ-1", "seized_on": "2026-09-14", "country": "MX", '
+        '"substance": "fentanyl", "quantity": 2.5, "unit": "kg"}\n'
+    )
+    new = run("cooperation", "import", str(seizures), "--agency", "MX-ANAM", "--json", env=env)
+    assert new.returncode == 0, new.stderr
+    assert (json.loads(new.stdout)["created"], json.loads(new.stdout)["rejected"]) == (1, 0)
+    old = run("sharing", "import", str(seizures), "--agency", "MX-ANAM", "--json", env=env)
+    assert old.returncode == 0, old.stderr  # ...and still work: the second run changes nothing
+    assert (json.loads(old.stdout)["created"], json.loads(old.stdout)["unchanged"]) == (0, 1)
+    ident = run("federation", "identity", "--json", env=env)
+    assert ident.returncode == 0 and "public_key" in ident.stdout

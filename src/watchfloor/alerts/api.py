@@ -10,10 +10,9 @@ from watchfloor.alerts import service
 from watchfloor.alerts.models import Alert
 from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
 from watchfloor.alerts.service import AlertKind
+from watchfloor.security import Principal
 from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import reshare
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn, reshare
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
 from watchfloor.security import models as _offices  # noqa: F401 - alerts.office_id's table
-from watchfloor.sharing.models import Shareable
+from watchfloor.sharing import Shareable
 
 ALERT_STATUSES = ("open", "assigned", "closed")
 

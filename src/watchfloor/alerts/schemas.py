@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from watchfloor.inputs import Input
-from watchfloor.sharing.schemas import SharingOut
+from watchfloor.sharing import SharingOut
 
 
 class AlertOut(BaseModel):

@@ -22,10 +22,8 @@ from watchfloor.alerts.models import Alert
 from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid
-from watchfloor.security.models import Office
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Office, Principal, require_role
+from watchfloor.sharing import audit_list_reads, read_record, sharing_out, visible
 
 AlertKind = Literal[
     "shipment_risk",  # a shipment scored at or above its office's threshold

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from watchfloor.bulk import open_data
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.seizures.files import read_seizures_csv
-from watchfloor.security.models import Agency
-from watchfloor.security.service import create_agency, system_principal
+from watchfloor.security import Agency, create_agency, system_principal
 
 BATCH = 4000
 

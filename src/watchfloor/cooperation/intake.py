@@ -41,14 +41,16 @@ from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.cooperation.watchlists.schemas import WatchlistEntryIn
 from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid
-from watchfloor.identifiers.countries import validate_country
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing import communities
-from watchfloor.sharing.changes import record_changes
-from watchfloor.sharing.grants import apply_sharing, name_recipients
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.identifiers import validate_country
+from watchfloor.reference import SubstanceMatcher
+from watchfloor.security import Agency, Principal, require_role
+from watchfloor.sharing import (
+    SharingIn,
+    apply_sharing,
+    communities,
+    name_recipients,
+    record_changes,
+)
 
 
 class RowProblem(Exception):

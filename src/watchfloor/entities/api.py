@@ -20,8 +20,8 @@ from watchfloor.entities.schemas import (
     SplitIn,
     SplitOut,
 )
+from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Db, RecordId, requires
-from watchfloor.security.service import Principal
 
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
 Analyst = Annotated[Principal, Depends(requires("analyst"))]

@@ -123,7 +123,7 @@ def screen_command(
     candidate, its score, whether it passes and why. Rows that are not valid are reported on
     standard error with their line, field and reason, and the others are screened."""
     from watchfloor.entities import service
-    from watchfloor.security.service import get_agency, system_principal
+    from watchfloor.security import get_agency, system_principal
 
     with file.open(newline="", encoding="utf-8-sig") as fh:
         rows = list(csv.DictReader(fh))

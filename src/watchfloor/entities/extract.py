@@ -19,8 +19,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.entities.matching import identifier_kind, identifier_number
 from watchfloor.entities.models import Party, PartyContact
-from watchfloor.identifiers import quick_email, quick_phone
-from watchfloor.identifiers.names import LEGAL_FORMS, TRADE, fold, name_tokens
+from watchfloor.identifiers import LEGAL_FORMS, TRADE, fold, name_tokens, quick_email, quick_phone
 
 Progress = Callable[[str, int, int], None]
 Row = dict[str, Any]
@@ -84,7 +83,7 @@ def _contact(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _shipments(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.shipments.models import Shipment as S
+    from watchfloor.shipments import Shipment as S
 
     cols = [S.id, S.owner_agency_id]
     for side in ("sender", "consignee"):
@@ -122,19 +121,19 @@ def _record_parties(
 
 
 def _seizures(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.cooperation.seizures.models import Seizure
+    from watchfloor.cooperation.seizures import Seizure
 
     return _record_parties(session, Seizure, "seizure", after)
 
 
 def _incidents(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.cooperation.seizures.models import Incident
+    from watchfloor.cooperation.seizures import Incident
 
     return _record_parties(session, Incident, "incident", after)
 
 
 def _notifications(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.cooperation.pen.models import PreExportNotification as N
+    from watchfloor.cooperation.pen import PreExportNotification as N
 
     stmt = select(N.id, N.owner_agency_id, N.parties)
     for chunk in _pages(session, stmt, N.id, after):
@@ -156,7 +155,7 @@ _ENTRY_COLUMN = {"phone": "phones", "email": "emails", "wallet": "wallets", "han
 def _watchlist(session: Session, after: int) -> Iterator[list[Row]]:
     """A watched name is a party; a watched phone, e-mail... is one when the entry says
     whose it is (its label)."""
-    from watchfloor.cooperation.watchlists.models import WatchlistEntry as W
+    from watchfloor.cooperation.watchlists import WatchlistEntry as W
 
     stmt = select(W.id, W.owner_agency_id, W.kind, W.value, W.normalised, W.label)
     for chunk in _pages(session, stmt, W.id, after):
@@ -173,8 +172,8 @@ def _watchlist(session: Session, after: int) -> Iterator[list[Row]]:
 
 def _listings(session: Session, after: int) -> Iterator[list[Row]]:
     """A listing's seller (the handle on its platform) with the contacts the listing shows."""
-    from watchfloor.listings.models import Listing as L
-    from watchfloor.listings.models import ListingSignal as G
+    from watchfloor.listings import Listing as L
+    from watchfloor.listings import ListingSignal as G
 
     stmt = select(L.id, L.owner_agency_id, L.seller, L.ships_from, L.platform)
     for chunk in _pages(session, stmt.where(L.seller.is_not(None)), L.id, after):
@@ -199,7 +198,7 @@ def _listings(session: Session, after: int) -> Iterator[list[Row]]:
 def sanctions_rows(entry: Any) -> Row:
     """A sanctions entry as a party: aliases, birth dates, documents, countries, links."""
     details = json.loads(entry.details or "{}")
-    from watchfloor.reference.sanctions import country_code
+    from watchfloor.reference import country_code
 
     born = [country_code(p.split(",")[-1]) for p in details.get("places_of_birth", [])]
     countries = (
@@ -226,7 +225,7 @@ def sanctions_rows(entry: Any) -> Row:
 
 
 def _sanctions(session: Session, after: int) -> Iterator[list[Row]]:
-    from watchfloor.reference.sanctions import SanctionsEntry
+    from watchfloor.reference import SanctionsEntry
 
     newest = session.scalar(select(func.max(SanctionsEntry.id))) or 0
     if newest <= after:

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, compare
-from watchfloor.identifiers.names import name_tokens, phonetic, skeleton, unvowelled
+from watchfloor.identifiers import name_tokens, phonetic, skeleton, unvowelled
 
 COMMON = 2_000  # a key filed under more names than this is "common"
 

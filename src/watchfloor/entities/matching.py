@@ -27,7 +27,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from watchfloor import datafiles
-from watchfloor.identifiers.names import TRADE, fold, name_tokens, phonetic, skeleton, unvowelled
+from watchfloor.identifiers import TRADE, fold, name_tokens, phonetic, skeleton, unvowelled
 
 Outcome = Literal["agree", "partial", "conflict", "missing", "neutral"]
 Schema = Literal["person", "company", "vessel", "aircraft"]

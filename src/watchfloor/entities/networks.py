@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 from watchfloor.entities import policy
 from watchfloor.entities.models import ClusterMember, Party, PartyContact
 from watchfloor.errors import NotFound
-from watchfloor.identifiers.names import name_tokens
-from watchfloor.security.service import Principal
+from watchfloor.identifiers import name_tokens
+from watchfloor.security import Principal
 
 RECORD_EDGES = {
     "shipment": "shipped to",

@@ -16,15 +16,15 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from watchfloor.entities.models import Party
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 from watchfloor.sharing import policy
 
 
 def _shareable_sources() -> dict[str, Any]:
-    from watchfloor.cooperation.pen.models import PreExportNotification
-    from watchfloor.cooperation.seizures.models import Incident, Seizure
-    from watchfloor.cooperation.watchlists.models import WatchlistEntry
-    from watchfloor.listings.models import Listing
+    from watchfloor.cooperation.pen import PreExportNotification
+    from watchfloor.cooperation.seizures import Incident, Seizure
+    from watchfloor.cooperation.watchlists import WatchlistEntry
+    from watchfloor.listings import Listing
 
     return {
         "listing": Listing,

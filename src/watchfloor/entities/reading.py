@@ -15,8 +15,7 @@ from watchfloor.entities import clusters, policy
 from watchfloor.entities.models import EntityCluster, Party
 from watchfloor.entities.schemas import EntityClusterOut, EntityPartyOut, LinkOut
 from watchfloor.errors import NotFound
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal
+from watchfloor.security import Agency, Principal
 
 
 def party_out(session: Session, p: Party, owner: str | None) -> EntityPartyOut:

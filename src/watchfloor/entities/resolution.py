@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from watchfloor.entities.matching import identifier_number
-from watchfloor.identifiers.names import name_tokens, phonetic
+from watchfloor.identifiers import name_tokens, phonetic
 
 Record = dict[str, Any]
 COLUMNS = ("unique_id", "source_dataset", "name", "first", "sounds", "tokens", "aliases", "dob",

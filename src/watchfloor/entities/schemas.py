@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from watchfloor.identifiers.countries import validate_country
+from watchfloor.identifiers import validate_country
 from watchfloor.inputs import Input
 
 PartySchema = Literal["person", "company", "vessel", "aircraft"]

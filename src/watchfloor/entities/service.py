@@ -23,7 +23,7 @@ from watchfloor.entities import extract, policy, reading
 from watchfloor.entities.index import PartyIndex
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, config
 from watchfloor.entities.models import Party
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 
 REFRESH_SECONDS = 2.0
 REFRESH_PAGES = 2  # per source and refresh: a big import is taken by the worker or the CLI
@@ -158,7 +158,7 @@ def _readable_first(
 
 
 def _sanctions_labels(session: Session, parties: list[Party]) -> dict[int, str]:
-    from watchfloor.reference.sanctions import SanctionsEntry
+    from watchfloor.reference import SanctionsEntry
 
     by_entry = {p.source_id: p.id for p in parties if p.source_type == "sanctions"}
     if not by_entry:

@@ -36,8 +36,25 @@ from watchfloor.identifiers.contacts import (
     quick_phone,
     wallet_kind,
 )
-from watchfloor.identifiers.countries import validate_country, validate_currency
-from watchfloor.identifiers.names import address_key, fold, name_key
+from watchfloor.identifiers.countries import (
+    country_codes,
+    country_name,
+    validate_country,
+    validate_currency,
+)
+from watchfloor.identifiers.names import (
+    LEGAL_FORMS,
+    TRADE,
+    address_key,
+    fold,
+    name_key,
+    name_tokens,
+    phonetic,
+    screenable,
+    skeleton,
+    unvowelled,
+)
+from watchfloor.identifiers.wallets import B58
 
 Kind = Literal[
     "name", "address", "phone", "email", "btc", "eth", "xmr", "pgp", "telegram", "wickr",
@@ -99,19 +116,29 @@ def normalise(kind: str, raw: str, *, region: str | None = None) -> str | None:
 
 
 __all__ = [
+    "B58",
     "KINDS",
     "Kind",
+    "LEGAL_FORMS",
+    "TRADE",
     "address_key",
+    "country_codes",
+    "country_name",
     "fold",
     "name_key",
+    "name_tokens",
     "normalise",
     "normalise_email",
     "normalise_handle",
     "normalise_image_hash",
     "normalise_phone",
     "normalise_url",
+    "phonetic",
     "quick_email",
     "quick_phone",
+    "screenable",
+    "skeleton",
+    "unvowelled",
     "validate_country",
     "validate_currency",
     "wallet_kind",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from watchfloor.reference.matcher import SubstanceMatcher
+from watchfloor.reference import SubstanceMatcher
 
 # Agora sub-category (and sub-sub-category) -> Watchfloor substance class. A sub-category
 # that does not say which drug (Stimulants with no sub-sub-category) gives no class label.

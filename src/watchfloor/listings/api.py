@@ -29,10 +29,9 @@ from watchfloor.listings.schemas import (
     RetrainOut,
     SeriesOut,
 )
+from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import reshare
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn, reshare
 from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings"])

@@ -92,7 +92,7 @@ def reclassify_command(
 
     from watchfloor.db import get_engine, session_scope
     from watchfloor.listings.reclassify import reclassify
-    from watchfloor.security.service import get_agency, system_principal
+    from watchfloor.security import get_agency, system_principal
 
     with session_scope(get_engine()) as session:
         principal = system_principal(get_agency(session, agency.strip().upper()))
@@ -193,7 +193,7 @@ def report_command(
 def _retrain_agency(code: str, as_json: bool) -> None:
     from watchfloor.db import get_engine, session_scope
     from watchfloor.listings import labels
-    from watchfloor.security.service import get_agency, system_principal
+    from watchfloor.security import get_agency, system_principal
 
     with session_scope(get_engine()) as session:
         principal = system_principal(get_agency(session, code.strip().upper()))

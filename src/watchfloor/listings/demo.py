@@ -17,10 +17,9 @@ from typing import Any
 from faker import Faker
 from sqlalchemy.orm import Session
 
-from watchfloor.identifiers.wallets import B58
+from watchfloor.identifiers import B58
 from watchfloor.listings import intake
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, system_principal
+from watchfloor.security import Agency, Principal, system_principal
 
 PLATFORMS = ("Example Marketplace", "Bazaar Forum", "Picture Social")
 OFFERS = {
@@ -188,8 +187,7 @@ def load_notices(session: Session, agencies: dict[str, Agency], seed: int = 11) 
 
     from watchfloor.listings import escalation
     from watchfloor.listings.models import Listing
-    from watchfloor.security.models import User
-    from watchfloor.security.service import principal_for_user
+    from watchfloor.security import User, principal_for_user
 
     user = session.scalar(select(User).where(User.username == "us.cbp.analyst"))
     if user is None or any(code not in agencies for code in PLATFORM_OF.values()):

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.service import AlertKind, NewAlert, raise_alerts
+from watchfloor.alerts import AlertKind, NewAlert, raise_alerts
 from watchfloor.db import claim_escalation, session_scope, utcnow
 from watchfloor.listings.models import Notice
 from watchfloor.listings.notice_reading import OPEN, hours_between

@@ -37,7 +37,7 @@ from watchfloor.bulk import (
 from watchfloor.db import session_factory
 from watchfloor.listings import intake, labels
 from watchfloor.listings.classifier import ListingModel
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 from watchfloor.throughput import batch_collection, batch_gc, tune_for_batches
 
 CSV_COLUMNS = (
@@ -149,7 +149,7 @@ _worker: dict[str, Any] = {}
 
 def _worker_init(principal: Principal, source: str, blob: bytes | None) -> None:
     from watchfloor.listings.classifier import shipped_model
-    from watchfloor.reference.matcher import SubstanceMatcher
+    from watchfloor.reference import SubstanceMatcher
 
     tune_for_batches()
     model = ListingModel.loads(blob) if blob is not None else shipped_model()

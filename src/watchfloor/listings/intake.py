@@ -44,10 +44,9 @@ from watchfloor.listings.schemas import MAX_TEXT, ListingIn
 from watchfloor.listings.signals import Signal, from_listing, from_text, text_of
 from watchfloor.listings.text import document, visible_text
 from watchfloor.memo import MISSING, Memo, text_key
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.reference import SubstanceMatcher
+from watchfloor.security import Principal, require_role
+from watchfloor.sharing import SharingIn, apply_sharing
 
 CHUNK = 400
 DEFAULT_SHARING = SharingIn()

@@ -31,10 +31,9 @@ from watchfloor.listings.models import (
     NoticeItem,
 )
 from watchfloor.listings.text import document
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.grants import read_record
-from watchfloor.sharing.policy import visible
+from watchfloor.reference import SubstanceMatcher
+from watchfloor.security import Principal, require_role
+from watchfloor.sharing import read_record, visible
 
 MIN_LABELS = 20
 

@@ -27,8 +27,8 @@ from watchfloor.batches import chunks
 from watchfloor.errors import NotFound
 from watchfloor.listings.models import Listing, ListingSignal
 from watchfloor.listings.signals import STRONG
-from watchfloor.security.service import Principal
-from watchfloor.sharing.policy import can_read, visible
+from watchfloor.security import Principal
+from watchfloor.sharing import can_read, visible
 
 COMMON = 200  # listings sharing one value before it counts as nobody's in particular
 MAX_LISTINGS = 1000  # a cluster is cut here (and says so)

@@ -17,10 +17,8 @@ from watchfloor.db import fetch_page, utcnow
 from watchfloor.listings import dsa
 from watchfloor.listings.models import Notice, NoticeItem
 from watchfloor.listings.notice_schemas import DecisionOut, NoticeItemOut, NoticeOut, NoticePage
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Agency, Principal
+from watchfloor.sharing import audit_list_reads, read_record, sharing_out, visible
 
 OPEN = ("sent", "acknowledged")
 ESCALATION = ("none", "overdue", "escalated")

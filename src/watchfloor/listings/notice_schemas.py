@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
 
-from watchfloor.identifiers.countries import validate_country
+from watchfloor.identifiers import validate_country
 from watchfloor.inputs import Input
 from watchfloor.listings import dsa
-from watchfloor.sharing.schemas import SharingOut, Tlp
+from watchfloor.sharing import SharingOut, Tlp
 
 MAX_ITEMS = 500
 

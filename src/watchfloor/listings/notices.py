@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.service import close_alerts
+from watchfloor.alerts import close_alerts
 from watchfloor.audit import canonical
 from watchfloor.db import utcnow
 from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
@@ -49,11 +49,8 @@ from watchfloor.listings.notice_schemas import (
     NoticeIn,
 )
 from watchfloor.listings.platforms import platform_sla
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, require_role, system_principal
-from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.policy import can_read, can_share
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.security import Agency, Principal, require_role, system_principal
+from watchfloor.sharing import SharingIn, apply_sharing, can_read, can_share
 
 # --- sending --------------------------------------------------------------------------------
 

@@ -20,8 +20,8 @@ from watchfloor import audit
 from watchfloor.listings import intake, labels
 from watchfloor.listings.classifier import ListingModel, shipped_model
 from watchfloor.listings.models import Listing
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.service import Principal, require_role
+from watchfloor.reference import SubstanceMatcher
+from watchfloor.security import Principal, require_role
 
 DECISION = (
     "probability",

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
-from watchfloor.identifiers.countries import validate_country, validate_currency
+from watchfloor.identifiers import validate_country, validate_currency
 from watchfloor.inputs import Input, Record
 from watchfloor.listings.classifier import CLASSES
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn
 
 MAX_TEXT = 1024 * 1024  # a listing's body, in characters
 CRYPTO = {"BTC", "XMR", "ETH", "LTC", "USDT", "USDC"}

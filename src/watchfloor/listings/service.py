@@ -21,9 +21,8 @@ from watchfloor.listings.schemas import (
     SignalOut,
     TermOut,
 )
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import audit_list_reads, read_record
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Principal
+from watchfloor.sharing import audit_list_reads, read_record, visible
 
 
 def listing_out(x: Listing) -> ListingOut:

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from watchfloor.identifiers.contacts import (
+from watchfloor.identifiers import (
     normalise_email,
     normalise_handle,
     normalise_image_hash,

@@ -19,7 +19,7 @@ import unicodedata
 from html.parser import HTMLParser
 
 from watchfloor.memo import SHORT, Memo
-from watchfloor.reference.matcher import SubstanceMatcher
+from watchfloor.reference import SubstanceMatcher
 
 MARKER = "wf"
 _SKIP = {"script", "style", "noscript", "template"}

@@ -30,11 +30,9 @@ from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.identifiers import normalise
 from watchfloor.listings import signals
 from watchfloor.listings.models import CommunityKey, Listing, ListingSignal, SignalSet
-from watchfloor.security.service import Principal, require_role
+from watchfloor.security import Principal, require_role
 from watchfloor.settings import get_settings
-from watchfloor.sharing.grants import apply_sharing
-from watchfloor.sharing.policy import shareable
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn, apply_sharing, shareable
 
 SHAREABLE_KINDS = tuple(sorted(signals.STRONG))
 # watchlist entries may also publish names and addresses (watchfloor.identifiers.normalise)
@@ -168,7 +166,7 @@ def _listing_values(
 def _entry_values(
     session: Session, principal: Principal, kinds: list[str]
 ) -> tuple[list[int], set[tuple[str, str]]]:
-    from watchfloor.cooperation.watchlists.models import WatchlistEntry
+    from watchfloor.cooperation.watchlists import WatchlistEntry
 
     rows = session.execute(
         select(WatchlistEntry.id, WatchlistEntry.kind, WatchlistEntry.normalised).where(

@@ -14,11 +14,16 @@ from watchfloor import audit
 from watchfloor.inputs import Input
 from watchfloor.listings import tokens
 from watchfloor.listings.models import SignalSet
+from watchfloor.security import require_role
 from watchfloor.security.deps import CurrentPrincipal, Db, RecordId
-from watchfloor.security.service import require_role
-from watchfloor.sharing.grants import audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.policy import visible
-from watchfloor.sharing.schemas import SharingIn, SharingOut
+from watchfloor.sharing import (
+    SharingIn,
+    SharingOut,
+    audit_list_reads,
+    read_record,
+    sharing_out,
+    visible,
+)
 
 router = APIRouter(prefix="/api/v1/listings/signal-sets", tags=["signal sets"])
 

@@ -14,8 +14,7 @@ from pathlib import Path
 from watchfloor.listings import agora
 from watchfloor.listings.classifier import ListingModel, train
 from watchfloor.listings.text import document
-from watchfloor.reference.loader import catalogue_rows
-from watchfloor.reference.matcher import SubstanceMatcher
+from watchfloor.reference import SubstanceMatcher, catalogue_rows
 
 Progress = Callable[[int, int], None]
 

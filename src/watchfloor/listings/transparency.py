@@ -36,7 +36,7 @@ from watchfloor.listings.models import Notice
 from watchfloor.listings.notice_reading import is_overdue
 from watchfloor.listings.notice_schemas import PeriodOut, ReportOut
 from watchfloor.listings.platforms import platform_sla
-from watchfloor.security.models import Agency
+from watchfloor.security import Agency
 
 Period = Literal["day", "week", "month", "quarter"]
 BUCKETS = (1, 6, 12, 24, 48, 72, 168)

@@ -17,8 +17,8 @@ from sqlalchemy import Date, cast, func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.listings.models import Listing
-from watchfloor.security.service import Principal
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Principal
+from watchfloor.sharing import visible
 
 By = Literal["substance_class", "seller", "ships_from", "platform"]
 EVENTS = (

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from watchfloor.identifiers.countries import country_codes, country_name
+from watchfloor.identifiers import country_codes, country_name
 from watchfloor.reference.schemas import (
     CountryOut,
     HsCodeOut,

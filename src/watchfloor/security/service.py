@@ -96,7 +96,7 @@ def create_agency(
     session: Session, *, code: str, name: str, country: str | None, kind: str, actor: str
 ) -> Agency:
     """Register an agency. ``country`` is an ISO 3166-1 alpha-2 code (None for bodies like INCB)."""
-    from watchfloor.identifiers.countries import validate_country
+    from watchfloor.identifiers import validate_country
 
     problems = []
     if kind not in AGENCY_KINDS:

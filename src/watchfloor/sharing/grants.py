@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal
+from watchfloor.security import Agency, Principal
 from watchfloor.sharing import communities
 from watchfloor.sharing.changes import record_changes
 from watchfloor.sharing.models import Shareable, ShareRecipient

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, declared_attr, foreign, mapped_column, relationship
 
 from watchfloor.db import Base, UTCDateTime, utcnow
-from watchfloor.security.models import Agency
+from watchfloor.security import Agency
 
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 

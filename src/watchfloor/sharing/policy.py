@@ -26,7 +26,7 @@ from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from watchfloor.db import utcnow
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 from watchfloor.sharing import communities
 from watchfloor.sharing.models import Shareable, ShareRecipient
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from watchfloor.cooperation import links as _links
+from watchfloor.shipments.models import Outcome, Shipment  # what other domains may import
 
 
 def _shipment_ids(session: Any, agency_id: int, refs: Sequence[str]) -> dict[str, int]:
@@ -28,3 +29,6 @@ def _forget_scorers(kind: str) -> None:
 
 _links.provide("shipment", _shipment_ids)
 _links.on_change(_forget_scorers)
+
+
+__all__ = ["Outcome", "Shipment"]

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from watchfloor.batches import BatchResult
+from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
 from watchfloor.shipments import intake, service
 from watchfloor.shipments.schemas import (
     HoldIn,

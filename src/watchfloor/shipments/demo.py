@@ -16,15 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor.cooperation import demo as sharing_demo
-from watchfloor.cooperation.seizures.models import Seizure
-from watchfloor.cooperation.seizures.schemas import SeizureIn
-from watchfloor.cooperation.seizures.service import create_seizure
+from watchfloor.cooperation.seizures import Seizure, SeizureIn, create_seizure
 from watchfloor.db import analyze
 from watchfloor.errors import WatchfloorError
-from watchfloor.reference.sanctions import SanctionsLoad, load_sdn
-from watchfloor.security.models import Agency, Office
-from watchfloor.security.service import system_principal
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.reference import SanctionsLoad, load_sdn
+from watchfloor.security import Agency, Office, system_principal
+from watchfloor.sharing import SharingIn
 from watchfloor.shipments import intake, scoring
 from watchfloor.shipments.generator import ShipmentGenerator, Truth
 from watchfloor.shipments.models import Outcome, RiskModel, Shipment

@@ -38,7 +38,7 @@ from watchfloor.bulk import (
     pipeline,
     read_jsonl,
 )
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 from watchfloor.throughput import batch_collection, batch_gc, tune_for_batches
 
 SHIPMENT_COLUMNS = (

@@ -28,8 +28,7 @@ from typing import Any
 
 from faker import Faker
 
-from watchfloor.reference.loader import catalogue_rows
-from watchfloor.reference.matcher import shipped_facts
+from watchfloor.reference import catalogue_rows, shipped_facts
 
 LOCALES = {
     "CN": "zh_CN", "HK": "zh_TW", "US": "en_US", "MX": "es_MX", "DE": "de_DE", "GB": "en_GB",

@@ -9,8 +9,7 @@ from collections import Counter, defaultdict
 from functools import lru_cache
 
 from watchfloor.memo import Memo
-from watchfloor.reference.loader import catalogue_rows
-from watchfloor.reference.matcher import tokens
+from watchfloor.reference import catalogue_rows, tokens
 
 _HS_CLEAN = re.compile(r"[\s.\-]")
 _STOP = frozenset(

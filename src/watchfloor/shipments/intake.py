@@ -42,8 +42,7 @@ from watchfloor.batches import (
 from watchfloor.cooperation.watchlists import screening as watchlists
 from watchfloor.db import RowWriter, allocate_ids, inserted_ids, unique_violation, utcnow
 from watchfloor.errors import Conflict, Forbidden
-from watchfloor.security.models import Agency, Office
-from watchfloor.security.service import Principal, require_role
+from watchfloor.security import Agency, Office, Principal, require_role
 from watchfloor.shipments.models import RiskAssessment, Shipment, ShipmentItem
 from watchfloor.shipments.schemas import ShipmentIn
 from watchfloor.shipments.scoring import Assessment, Config, Scorer, record_config, scorer_for

@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchfloor.db import Base, UTCDateTime, utcnow
-from watchfloor.security.models import Agency, Office
+from watchfloor.security import Agency, Office
 
 MODES = ("post", "express", "cargo")
 OUTCOMES = ("seized", "clean", "discrepancy")

@@ -21,9 +21,9 @@ from pydantic import (
     model_validator,
 )
 
-from watchfloor.identifiers.countries import validate_country, validate_currency
+from watchfloor.identifiers import validate_country, validate_currency
 from watchfloor.inputs import Input, Record
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn
 from watchfloor.shipments.hs import check_hs
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -28,15 +28,13 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from watchfloor.cooperation.seizures.models import Seizure
+from watchfloor.cooperation.seizures import Seizure
 from watchfloor.db import engine_of
 from watchfloor.errors import Conflict
 from watchfloor.memo import Memo
-from watchfloor.reference.matcher import SubstanceMatcher, shipped_facts
-from watchfloor.reference.sanctions import SanctionsEntry, SanctionsLoad
-from watchfloor.security.models import Agency
-from watchfloor.security.service import system_principal
-from watchfloor.sharing.policy import visible
+from watchfloor.reference import SanctionsEntry, SanctionsLoad, SubstanceMatcher, shipped_facts
+from watchfloor.security import Agency, system_principal
+from watchfloor.sharing import visible
 from watchfloor.shipments import model as risk_model
 from watchfloor.shipments.hs import chapter_guesser
 from watchfloor.shipments.models import ScoringConfig as ScoringConfigRow
@@ -275,7 +273,7 @@ def _whose(owner_id: int, owner_code: str, agency: Agency) -> str:
 def watchlist_names(session: Session, agency: Agency) -> list[Listed]:
     """The active name entries of the watchlists the agency may read (a pre-export
     objection's importer among them)."""
-    from watchfloor.cooperation.watchlists.models import WatchlistEntry
+    from watchfloor.cooperation.watchlists import WatchlistEntry
 
     now = dt.datetime.now(dt.UTC)
     principal = system_principal(agency)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from rapidfuzz import fuzz, process
 from unidecode import unidecode
 
-from watchfloor.identifiers.names import name_tokens, screenable
+from watchfloor.identifiers import name_tokens, screenable
 from watchfloor.memo import Memo
 
 SHORT_NAME = 12  # names with fewer letters must agree almost exactly

@@ -17,13 +17,11 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts import service as alerts
-from watchfloor.cooperation.seizures.schemas import SeizureIn, SeizurePartyIn
-from watchfloor.cooperation.seizures.service import create_seizure
+from watchfloor.cooperation.seizures import SeizureIn, SeizurePartyIn, create_seizure
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Invalid, NotFound
-from watchfloor.security.models import Agency, Office
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.security import Agency, Office, Principal, require_role
+from watchfloor.sharing import SharingIn
 from watchfloor.shipments import model as risk_model
 from watchfloor.shipments import scoring
 from watchfloor.shipments.models import Outcome, RiskAssessment, RiskModel, Shipment

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from watchfloor.errors import FieldProblem, Invalid
+from watchfloor.security import Principal
 from watchfloor.security.deps import MAX_ID, CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import read_record
+from watchfloor.sharing import read_record
 from watchfloor.warning import findings, interventions, service
 from watchfloor.warning.detectors import finite_list
 from watchfloor.warning.importers import datasets

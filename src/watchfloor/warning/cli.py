@@ -56,7 +56,7 @@ def import_command(
     nothing, a corrected file updates its figures."""
     from rich.progress import Progress
 
-    from watchfloor.security.service import get_agency, system_principal
+    from watchfloor.security import get_agency, system_principal
     from watchfloor.warning import importers
 
     ds = importers.dataset(dataset)
@@ -109,7 +109,7 @@ def scan_command(
 ) -> None:
     """Run every detector and the first-sighting rules over the series the agency may read,
     store new warnings and alert its subscriptions."""
-    from watchfloor.security.service import get_agency, system_principal
+    from watchfloor.security import get_agency, system_principal
     from watchfloor.warning import findings, service
     from watchfloor.warning.series import SeriesQuery
 

@@ -24,8 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from watchfloor.security.models import Agency
-from watchfloor.security.service import system_principal
+from watchfloor.security import Agency, system_principal
 from watchfloor.warning import importers, interventions, service
 from watchfloor.warning.interventions import EvaluationOptions, SeriesSpec
 from watchfloor.warning.models import Intervention, Subscription

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from watchfloor import audit, datafiles
 from watchfloor.db import table_of
 from watchfloor.errors import FieldProblem, Invalid, NotFound
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 from watchfloor.warning.models import MEASURES, PERIODS, Observation
 from watchfloor.warning.substances import identify
 

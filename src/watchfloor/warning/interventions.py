@@ -24,9 +24,8 @@ from sqlalchemy.orm import Session
 from watchfloor import audit
 from watchfloor.errors import FieldProblem, Invalid, NotFound
 from watchfloor.inputs import Input
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.grants import read_record
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Principal, require_role
+from watchfloor.sharing import read_record, visible
 from watchfloor.warning import evaluation as ev
 from watchfloor.warning.models import Intervention
 from watchfloor.warning.series import FREQ, SeriesQuery, axis, collect, floor_period, next_period

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
-from watchfloor.sharing.models import Shareable
+from watchfloor.sharing import Shareable
 
 PERIODS = ("day", "week", "month", "half", "year")
 MEASURES = ("events", "quantity_kg", "reports", "deaths", "listings", "vendors", "notifications")

@@ -20,13 +20,13 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from watchfloor.cooperation.pen.models import PreExportNotification
-from watchfloor.cooperation.seizures.models import Seizure
+from watchfloor.cooperation.pen import PreExportNotification
+from watchfloor.cooperation.seizures import Seizure
 from watchfloor.errors import FieldProblem, Invalid
-from watchfloor.identifiers.countries import validate_country
-from watchfloor.listings.models import Listing
-from watchfloor.security.service import Principal
-from watchfloor.sharing.policy import visible
+from watchfloor.identifiers import validate_country
+from watchfloor.listings import Listing
+from watchfloor.security import Principal
+from watchfloor.sharing import visible
 from watchfloor.warning.models import EarlyWarning
 from watchfloor.warning.series import SeriesQuery, collect
 from watchfloor.warning.substances import display, identify

@@ -25,13 +25,13 @@ import numpy as np
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from watchfloor.cooperation.pen.models import PreExportNotification
-from watchfloor.cooperation.seizures.models import Seizure
-from watchfloor.listings.models import Listing
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.service import Principal
-from watchfloor.sharing.policy import visible
-from watchfloor.shipments.models import Outcome, Shipment
+from watchfloor.cooperation.pen import PreExportNotification
+from watchfloor.cooperation.seizures import Seizure
+from watchfloor.listings import Listing
+from watchfloor.reference import SubstanceMatcher
+from watchfloor.security import Principal
+from watchfloor.sharing import visible
+from watchfloor.shipments import Outcome, Shipment
 from watchfloor.warning.models import Observation
 from watchfloor.warning.substances import display, identify
 

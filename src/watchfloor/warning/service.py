@@ -19,12 +19,11 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.service import NewAlert, raise_alerts
+from watchfloor.alerts import NewAlert, raise_alerts
 from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.grants import audit_list_reads
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Principal, require_role
+from watchfloor.sharing import audit_list_reads, visible
 from watchfloor.warning import findings as fnd
 from watchfloor.warning.detectors import finite, finite_list
 from watchfloor.warning.importers import datasets

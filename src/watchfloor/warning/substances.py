@@ -21,8 +21,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from watchfloor.reference.loader import fold
-from watchfloor.reference.matcher import SubstanceMatcher, tokens
+from watchfloor.reference import SubstanceMatcher, fold, tokens
 
 _SALTS = re.compile(
     r"\b(hydrochloride|hcl|citrate|salt undetermined|base|sulfate|sulphate|phosphate|"

@@ -1,0 +1,1 @@
+"""Federation: signed feeds of shared records between Watchfloor instances."""

@@ -1,4 +1,5 @@
-"""``watchfloor federation ...``: this instance's identity, its peers, and pulling their feeds."""
+"""``watchfloor cooperation federation ...``: this instance's identity, its peers, and
+pulling their feeds."""
 
 from __future__ import annotations
 

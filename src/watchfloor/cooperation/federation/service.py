@@ -47,12 +47,9 @@ from watchfloor.cooperation.seizures.models import Incident, Seizure
 from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import analyze, utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound, Unauthenticated, WatchfloorError
-from watchfloor.security.models import Agency
-from watchfloor.security.service import system_principal
+from watchfloor.security import Agency, system_principal
 from watchfloor.settings import get_settings
-from watchfloor.sharing.changes import Change
-from watchfloor.sharing.grants import forget_recipients, name_recipients, sharing_out
-from watchfloor.sharing.policy import can_read
+from watchfloor.sharing import Change, can_read, forget_recipients, name_recipients, sharing_out
 
 # the tables of the records that travel (each a Shareable with origin columns)
 FEDERATED: dict[str, Any] = {
@@ -167,7 +164,9 @@ def add_peer(
 def get_peer(session: Session, name: str) -> Peer:
     peer = session.scalar(select(Peer).where(Peer.name == name))
     if peer is None:
-        raise NotFound(f"no peer {name!r}: register it with 'watchfloor federation add-peer'")
+        raise NotFound(
+            f"no peer {name!r}: register it with 'watchfloor cooperation federation add-peer'"
+        )
     return peer
 
 

@@ -17,10 +17,9 @@ from watchfloor.cooperation.pen.schemas import (
     ReplyIn,
     Status,
 )
+from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import read_record
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn, read_record
 
 router = APIRouter(prefix="/api/v1/sharing/notifications", tags=["pre-export notifications"])
 Officer = Annotated[Principal, Depends(requires("officer"))]

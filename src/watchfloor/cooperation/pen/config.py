@@ -15,9 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from watchfloor import datafiles
 from watchfloor.datafiles import shipped
-from watchfloor.identifiers.countries import validate_country
+from watchfloor.identifiers import validate_country
 from watchfloor.settings import get_settings
-from watchfloor.sharing.communities import CODE
+from watchfloor.sharing import CODE
 
 
 class Defaults(BaseModel):

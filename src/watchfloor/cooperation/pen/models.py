@@ -16,8 +16,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from watchfloor.db import Base, UTCDateTime, utcnow
-from watchfloor.security.models import Agency
-from watchfloor.sharing.models import Shareable
+from watchfloor.security import Agency
+from watchfloor.sharing import Shareable
 
 
 class PreExportNotification(Shareable, Base):

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from watchfloor.cooperation.seizures.schemas import Mode, Unit
 from watchfloor.inputs import Input
-from watchfloor.sharing.schemas import SharingIn, SharingOut
+from watchfloor.sharing import SharingIn, SharingOut
 
 Decision = Literal["confirm", "object", "request_info"]
 Status = Literal["pending", "info_requested", "confirmed", "objected"]

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
-from watchfloor.alerts.service import AlertKind, NewAlert, raise_alerts
+from watchfloor.alerts import AlertKind, NewAlert, raise_alerts
 from watchfloor.cooperation import intake
 from watchfloor.cooperation.pen import config as pen_config
 from watchfloor.cooperation.pen.models import PreExportNotification as Pen
@@ -40,13 +40,17 @@ from watchfloor.cooperation.quantities import normalise
 from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import claim_escalation, fetch_page, session_scope, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Forbidden, Invalid
-from watchfloor.identifiers.countries import validate_country
-from watchfloor.reference.matcher import SubstanceMatcher
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.grants import apply_sharing, audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.policy import visible
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.identifiers import validate_country
+from watchfloor.reference import SubstanceMatcher
+from watchfloor.security import Agency, Principal, require_role
+from watchfloor.sharing import (
+    SharingIn,
+    apply_sharing,
+    audit_list_reads,
+    read_record,
+    sharing_out,
+    visible,
+)
 
 OPEN = ("pending", "info_requested")
 SYSTEM_ACTOR = "system:pen-deadlines"

@@ -29,12 +29,9 @@ from watchfloor.cooperation.seizures.service import (
     seizure_out,
 )
 from watchfloor.cooperation.seizures.statistics import CountrySummary
+from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing import communities
-from watchfloor.sharing.grants import read_record, reshare
-from watchfloor.sharing.models import Shareable
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import Shareable, SharingIn, communities, read_record, reshare
 from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])

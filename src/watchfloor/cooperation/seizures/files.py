@@ -45,7 +45,7 @@ from watchfloor.bulk import (
 )
 from watchfloor.cooperation import intake
 from watchfloor.db import session_factory
-from watchfloor.security.service import Principal
+from watchfloor.security import Principal
 
 SHARING_COLUMNS = (
     "tlp", "recipients", "communities", "originator_control", "legal_basis", "expires_at",

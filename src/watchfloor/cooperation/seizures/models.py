@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
-from watchfloor.sharing.models import Shareable
+from watchfloor.sharing import Shareable
 
 
 class Seizure(Shareable, Base):

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from watchfloor.inputs import Input
-from watchfloor.sharing.schemas import SharingIn, SharingOut
+from watchfloor.sharing import SharingIn, SharingOut
 
 date_type = dt.date  # a field named like the type would shadow it
 

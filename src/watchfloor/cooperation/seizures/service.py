@@ -22,9 +22,8 @@ from watchfloor.cooperation.seizures.schemas import (
 )
 from watchfloor.db import fetch_page
 from watchfloor.errors import Conflict
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import audit_list_reads, sharing_out
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Principal
+from watchfloor.sharing import audit_list_reads, sharing_out, visible
 
 
 def _parties(raw: str | None) -> list[SeizurePartyIn]:

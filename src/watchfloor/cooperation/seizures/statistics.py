@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.cooperation.seizures.models import Seizure
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal
-from watchfloor.sharing.policy import visible
+from watchfloor.security import Agency, Principal
+from watchfloor.sharing import visible
 
 TOP = 5
 

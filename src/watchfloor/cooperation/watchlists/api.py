@@ -22,10 +22,9 @@ from watchfloor.cooperation.watchlists.schemas import (
     WatchlistEntryOut,
     WatchlistPage,
 )
+from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
-from watchfloor.security.service import Principal
-from watchfloor.sharing.grants import read_record, reshare
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.sharing import SharingIn, read_record, reshare
 from watchfloor.web.http import intake_body
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["watchlists"])

@@ -18,12 +18,17 @@ from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry, 
 from watchfloor.cooperation.watchlists.schemas import CaseIn, CaseOut, HitOut, WatchlistEntryOut
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, require_role
-from watchfloor.sharing.changes import record_changes
-from watchfloor.sharing.grants import apply_sharing, audit_list_reads, read_record, sharing_out
-from watchfloor.sharing.policy import can_read, visible
-from watchfloor.sharing.schemas import SharingIn
+from watchfloor.security import Agency, Principal, require_role
+from watchfloor.sharing import (
+    SharingIn,
+    apply_sharing,
+    audit_list_reads,
+    can_read,
+    read_record,
+    record_changes,
+    sharing_out,
+    visible,
+)
 
 
 def entry_out(e: WatchlistEntry) -> WatchlistEntryOut:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from watchfloor.identifiers import Kind
 from watchfloor.inputs import Input
-from watchfloor.sharing.schemas import SharingIn, SharingOut
+from watchfloor.sharing import SharingIn, SharingOut
 
 date_type = dt.date  # a field named like the type would shadow it
 

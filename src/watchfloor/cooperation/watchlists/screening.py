@@ -30,12 +30,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor import identifiers
-from watchfloor.alerts.service import NewAlert, raise_alerts
+from watchfloor.alerts import NewAlert, raise_alerts
 from watchfloor.cooperation.watchlists.models import WatchlistEntry, WatchlistHit
 from watchfloor.db import engine_of, utcnow
-from watchfloor.security.models import Agency
-from watchfloor.security.service import Principal, system_principal
-from watchfloor.sharing.policy import can_read
+from watchfloor.security import Agency, Principal, system_principal
+from watchfloor.sharing import can_read
 
 KINDS: tuple[str, ...] = identifiers.KINDS
 

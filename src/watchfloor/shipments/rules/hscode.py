@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from watchfloor.reference.matcher import SubstanceMatcher, shipped_facts
+from watchfloor.reference import SubstanceMatcher, shipped_facts
 from watchfloor.shipments.hs import ChapterGuesser, chapter_name, format_hs
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import ShipmentIn

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from watchfloor.memo import Memo
-from watchfloor.reference.matcher import Mention, SubstanceFacts, SubstanceMatcher, tokens
+from watchfloor.reference import Mention, SubstanceFacts, SubstanceMatcher, tokens
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import ShipmentIn
 
