@@ -46,12 +46,14 @@ bench: $(TSTAMP)
 
 # the contracts a machine checks: style and complexity (ruff), types (mypy), the layers and
 # boundaries between packages (import-linter, in pyproject.toml), and that domains import
-# from each other only the names each lists in its __init__ (scripts/check_public.py)
+# from each other only the names each lists in its __init__ (scripts/check_public.py), and
+# that no packages or modules import each other, lazily or not (scripts/import_cycles.py)
 lint: $(TSTAMP)
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/check_public.py
+	$(BIN)/python scripts/import_cycles.py
 
 # Rebuild the shipped reference catalogue from ../shared/data (developers only).
 # Retrain the shipped listing classifier from ../shared/data/agora-listings (developers only).

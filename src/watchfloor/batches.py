@@ -1,7 +1,7 @@
 """Batch submissions, shared by every intake (shipments, listings, seizures, incidents,
 watchlist entries, federation): the keyed upsert they all are, the per-row results, pydantic
 errors as field paths, and the event a committed batch announces. No web framework here:
-reading a request body and answering with a status are :mod:`watchfloor.web.http`'s.
+reading a request body and answering with a status are :mod:`watchfloor.http`'s.
 
 Every intake is the same algorithm. Rows are validated (the bad ones get a result naming
 field and reason); the valid rows are looked up by their natural key; a row whose content

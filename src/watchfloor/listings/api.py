@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from watchfloor.batches import BatchResult
 from watchfloor.errors import FieldProblem, Invalid, TooLarge
+from watchfloor.http import intake_body, read_rows, run_intake
 from watchfloor.listings import intake, labels, service, watch
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.listings.models import ClassifierVersion, Listing
@@ -32,7 +33,6 @@ from watchfloor.listings.schemas import (
 from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.sharing import SharingIn, reshare
-from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/listings", tags=["listings"])
 MAX_BODY = 256 * 1024 * 1024  # a batch of 10,000 listings may carry long texts

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from watchfloor.batches import BatchResult
+from watchfloor.http import intake_body, read_rows, run_intake
 from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.shipments import intake, service
@@ -26,7 +27,6 @@ from watchfloor.shipments.schemas import (
     ShipmentPage,
     TargetList,
 )
-from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
 MAX_BODY = 64 * 1024 * 1024

@@ -29,10 +29,10 @@ from watchfloor.cooperation.seizures.service import (
     seizure_out,
 )
 from watchfloor.cooperation.seizures.statistics import CountrySummary
+from watchfloor.http import intake_body, read_rows, run_intake
 from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.sharing import Shareable, SharingIn, communities, read_record, reshare
-from watchfloor.web.http import intake_body, read_rows, run_intake
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["sharing"])
 S = TypeVar("S", bound=Shareable)

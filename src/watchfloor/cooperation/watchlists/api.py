@@ -22,10 +22,10 @@ from watchfloor.cooperation.watchlists.schemas import (
     WatchlistEntryOut,
     WatchlistPage,
 )
+from watchfloor.http import intake_body
 from watchfloor.security import Principal
 from watchfloor.security.deps import CurrentPrincipal, Cursor, Db, RecordId, requires
 from watchfloor.sharing import SharingIn, read_record, reshare
-from watchfloor.web.http import intake_body
 
 router = APIRouter(prefix="/api/v1/sharing", tags=["watchlists"])
 Officer = Annotated[Principal, Depends(requires("officer"))]
