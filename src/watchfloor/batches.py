@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from watchfloor.audit import Acting
 from watchfloor.db import utcnow
+from watchfloor.errors import field_path
 from watchfloor.inputs import nul_field
 
 MAX_BATCH = 10_000
@@ -218,9 +219,7 @@ def error_list(exc: ValidationError, record: str = "shipment") -> list[FieldErro
     """Pydantic's errors as field paths like ``items[1].hs_code`` with a plain reason."""
     out = []
     for err in exc.errors(include_url=False):
-        path = ""
-        for part in err["loc"]:
-            path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+        path = field_path(err["loc"])
         reason = err["msg"]
         if reason.startswith("Value error, "):
             reason = reason[len("Value error, ") :]

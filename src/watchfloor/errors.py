@@ -6,8 +6,22 @@ caller can act on: the record, the field and the reason.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+
+def field_path(loc: Sequence[Any]) -> str:
+    """A field's place in a record, in the one syntax every error body uses: attribute
+    names joined by dots, list positions in brackets.
+
+    >>> field_path(("items", 0, "hs_code"))
+    'items[0].hs_code'
+    """
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
 
 
 @dataclass

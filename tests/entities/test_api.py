@@ -86,7 +86,7 @@ def test_another_agency_sees_a_party_only_once_its_record_is_shared(client, engi
 
 BAD_QUERIES = [
     ({"name": ""}, "name", "at least 1 character"),
-    ({"name": "A B", "countries": ["MX", "XX"]}, "countries.1", "not an ISO 3166-1 alpha-2"),
+    ({"name": "A B", "countries": ["MX", "XX"]}, "countries[1]", "not an ISO 3166-1 alpha-2"),
     ({"name": "A B", "date_of_birth": "1957-13-01"}, "date_of_birth", "should match"),
     ({"name": "A B", "schema": "ship"}, "schema", "'person', 'company'"),
     ({"name": "A B", "threshold": 2}, "threshold", "less than or equal to 1"),

@@ -92,7 +92,7 @@ def test_a_notice_reaches_the_platform_and_nobody_else(client, engine, cbp, plat
         ({"platform": "PLATFORM-BAZAAR"}, 422, "listing_ids[0]", "answers for Bazaar Forum"),
         ({"listing_ids": [999999]}, 422, "listing_ids[0]", "listing 999999 not found"),
         ({"requested_action": "burn"}, 422, "requested_action", "Input should be"),
-        ({"territorial_scope": ["US", "XX"]}, 422, "territorial_scope.1", "'XX' is not"),
+        ({"territorial_scope": ["US", "XX"]}, 422, "territorial_scope[1]", "'XX' is not"),
         ({"legal_ground": ""}, 422, "legal_ground", "at least 3 characters"),
     ],
 )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from watchfloor.db import DatabaseUnavailable
-from watchfloor.errors import WatchfloorError
+from watchfloor.errors import WatchfloorError, field_path
 
 log = logging.getLogger("watchfloor.web")
 PROBLEM = "application/problem+json"
@@ -46,11 +46,14 @@ def problem(
 
 
 def _field(loc: tuple[Any, ...] | list[Any]) -> str:
-    parts = [str(p) for p in loc]
+    """``items[0].hs_code`` for a body field, as batch results name it; ``query.limit``."""
+    parts = list(loc)
     if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        where, parts = parts[0], parts[1:]
-        return (".".join(parts) or where) if where == "body" else f"{where}.{'.'.join(parts)}"
-    return ".".join(parts)
+        where, rest = str(parts[0]), parts[1:]
+        if where == "body":
+            return field_path(rest) or where
+        return field_path([where, *rest])
+    return field_path(parts)
 
 
 def install(app: FastAPI) -> None:
