@@ -105,14 +105,19 @@ def fill(url: str, n: int, seed: int = 5) -> list[int]:
     return readable
 
 
-def timed(engine, stmt, params=None, repeat: int = 5) -> tuple[float, int]:  # type: ignore[no-untyped-def]
-    runs, count = [], 0
+def timed(engine, stmts, repeat: int = 9) -> list[tuple[float, int]]:  # type: ignore[no-untyped-def]
+    """Median time and row count of each statement, their runs interleaved: one after the
+    other, ``repeat`` times, so that a passing disturbance (the server's checkpoint, another
+    process) falls on both alike instead of on whichever ran at that moment."""
+    runs: list[list[float]] = [[] for _ in stmts]
+    counts = [0] * len(stmts)
     for _ in range(repeat):
-        with engine.connect() as c:
-            start = time.perf_counter()
-            count = len(c.execute(stmt, params or {}).all())
-            runs.append(time.perf_counter() - start)
-    return statistics.median(runs), count
+        for i, stmt in enumerate(stmts):
+            with engine.connect() as c:
+                start = time.perf_counter()
+                counts[i] = len(c.execute(stmt).all())
+                runs[i].append(time.perf_counter() - start)
+    return [(statistics.median(r), n) for r, n in zip(runs, counts, strict=True)]
 
 
 def measure(url: str, readable: list[int]) -> tuple[float, float, int, int]:
@@ -120,10 +125,9 @@ def measure(url: str, readable: list[int]) -> tuple[float, float, int, int]:
     with session_scope(engine) as s:
         principal = system_principal(get_agency(s, "US-CBP"))
     filtered = select(*COLUMNS).where(visible(principal, Seizure))
-    with_policy, n_policy = timed(engine, filtered)
     # the readable rows hold one run of ids: the plain query reads exactly them by range
     plain = select(*COLUMNS).where(Seizure.id.between(min(readable), max(readable)))
-    without, n_plain = timed(engine, plain)
+    (with_policy, n_policy), (without, n_plain) = timed(engine, [filtered, plain])
     engine.dispose()
     return with_policy, without, n_policy, n_plain
 
