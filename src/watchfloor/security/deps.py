@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 
-from watchfloor import audit
+from watchfloor import audit, events
 from watchfloor.db import get_engine, session_factory
 from watchfloor.errors import Unauthenticated
 from watchfloor.security.service import (
@@ -30,13 +30,17 @@ def get_db(request: Request) -> Iterator[Session]:
     """One session per request; endpoints that write commit it themselves. The audit events
     of reads of other agencies' data (``audit.record_read``) are committed here when the
     route returns, before the response leaves (``scope="function"``): no helper commits,
-    and no route can forget them. A route that fails commits nothing."""
+    and no route can forget them. A route that fails commits nothing. Events the services
+    queued (``events.queue``) and the route committed are handed to the app to publish."""
     engine = getattr(request.app.state, "engine", None) or get_engine()
     session = session_factory(engine)()
     try:
         yield session
         if audit.reads_pending(session):
             session.commit()
+        ready = events.committed(session)
+        if ready:  # the app publishes them once the route is done (web/app.py)
+            request.state.outbox = [*getattr(request.state, "outbox", []), *ready]
     finally:
         session.rollback()
         session.close()

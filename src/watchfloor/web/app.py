@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +20,9 @@ from watchfloor.web import problems
 
 STATIC = Path(__file__).parent / "static"
 CSRF_COOKIE = "wf_csrf"
+
+
+log = logging.getLogger("watchfloor.web")
 
 
 def create_app(engine: Engine | None = None, *, background: bool = False) -> FastAPI:
@@ -83,6 +87,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         fresh = token is None or len(token) < 32
         request.state.csrf_token = secrets.token_urlsafe(32) if fresh else token
         response = await call_next(request)
+        await _publish_outbox(app, request)
         response.headers["X-Request-ID"] = request.state.request_id
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
@@ -208,6 +213,20 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
     app.openapi_schema = schema
     return schema
+
+
+async def _publish_outbox(app: FastAPI, request: Request) -> None:
+    """Publish what the request's committed transactions queued (``events.queue``), such as
+    ``alerts.raised``. Their data is stored already: a bus that fails is logged, and the
+    caller still gets its answer."""
+    ready = getattr(request.state, "outbox", None)
+    if not ready or app.state.bus is None:
+        return
+    root = app.state.subject_root
+    try:
+        await app.state.bus.publish_many([(f"{root}.{tail}", payload) for tail, payload in ready])
+    except Exception:  # the bus is down or refused: the records stand
+        log.exception("could not publish %d events after %s", len(ready), request.url.path)
 
 
 def _secure() -> bool:
