@@ -115,6 +115,31 @@ _MOVE_HEAD = update(_head).where(_head.c.id == 1).values(hash=bindparam("v_hash"
 _APPEND_AND_MOVE = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
 
 
+def _fields(
+    seq: int,
+    prev_hash: str,
+    at: dt.datetime,
+    actor: str,
+    agency: str | None,
+    action: str,
+    object_type: str | None,
+    object_id: str | int | None,
+    detail: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The stored fields of an event, as :func:`event_hash` covers them."""
+    return {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "agency": agency,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "detail": canonical(detail or {}),
+        "prev_hash": prev_hash,
+    }
+
+
 def record(
     session: Session,
     *,
@@ -130,18 +155,9 @@ def record(
     connection = session.connection()
     # Taking the head row first serialises writers: nobody reads the tail until they own it.
     seq, prev_hash = connection.execute(_TAKE_HEAD).one()
-    at = utcnow()
-    fields = {
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "agency": agency,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "detail": canonical(detail or {}),
-        "prev_hash": prev_hash,
-    }
+    fields = _fields(
+        seq, prev_hash, utcnow(), actor, agency, action, object_type, object_id, detail
+    )
     digest = event_hash(**fields)
     params = {f"v_{k}": v for k, v in fields.items()}
     params["v_hash"] = digest
@@ -179,18 +195,10 @@ def record_many(
     at = utcnow()
     rows = []
     for n, event in enumerate(events):
-        object_id = event.get("object_id")
-        fields = {
-            "seq": first + n,
-            "at": at,
-            "actor": actor,
-            "agency": agency,
-            "action": event["action"],
-            "object_type": event.get("object_type"),
-            "object_id": None if object_id is None else str(object_id),
-            "detail": canonical(event.get("detail") or {}),
-            "prev_hash": prev_hash,
-        }
+        fields = _fields(
+            first + n, prev_hash, at, actor, agency, event["action"],
+            event.get("object_type"), event.get("object_id"), event.get("detail"),
+        )  # fmt: skip
         prev_hash = event_hash(**fields)
         rows.append({f"v_{k}": v for k, v in fields.items()} | {"v_hash": prev_hash})
     connection.execute(_APPEND, rows)

@@ -137,14 +137,6 @@ class Results:
     ) -> None:
         self.by_index[index] = accepted_row(index, reference, status, id, score)
 
-    def reject(self, index: int, reference: str | None, errors: list[FieldError]) -> None:
-        self.by_index[index] = RowResult(
-            index=index, reference=reference, status="rejected", errors=errors
-        )
-
-    def __getitem__(self, index: int) -> RowResult:
-        return self.by_index[index]
-
     def batch(self) -> BatchResult:
         ordered = [self.by_index[i] for i in range(self.rows)]
         accepted = sum(1 for r in ordered if r.status != "rejected")

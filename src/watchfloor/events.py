@@ -452,13 +452,3 @@ def _ready(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _dropped(session: Session) -> None:
     session.info.pop(_PENDING, None)
-
-
-async def publish_committed(
-    bus: EventBus | None, root: str, session: Session
-) -> list[tuple[str, dict[str, Any]]]:
-    """Publish the session's ready events on ``bus`` (taken either way; none without a bus)."""
-    events = committed(session)
-    if bus is not None and events:
-        await bus.publish_many([(f"{root}.{tail}", payload) for tail, payload in events])
-    return events

@@ -23,7 +23,7 @@ from watchfloor.alerts.schemas import AlertOut, AlertPage, AlertUpdate
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid
 from watchfloor.security import Office, Principal, require_role
-from watchfloor.sharing import audit_list_reads, read_record, sharing_out, visible
+from watchfloor.sharing import Tlp, audit_list_reads, read_record, sharing_out, visible
 
 AlertKind = Literal[
     "shipment_risk",  # a shipment scored at or above its office's threshold
@@ -41,7 +41,6 @@ AlertKind = Literal[
     "notice_escalated",  # ... and was escalated
 ]
 KINDS: tuple[str, ...] = get_args(AlertKind)
-Tlp = Literal["clear", "green", "amber", "amber+strict", "red"]
 
 
 @dataclass(frozen=True, slots=True)

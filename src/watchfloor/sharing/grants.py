@@ -11,6 +11,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
+from watchfloor.batches import chunks
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.security import Agency, Principal
 from watchfloor.sharing import communities
@@ -147,11 +148,10 @@ def name_recipients(
 
 def forget_recipients(session: Session, share_type: str, record_ids: Sequence[int]) -> None:
     """Remove every named recipient of these records (before naming them anew)."""
-    for start in range(0, len(record_ids), 500):
+    for part in chunks(record_ids):
         session.execute(
             delete(ShareRecipient).where(
-                ShareRecipient.record_type == share_type,
-                ShareRecipient.record_id.in_(record_ids[start : start + 500]),
+                ShareRecipient.record_type == share_type, ShareRecipient.record_id.in_(part)
             )
         )
 

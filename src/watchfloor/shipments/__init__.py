@@ -16,7 +16,7 @@ from watchfloor.shipments.models import Outcome, Shipment  # what other domains 
 
 
 def _shipment_ids(session: Any, agency_id: int, refs: Sequence[str]) -> dict[str, int]:
-    from watchfloor.shipments.service import ids_by_reference
+    from watchfloor.shipments.intake import ids_by_reference
 
     return ids_by_reference(session, agency_id, refs)
 

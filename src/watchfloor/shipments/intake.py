@@ -305,6 +305,11 @@ def _existing(session: Session, agency_id: int, refs: list[str]) -> dict[str, St
     return found
 
 
+def ids_by_reference(session: Session, agency_id: int, refs: Sequence[str]) -> dict[str, int]:
+    """The ids of the agency's shipments among ``refs`` (others' are never found)."""
+    return {ref: v[0] for ref, v in _existing(session, agency_id, sorted(set(refs))).items()}
+
+
 _writers: dict[str, Writers] = {}
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Float, cast, func, select
@@ -46,22 +45,6 @@ def get_shipment(session: Session, principal: Principal, shipment_id: int) -> Sh
     if shipment is None or shipment.owner_agency_id != principal.agency_id:
         raise NotFound(f"shipment {shipment_id} not found")
     return shipment
-
-
-def ids_by_reference(session: Session, agency_id: int, refs: Sequence[str]) -> dict[str, int]:
-    """The ids of the agency's shipments among ``refs`` (others' are never found)."""
-    found: dict[str, int] = {}
-    refs = sorted(set(refs))
-    for start in range(0, len(refs), 500):  # keys per IN (...)
-        found.update(
-            session.execute(
-                select(Shipment.reference, Shipment.id).where(
-                    Shipment.owner_agency_id == agency_id,
-                    Shipment.reference.in_(refs[start : start + 500]),
-                )
-            ).all()
-        )
-    return found
 
 
 def shipment_out(shipment: Shipment) -> ShipmentOut:
