@@ -61,6 +61,7 @@ model: $(STAMP)
 	$(BIN)/watchfloor listings train
 
 reference: $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt openpyxl  # reads the DEA's spreadsheet
 	$(BIN)/python scripts/build_reference.py
 
 clean:

@@ -8,7 +8,9 @@ Inputs (each named as the source of the facts it gives, in the output rows):
   ``?`` marks a value not confirmed in a retrieved source and is kept in ``unverified``.
 - reference/data/un_drugs.csv (in this repo): UN 1961/1971 schedules, CAS and HS 2022 of the main
   controlled drugs.
-- drug-lexicon/csv/dea_controlled.csv: US DEA schedules, controlled-substance codes, synonyms.
+- drug-lexicon/c_cs_alpha.xlsx: the DEA's official alphabetical list of controlled substances
+  (schedules, controlled-substance codes, other names); read with openpyxl.
+- nps-names/tripsit-substances.csv: names and aliases of research chemicals (TripSit).
 - drug-lexicon/csv/dea_street_names.csv: DEA slang terms and brand names.
 - hs-nomenclature/harmonized-system.csv: HS 2022 codes and descriptions.
 """
@@ -20,6 +22,7 @@ import re
 import sys
 from pathlib import Path
 
+from watchfloor.reference.families import spell_out
 from watchfloor.reference.loader import SUBSTANCE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,18 +34,22 @@ SOURCES = {
     "incb-lists": "INCB Yellow List (narcotic drugs, 62nd ed., 2023) and Green List (psychotropic "
     "substances, 34th ed., 2023) for UN 1961/1971 schedules; CAS registry numbers as listed by "
     "PubChem; HS codes from the WCO HS 2022 subheading texts",
-    "dea-controlled": "US DEA Diversion Control, Controlled Substances - Alphabetical Order, "
-    "via the DOPE R package v2.1.0 (github.com/CTN-0094/DOPE, MIT licence)",
+    "dea-controlled": "US DEA Diversion Control, Controlled Substances - Alphabetical Order "
+    "(the official spreadsheet c_cs_alpha.xlsx, as shipped in the DOPE R package v2.1.0, "
+    "github.com/CTN-0094/DOPE, MIT licence)",
     "dea-slang": "US DEA Slang Terms and Code Words, via the DOPE R package v2.1.0 "
     "(github.com/CTN-0094/DOPE, MIT licence)",
+    "tripsit": "TripSit drug database (github.com/TripSit/drugs, drugs.json at commit 83670cb, "
+    "2026-08-18): names, aliases and categories of research chemicals only",
     "hs2022": "HS 2022 nomenclature as extracted from UN Comtrade, "
     "github.com/datasets/harmonized-system commit 905e5a0 (ODC-PDDL-1.0)",
 }
-SRC_PRECURSORS, SRC_UN, SRC_DEA, SRC_SLANG = (
+SRC_PRECURSORS, SRC_UN, SRC_DEA, SRC_SLANG, SRC_TRIPSIT = (
     "un-precursors",
     "incb-lists",
     "dea-controlled",
     "dea-slang",
+    "tripsit",
 )
 
 # DEA slang categories -> catalogue key of the substance they name
@@ -88,7 +95,7 @@ def slug(name: str) -> str:
 
 
 def norm(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", name.lower())
+    return re.sub(r"[^a-z0-9]+", "", spell_out(name).lower())
 
 
 def cas_ok(cas: str) -> bool:
@@ -202,45 +209,8 @@ def build(shared: Path) -> Catalogue:
             },
         )
 
-    dea: dict[str, list[dict[str, str]]] = {}
-    for r in read_csv(shared / "drug-lexicon/csv/dea_controlled.csv"):
-        dea.setdefault(r["substance"].strip(), []).append(r)
-    for substance, rows in sorted(dea.items()):
-        first = rows[0]
-        paren = re.findall(r"\(([^()]+)\)", substance)
-        bare = re.sub(r"\s*\([^()]*\)\s*", " ", substance).strip()
-        key = None
-        for cand in [substance, bare, *paren]:
-            key = cat.by_norm.get(norm(cand))
-            if key:
-                break
-        if key is None:
-            key = slug(bare)[:60] or slug(substance)[:60]
-            if key in cat.rows:
-                key = f"{key}-dea{int(float(first['number'] or 0))}"
-            cat.add(
-                key,
-                {
-                    "name": bare,
-                    "kind": "drug",
-                    "drug_class": guess_class(substance),
-                    "sources": SRC_DEA,
-                },
-            )
-        row = cat.rows[key]
-        row["dea_schedule"] = first["schedule"]
-        row["dea_code"] = str(int(float(first["number"]))) if first["number"] else ""
-        row["dea_narcotic"] = first["narcotic"]
-        cat.merge_source(key, SRC_DEA)
-        for name in [substance, bare, *paren, *(r["synonym"] for r in rows)]:
-            if not name or "precursor" in name.lower():
-                continue
-            # DEA lists a class word ("fentanyl") as a synonym of its analogues: skip names
-            # that already belong to another entry
-            owner = cat.by_norm.get(norm(name))
-            if owner is not None and owner != key:
-                continue
-            cat.name(key, name, "synonym", SRC_DEA)
+    for row in read_dea_list(shared / "drug-lexicon/c_cs_alpha.xlsx"):
+        add_dea(cat, row)
 
     for r in read_csv(shared / "drug-lexicon/csv/dea_street_names.csv"):
         key = SLANG_CATEGORY.get(r["category"])
@@ -251,7 +221,169 @@ def build(shared: Path) -> Catalogue:
         if r["brand"]:
             cat.name(key, r["brand"].replace("®", ""), "brand", SRC_SLANG)
         cat.merge_source(key, SRC_SLANG)
+    add_tripsit(cat, shared / "nps-names/tripsit-substances.csv")
     return cat
+
+
+def top_level(text: str) -> tuple[str, list[str]]:
+    """A DEA entry split into the text before its first top-level parenthesis and the
+    top-level parenthesised parts: "Acryl fentanyl (N-(1-phenethylpiperidin-4-yl)-N-
+    phenylacrylamide)" gives "Acryl fentanyl" and the whole IUPAC name. Only a parenthesis
+    after a space opens a part: "N-(1-adamantyl)-…" is one chemical name."""
+    if text.startswith(("(", "[")):
+        return text.strip(), []
+    head, parts, depth, start = "", [], 0, None
+    for i, ch in enumerate(text):
+        if ch == "(":
+            if depth == 0 and (head or text[i - 1 : i] == " "):
+                start = i + 1
+                head = head or text[:i]
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            if depth == 0 and start is not None:
+                parts.append(text[start:i].strip())
+                start = None
+    if depth:  # an unclosed parenthesis: keep the text as one name
+        return text.strip(), []
+    return (head or text).strip(), [p for p in parts if p]
+
+
+def other_names(cell: str | None) -> list[str]:
+    """The "Names" cell of the DEA list: synonyms and brands separated by ";" or ", "
+    (chemical names keep their commas without a space), without positional-isomer notes."""
+    if not cell:
+        return []
+    cell = re.split(r"\(?\s*positional\s*isomer", cell, flags=re.I)[0]
+    names = []
+    for part in re.split(r";|,\s+|\s+and\s+", cell):
+        part = part.strip(" ()")
+        if len(part) >= 2 and part.count("(") == part.count(")"):
+            names.append(part)
+    return names
+
+
+def read_dea_list(path: Path) -> list[dict[str, str]]:
+    """Rows of the DEA's official "Controlled Substances - Alphabetical Order" sheet."""
+    import openpyxl  # only the build needs it
+
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = [str(h).strip().lower() for h in rows[0]]
+    out = []
+    for values in rows[1:]:
+        r = dict(zip(header, values, strict=False))
+        if not r.get("substance"):
+            continue
+        out.append(
+            {
+                "substance": " ".join(str(r["substance"]).split()),
+                "number": str(int(r["number"])) if r.get("number") else "",
+                "schedule": str(r["schedule"] or "").strip(),
+                "narcotic": str(r["narcotic"] or "").strip(),
+                "names": str(r["names"] or ""),
+            }
+        )
+    return out
+
+
+def add_dea(cat: Catalogue, r: dict[str, str]) -> None:
+    substance = r["substance"].replace("\u2013", "-")
+    head, parts = top_level(substance)
+    heads = other_names(head) or [head]  # "5F-APINACA, 5F-AKB48": two names of one entry
+    head, names = heads[0], heads[1:] + other_names(r["names"])
+    key = None
+    # joined to an entry of the UN lists by its own names only: the "Names" cell lists
+    # class words and brands ("fentanyl" for a fentanyl analogue)
+    for cand in [substance, head, *parts]:
+        key = cat.by_norm.get(norm(cand))
+        if key:
+            break
+    if key is None:
+        display = head
+        if len(display) > 40 and names and len(names[0]) <= 40:
+            display = names[0]  # "FUB-144" rather than its IUPAC name
+        key = slug(display)[:60]
+        if key in cat.rows:
+            key = f"{key}-dea{r['number'] or len(cat.rows)}"
+        cat.add(
+            key,
+            {
+                "name": display,
+                "kind": "drug",
+                "drug_class": guess_class(substance + " " + " ".join(names)),
+                "sources": SRC_DEA,
+            },
+        )
+    row = cat.rows[key]
+    if not row["dea_schedule"] or _rank(r["schedule"]) < _rank(row["dea_schedule"]):
+        row["dea_schedule"] = r["schedule"]
+        row["dea_code"] = r["number"]
+        row["dea_narcotic"] = r["narcotic"]
+    cat.merge_source(key, SRC_DEA)
+    for name in [substance, head, *parts, *names]:
+        if not name or re.search(r"precursor|intermediate|preparation", name, re.I):
+            continue
+        # DEA names a class word as a synonym of its analogues: skip names that already
+        # belong to another entry
+        owner = cat.by_norm.get(norm(name))
+        if owner is not None and owner != key:
+            continue
+        cat.name(key, name, "synonym", SRC_DEA)
+
+
+def _rank(schedule: str) -> int:
+    order = {"I": 1, "II": 2, "IIN": 2, "III": 3, "IIIN": 3, "IV": 4, "V": 5}
+    return order.get(schedule, 9)
+
+
+# TripSit's own categories that name what a research chemical is
+TRIPSIT_CLASS = {
+    "opioid": "opioid",
+    "benzodiazepine": "benzodiazepine",
+    "psychedelic": "psychedelic",
+    "stimulant": "stimulant",
+    "dissociative": "dissociative",
+    "empathogen": "mdma",
+}
+
+
+def add_tripsit(cat: Catalogue, path: Path) -> None:
+    """TripSit's research chemicals that no control list of the catalogue names: recognised
+    by name as new psychoactive substances (their control status is not a TripSit fact).
+    Names of substances already in the catalogue are added as synonyms when they are
+    chemical names or codes; a short all-letter alias ("curie", "bd") is slang."""
+    for r in read_csv(path):
+        cats = set(r["categories"].split("|"))
+        names = [r["pretty_name"], r["name"], *filter(None, r["aliases"].split("|"))]
+        # an alias of 4 letters or fewer ("php", "pcp") is too short to say which entry
+        # it is: only the names and longer aliases join a TripSit entry to the catalogue's
+        joins = [n for n in names if len(norm(n)) > 4]
+        key = next((cat.by_norm[norm(n)] for n in joins if norm(n) in cat.by_norm), None)
+        if key is None:
+            if "research-chemical" not in cats or cats & {"nootropic", "supplement", "inactive"}:
+                continue
+            key = slug(r["pretty_name"])[:60]
+            cls = next((TRIPSIT_CLASS[c] for c in TRIPSIT_CLASS if c in cats), "other")
+            cat.add(
+                key,
+                {
+                    "name": r["pretty_name"],
+                    "kind": "drug",
+                    "drug_class": guess_class(r["pretty_name"]) if cls == "other" else cls,
+                    "note": "new psychoactive substance (TripSit research chemical); control "
+                    "status not in the catalogue's sources",
+                    "sources": SRC_TRIPSIT,
+                },
+            )
+        else:
+            cat.merge_source(key, SRC_TRIPSIT)
+        for name in names:
+            chemical = bool(re.search(r"[0-9-]", name)) or len(name) >= 8
+            owner = cat.by_norm.get(norm(name))
+            if owner is not None and owner != key:
+                continue
+            cat.name(key, name, "synonym" if chemical else "slang", SRC_TRIPSIT)
 
 
 def guess_class(name: str) -> str:

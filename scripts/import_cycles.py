@@ -44,9 +44,7 @@ def imports(path: Path, name: str, known: set[str]) -> set[str]:
 
 def graphs() -> tuple[nx.DiGraph, nx.DiGraph]:
     paths = {
-        module_name(p): p
-        for p in (SRC / "watchfloor").rglob("*.py")
-        if "migrations" not in p.parts
+        module_name(p): p for p in (SRC / "watchfloor").rglob("*.py") if "migrations" not in p.parts
     }
     modules = nx.DiGraph()
     for name, path in paths.items():

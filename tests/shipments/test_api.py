@@ -142,7 +142,7 @@ def test_high_scores_raise_alerts_and_every_intake_is_audited(client, engine) ->
     }
 
 
-def test_targets_respect_capacity_and_rank_by_expected_yield(client, engine) -> None:  # type: ignore[no-untyped-def]
+def test_targets_respect_capacity_and_rank_by_score(client, engine) -> None:  # type: ignore[no-untyped-def]
     h = api_headers(engine, "US-CBP", "officer")
     day = TODAY + dt.timedelta(days=90)  # a day the demo data does not reach
     stamp = f"{day.isoformat()}T10:00:00Z"
@@ -157,8 +157,13 @@ def test_targets_respect_capacity_and_rank_by_expected_yield(client, engine) -> 
     assert len(out["targets"]) == out["capacity"] == 12
     top = [t["shipment"]["reference"] for t in out["targets"][:2]]
     assert set(top) == {"T-Y5", "T-Y9"}
-    yields = [t["expected_yield"] for t in out["targets"]]
-    assert yields == sorted(yields, reverse=True)
+    scores = [t["score"] for t in out["targets"]]
+    assert scores == sorted(scores, reverse=True)
+    assert [t["band"] for t in out["targets"][:2]] == ["inspect", "inspect"]
+    for t in out["targets"]:  # a probability only where a model gave one, never points / 100
+        assert t["probability"] == t["shipment"]["probability"]
+        if t["probability"] is None:
+            assert t["expected_finds"] is None
     assert client.get("/api/v1/shipments/targets?office=NOPE", headers=h).status_code == 404
 
 
@@ -179,7 +184,7 @@ def test_a_shipment_with_no_chance_of_a_find_is_no_target(client, engine) -> Non
     out = client.get(f"/api/v1/shipments/targets?office=JFK-IMF&date={day}", headers=h).json()
     assert out["arriving"] == 5 and out["capacity"] == 12
     assert sorted(t["shipment"]["reference"] for t in out["targets"]) == ["T-Z3", "T-Z4"]
-    assert all(t["expected_yield"] > 0 for t in out["targets"])
+    assert all(t["score"] > 0 or (t["probability"] or 0) > 0 for t in out["targets"])
 
 
 def test_a_seizure_outcome_creates_a_shareable_seizure_and_closes_the_alert(client, engine) -> None:  # type: ignore[no-untyped-def]

@@ -23,6 +23,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from watchfloor.memo import Memo
+from watchfloor.reference.families import Family, family_of, family_words, spell_out
 from watchfloor.reference.loader import catalogue_rows, fold
 from watchfloor.reference.service import cas_is_valid
 
@@ -50,9 +51,16 @@ class SubstanceFacts:
     used_for: str | None
     unverified: str | None
     sources: str
+    family: Family | None = None
+    known: bool = True  # False: a name that fits a family but is not in the catalogue
 
     def describe(self) -> str:
         """One phrase a customs officer understands: what it is and how it is controlled."""
+        if not self.known and self.family is not None:
+            return (
+                f"{self.family.what}: its name is built like a {self.family.name}'s, "
+                "and the catalogue does not list it"
+            )
         if self.kind == "precursor":
             use = (self.used_for or "").replace(";", "/")
             what = f"a {use} precursor" if use else "a drug precursor"
@@ -65,7 +73,12 @@ class SubstanceFacts:
             controls.append(f"1971 Convention Schedule {self.un_1971.replace(';', ', ')}")
         if self.dea_schedule:
             controls.append(f"US Schedule {self.dea_schedule}")
-        what = "a fentanyl-class opioid" if self.drug_class == "fentanyl" else "a controlled drug"
+        if self.drug_class == "fentanyl":
+            what = "a fentanyl-class opioid"
+        elif self.family is not None:
+            what = self.family.what
+        else:
+            what = "a controlled drug" if controls else "a psychoactive substance"
         return f"{what} ({'; '.join(controls)})" if controls else what
 
 
@@ -76,13 +89,43 @@ class Mention:
     substance: SubstanceFacts
     found: str  # the words of the text (or the CAS number) that matched
     name: str  # the catalogue name they matched
-    name_kind: str  # name | synonym | abbreviation | brand | slang | cas
-    how: str  # exact | fuzzy | cas
+    name_kind: str  # name | synonym | abbreviation | brand | slang | cas | family
+    how: str  # exact | variant | family | fuzzy | cas
     distance: int = 0
+    ordinary: bool = False  # a street name made of ordinary words ("china white")
 
 
 def tokens(text: str) -> list[str]:
-    return _TOKEN.findall(fold(text))
+    return _TOKEN.findall(fold(spell_out(text)))
+
+
+def variant(compact: str) -> str:
+    """A spelling key under which the usual variants of a drug's name meet: ph/f, th/t, k/c,
+    y/i, and a final vowel of another language ("Kokain", "cocaina", "phentanyl",
+    "fentanilo", "metanfetamina" all meet their English names)."""
+    v = compact.replace("ph", "f").replace("th", "t").replace("k", "c").replace("y", "i")
+    return v.rstrip("aeo") or v
+
+
+def family_facts(word: str, family: Family) -> SubstanceFacts:
+    """What is known of a name that fits a family but that the catalogue does not list."""
+    return SubstanceFacts(
+        key=f"family:{family.key}:{''.join(tokens(word))}",
+        name=word,
+        kind="drug",
+        drug_class=family.drug_class,
+        cas=None,
+        hs2022=None,
+        un_1961=None,
+        un_1971=None,
+        un_1988_table=None,
+        dea_schedule=None,
+        used_for=None,
+        unverified=None,
+        sources=family.sources,
+        family=family,
+        known=False,
+    )
 
 
 class SubstanceMatcher:
@@ -100,24 +143,43 @@ class SubstanceMatcher:
         self.exact: dict[str, tuple[str, str, str]] = {}
         order = {"name": 0, "synonym": 1, "abbreviation": 1, "brand": 2, "slang": 3}
         self.common_words = common_words
+        self.ordinary: dict[str, tuple[str, str, str]] = {}
         for key, name, kind in sorted(names, key=lambda n: order.get(n[2], 4)):
             toks = tokens(name)
             compact = "".join(toks)
             if len(compact) < 3 or len(toks) > MAX_WINDOW or compact in self.exact:
                 continue
             ordinary = len(toks) <= 3 and all(t in common_words and t.isalpha() for t in toks)
-            if kind in ("slang", "synonym", "brand") and (ordinary or len(compact) < 4):
-                continue  # "ice", "china white", "helicopter": ordinary words are not mentions
             if kind in ("abbreviation", "slang") and compact.isdigit():
                 continue
+            if kind in ("slang", "synonym", "brand") and (ordinary or len(compact) < 4):
+                # "ice", "china white", "helicopter": ordinary words are not mentions, except
+                # where the caller knows the item could be a drug (find(..., ordinary=True))
+                if kind == "slang" and len(compact) >= 4:
+                    self.ordinary.setdefault(compact, (key, name, kind))
+                continue
             self.exact[compact] = (key, name, kind)
-        self.prefixes = frozenset(c[:i] for c in self.exact for i in range(1, len(c) + 1))
+        self.prefixes = frozenset(
+            c[:i] for c in (*self.exact, *self.ordinary) for i in range(1, len(c) + 1)
+        )
+        # spelling variants of drug names of 6+ letters; a variant shared by two substances
+        # ("heroin"/"heroine" stay one, but two different drugs meeting is ambiguous) is dropped
+        variants: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+        for compact, (key, name, kind) in self.exact.items():
+            if kind in ("name", "synonym") and len(compact) >= 6 and compact.isalpha():
+                variants[variant(compact)].add((key, name, kind))
+        self.variants = {
+            v: next(iter(entries))
+            for v, entries in variants.items()
+            if len({e[0] for e in entries}) == 1
+        }
         # fuzzy matching only against proper names of 7+ letters, bucketed by length
         self.fuzzy: dict[int, list[str]] = defaultdict(list)
         for compact, (_, _, kind) in self.exact.items():
             if kind in ("name", "synonym") and len(compact) >= 7 and not compact.isdigit():
                 self.fuzzy[len(compact)].append(compact)
         self._memo: Memo[str, tuple[Mention, ...]] = Memo()
+        self._ordinary_memo: Memo[str, tuple[Mention, ...]] = Memo()
 
     @classmethod
     def shipped(cls) -> SubstanceMatcher:
@@ -125,9 +187,16 @@ class SubstanceMatcher:
 
     # -- lookup ----------------------------------------------------------------------------
 
-    def find(self, text: str) -> tuple[Mention, ...]:
-        """Every substance mentioned in ``text``, each once, best evidence first."""
+    def find(self, text: str, *, ordinary: bool = False) -> tuple[Mention, ...]:
+        """Every substance mentioned in ``text``, each once, best evidence first. With
+        ``ordinary``, street names made of ordinary words ("china white", "ice") count too:
+        for a caller that knows the text describes something that could be a drug."""
+        if ordinary:
+            return self._ordinary_memo.lookup(text, self._find_ordinary)
         return self._memo.lookup(text, self._find)
+
+    def _find_ordinary(self, text: str) -> tuple[Mention, ...]:
+        return self._find(text, ordinary=True)
 
     def find_exact(self, text: str) -> tuple[Mention, ...]:
         """As :meth:`find` without misspellings (and without the memo): for long texts such
@@ -135,14 +204,16 @@ class SubstanceMatcher:
         fuzzy pass would cost most of the time."""
         return self._find(text, fuzzy=False)
 
-    def _find(self, text: str, *, fuzzy: bool = True) -> tuple[Mention, ...]:
+    def _find(
+        self, text: str, *, fuzzy: bool = True, ordinary: bool = False
+    ) -> tuple[Mention, ...]:
         found: dict[str, Mention] = {}
         for m in CAS_IN_TEXT.finditer(text):
             cas = m.group(0)
             sub = self.by_cas.get(cas)
             if sub is not None and cas_is_valid(cas):
                 found.setdefault(sub.key, Mention(sub, cas, cas, "cas", "cas"))
-        folded = fold(text)
+        folded = fold(spell_out(text))
         spans = [m.span() for m in _TOKEN.finditer(folded)]
         toks = [folded[a:b] for a, b in spans]
         same = len(folded) == len(text)  # then the original words can be quoted as written
@@ -152,23 +223,64 @@ class SubstanceMatcher:
                 return text[spans[start][0] : spans[end - 1][1]]
             return " ".join(toks[start:end])
 
+        # words built like a family's names, as token ranges: a catalogue name inside one
+        # ("MDMB" inside "MDMB-4F-BUTINACA") is not a mention of its own
+        families = _family_ranges(folded, spans)
         used = [False] * len(toks)
-        # names as written first, longest window first; then misspellings of what is left
+        exact = self._exact_windows(toks, ordinary=ordinary)
+        exact = [w for w in exact if not _inside(w, families)]
+        lookups = {tuple(toks[a:b]): f for (a, b), f in families.items()}
         passes: list[tuple[Iterable[tuple[int, int]], Callable[[list[str]], Any]]] = [
-            (self._exact_windows(toks), self._exact)
+            (exact, self._exact_or_ordinary if ordinary else self._exact),
+            # "fentanil", "Kokain", "heroína": a known drug's name in another spelling
+            (
+                [w for w in _windows(len(toks), (3, 2, 1)) if not _inside(w, families)],
+                self._variant,
+            ),
+            (list(families), lambda window: _found(lookups.get(tuple(window)), "family")),
         ]
         if fuzzy:
             passes.append((_windows(len(toks), (4, 3, 2, 1)), self._fuzzy))
         for windows, lookup in passes:
             for start, end, (entry, how, distance) in _claim(toks, used, windows, lookup):
-                key, name, kind = entry
-                if key not in found:
-                    found[key] = Mention(
-                        self.facts[key], words(start, end), name, kind, how, distance
+                if how == "family":
+                    facts = family_facts(words(start, end), entry)
+                    found.setdefault(
+                        facts.key, Mention(facts, facts.name, facts.name, "family", how)
                     )
+                    continue
+                key, name, kind = entry
+                plain = how == "variant-ordinary" or (
+                    ordinary and "".join(toks[start:end]) in self.ordinary
+                )
+                if plain and not ordinary:
+                    continue
+                if key in found and (plain or not found[key].ordinary):
+                    continue  # a mention by a proper name is kept over an ordinary word
+                how = "variant" if how == "variant-ordinary" else how
+                found[key] = Mention(
+                    self.facts[key], words(start, end), name, kind, how, distance, plain
+                )
         return tuple(found.values())
 
-    def _exact_windows(self, toks: list[str]) -> list[tuple[int, int]]:
+    def _exact_or_ordinary(self, window: list[str]) -> tuple[tuple[str, str, str], str, int] | None:
+        compact = "".join(window)
+        entry = self.exact.get(compact) or self.ordinary.get(compact)
+        return None if entry is None else (entry, "exact", 0)
+
+    def _variant(self, window: list[str]) -> tuple[tuple[str, str, str], str, int] | None:
+        compact = "".join(window)
+        if len(compact) < 6 or not compact.isalpha():
+            return None
+        entry = self.variants.get(variant(compact))
+        if entry is None:
+            return None
+        # a name with an "e" added is often an English word of its own ("heroine"): it
+        # counts only where the caller allows ordinary words (see find)
+        plain = compact == "".join(tokens(entry[1])) + "e"
+        return (entry, "variant-ordinary" if plain else "variant", 0)
+
+    def _exact_windows(self, toks: list[str], *, ordinary: bool = False) -> list[tuple[int, int]]:
         """The windows whose joined tokens are a catalogue name, longest first, then left to
         right (the order in which they are claimed). A window grows from each token only
         while its text is still the beginning of some name, so the scan is about linear."""
@@ -179,7 +291,7 @@ class SubstanceMatcher:
                 compact += toks[end - 1]
                 if compact not in self.prefixes:
                     break
-                if compact in self.exact:
+                if compact in self.exact or (ordinary and compact in self.ordinary):
                     found.append((start, end))
         found.sort(key=lambda w: (w[0] - w[1], w[0]))
         return found
@@ -214,6 +326,26 @@ class SubstanceMatcher:
             if got is not None and got[1] >= 1 and (best is None or got[1] < best[1]):
                 best = (got[0], int(got[1]))
         return best
+
+
+def _found(entry: T | None, how: str) -> tuple[T, str, int] | None:
+    return None if entry is None else (entry, how, 0)
+
+
+def _family_ranges(folded: str, spans: list[tuple[int, int]]) -> dict[tuple[int, int], Family]:
+    """Token ranges of the words of ``folded`` that fit a family."""
+    ranges = {}
+    for fw in family_words(folded):
+        inside = [i for i, (a, b) in enumerate(spans) if a >= fw.start and b <= fw.end]
+        if inside:
+            ranges[(inside[0], inside[-1] + 1)] = fw.family
+    return ranges
+
+
+def _inside(window: tuple[int, int], ranges: dict[tuple[int, int], Family]) -> bool:
+    """Whether ``window`` lies strictly inside one of ``ranges`` (a shorter part of it)."""
+    a, b = window
+    return any(s <= a and b <= e and (b - a) < (e - s) for s, e in ranges)
 
 
 def _windows(n: int, sizes: Iterable[int]) -> Iterator[tuple[int, int]]:
@@ -274,24 +406,38 @@ def trade_vocabulary() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def shipped_facts() -> tuple[SubstanceFacts, ...]:
-    return tuple(
-        SubstanceFacts(
-            key=r["key"],
-            name=r["name"],
-            kind=r["kind"],
-            drug_class=r["drug_class"],
-            cas=r["cas"] or None,
-            hs2022=r["hs2022"] or None,
-            un_1961=r["un_1961"] or None,
-            un_1971=r["un_1971"] or None,
-            un_1988_table=r["un_1988_table"] or None,
-            dea_schedule=r["dea_schedule"] or None,
-            used_for=r["used_for"] or None,
-            unverified=r["unverified"] or None,
-            sources=r["sources"],
+    """The catalogue's substances, each with the family its names fit (if any)."""
+    names: dict[str, list[str]] = defaultdict(list)
+    for r in catalogue_rows("names.csv"):
+        if r["name_kind"] in ("synonym", "abbreviation"):
+            names[r["key"]].append(r["name"])
+    out = []
+    for r in catalogue_rows("substances.csv"):
+        family = None
+        if r["kind"] == "drug":
+            family = next(
+                (f for n in (r["name"], *names[r["key"]]) if (f := family_of(n)) is not None),
+                None,
+            )
+        out.append(
+            SubstanceFacts(
+                key=r["key"],
+                name=r["name"],
+                kind=r["kind"],
+                drug_class=r["drug_class"],
+                cas=r["cas"] or None,
+                hs2022=r["hs2022"] or None,
+                un_1961=r["un_1961"] or None,
+                un_1971=r["un_1971"] or None,
+                un_1988_table=r["un_1988_table"] or None,
+                dea_schedule=r["dea_schedule"] or None,
+                used_for=r["used_for"] or None,
+                unverified=r["unverified"] or None,
+                sources=r["sources"],
+                family=family,
+            )
         )
-        for r in catalogue_rows("substances.csv")
-    )
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)

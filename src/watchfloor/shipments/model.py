@@ -165,6 +165,22 @@ def _fit(X: np.ndarray, y: np.ndarray, seed: int) -> Any:
     return model.fit(X, y)
 
 
+def reliability(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[list[float]]:
+    """The reliability curve of held-out probabilities: for each bin of equal width in the
+    predicted probability that holds outcomes, [mean predicted, share found, outcomes]. A
+    calibrated model's points lie on the diagonal."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(p, edges[1:-1]), 0, bins - 1)
+    out = []
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            out.append(
+                [round(float(p[mask].mean()), 4), round(float(y[mask].mean()), 4), int(mask.sum())]
+            )
+    return out
+
+
 def precision_at(y: np.ndarray, ranking: np.ndarray, k: int) -> float:
     if k <= 0 or len(y) == 0:
         return float("nan")
@@ -220,6 +236,7 @@ def train(
             rules_precision_at_k=round(precision_at(y_test, data.scores[cut:], k), 4),
             rules_auc=round(float(roc_auc_score(y_test, data.scores[cut:])), 4),
             k=k,
+            reliability=reliability(y_test, p),
         )
     active, metrics["decision"] = judge(metrics)
     final = _fit(data.X, data.y, seed)

@@ -184,6 +184,7 @@ class ShipmentSummary(BaseModel):
     consignee_name: str
     item_count: int
     score: int
+    band: str | None
     probability: float | None
     status: str
     received_at: dt.datetime
@@ -248,8 +249,16 @@ class OutcomeOut(BaseModel):
 
 class Target(BaseModel):
     rank: int
-    expected_yield: float = Field(description="Chance of a find (model probability or score/100).")
-    expected_finds: float = Field(description="Sum of expected yields down to this rank.")
+    score: int = Field(description="Points on the 0-100 scale of the scoring configuration.")
+    band: str | None = Field(description="The band the score falls in: review, inspect, hold.")
+    probability: float | None = Field(
+        description="Calibrated probability of a find from the agency's active model; null "
+        "when no model scored the shipment (points are not a probability)."
+    )
+    expected_finds: float | None = Field(
+        description="Sum of the probabilities down to this rank; null unless every target "
+        "down to it has a model probability."
+    )
     shipment: ShipmentSummary
     top_reason: str | None
 

@@ -41,6 +41,8 @@ from watchfloor.shipments.models import ScoringConfig as ScoringConfigRow
 from watchfloor.shipments.models import Shipment, ShipmentItem
 from watchfloor.shipments.rules import Reason, Rule
 from watchfloor.shipments.rules.anomaly import AnomalyRule, PeerStats, unit_value
+from watchfloor.shipments.rules.context import ContextReader
+from watchfloor.shipments.rules.equipment import EquipmentRule
 from watchfloor.shipments.rules.hscode import HsRule
 from watchfloor.shipments.rules.parties import PartyRule
 from watchfloor.shipments.rules.route import RouteRule, RouteStats, chapters_of
@@ -68,6 +70,16 @@ class Config:
 def shipped_config() -> Config:
     text = resources.files("watchfloor.shipments").joinpath("scoring.toml").read_text("utf-8")
     return parse_config(text)
+
+
+def band_of(score: int, config: Config | None = None) -> str | None:
+    """The band of the 0-100 scale a score falls in ("review", "inspect", "hold"), if any."""
+    bands = (config or shipped_config())["bands"]
+    found = None
+    for name, start in sorted(bands.items(), key=lambda kv: kv[1]):
+        if score >= start:
+            found = name
+    return found
 
 
 def parse_config(text: str) -> Config:
@@ -136,8 +148,12 @@ class Scorer:
         self.config = config
         self.route = route
         self.anomaly = AnomalyRule(config["anomaly"], peers)
+        context = ContextReader(config["context"], chapter_guesser())
+        substance = SubstanceRule(config["substance"], matcher, context)
+        imprints = {k: m.imprint for k, m in substance.markers.items()}
         self.rules: list[Rule] = [
-            SubstanceRule(config["substance"], matcher),
+            substance,
+            EquipmentRule(config["equipment"], imprints),
             HsRule(config["hs"], matcher, chapter_guesser()),
             PartyRule(config["parties"], parties),
             RouteRule(config["route"], route),

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
@@ -95,6 +95,7 @@ def summary(s: Shipment) -> ShipmentSummary:
         consignee_name=s.consignee_name,
         item_count=s.item_count,
         score=s.score,
+        band=scoring.band_of(s.score),
         probability=s.probability,
         status=s.status,
         received_at=s.received_at,
@@ -173,28 +174,24 @@ def save_office(session: Session, principal: Principal, data: OfficeIn) -> Offic
 # --- targeting ------------------------------------------------------------------------------
 
 
-def expected_yield():
-    """The chance of a find: the model's probability when there is one, else score / 100."""
-    return func.coalesce(Shipment.probability, cast(Shipment.score, Float) / 100.0)
-
-
 def targets(session: Session, principal: Principal, office_code: str, day: dt.date) -> TargetList:
-    """The office's shipments arriving on ``day`` to inspect, best expected yield first,
-    as many as its daily capacity. A shipment with no chance of a find by any rule or model
-    is no target: what capacity is left is the office's to use for random checks."""
+    """The office's shipments arriving on ``day`` to inspect, highest score first (a model
+    that scores the agency's shipments adds its points to the score), as many as its daily
+    capacity. A shipment that no rule or model gave a point is no target: what capacity is
+    left is the office's to use for random checks. Only a model's calibrated probability is
+    shown as a chance of a find, and expected finds only while every target above has one."""
     office = get_office(session, principal, office_code)
-    yield_ = expected_yield().label("expected_yield")
-    base = select(Shipment, yield_).where(
+    base = select(Shipment).where(
         Shipment.owner_agency_id == principal.agency_id,
         Shipment.office_id == office.id,
         Shipment.arrival_on == day,
         Shipment.status != "inspected",
-        yield_ > 0,
+        (Shipment.score > 0) | (func.coalesce(Shipment.probability, 0.0) > 0),
     )
-    rows = session.execute(
-        base.order_by(yield_.desc(), Shipment.score.desc(), Shipment.id).limit(
-            office.daily_capacity
-        )
+    rows = session.scalars(
+        base.order_by(
+            Shipment.score.desc(), func.coalesce(Shipment.probability, 0.0).desc(), Shipment.id
+        ).limit(office.daily_capacity)
     ).all()
     arriving = session.scalar(
         select(func.count())
@@ -205,15 +202,18 @@ def targets(session: Session, principal: Principal, office_code: str, day: dt.da
             Shipment.arrival_on == day,
         )
     )
-    items, total = [], 0.0
-    for rank, (s, y) in enumerate(rows, start=1):
-        total += float(y)
+    items: list[Target] = []
+    total: float | None = 0.0
+    for rank, s in enumerate(rows, start=1):
+        total = None if total is None or s.probability is None else total + s.probability
         reasons = json.loads(s.reasons or "[]")
         items.append(
             Target(
                 rank=rank,
-                expected_yield=round(float(y), 4),
-                expected_finds=round(total, 3),
+                score=s.score,
+                band=scoring.band_of(s.score),
+                probability=None if s.probability is None else round(s.probability, 4),
+                expected_finds=None if total is None else round(total, 3),
                 shipment=summary(s),
                 top_reason=reasons[0]["text"] if reasons else None,
             )

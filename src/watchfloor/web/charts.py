@@ -97,6 +97,30 @@ def precision_chart(series: list[dict[str, Any]]) -> str:
     return fig.to_html("precision-chart")
 
 
+def reliability_chart(points: list[list[float]]) -> str:
+    """Predicted probability against the share of finds, on held-out outcomes."""
+    if not points:
+        return ""
+    fig = Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration",
+                    line={"dash": "dot", "color": "#999"})  # fmt: skip
+    fig.add_scatter(
+        x=[p[0] for p in points],
+        y=[p[1] for p in points],
+        mode="lines+markers",
+        name="this version",
+        text=[f"{int(p[2])} outcomes" for p in points],
+    )
+    fig.update_layout(
+        height=320,
+        margin={"l": 50, "r": 20, "t": 20, "b": 40},
+        xaxis={"title": "predicted probability of a find", "range": [0, 1], "tickformat": ".0%"},
+        yaxis={"title": "share found", "range": [0, 1], "tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig.to_html("reliability-chart")
+
+
 def series_chart(
     series: Any,
     div_id: str,

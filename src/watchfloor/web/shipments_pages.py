@@ -15,7 +15,8 @@ from watchfloor.errors import Invalid, WatchfloorError
 from watchfloor.security.deps import Cursor, Db, RecordId
 from watchfloor.shipments import service
 from watchfloor.shipments.schemas import OutcomeIn
-from watchfloor.web.charts import precision_chart
+from watchfloor.shipments.scoring import shipped_config
+from watchfloor.web.charts import precision_chart, reliability_chart
 from watchfloor.web.pages import Me, check_csrf, refused, render
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +68,7 @@ def targets(
         office=chosen,
         day=day,
         result=result,
+        bands=shipped_config()["bands"],
     )
 
 
@@ -92,6 +94,8 @@ def _model_page(request: Request, db: Db, me: Me, errors=(), code: int = 200) ->
     rows = service.models(db, me)
     versions = [(m, json.loads(m.metrics)) for m in rows]
     series = service.precision_at_capacity(db, me, days=60)
+    live = service.scoring_version(rows)
+    shown = next((x for m, x in versions if m.version == live), None)
     return render(
         request,
         "shipments/model.html",
@@ -99,9 +103,11 @@ def _model_page(request: Request, db: Db, me: Me, errors=(), code: int = 200) ->
         status=code,
         active="shipments",
         versions=versions,
-        live=service.scoring_version(rows),
+        live=live,
         series=series,
         chart=precision_chart(series),
+        reliability=reliability_chart((shown or {}).get("reliability", [])),
+        bands=shipped_config()["bands"],
         errors=list(errors),
     )
 

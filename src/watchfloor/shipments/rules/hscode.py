@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from watchfloor.reference import SubstanceMatcher, shipped_facts
-from watchfloor.shipments.hs import ChapterGuesser, chapter_name, format_hs
+from watchfloor.reference import SubstanceFacts, SubstanceMatcher, shipped_facts
+from watchfloor.shipments.hs import ChapterGuesser, chapter_name, descriptions, format_hs
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.schemas import ShipmentIn
 
@@ -28,6 +28,25 @@ def watch_list(extra: list[str]) -> dict[str, list[str]]:
     return dict(watch)
 
 
+def single_substance_subheadings(matcher: SubstanceMatcher) -> dict[str, SubstanceFacts]:
+    """Subheadings of HS 2022 that exist for one watched substance alone (2933.36 ANPP,
+    2933.37 NPP, 2914.31 P-2-P, 2939.41 ephedrine...): a Table I precursor that is the only
+    catalogue substance classified there, under a subheading whose text names it."""
+    by_code: dict[str, list[SubstanceFacts]] = defaultdict(list)
+    for sub in shipped_facts():
+        if sub.hs2022:
+            by_code[sub.hs2022].append(sub)
+    text = descriptions()
+    out = {}
+    for code, subs in by_code.items():
+        sub = subs[0]
+        if len(subs) > 1 or sub.kind != "precursor" or sub.un_1988_table != "I":
+            continue
+        if any(m.substance.key == sub.key for m in matcher.find_exact(text.get(code, ""))):
+            out[code] = sub
+    return out
+
+
 class HsRule:
     name = "hs_code"
 
@@ -38,6 +57,7 @@ class HsRule:
         self.matcher = matcher
         self.guesser = guesser
         self.watch = watch_list(list(config.get("extra_watch", [])))
+        self.single = single_substance_subheadings(matcher)
         self.chemical = frozenset(config["chemical_chapters"])
 
     def evaluate(self, shipment: ShipmentIn) -> list[Reason]:
@@ -50,7 +70,18 @@ class HsRule:
             named = [m for m in mentions if m.name_kind != "slang"]
             head = f"item {line} {quote(item.description)}"
             code = format_hs(item.hs_code)
-            if sub6 in self.watch:
+            alone = self.single.get(sub6)
+            if alone is not None and all(m.substance.key != alone.key for m in named):
+                reasons.append(
+                    Reason(
+                        self.name,
+                        self.c["single_substance"],
+                        f"{head} is declared under {code}, the subheading of {alone.name} "
+                        f"alone ({alone.describe()}), but its words do not name it",
+                        {"item": line, "hs": item.hs_code, "substance": alone.key},
+                    )
+                )
+            elif sub6 in self.watch:
                 what = _watch_phrase(self.watch[sub6])
                 mismatch, other = (
                     (False, None) if named else self._reads_like(item.description, chapter)
