@@ -152,7 +152,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     for backend in BACKENDS:
         if backend == "postgresql" and not pg_admin_url():
             continue
-        code = f"from tests.helpers import _prebuild; _prebuild({backend!r})"
+        code = f"from tests.conftest import _prebuild; _prebuild({backend!r})"
         builder = subprocess.Popen(
             [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
         )

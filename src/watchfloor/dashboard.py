@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from watchfloor.alerts import for_role
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.pen import service as pen
 from watchfloor.cooperation.pen.models import PreExportNotification
@@ -70,7 +71,9 @@ def _shipments(session: Session, me: Principal, now: dt.datetime) -> Card:
         figures=[
             Figure(
                 key="alerts-open",
-                count=_count(session, Alert, visible(me, Alert), Alert.status == "open"),
+                count=_count(
+                    session, Alert, visible(me, Alert), for_role(me), Alert.status == "open"
+                ),
                 label="open alerts",
                 href="/alerts",
             ),

@@ -31,3 +31,5 @@ class Alert(Shareable, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_reason: Mapped[str | None] = mapped_column(Text)
+    # all | analysts: an early warning is an analyst's unless its subscription says all
+    audience: Mapped[str] = mapped_column(String(10), default="all", server_default="all")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from watchfloor import audit, events
@@ -55,6 +55,7 @@ class NewAlert:
     tlp: Tlp = "amber"
     office_id: int | None = None
     score: int | None = None
+    audience: Literal["all", "analysts"] = "all"  # analysts: not in an officer's queue
 
 
 def raise_alerts(
@@ -84,6 +85,7 @@ def raise_alerts(
             "office_id": a.office_id,
             "title": a.title[:300],
             "score": a.score,
+            "audience": a.audience,
             "status": "open",
             "created_at": now,
             "updated_at": now,
@@ -196,6 +198,14 @@ def alert_out(session: Session, a: Alert) -> AlertOut:
     )
 
 
+def for_role(principal: Principal) -> ColumnElement[bool]:
+    """The alerts meant for the principal's role: an officer's queue holds what needs an
+    officer; analysts, viewers and admins see every alert of their agency."""
+    if principal.role == "officer":
+        return Alert.audience != "analysts"
+    return true()
+
+
 def list_alerts(
     session: Session,
     principal: Principal,
@@ -206,8 +216,9 @@ def list_alerts(
     cursor: int | None = None,
     limit: int = 50,
 ) -> AlertPage:
-    """Alerts the principal may read, newest first, by status and kind."""
-    stmt = select(Alert).where(visible(principal, Alert))
+    """Alerts the principal may read, newest first, by status and kind. An officer's queue
+    leaves out what is for analysts (early warnings their agency did not route to all)."""
+    stmt = select(Alert).where(visible(principal, Alert), for_role(principal))
     if status:
         stmt = stmt.where(Alert.status == status)
     if kind:

@@ -1,6 +1,7 @@
 """Reference catalogue: substances, precursors, HS 2022 codes, slang, countries, currencies."""
 
 # what other domains may import (scripts/check_public.py checks it)
+from watchfloor.reference.families import chemical_name, family_of
 from watchfloor.reference.loader import catalogue_rows, fold
 from watchfloor.reference.matcher import (
     Mention,
@@ -18,7 +19,9 @@ __all__ = [
     "SubstanceFacts",
     "SubstanceMatcher",
     "catalogue_rows",
+    "chemical_name",
     "country_code",
+    "family_of",
     "fold",
     "load_sdn",
     "shipped_facts",

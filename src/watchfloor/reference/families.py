@@ -101,3 +101,37 @@ def family_words(text: str) -> list[FamilyWord]:
         word = raw.strip(_EDGES)
         found.append(FamilyWord(m.start() + lead, m.start() + lead + len(word), word, family))
     return found
+
+
+# what the words of chemical names are made of: stems of groups, rings and classes
+_CHEMICAL_PARTS = re.compile(
+    r"(?:meth|eth|prop|but|pent|hex|hept|oct|phen|benz|naphth|pyrrol|pyrid|piperid|piperaz|"
+    r"morphol|indol|indaz|imidaz|thiophen|fur|cyclo|fluoro|chloro|bromo|iodo|nitro|amino|"
+    r"hydroxy|oxy|amine|amide|amphetamine|cathinone|tryptamine|azepam|azolam|fentan|nitazen|"
+    r"carbox|acet|keton|one$|ol$|ine$|ane$|ene$|yl$|ide$|ate$)"
+)
+_FRAGMENT_END = re.compile(r"(?:[-,(\[]|\b\d+|\b[a-z]|yl)$")  # "4-", "tert-butyl 4", "N-ethyl"
+_CODE = re.compile(r"^(?:\d+[a-z]{0,2}-)+[a-z][a-z0-9-]*[a-z0-9]$")  # 4-Cl-PVP, 5-MeO-DALT
+_MODIFIERS = frozenset(
+    [
+        "tert", "sec", "iso", "neo", "alpha", "beta", "gamma", "delta", "para", "ortho", "meta",
+        "cis", "trans", "des", "nor", "homo", "bis", "tris", "hcl", "hbr", "salt", "base",
+    ]
+)  # fmt: skip
+
+
+def chemical_name(text: str) -> bool:
+    """Whether ``text`` reads as the name of a substance by this module's standard, not a
+    fragment of one: a family's name, or a name of at least five letters whose words are
+    built of chemical parts, with balanced brackets, that does not end on a locant, a
+    hyphen or an open bracket ("n", "tert-butyl 4", "2-(4-" are fragments)."""
+    name = chemical_fold(text).strip()
+    if any(family_of(w) for w in name.split()) or _CODE.match(name):
+        return True
+    letters = sum(ch.isalpha() for ch in name)
+    if letters < 5 or _FRAGMENT_END.search(name):
+        return False
+    if name.count("(") != name.count(")") or name.count("[") != name.count("]"):
+        return False
+    words = [w for w in re.split(r"[\s,()\[\]-]+", name) if sum(c.isalpha() for c in w) >= 3]
+    return bool(words) and all(w in _MODIFIERS or _CHEMICAL_PARTS.search(w) for w in words)

@@ -187,7 +187,8 @@ def get_series(
 def subscription_out(s: Subscription) -> SubscriptionOut:
     return SubscriptionOut(
         id=s.id, name=s.name, substances=s.listed("substances"), places=s.listed("places"),
-        kinds=s.listed("kinds"), tlp=s.tlp, active=s.active, created_at=s.created_at,
+        kinds=s.listed("kinds"), tlp=s.tlp, audience=s.audience, active=s.active,
+        created_at=s.created_at,
     )  # fmt: skip
 
 
@@ -203,7 +204,7 @@ def post_subscription(db: Db, principal: Analyst, body: SubscriptionIn) -> Subsc
     mean any): each new matching warning of your scans becomes one of your alerts."""
     sub = service.subscribe(
         db, principal, name=body.name, substances=body.substances, places=body.places,
-        kinds=list(body.kinds), tlp=body.tlp,
+        kinds=list(body.kinds), tlp=body.tlp, audience=body.audience,
     )  # fmt: skip
     db.commit()
     return subscription_out(sub)

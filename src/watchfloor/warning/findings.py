@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from watchfloor.reference import chemical_name
 from watchfloor.warning.detectors import Detection, cusum, ears
 from watchfloor.warning.farrington import farrington_flexible
 from watchfloor.warning.series import SeriesKey, SeriesSet
@@ -42,6 +43,8 @@ DEFAULT_ALGORITHMS = tuple(ALGORITHM_NAMES)
 SHORT_CUSUM = {"baseline": 4, "guard": 1}
 # a row about a category of drugs, not one substance: never a possible new substance
 CATEGORY = re.compile(r"^(class:|all |other|non-specified|unspecified|total|mixed|unknown)")
+# a spike needs at least this many reports in its period: 2 against 0.3 expected is noise
+MIN_SPIKE = 5
 PERIOD_WORDS = {"day": "%Y-%m-%d", "week": "week of %Y-%m-%d", "month": "%B %Y", "year": "%Y"}
 
 
@@ -130,6 +133,8 @@ def spikes(
         key = s.keys[r]
         label = s.labels.get(key.substance, key.substance)
         obs = float(detection.observed[r, c])
+        if obs < MIN_SPIKE:
+            continue
         exp = float(detection.expected[r, c])
         stat = float(detection.statistic[r, c])
         bound = float(detection.upper[r, c])
@@ -160,8 +165,16 @@ def spikes(
     return out
 
 
-def _first_in_place(k: SeriesKey, when: str, n: str) -> str:
-    return f"reported for the first time in {_place(k)}: {n} {k.measure} in {when} ({k.source})"
+def _first_in_place(k: SeriesKey, when: str, others: list[str], n: str) -> str:
+    checked = (
+        f"; no earlier report there in {', '.join(others)}"
+        if others
+        else "; no other source you may read covers it there"
+    )
+    return (
+        f"reported for the first time in {_place(k)}: {n} {k.measure} in {when}, "
+        f"according to {k.source}{checked}"
+    )
 
 
 def _first_on_instance(k: SeriesKey, when: str, n: str) -> str:
@@ -184,29 +197,24 @@ def _sighting(s: SeriesSet, r: int, c: int, kind: str, what: Callable[[str], str
 
 
 def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset()) -> list[Finding]:
-    """First sightings per place, instance-wide first sightings and possible new substances."""
+    """First sightings per place, instance-wide first sightings and possible new substances.
+
+    A first sighting in a place is checked against every series of ``sets`` (every source
+    the caller may read) for that place and substance: it stands only where no source has
+    an earlier period with a report, and its text names the source it rests on and the
+    others it was checked against."""
     out: list[Finding] = []
-    earliest: dict[str, tuple[dt.date, SeriesSet, int, int]] = {}
-    for s in sets:
-        if not s.starts:
-            continue
-        nonzero = s.values > 0
-        has = nonzero.any(axis=1)
-        first = np.where(has, nonzero.argmax(axis=1), -1)
-        for r, c in enumerate(first.tolist()):
-            if c < 0:
-                continue
-            key = s.keys[r]
-            start = s.starts[c]
-            seen = earliest.get(key.substance)
-            if seen is None or start < seen[0]:
-                earliest[key.substance] = (start, s, r, c)
-            if c == 0:
-                continue  # present when the source begins: not new, only first seen
-            when = period_label(start, key.period)
-            out.append(
-                _sighting(s, r, c, "first_in_place", partial(_first_in_place, key, when))
-            )  # fmt: skip
+    earliest, firsts, in_place, sources = _first_reports(sets)
+    for s, r, c in firsts:
+        key = s.keys[r]
+        where = (_place_of(s, r), key.substance)
+        if s.starts[c] > in_place[where]:
+            continue  # another source the caller reads reported it there earlier
+        others = sorted(sources[where] - {key.source})
+        when = period_label(s.starts[c], key.period)
+        out.append(
+            _sighting(s, r, c, "first_in_place", partial(_first_in_place, key, when, others))
+        )  # fmt: skip
     for substance, (start, s, r, c) in sorted(earliest.items()):
         key = s.keys[r]
         label = s.labels.get(substance, substance)
@@ -218,7 +226,9 @@ def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset(
             )  # fmt: skip
         reviewed = s.source in nps_sources or s.source in ("seizures", "inspections")
         unknown = identify(label)[0] is None and identify(substance)[0] is None
-        if reviewed and unknown and not CATEGORY.match(substance):
+        # a possible new substance is a chemical name, not a fragment ("n", "tert-butyl 4")
+        named = chemical_name(label) and not CATEGORY.match(substance)
+        if reviewed and unknown and named:
             out.append(
                 Finding(
                     "possible_nps",
@@ -235,3 +245,77 @@ def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset(
                 )  # fmt: skip
             )
     return out
+
+
+Cell = tuple[SeriesSet, int, int]  # a set, a row and a column of it
+
+
+def _first_reports(
+    sets: list[SeriesSet],
+) -> tuple[
+    dict[str, tuple[dt.date, SeriesSet, int, int]],
+    list[Cell],
+    dict[tuple[str, str], dt.date],
+    dict[tuple[str, str], set[str]],
+]:
+    """The first report of every series: the earliest of each substance on the instance,
+    the series whose first report is not in their source's first period, the earliest
+    report of each place and substance whatever the source, and the sources of each."""
+    earliest: dict[str, tuple[dt.date, SeriesSet, int, int]] = {}
+    firsts: list[Cell] = []
+    in_place: dict[tuple[str, str], dt.date] = {}
+    sources: dict[tuple[str, str], set[str]] = {}
+    for s in sets:
+        if not s.starts:
+            continue
+        nonzero = s.values > 0
+        first = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), -1)
+        for r, c in enumerate(first.tolist()):
+            key = s.keys[r]
+            where = (_place_of(s, r), key.substance)
+            sources.setdefault(where, set()).add(key.source)
+            if c < 0:
+                continue
+            start = s.starts[c]
+            if where not in in_place or start < in_place[where]:
+                in_place[where] = start
+            seen = earliest.get(key.substance)
+            if seen is None or start < seen[0]:
+                earliest[key.substance] = (start, s, r, c)
+            if c > 0:  # present when the source begins: not new, only first seen
+                firsts.append((s, r, c))
+    return earliest, firsts, in_place, sources
+
+
+def _place_of(s: SeriesSet, r: int) -> str:
+    """Where a series is, for comparing sources: its place (a state is not its country)."""
+    return s.keys[r].place
+
+
+def merge_spikes(found: list[Finding]) -> list[Finding]:
+    """One finding per series and period: several algorithms firing on the same count are
+    one warning, kept under the algorithm with the highest statistic over its threshold and
+    naming the others."""
+    by_cell: dict[tuple[str, dt.date], list[Finding]] = {}
+    out: list[Finding] = []
+    for f in found:
+        if f.kind != "spike":
+            out.append(f)
+            continue
+        by_cell.setdefault((f.key.text, f.start), []).append(f)
+    for group in by_cell.values():
+        best = max(group, key=_strength)
+        others = sorted(
+            {ALGORITHM_NAMES[g.algorithm] for g in group} - {ALGORITHM_NAMES[best.algorithm]}
+        )
+        if others:
+            best.summary += f"; also flagged by {', '.join(others)}"
+            best.parameters = {**best.parameters, "also": others}
+        out.append(best)
+    return out
+
+
+def _strength(f: Finding) -> float:
+    if f.statistic is None or f.threshold is None or not np.isfinite(f.statistic):
+        return float("inf") if f.statistic is not None else 0.0
+    return f.statistic / f.threshold if f.threshold else f.statistic

@@ -128,6 +128,8 @@ class Subscription(Base):
     places: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of places/countries
     kinds: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of WARNING_KINDS
     tlp: Mapped[str] = mapped_column(String(12), default="amber")  # of the alerts it raises
+    # analysts | all: whether its alerts also reach officers' queues
+    audience: Mapped[str] = mapped_column(String(10), default="analysts", server_default="analysts")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))

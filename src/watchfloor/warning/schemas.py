@@ -107,6 +107,10 @@ class SubscriptionIn(Input):
     places: list[str] = Field(default_factory=list, examples=[["US-OH", "US-KY"]])
     kinds: list[Kind] = Field(default_factory=list, examples=[["first_in_place", "spike"]])
     tlp: Literal["clear", "green", "amber", "amber+strict", "red"] = "amber"
+    audience: Literal["analysts", "all"] = Field(
+        "analysts",
+        description="Who the alerts are for: analysts only, or officers' queues as well.",
+    )
 
 
 class SubscriptionOut(SubscriptionIn):

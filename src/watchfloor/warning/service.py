@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from watchfloor import audit
@@ -80,7 +80,7 @@ def detect(
                 and (recent is None or f.start >= ends[f.key.source])
             )
         ]
-    return out
+    return fnd.merge_spikes(out)
 
 
 def scan(
@@ -138,21 +138,20 @@ def scan(
 
 
 def record(session: Session, principal: Principal, found: list[fnd.Finding]) -> list[EarlyWarning]:
-    """Store the findings not stored before (the natural key makes a rescan a no-op)."""
+    """Store the findings not stored before: one warning per kind, series and period,
+    whichever algorithm found it (a rescan, or another algorithm, adds nothing)."""
     w = EarlyWarning
     have = {
-        (k, a, s, d)
-        for k, a, s, d in session.execute(
-            select(w.kind, w.algorithm, w.series, w.period_start).where(
-                w.owner_agency_id == principal.agency_id
-            )
+        (k, s, d)
+        for k, s, d in session.execute(
+            select(w.kind, w.series, w.period_start).where(w.owner_agency_id == principal.agency_id)
         )
     }
     sighted = any(f.kind != "spike" for f in found)  # only sightings name a first record
     first_ids = _first_records(session, principal) if sighted else {}
     rows: list[dict[str, Any]] = []
     for f in found:
-        natural = (f.kind, f.algorithm, f.key.text, f.start)
+        natural = (f.kind, f.key.text, f.start)
         if natural in have:
             continue
         have.add(natural)
@@ -249,6 +248,7 @@ def _alert_subscribers(session: Session, principal: Principal, created: list[Ear
                     object_type="warning",
                     object_id=w.id,
                     title=f"[{sub.name}] {w.summary}",
+                    audience="all" if sub.audience == "all" else "analysts",
                 )
             )
     return len(raise_alerts(session, raised, actor=principal.actor, agency=principal.agency_code))
@@ -266,6 +266,7 @@ def subscribe(
     places: list[str],
     kinds: list[str],
     tlp: str = "amber",
+    audience: str = "analysts",
 ) -> Subscription:
     require_role(principal, "analyst")
     bad = [k for k in kinds if k not in WARNING_KINDS]
@@ -281,6 +282,7 @@ def subscribe(
         places=json.dumps(sorted(set(places))),
         kinds=json.dumps(sorted(set(kinds))),
         tlp=tlp,
+        audience=audience,
         created_by=principal.actor,
     )
     session.add(sub)
@@ -324,6 +326,14 @@ def unsubscribe(session: Session, principal: Principal, sub_id: int) -> None:
 # -- reading ----------------------------------------------------------------------------------
 
 
+SEVERITY = case(
+    (EarlyWarning.kind == "possible_nps", 4),
+    (EarlyWarning.kind == "first_sighting", 3),
+    (EarlyWarning.kind == "first_in_place", 2),
+    else_=1,
+)
+
+
 def list_warnings(
     session: Session,
     principal: Principal,
@@ -336,9 +346,13 @@ def list_warnings(
     before_id: int | None = None,
     after_id: int | None = None,
     limit: int = 100,
+    offset: int = 0,
+    by_period: bool = False,
 ) -> list[EarlyWarning]:
     """Warnings the caller may read, newest first (``before_id`` pages back; ``after_id``
-    gives only those stored since, for live updates)."""
+    gives only those stored since, for live updates); ``by_period``: latest period first,
+    and within a period the most severe first (new substances and first sightings before
+    spikes, stronger spikes first), from ``offset``."""
     w = EarlyWarning
     stmt = select(w).where(visible(principal, w))
     if kind:
@@ -355,7 +369,13 @@ def list_warnings(
         stmt = stmt.where(w.id < before_id)
     if after_id:
         stmt = stmt.where(w.id > after_id)
-    rows = list(session.scalars(stmt.order_by(w.id.desc()).limit(max(1, min(limit, 500)))))
+    order = (
+        (w.period_start.desc(), SEVERITY.desc(), w.statistic.desc(), w.id.desc())
+        if by_period
+        else (w.id.desc(),)
+    )
+    stmt = stmt.order_by(*order).offset(max(0, offset)).limit(max(1, min(limit, 500)))
+    rows = list(session.scalars(stmt))
     audit_list_reads(session, principal, w.share_type, rows)
     return rows
 

@@ -31,7 +31,9 @@ _SPACE = re.compile(r"\s+")
 
 
 def _head(text: str) -> str:
-    head = re.split(r"[(,;]", text, maxsplit=1)[0]
+    """The name before an alternative: " (", ", " or "; " separate names, while brackets and
+    commas inside a chemical name ("N,N-dimethyl…", "tert-butyl 4-(phenylamino)…") do not."""
+    head = re.split(r"\s\(|,\s|;", text, maxsplit=1)[0]
     head = _SALTS.sub("", fold(head).strip())
     return _SPACE.sub(" ", head).strip(" -*")
 

@@ -28,6 +28,7 @@ Text = Annotated[str, Query(max_length=200)]
 Since = Annotated[dt.date | None, Query(description="Warnings about periods from this date.")]
 KINDS = ("", "first_sighting", "first_in_place", "possible_nps", "spike")
 WATCHED = 6
+PAGE = 50  # warnings a page lists
 DESIGNS = {
     "its": "Interrupted time series",
     "did": "Difference-in-differences",
@@ -63,7 +64,7 @@ def _chart(db: Db, me: Me, key: SeriesKey, algorithm: str | None, div_id: str) -
 @router.get("/warning", response_class=HTMLResponse)
 def warning_page(
     request: Request, db: Db, me: Me, kind: Text = "", substance: Text = "", place: Text = "",
-    source: Text = "", since: Since = None,
+    source: Text = "", since: Since = None, page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ) -> Response:  # fmt: skip
     filters: dict[str, Any] = {
         "kind": kind if kind in KINDS else "", "substance": substance.strip(),
@@ -71,8 +72,10 @@ def warning_page(
     }  # fmt: skip
     rows = service.list_warnings(
         db, me, kind=filters["kind"] or None, substance=filters["substance"] or None,
-        place=filters["place"] or None, source=filters["source"] or None, since=since, limit=50,
+        place=filters["place"] or None, source=filters["source"] or None, since=since,
+        limit=PAGE + 1, offset=(page - 1) * PAGE, by_period=True,
     )  # fmt: skip
+    more, rows = len(rows) > PAGE, rows[:PAGE]
     spikes = service.list_warnings(
         db, me, kind="spike", substance=filters["substance"] or None,
         place=filters["place"] or None, source=filters["source"] or None, since=since,
@@ -91,7 +94,7 @@ def warning_page(
         request, "warning/index.html", me, active="warning", rows=rows, filters=filters,
         kinds=KINDS, watched=watched, sources=sorted(datasets()),
         subs=service.subscriptions(db, me), after=max((w.id for w in rows), default=0),
-        algorithms=findings.ALGORITHM_NAMES,
+        algorithms=findings.ALGORITHM_NAMES, page=page, more=more,
     )  # fmt: skip
 
 
