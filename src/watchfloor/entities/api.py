@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
 
 from watchfloor.entities import networks, reading, service
 from watchfloor.entities.matching import Query as Screening
-from watchfloor.entities.models import Party
+from watchfloor.entities.models import Party, ScreeningDecision
 from watchfloor.entities.schemas import (
     CandidateOut,
+    DecisionIn,
+    DecisionOut,
     EntityClusterOut,
     EntityPartyOut,
     FeatureOut,
     MatchIn,
     MatchOut,
     NetworkOut,
+    RecordRef,
     SplitIn,
     SplitOut,
 )
@@ -54,6 +57,13 @@ def candidate_out(s: service.Screened) -> CandidateOut:
         dates_of_birth=p.dates_of_birth.split(),
         score=round(s.match.score, 4),
         passes=s.match.passes,
+        label=POTENTIAL if s.match.passes else "weak similarity",
+        cluster_id=s.cluster_id,
+        other_records=[
+            RecordRef(party_id=o.id, source_type=o.source_type, source_id=o.source_id, role=o.role)
+            for o in s.others
+        ],
+        decision=decision_out(s.decision) if s.decision else None,
         features=[
             FeatureOut(
                 feature=f.feature, outcome=f.outcome, detail=f.detail, effect=round(f.effect, 4)
@@ -61,6 +71,29 @@ def candidate_out(s: service.Screened) -> CandidateOut:
             for f in s.match.features
         ],  # fmt: skip
     )
+
+
+POTENTIAL = "potential match — review"
+
+
+def decision_out(d: ScreeningDecision) -> DecisionOut:
+    return DecisionOut(
+        id=d.id, query=d.query, party_id=d.party_id, cluster_id=d.cluster_id,
+        decision=d.decision, reason=d.reason, decided_by=d.decided_by, decided_at=d.decided_at,
+    )  # fmt: skip
+
+
+@router.post("/decisions", response_model=DecisionOut, status_code=status.HTTP_201_CREATED)
+def post_decision(db: Db, principal: Analyst, body: DecisionIn) -> DecisionOut:
+    """Record your decision on a screening hit: the screened name is (``match``) or is not
+    (``no_match``) this party. Kept with its reason, audited, and shown beside the hit the
+    next time the name is screened."""
+    row = service.decide(
+        db, principal, query=body.query, party_id=body.party_id, decision=body.decision,
+        reason=body.reason, score=body.score,
+    )  # fmt: skip
+    db.commit()
+    return decision_out(row)
 
 
 @router.post("/match", response_model=MatchOut)

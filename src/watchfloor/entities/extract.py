@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from watchfloor.entities.matching import identifier_kind, identifier_number
 from watchfloor.entities.models import Party, PartyContact
-from watchfloor.identifiers import LEGAL_FORMS, TRADE, fold, name_tokens, quick_email, quick_phone
+from watchfloor.identifiers import (
+    TRADE,
+    fold,
+    legal_form_of,
+    name_tokens,
+    quick_email,
+    quick_phone,
+)
 
 Progress = Callable[[str, int, int], None]
 Row = dict[str, Any]
@@ -36,7 +43,7 @@ _SDN_SCHEMA = {
 def guess_schema(name: str) -> str | None:
     """'company' when the name carries a legal form or a trade word, else unknown."""
     words = re.findall(r"[a-z]+", fold(name))
-    return "company" if (TRADE | LEGAL_FORMS).intersection(words) else None
+    return "company" if TRADE.intersection(words) or legal_form_of(name) else None
 
 
 def party_row(

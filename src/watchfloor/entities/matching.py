@@ -27,7 +27,15 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from watchfloor import datafiles
-from watchfloor.identifiers import TRADE, fold, name_tokens, phonetic, skeleton, unvowelled
+from watchfloor.identifiers import (
+    TRADE,
+    fold,
+    legal_form_of,
+    name_tokens,
+    phonetic,
+    skeleton,
+    unvowelled,
+)
 
 Outcome = Literal["agree", "partial", "conflict", "missing", "neutral"]
 Schema = Literal["person", "company", "vessel", "aircraft"]
@@ -57,6 +65,7 @@ class MatchingConfig(BaseModel):
 
     version: str
     threshold: float = Field(ge=0, le=1)
+    floor: float = Field(ge=0, le=1)
     candidates: int = Field(ge=1, le=10_000)
     name: NameSettings
     effects: Effects
@@ -124,21 +133,36 @@ def _letters(token: str) -> float:
     return len(token) * (0.25 if token in TRADE else 1.0)
 
 
+def _misspelt(t: str, u: str) -> bool:
+    """Whether two different words may be one word misspelt: both long enough that one
+    letter is not the whole difference of two names (ping/ming, Hassan/Husain in the same
+    script), and starting alike (Hernandez is not Fernandez) unless they sound alike."""
+    if min(len(t), len(u)) < 5:
+        return False
+    return t[0] == u[0] or phonetic(t) == phonetic(u)
+
+
 def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[float, float]:
     """Shares of each name's weight found in the other, word by word (best partner each):
     (``q`` in ``o``, ``o`` in ``q``). One matrix of word similarities serves both."""
     sim = cdist(q, o, scorer=fuzz.ratio, dtype=np.float64) / 100
     sim[sim < 0.75] = 0.0  # a word that is not there at all, not a misspelling
-    for i, t in enumerate(q):  # initials: "J" stands for "Joaquin", and back
+    for i, t in enumerate(q):
         for j, u in enumerate(o):
             if (len(t) == 1 and u.startswith(t)) or (len(u) == 1 and t.startswith(u)):
-                sim[i, j] = initial
+                sim[i, j] = initial  # initials: "J" stands for "Joaquin", and back
+            elif 0 < sim[i, j] < 1 and not _misspelt(t, u):
+                sim[i, j] = 0.0
     wq = np.array([_letters(t) for t in q], dtype=np.float64)
     wo = np.array([_letters(u) for u in o], dtype=np.float64)
     return (
         float((sim.max(axis=1) * wq).sum() / wq.sum()),
         float((sim.max(axis=0) * wo).sum() / wo.sum()),
     )
+
+
+def _distinctive(toks: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(t for t in toks if t not in TRADE) or toks
 
 
 def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore:
@@ -156,16 +180,25 @@ def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore
     # word by word, in any order: the query's words found in the party's name count most,
     # the party's words left over less (a partial name is a weaker match, not none)
     found, left = _aligned(q, o, settings.initial)
-    aligned = 0.75 * found + 0.25 * left
+    # a person may be screened by part of their name; a company's name is its whole
+    # designation, so a distinctive word missing on either side counts in full
+    company = any(t in TRADE for t in (*q, *o)) or legal_form_of(query) or legal_form_of(other)
+    aligned = min(found, left) if company else 0.75 * found + 0.25 * left
     best = NameScore(aligned, "word by word")
     if len(q) != len(o):  # "Xi Jin Ping" / "Xi Jinping": the same letters, spaced otherwise
+        # of the distinctive words only: generic words joined in would carry the match
+        dq, do = _distinctive(q), _distinctive(o)
         joined = (
-            max(fuzz.ratio("".join(q), "".join(o)), fuzz.ratio("".join(q), "".join(reversed(o))))
+            max(
+                fuzz.ratio("".join(dq), "".join(do)),
+                fuzz.ratio("".join(dq), "".join(reversed(do))),
+            )
             / 100
         )
         if joined > best.score and joined >= 0.9:
             best = NameScore(joined, "spacing aside")
-    if unvowelled(query) or unvowelled(other):
+    if unvowelled(query) != unvowelled(other):  # only across scripts: both in Arabic
+        # script write the same letters, and their long vowels are letters that count
         skel = fuzz.ratio(skeleton(query), skeleton(other)) / 100
         if skel > best.score:
             best = NameScore(skel, "consonants (the script writes no short vowels)")

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
@@ -97,6 +97,25 @@ class EntityCluster(Base):
     confirmed_by: Mapped[str | None] = mapped_column(String(120))  # an analyst confirmed it
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ScreeningDecision(Base):
+    """An analyst's decision on a screening hit: the screened name is, or is not, this party
+    (and the entity its cluster resolves). Kept for the record and audited; never edited."""
+
+    __tablename__ = "screening_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
+    query: Mapped[str] = mapped_column(String(400))
+    query_key: Mapped[str] = mapped_column(String(400), index=True)  # folded words, sorted
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id", ondelete="CASCADE"))
+    cluster_id: Mapped[int | None] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(10))  # match | no_match
+    reason: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ClusterMember(Base):

@@ -55,6 +55,14 @@ def audit_foreign(
                           detail={"foreign_ids": foreign, **detail})  # fmt: skip
 
 
+def party_readable(session: Session, principal: Principal, party_id: int) -> Party:
+    """The party, if the caller may read its record; 404 otherwise."""
+    found = _readable(session, principal, [party_id])
+    if not found:
+        raise NotFound(f"party {party_id} not found")
+    return found[0]
+
+
 def read_party(session: Session, principal: Principal, party_id: int) -> EntityPartyOut:
     """One party; 404 unless its record is readable by the caller."""
     found = _readable(session, principal, [party_id])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
@@ -66,6 +67,34 @@ class FeatureOut(BaseModel):
     )
 
 
+class RecordRef(BaseModel):
+    party_id: int
+    source_type: str
+    source_id: int
+    role: str
+
+
+class DecisionIn(Input):
+    """An analyst's decision on a screening hit, recorded and audited."""
+
+    query: str = Field(min_length=1, max_length=400, description="The name that was screened.")
+    party_id: int = Field(ge=1, le=2**31 - 1, description="The candidate decided on.")
+    decision: Literal["match", "no_match"]
+    reason: str = Field(min_length=1, max_length=2000)
+    score: float | None = Field(None, ge=0, le=1)
+
+
+class DecisionOut(BaseModel):
+    id: int
+    query: str
+    party_id: int
+    cluster_id: int | None
+    decision: str
+    reason: str
+    decided_by: str
+    decided_at: dt.datetime
+
+
 class CandidateOut(BaseModel):
     party_id: int = Field(examples=[17])
     name: str = Field(description="The party's name.", examples=["GUZMAN LOERA, Joaquin"])
@@ -80,6 +109,21 @@ class CandidateOut(BaseModel):
     dates_of_birth: list[str] = Field(examples=[["1957-04-04"]])
     score: float = Field(ge=0, le=1, examples=[0.93])
     passes: bool = Field(description="Score at or above the threshold.", examples=[True])
+    label: str = Field(
+        description="What the score means: 'potential match — review' at the threshold, "
+        "else 'weak similarity'. A screening hit is never a finding on its own.",
+        examples=["potential match — review"],
+    )
+    cluster_id: int | None = Field(
+        description="The resolved entity this party belongs to, if entity resolution joined it."
+    )
+    other_records: list[RecordRef] = Field(
+        default_factory=list,
+        description="The entity's other records you may read (one row per entity).",
+    )
+    decision: DecisionOut | None = Field(
+        None, description="Your agency's latest decision on this name and entity, if any."
+    )
     features: list[FeatureOut]
 
 

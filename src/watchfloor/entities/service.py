@@ -12,18 +12,21 @@ from __future__ import annotations
 import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from watchfloor import audit
 from watchfloor.db import engine_of
 from watchfloor.entities import extract, policy, reading
 from watchfloor.entities.index import PartyIndex
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, config
-from watchfloor.entities.models import Party
-from watchfloor.security import Principal
+from watchfloor.entities.models import ClusterMember, Party, ScreeningDecision
+from watchfloor.errors import FieldProblem, Invalid
+from watchfloor.identifiers import name_key
+from watchfloor.security import Principal, require_role
 
 REFRESH_SECONDS = 2.0
 REFRESH_PAGES = 2  # per source and refresh: a big import is taken by the worker or the CLI
@@ -93,12 +96,16 @@ def take_new_parties(session: Session) -> dict[str, int]:
 
 @dataclass
 class Screened:
-    """A candidate the caller may read, with what the index knows of its source."""
+    """A candidate the caller may read, with what the index knows of its source: the best
+    party of a resolved entity, and the other records of that entity the caller may read."""
 
     match: Match
     party: Party
     owner: str | None
     source_label: str
+    cluster_id: int | None = None
+    others: list[Party] = field(default_factory=list)
+    decision: ScreeningDecision | None = None
 
 
 def screen(
@@ -115,31 +122,120 @@ def screen(
     if threshold is not None:
         cfg = cfg.model_copy(update={"threshold": threshold})
     index = refresh(session)
-    found = index.search(query, cfg, limit=cfg.candidates)
+    # nothing below the floor is listed; a candidate at the threshold is a potential match
+    found = [m for m in index.search(query, cfg, limit=cfg.candidates) if m.score >= cfg.floor]
     for m in found:
         m.passes = m.score >= cfg.threshold
-    kept = _readable_first(session, principal, found, limit)
+    # several records of one resolved entity are one row: read more, then group
+    kept = _readable_first(session, principal, found, 4 * limit)
     wanted = [m.candidate.id for m in kept]
     parties = (
         {p.id: p for p in session.scalars(select(Party).where(Party.id.in_(wanted)))}
         if wanted
         else {}
     )
+    clusters = _clusters_of(session, wanted)
+    rows: dict[int | str, Screened] = {}
     owners = reading.owner_codes(session, list(parties.values()))
     labels = _sanctions_labels(session, list(parties.values()))
-    out = [
-        Screened(
-            m,
-            parties[m.candidate.id],
-            owners.get(parties[m.candidate.id].owner_agency_id),
-            labels.get(m.candidate.id) or parties[m.candidate.id].source_type,
-        )
-        for m in kept
-    ]
+    for m in kept:  # best first: the first of an entity is its row
+        p = parties[m.candidate.id]
+        group: int | str = clusters.get(p.id, f"party:{p.id}")
+        if group in rows:
+            rows[group].others.append(p)
+        elif len(rows) < limit:
+            rows[group] = Screened(
+                m, p, owners.get(p.owner_agency_id), labels.get(p.id) or p.source_type,
+                clusters.get(p.id),
+            )  # fmt: skip
+    out = list(rows.values())
+    _attach_decisions(session, principal, query.name, out)
     reading.audit_foreign(
-        session, principal, [s.party for s in out], "party.match", query=query.name
+        session,
+        principal,
+        [p for s in out for p in (s.party, *s.others)],
+        "party.match",
+        query=query.name,
     )
     return out, cfg
+
+
+def _clusters_of(session: Session, party_ids: list[int]) -> dict[int, int]:
+    if not party_ids:
+        return {}
+    rows = session.execute(
+        select(ClusterMember.party_id, ClusterMember.cluster_id).where(
+            ClusterMember.party_id.in_(party_ids)
+        )
+    )
+    return {p: c for p, c in rows}
+
+
+def decide(
+    session: Session,
+    principal: Principal,
+    *,
+    query: str,
+    party_id: int,
+    decision: str,
+    reason: str,
+    score: float | None = None,
+) -> ScreeningDecision:
+    """Record an analyst's decision that the screened ``query`` is (``match``) or is not
+    (``no_match``) the party ``party_id`` (which the analyst must be able to read); audited."""
+    require_role(principal, "analyst")
+    if decision not in ("match", "no_match"):
+        raise Invalid(
+            "unknown decision",
+            [FieldProblem("decision", f"{decision!r} is not 'match' or 'no_match'")],
+        )
+    if not reason.strip():
+        raise Invalid("a decision needs a reason", [FieldProblem("reason", "required")])
+    party = reading.party_readable(session, principal, party_id)
+    row = ScreeningDecision(
+        agency_id=principal.agency_id,
+        query=query[:400],
+        query_key=name_key(query) or query[:400],
+        party_id=party.id,
+        cluster_id=_clusters_of(session, [party.id]).get(party.id),
+        decision=decision,
+        reason=reason,
+        score=score,
+        decided_by=principal.actor,
+    )
+    session.add(row)
+    session.flush()
+    audit.record_by(
+        session,
+        principal,
+        action="screening.decide",
+        object_type="party",
+        object_id=party.id,
+        detail={"query": query, "decision": decision, "reason": reason, "decision_id": row.id},
+    )
+    return row
+
+
+def _attach_decisions(
+    session: Session, principal: Principal, query: str, rows: list[Screened]
+) -> None:
+    """The agency's latest decision on each row (the same name, the same party or entity)."""
+    key = name_key(query)
+    if not rows or key is None:
+        return
+    decided = session.scalars(
+        select(ScreeningDecision)
+        .where(
+            ScreeningDecision.agency_id == principal.agency_id,
+            ScreeningDecision.query_key == key,
+        )
+        .order_by(ScreeningDecision.id)
+    ).all()
+    for r in rows:
+        ids = {r.party.id, *(p.id for p in r.others)}
+        for d in decided:
+            if d.party_id in ids or (d.cluster_id is not None and d.cluster_id == r.cluster_id):
+                r.decision = d
 
 
 def _readable_first(

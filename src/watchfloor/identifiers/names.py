@@ -30,30 +30,74 @@ _WORD = re.compile(r"[a-z0-9]+")
 _VOWELS = re.compile(r"[aeiouy]")
 _DOUBLES = re.compile(r"(.)\1+")
 
-# Legal forms, honorifics and particles: they tell nothing about who a party is.
+# Honorifics and particles: they tell nothing about who a party is. Legal forms are the
+# cleanco package's (see legal_forms below), not a list of ours.
 NOISE = frozenset(
     """
-    sa de cv s a c v srl sas ltd ltda limited co company corp corporation inc llc gmbh bv nv ag
-    spa sl plc the y e mr mrs ms dr sr sra don dona cia prof univ ing dipl bsc msc ba ma phd mag
-    lic ph d
+    the de del y e and und et mr mrs ms dr sr sra don dona prof univ ing dipl bsc msc ba ma
+    phd mag lic ph d
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
-# Trade words: they make a name a company's, and say little about which company it is
-# ("Hubei Chemical" and "Shanghai Chemical" share only "chemical").
+# Generic trade words: they make a name a company's, and say little about which company it
+# is ("Hubei Chemical" and "Shanghai Chemical" share only "chemical"). English, and the same
+# words in the languages company names here are most often written in.
 TRADE = frozenset(
     """
-    trading chemical chemicals pharma pharmaceutical pharmaceuticals industries industrial
-    import export imports exports logistics group holdings holding enterprises enterprise
-    international laboratories laboratory lab labs technology technologies tech biotech
-    shipping express sociedad comercializadora distribuidora comercial services service
-    products product global development science sciences materials new
+    trading trade traders chemical chemicals chemistry pharma pharmaceutical pharmaceuticals
+    industries industrial industry import export imports exports logistics group holdings
+    holding enterprises enterprise international laboratories laboratory lab labs technology
+    technologies tech biotech biotechnology shipping express services service products product
+    global development science sciences materials new media marketing solutions systems supply
+    supplies commerce company
+    sociedad comercializadora distribuidora comercial comercio quimica quimicos quimico
+    farmaceutica farmaceutico farmaceuticos farmacia laboratorios laboratorio industrias
+    industria internacional tecnologia grupo servicios productos importadora exportadora
+    transportes logistica
+    chimie laboratoire laboratoires industrie internationale technologie groupe produits
+    handel handels chemie pharmazie logistik technik gruppe
+    chimica farmaceutici farmaci industriale
+    sanayi ticaret kimya
+    torgovyi torgovaya torgovoe torgovyy dom khimiia khimiya farm
     """.split()  # noqa: SIM905
 )
-LEGAL_FORMS = frozenset(
-    """
-    ltd ltda limited llc inc corp corporation co company gmbh sa sas srl spa bv nv ag plc cia
-    """.split()  # noqa: SIM905
-)
+# Chinese and Arabic words written before transliteration as the generic English word they
+# mean, so that they weigh as such (a Chinese name's syllables are its characters: 传媒,
+# "media", would otherwise be two words of the name, chuan and mei).
+GENERIC_WORDS = {
+    "贸易": "trading", "商贸": "trading", "化工": "chemical", "化学": "chemical",
+    "制药": "pharmaceutical", "医药": "pharmaceutical", "药业": "pharmaceutical",
+    "生物": "biotech", "科技": "technology", "技术": "technology", "实业": "industrial",
+    "工业": "industrial", "集团": "group", "国际": "international", "进出口": "export",
+    "物流": "logistics", "发展": "development", "传媒": "media", "控股": "holding",
+    "新材料": "materials",
+    "شركة": "company", "مؤسسة": "enterprise", "مصنع": "industrial", "للتجارة": "trading",
+    "التجارية": "trading", "للأدوية": "pharmaceutical", "الأدوية": "pharmaceutical",
+    "للكيماويات": "chemicals", "الكيماويات": "chemicals", "الدولية": "international",
+}  # fmt: skip
+# Legal forms of scripts that cleanco does not cover, as the laws that define them write
+# them: the Company Law of the People's Republic of China (有限责任公司, limited liability
+# company; 股份有限公司, company limited by shares; 有限公司, their short form) and the
+# commercial companies laws of the UAE and Saudi Arabia (ذ.م.م, limited liability;
+# ش.م.م / ش.م.ع / ش.م.خ, joint-stock companies, closed or public; المحدودة, "limited").
+OTHER_LEGAL_FORMS = (
+    "股份有限公司", "有限责任公司", "有限公司", "ذات مسؤولية محدودة", "ذ.م.م", "ش.م.م", "ش.م.ع",
+    "ش.م.خ", "المحدودة",
+)  # fmt: skip
+_GENERIC = re.compile("|".join(sorted(map(re.escape, GENERIC_WORDS), key=len, reverse=True)))
+_OTHER_LEGAL = re.compile("|".join(map(re.escape, OTHER_LEGAL_FORMS)))
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}")  # G.m.b.H., S.A., L.L.C.
+
+
+def _pinyin(cjk: str) -> re.Pattern[str]:
+    """The Chinese words as written in pinyin, with or without spaces between syllables."""
+    syllables = [unidecode(ch).strip().lower() for ch in cjk]
+    return re.compile(r"\b" + r"\s?".join(map(re.escape, syllables)) + r"\b")
+
+
+# the same generic words and legal forms written in pinyin ("Keji Youxian Gongsi")
+_PINYIN_GENERIC = [(_pinyin(k), v) for k, v in GENERIC_WORDS.items() if _CJK.match(k)]
+_PINYIN_LEGAL = [_pinyin(f) for f in OTHER_LEGAL_FORMS if _CJK.match(f)]
 
 
 def fold(text: str) -> str:
@@ -61,10 +105,60 @@ def fold(text: str) -> str:
     return unidecode(unicodedata.normalize("NFKC", text)).lower()
 
 
+@lru_cache(maxsize=1)
+def legal_forms() -> tuple[tuple[str, ...], ...]:
+    """Every legal form cleanco knows (GmbH & Co. KG, S. de R.L. de C.V., OOO, Pvt Ltd...),
+    as folded words, longest first."""
+    from cleanco import prepare_default_terms
+
+    forms = {tuple(_WORD.findall(fold(" ".join(words)))) for _, words in prepare_default_terms()}
+    return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+
+def strip_legal_forms(words: list[str]) -> list[str]:
+    """``words`` without the legal forms at their start and end ("OOO Romashka", "Acme
+    GmbH & Co KG"); a name that is nothing but legal forms keeps its words."""
+    forms = legal_forms()
+    start, end, moved = 0, len(words), True
+    while moved and end - start > 1:
+        moved = False
+        for form in forms:
+            n = len(form)
+            if end - start > n and tuple(words[end - n : end]) == form:
+                end, moved = end - n, True
+                break
+            if end - start > n and tuple(words[start : start + n]) == form:
+                start, moved = start + n, True
+                break
+    return words[start:end]
+
+
 @lru_cache(maxsize=200_000)
 def name_tokens(name: str) -> tuple[str, ...]:
-    """The words of a name that identify it, in their written order."""
-    return tuple(w for w in _WORD.findall(fold(name)) if w not in NOISE)
+    """The words of a name that identify it, in their written order: legal forms (cleanco's,
+    and those of Chinese and Arabic company law) and honorifics left out, generic Chinese
+    and Arabic trade words written as the English word they mean."""
+    text = unicodedata.normalize("NFKC", name)
+    text = _OTHER_LEGAL.sub(" ", text)
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
+    text = _GENERIC.sub(lambda m: f" {GENERIC_WORDS[m.group(0)]} ", text)
+    chinese = bool(_CJK.search(text))
+    folded = fold(text)
+    for legal in _PINYIN_LEGAL:
+        folded = legal.sub(" ", folded)
+    for generic, word in _PINYIN_GENERIC:
+        folded = generic.sub(f" {word} ", folded)
+    words = strip_legal_forms(_WORD.findall(folded))
+    # a Chinese name's syllables are its characters: "de" (德) is not a particle there
+    return tuple(words) if chinese else tuple(w for w in words if w not in NOISE)
+
+
+def legal_form_of(name: str) -> bool:
+    """Whether the name carries a legal form (then it is a company's)."""
+    if _OTHER_LEGAL.search(unicodedata.normalize("NFKC", name)):
+        return True
+    words = _WORD.findall(fold(name))
+    return len(strip_legal_forms(words)) < len(words)
 
 
 def screenable(toks: tuple[str, ...]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,8 +14,9 @@ from pydantic import ValidationError
 
 from watchfloor.entities import clusters, networks, reading, service
 from watchfloor.entities.api import candidate_out, query_of
+from watchfloor.entities.matching import config
 from watchfloor.entities.schemas import MatchIn
-from watchfloor.errors import NotFound
+from watchfloor.errors import NotFound, WatchfloorError
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.security.service import require_role
 from watchfloor.web.charts import network_chart
@@ -57,8 +59,41 @@ def screen_page(
             results, version = [candidate_out(s) for s in found], cfg.version
     return render(
         request, "entities/screen.html", me, status=status, active="entities", form=form,
-        results=results, errors=errors, version=version,
+        results=results, errors=errors, version=version, floor=config().floor,
     )  # fmt: skip
+
+
+@router.post("/entities/screen/decide")
+def screen_decide(
+    request: Request,
+    db: Db,
+    me: Me,
+    party_id: Annotated[int, Form(ge=1, le=2**31 - 1)],
+    decision: Annotated[str, Form(max_length=10)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    score: Annotated[float | None, Form(ge=0, le=1)] = None,
+    csrf_token: Annotated[str, Form()] = "",
+    q_name: Annotated[str, Form(max_length=400)] = "",
+    q_country: Annotated[str, Form(max_length=200)] = "",
+    q_date_of_birth: Annotated[str, Form(max_length=10)] = "",
+    q_identifier: Annotated[str, Form(max_length=100)] = "",
+    q_schema: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """An analyst's decision on a hit of the screen page; back to the same screening."""
+    check_csrf(request, csrf_token)
+    back = {"name": q_name, "country": q_country, "date_of_birth": q_date_of_birth,
+            "identifier": q_identifier, "schema": q_schema}  # fmt: skip
+    try:
+        service.decide(db, me, query=q_name, party_id=party_id, decision=decision,
+                       reason=reason, score=score)  # fmt: skip
+    except WatchfloorError as exc:
+        db.rollback()
+        errors, status = refused(exc, "decision")
+        return render(request, "entities/screen.html", me, status=status, active="entities",
+                      form=back, results=[], errors=errors, version=None,
+                      floor=config().floor)  # fmt: skip
+    db.commit()
+    return RedirectResponse(f"/entities/screen?{urlencode(back)}", status_code=303)
 
 
 def _party_page(
