@@ -30,8 +30,16 @@ def test_screen_a_name_then_walk_its_network(
     page.wait_for_selector("#candidates")
     first = page.locator("#candidates tbody tr").first
     assert "CARO QUINTERO, Rafael" in first.inner_text()
-    assert "passes" in first.inner_text() and "date_of_birth: agree" in first.inner_text()
+    assert "potential match — review" in first.inner_text()
+    assert "date_of_birth: agree" in first.inner_text()
     page.screenshot(path=str(shots / f"entities-screen-{backend}.png"), full_page=True)
+    # the analyst records a decision on the hit; the same screening shows it afterwards
+    first.locator("form.decide input[name=reason]").fill("same person: DOB and country agree")
+    first.locator("form.decide button[value=match]").click()
+    page.wait_for_selector("#candidates td.decision strong")
+    first = page.locator("#candidates tbody tr").first
+    assert "match" in first.locator("td.decision strong").inner_text()
+    assert "same person: DOB and country agree" in first.inner_text()
 
     first.locator("a").first.click()
     page.wait_for_selector("#party-name")

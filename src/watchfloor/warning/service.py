@@ -67,7 +67,9 @@ def detect(
             if detection is not None:
                 out += fnd.spikes(counts, detection, since=since, recent=recent)
     if first_sightings:
-        found = fnd.sightings(counted, nps_sources=nps_sources())
+        # first reports are read from every measure: a source that gives kilograms only
+        # (UNODC) still says when a substance was first seized in a place
+        found = fnd.sightings(sets, nps_sources=nps_sources())
         ends = {
             s.source: fnd.recent_start(s.starts, recent or len(s.starts)) for s in sets if s.starts
         }
