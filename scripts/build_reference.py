@@ -22,7 +22,7 @@ import re
 import sys
 from pathlib import Path
 
-from watchfloor.reference.families import spell_out
+from watchfloor.reference.families import chemical_name, spell_out
 from watchfloor.reference.loader import SUBSTANCE_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -352,7 +352,7 @@ def add_tripsit(cat: Catalogue, path: Path) -> None:
     """TripSit's research chemicals that no control list of the catalogue names: recognised
     by name as new psychoactive substances (their control status is not a TripSit fact).
     Names of substances already in the catalogue are added as synonyms when they are
-    chemical names or codes; a short all-letter alias ("curie", "bd") is slang."""
+    chemical names or codes (by the recogniser's standard); other aliases are slang."""
     for r in read_csv(path):
         cats = set(r["categories"].split("|"))
         names = [r["pretty_name"], r["name"], *filter(None, r["aliases"].split("|"))]
@@ -379,7 +379,9 @@ def add_tripsit(cat: Catalogue, path: Path) -> None:
         else:
             cat.merge_source(key, SRC_TRIPSIT)
         for name in names:
-            chemical = bool(re.search(r"[0-9-]", name)) or len(name) >= 8
+            # a chemical name or code is a synonym; anything else ("angel_dust", "curie")
+            # is a street word, which the matcher reads only in context
+            chemical = chemical_name(name.replace("_", " "))
             owner = cat.by_norm.get(norm(name))
             if owner is not None and owner != key:
                 continue
