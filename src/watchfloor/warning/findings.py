@@ -196,15 +196,24 @@ def _sighting(s: SeriesSet, r: int, c: int, kind: str, what: Callable[[str], str
     )
 
 
-def sightings(sets: list[SeriesSet], *, nps_sources: frozenset[str] = frozenset()) -> list[Finding]:
+def sightings(
+    sets: list[SeriesSet],
+    *,
+    nps_sources: frozenset[str] = frozenset(),
+    evidence: list[SeriesSet] | None = None,
+) -> list[Finding]:
     """First sightings per place, instance-wide first sightings and possible new substances.
 
     A first sighting in a place is checked against every series of ``sets`` (every source
     the caller may read) for that place and substance: it stands only where no source has
     an earlier period with a report, and its text names the source it rests on and the
-    others it was checked against."""
+    others it was checked against. ``evidence``: more series (annual statistics beside
+    monthly ones) that can only contradict a first sighting, never make one."""
     out: list[Finding] = []
-    earliest, firsts, in_place, sources = _first_reports(sets)
+    own = {id(s) for s in sets}
+    earliest, firsts, in_place, sources = _first_reports([*sets, *(evidence or [])])
+    firsts = [f for f in firsts if id(f[0]) in own]
+    earliest = {k: v for k, v in earliest.items() if id(v[1]) in own}
     for s, r, c in firsts:
         key = s.keys[r]
         where = (_place_of(s, r), key.substance)
@@ -272,13 +281,16 @@ def _first_reports(
         first = np.where(nonzero.any(axis=1), nonzero.argmax(axis=1), -1)
         for r, c in enumerate(first.tolist()):
             key = s.keys[r]
-            where = (_place_of(s, r), key.substance)
-            sources.setdefault(where, set()).add(key.source)
+            # a report in a state is a report in its country too
+            places = {_place_of(s, r), s.countries[r] if r < len(s.countries) else None}
+            for place in places - {None}:
+                where = (str(place), key.substance)
+                sources.setdefault(where, set()).add(key.source)
+                if c >= 0 and (where not in in_place or s.starts[c] < in_place[where]):
+                    in_place[where] = s.starts[c]
             if c < 0:
                 continue
             start = s.starts[c]
-            if where not in in_place or start < in_place[where]:
-                in_place[where] = start
             seen = earliest.get(key.substance)
             if seen is None or start < seen[0]:
                 earliest[key.substance] = (start, s, r, c)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import case, func, insert, select
@@ -54,6 +54,7 @@ def detect(
     since: dt.date | None = None,
     recent: int | None = None,
     first_sightings: bool = True,
+    evidence: list[SeriesSet] | None = None,
 ) -> list[fnd.Finding]:
     """Every finding in ``sets``: spikes of each algorithm from ``since`` (or in the
     ``recent`` last periods of each set), and sightings in the same span."""
@@ -69,7 +70,7 @@ def detect(
     if first_sightings:
         # first reports are read from every measure: a source that gives kilograms only
         # (UNODC) still says when a substance was first seized in a place
-        found = fnd.sightings(sets, nps_sources=nps_sources())
+        found = fnd.sightings(sets, nps_sources=nps_sources(), evidence=evidence)
         ends = {
             s.source: fnd.recent_start(s.starts, recent or len(s.starts)) for s in sets if s.starts
         }
@@ -83,6 +84,18 @@ def detect(
             )
         ]
     return fnd.merge_spikes(out)
+
+
+def annual_evidence(
+    session: Session, principal: Principal, query: SeriesQuery | None
+) -> list[SeriesSet]:
+    """The annual seizure statistics the caller may read, when the scan builds monthly
+    series (annual figures cannot be spread over months, so they are no series there): they
+    still show that a substance was seized in a place before a month's first record."""
+    q = query or SeriesQuery()
+    if q.period == "year" or not q.wants("seizure-statistics"):
+        return []
+    return collect(session, principal, replace(q, period="year", sources=("seizure-statistics",)))
 
 
 def scan(
@@ -113,7 +126,10 @@ def scan(
             ],
         )
     sets = collect(session, principal, query)
-    found = detect(sets, algorithms=algorithms, params=params, since=since, recent=recent)
+    found = detect(
+        sets, algorithms=algorithms, params=params, since=since, recent=recent,
+        evidence=annual_evidence(session, principal, query),
+    )  # fmt: skip
     report = ScanReport(series=sum(len(s.keys) for s in sets), findings=len(found))
     created = record(session, principal, found)
     report.created = len(created)
