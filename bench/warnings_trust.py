@@ -165,6 +165,7 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--sample", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=26, help="of the sample drawn for reading")
     args = ap.parse_args()
     got = measure()
     if args.json:
@@ -182,7 +183,7 @@ def main() -> None:
     for key in ours.keys() | (base or {}).keys():
         table.add_row(key, str(ours.get(key, 0)), str(base.get(key, 0)) if base else "-")
     Console().print(table)
-    sample = random.Random(26).sample(got["rows"], min(args.sample, len(got["rows"])))
+    sample = random.Random(args.seed).sample(got["rows"], min(args.sample, len(got["rows"])))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with open(OUT, "w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, ["id", "owner", "kind", "period_start", "summary"],

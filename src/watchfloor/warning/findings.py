@@ -133,11 +133,13 @@ def spikes(
         key = s.keys[r]
         label = s.labels.get(key.substance, key.substance)
         obs = float(detection.observed[r, c])
-        if obs < MIN_SPIKE:
-            continue
         exp = float(detection.expected[r, c])
-        stat = float(detection.statistic[r, c])
         bound = float(detection.upper[r, c])
+        # a spike is a count above its bound: EARS C3 sums three periods' statistics, and
+        # fires on a period whose own count is below what was expected
+        if obs < MIN_SPIKE or (np.isfinite(bound) and obs <= bound):
+            continue
+        stat = float(detection.statistic[r, c])
         how = (
             f"{name} statistic {stat:.2f} > {detection.threshold:.2f}"
             if np.isfinite(stat)

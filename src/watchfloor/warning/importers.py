@@ -81,6 +81,9 @@ class Dataset(BaseModel):
     substance_map: dict[str, str] = Field(default_factory=dict)
     categories: list[str] = Field(default_factory=list)
     nps_review: bool = False
+    # each value sums this many periods (CDC's counts are 12 months ending): spike detectors,
+    # which take periods as independent counts, are not run on such a source
+    rolling: int = Field(1, ge=1, le=60)
     gaps: Literal["zero", "missing"] = "zero"
     include: dict[str, list[str]] = Field(default_factory=dict)
     exclude: dict[str, list[str]] = Field(default_factory=dict)

@@ -46,6 +46,11 @@ def nps_sources() -> frozenset[str]:
     return frozenset(k for k, d in datasets().items() if d.nps_review)
 
 
+def rolling_sources() -> frozenset[str]:
+    """Sources whose values are sums over several periods: no spike detection there."""
+    return frozenset(k for k, d in datasets().items() if d.rolling > 1)
+
+
 def detect(
     sets: list[SeriesSet],
     *,
@@ -60,8 +65,9 @@ def detect(
     ``recent`` last periods of each set), and sightings in the same span."""
     out: list[fnd.Finding] = []
     counted = [fnd.counts_only(s) for s in sets]
+    rolling = rolling_sources()
     for counts in counted:
-        if not counts.keys:
+        if not counts.keys or counts.source in rolling:
             continue
         for algorithm in dict.fromkeys(algorithms):  # one named twice runs once
             detection = fnd.run(counts, algorithm, (params or {}).get(algorithm))
