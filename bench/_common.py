@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -77,3 +78,44 @@ def served(url: str, **env: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def added_in(path: Path) -> str | None:
+    """The commit that added ``path`` (an evaluation set): the code of that commit is the
+    baseline a change to the code is measured against. None outside a git checkout."""
+    import subprocess
+
+    try:
+        got = subprocess.run(
+            ["git", "log", "--diff-filter=A", "--format=%H", "--", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return got[-1] if got else None
+
+
+def json_at(rev: str, script: str, *args: str) -> Any:
+    """Run ``script`` (this checkout's, with ``args``) on the code of revision ``rev``, from
+    a temporary git worktree, and read the JSON it prints last: a baseline measured in the
+    same run, on the same data, by the code as it was."""
+    import json
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="watchfloor-base-") as tmp:
+        tree = Path(tmp) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT,
+                       check=True, capture_output=True)  # fmt: skip
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
+            env["PYTHONPATH"] = str(tree / "src")
+            done = subprocess.run([sys.executable, script, *args], env=env, capture_output=True,
+                                  text=True, check=True)  # fmt: skip
+            return json.loads(done.stdout.splitlines()[-1])
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
+                           check=False)  # fmt: skip

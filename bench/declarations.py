@@ -24,15 +24,13 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, added_in, json_at
+
 SET = ROOT / "tests" / "fixtures" / "declarations" / "declarations.csv"
 AGENCY = {"US": "US-CBP", "MX": "MX-ANAM", "CA": "CA-CBSA"}
 GOAL_RISKY, GOAL_BENIGN = 1.0, 0.02
@@ -134,51 +132,6 @@ def measure(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def baseline_revision() -> str | None:
-    """The commit that added the set: the rules as they were when it was written."""
-    try:
-        got = subprocess.run(
-            ["git", "log", "--diff-filter=A", "--format=%H", "--", str(SET)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return got[-1] if got else None
-
-
-def measure_at(rev: str) -> list[dict[str, Any]]:
-    """The same measurement with the rules of ``rev`` (a git worktree, run in a subprocess
-    with that tree's sources first on the path; this file and the set are today's)."""
-    with tempfile.TemporaryDirectory(prefix="watchfloor-base-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(tree), rev],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        try:
-            env = dict(os.environ, PYTHONPATH=str(tree / "src"))
-            env = {k: v for k, v in env.items() if not k.startswith("WATCHFLOOR_")} | {
-                "PYTHONPATH": str(tree / "src")
-            }
-            done = subprocess.run(
-                [sys.executable, __file__, "--json", "--no-baseline"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            return json.loads(done.stdout.splitlines()[-1])
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False
-            )
-
-
 def summary(results: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
     """(alerts, rows) by kind, and for all risky and all benign rows."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -234,9 +187,9 @@ def main() -> None:
         return
     base, rev = None, ""
     if not args.no_baseline:
-        rev = args.baseline or baseline_revision() or ""
+        rev = args.baseline or added_in(SET) or ""
         if rev:
-            base = measure_at(rev)
+            base = json_at(rev, __file__, "--json", "--no-baseline")
         else:
             print("no baseline: the set is not committed in a git checkout here")
     report(results, base, rev)

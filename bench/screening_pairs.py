@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import subprocess
-import sys
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, added_in, json_at
+
 SET = ROOT / "tests" / "fixtures" / "screening" / "name_pairs.csv"
 
 
@@ -41,47 +38,6 @@ def measure(path: Path) -> list[dict[str, Any]]:
         m = compare(Query(name=r["a"]), Candidate(id=i, names=(r["b"],)), cfg)
         out.append({**r, "score": round(m.score, 4), "match": m.score >= cfg.threshold})
     return out
-
-
-def measure_at(rev: str) -> list[dict[str, Any]]:
-    """The same measurement with the code of ``rev`` (a git worktree, in a subprocess)."""
-    with tempfile.TemporaryDirectory(prefix="watchfloor-base-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(
-            ["git", "worktree", "add", "--detach", str(tree), rev],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        try:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
-            env["PYTHONPATH"] = str(tree / "src")
-            done = subprocess.run(
-                [sys.executable, __file__, "--json", "--no-baseline"],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            return json.loads(done.stdout.splitlines()[-1])
-        finally:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False
-            )
-
-
-def baseline_revision() -> str | None:
-    try:
-        got = subprocess.run(
-            ["git", "log", "--diff-filter=A", "--format=%H", "--", str(SET)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return got[-1] if got else None
 
 
 def figures(results: list[dict[str, Any]]) -> dict[str, tuple[float, float, int]]:
@@ -116,8 +72,8 @@ def main() -> None:
 
     base, rev = None, ""
     if not args.no_baseline:
-        rev = args.baseline or baseline_revision() or ""
-        base = figures(measure_at(rev)) if rev else None
+        rev = args.baseline or added_in(SET) or ""
+        base = figures(json_at(rev, __file__, "--json", "--no-baseline")) if rev else None
     ours = figures(results)
     table = Table(title="Name pairs called a match at the threshold")
     for col in (

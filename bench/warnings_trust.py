@@ -22,16 +22,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
-import subprocess
-import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, json_at
+
 OUT = ROOT / "var" / "bench" / "warnings-sample.csv"
 
 
@@ -143,22 +141,6 @@ def judge(rows: list[dict[str, Any]]) -> dict[str, int]:
     return out
 
 
-def measure_at(rev: str) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="watchfloor-base-") as tmp:
-        tree = Path(tmp) / "tree"
-        subprocess.run(["git", "worktree", "add", "--detach", str(tree), rev], cwd=ROOT,
-                       check=True, capture_output=True)  # fmt: skip
-        try:
-            env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
-            env["PYTHONPATH"] = str(tree / "src")
-            done = subprocess.run([sys.executable, __file__, "--json", "--no-baseline"],
-                                  env=env, capture_output=True, text=True, check=True)  # fmt: skip
-            return json.loads(done.stdout.splitlines()[-1])
-        finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
-                           check=False)  # fmt: skip
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--baseline", default="65f3d52")
@@ -174,7 +156,9 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    base = None if args.no_baseline else judge(measure_at(args.baseline)["rows"])
+    base = None
+    if not args.no_baseline:
+        base = judge(json_at(args.baseline, __file__, "--json", "--no-baseline")["rows"])
     ours = judge(got["rows"])
     table = Table(title="Early warnings on the demo, whole history scanned")
     table.add_column("")

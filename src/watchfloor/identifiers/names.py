@@ -115,18 +115,33 @@ def legal_forms() -> tuple[tuple[str, ...], ...]:
     return tuple(sorted((f for f in forms if f), key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _forms_by_edge() -> tuple[dict[str, list[tuple[str, ...]]], dict[str, list[tuple[str, ...]]]]:
+    """The legal forms by their last word and by their first, longest first."""
+    last: dict[str, list[tuple[str, ...]]] = {}
+    first: dict[str, list[tuple[str, ...]]] = {}
+    for form in legal_forms():
+        last.setdefault(form[-1], []).append(form)
+        first.setdefault(form[0], []).append(form)
+    return last, first
+
+
 def strip_legal_forms(words: list[str]) -> list[str]:
     """``words`` without the legal forms at their start and end ("OOO Romashka", "Acme
     GmbH & Co KG"); a name that is nothing but legal forms keeps its words."""
-    forms = legal_forms()
+    by_last, by_first = _forms_by_edge()
     start, end, moved = 0, len(words), True
     while moved and end - start > 1:
         moved = False
-        for form in forms:
+        for form in by_last.get(words[end - 1], ()):
             n = len(form)
             if end - start > n and tuple(words[end - n : end]) == form:
                 end, moved = end - n, True
                 break
+        if moved:
+            continue
+        for form in by_first.get(words[start], ()):
+            n = len(form)
             if end - start > n and tuple(words[start : start + n]) == form:
                 start, moved = start + n, True
                 break

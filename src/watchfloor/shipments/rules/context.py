@@ -42,7 +42,10 @@ class ContextReader:
         self._memo: Memo[tuple[str, str | None], ItemContext] = Memo()
 
     def read(self, item: ItemIn) -> ItemContext:
-        return self._memo.lookup((item.description, item.hs_code), self._read)
+        return self.read_text(item.description, item.hs_code)
+
+    def read_text(self, description: str, hs_code: str | None) -> ItemContext:
+        return self._memo.lookup((description, hs_code), self._read)
 
     def _read(self, key: tuple[str, str | None]) -> ItemContext:
         description, hs = key

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from watchfloor.memo import Memo
 from watchfloor.reference import SubstanceFacts, SubstanceMatcher, shipped_facts
 from watchfloor.shipments.hs import ChapterGuesser, chapter_name, descriptions, format_hs
 from watchfloor.shipments.rules import Reason, capped, quote
@@ -59,69 +60,75 @@ class HsRule:
         self.watch = watch_list(list(config.get("extra_watch", [])))
         self.single = single_substance_subheadings(matcher)
         self.chemical = frozenset(config["chemical_chapters"])
+        self._memo: Memo[tuple[int, str, str], tuple[Reason, ...]] = Memo()
 
     def evaluate(self, shipment: ShipmentIn) -> list[Reason]:
-        reasons = []
+        reasons: list[Reason] = []
         for line, item in enumerate(shipment.items, start=1):
-            if not item.hs_code:
-                continue
-            sub6, chapter = item.hs_code[:6], item.hs_code[:2]
-            mentions = self.matcher.find(item.description)
-            named = [m for m in mentions if m.name_kind != "slang"]
-            head = f"item {line} {quote(item.description)}"
-            code = format_hs(item.hs_code)
-            alone = self.single.get(sub6)
-            if alone is not None and all(m.substance.key != alone.key for m in named):
-                reasons.append(
-                    Reason(
-                        self.name,
-                        self.c["single_substance"],
-                        f"{head} is declared under {code}, the subheading of {alone.name} "
-                        f"alone ({alone.describe()}), but its words do not name it",
-                        {"item": line, "hs": item.hs_code, "substance": alone.key},
-                    )
-                )
-            elif sub6 in self.watch:
-                what = _watch_phrase(self.watch[sub6])
-                mismatch, other = (
-                    (False, None) if named else self._reads_like(item.description, chapter)
-                )
-                if mismatch:
-                    looks = (
-                        f"its words read like chapter {other} ({_short(chapter_name(other))})"
-                        if other
-                        else "its words name no chemical"
-                    )
-                    reasons.append(
-                        Reason(
-                            self.name,
-                            self.c["watch_mismatch"],
-                            f"{head} is declared under {code}, {what}, but {looks}",
-                            {"item": line, "hs": item.hs_code, "reads_like": other},
-                        )
-                    )
-                else:
-                    reasons.append(
-                        Reason(
-                            self.name,
-                            self.c["watch_heading"],
-                            f"{head} is declared under {code}, {what}",
-                            {"item": line, "hs": item.hs_code, "watch": self.watch[sub6]},
-                        )
-                    )
-            if named and chapter not in self.chemical:
-                sub = named[0].substance
-                reasons.append(
-                    Reason(
-                        self.name,
-                        self.c["named_under_unrelated"],
-                        f"{head} names {sub.name} but is declared under {code}, chapter "
-                        f"{chapter} ({_short(chapter_name(chapter))}), which holds no "
-                        "chemicals or medicines",
-                        {"item": line, "hs": item.hs_code, "substance": sub.key},
-                    )
-                )
+            if item.hs_code:
+                reasons += self._memo.lookup((line, item.description, item.hs_code), self._item)
         return capped(reasons, self.c["max_points"])
+
+    def _item(self, key: tuple[int, str, str]) -> tuple[Reason, ...]:
+        """The reasons of one item (memoised: the same line, words and code score alike)."""
+        line, description, hs_code = key
+        reasons = []
+        sub6, chapter = hs_code[:6], hs_code[:2]
+        mentions = self.matcher.find(description)
+        named = [m for m in mentions if m.name_kind != "slang"]
+        head = f"item {line} {quote(description)}"
+        code = format_hs(hs_code)
+        alone = self.single.get(sub6)
+        if alone is not None and all(m.substance.key != alone.key for m in named):
+            reasons.append(
+                Reason(
+                    self.name,
+                    self.c["single_substance"],
+                    f"{head} is declared under {code}, the subheading of {alone.name} "
+                    f"alone ({alone.describe()}), but its words do not name it",
+                    {"item": line, "hs": hs_code, "substance": alone.key},
+                )
+            )
+        elif sub6 in self.watch:
+            reasons.append(self._watched(line, head, description, hs_code, bool(named)))
+        if named and chapter not in self.chemical:
+            sub = named[0].substance
+            reasons.append(
+                Reason(
+                    self.name,
+                    self.c["named_under_unrelated"],
+                    f"{head} names {sub.name} but is declared under {code}, chapter "
+                    f"{chapter} ({_short(chapter_name(chapter))}), which holds no "
+                    "chemicals or medicines",
+                    {"item": line, "hs": hs_code, "substance": sub.key},
+                )
+            )
+        return tuple(reasons)
+
+    def _watched(self, line: int, head: str, description: str, hs: str, named: bool) -> Reason:
+        """An item under a watch subheading: a mismatch when its words read like another
+        chapter's goods, else the watch heading's points."""
+        sub6, chapter, code = hs[:6], hs[:2], format_hs(hs)
+        what = _watch_phrase(self.watch[sub6])
+        mismatch, other = (False, None) if named else self._reads_like(description, chapter)
+        if mismatch:
+            looks = (
+                f"its words read like chapter {other} ({_short(chapter_name(other))})"
+                if other
+                else "its words name no chemical"
+            )
+            return Reason(
+                self.name,
+                self.c["watch_mismatch"],
+                f"{head} is declared under {code}, {what}, but {looks}",
+                {"item": line, "hs": hs, "reads_like": other},
+            )
+        return Reason(
+            self.name,
+            self.c["watch_heading"],
+            f"{head} is declared under {code}, {what}",
+            {"item": line, "hs": hs, "watch": self.watch[sub6]},
+        )
 
     def _reads_like(self, description: str, chapter: str) -> tuple[bool, str | None]:
         """(mismatch, chapter it reads like): a mismatch when no word of the description

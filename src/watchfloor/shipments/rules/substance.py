@@ -16,7 +16,7 @@ from watchfloor.memo import Memo
 from watchfloor.reference import Mention, SubstanceFacts, SubstanceMatcher, tokens
 from watchfloor.shipments.rules import Reason, capped, quote
 from watchfloor.shipments.rules.context import ContextReader, ItemContext
-from watchfloor.shipments.schemas import ItemIn, ShipmentIn
+from watchfloor.shipments.schemas import ShipmentIn
 
 _SCHEDULE_I_II = ("I", "II", "IIN")
 
@@ -60,6 +60,7 @@ class SubstanceRule:
             for m in config["pill_markers"]
         }
         self._marker_memo: Memo[str, PillMarker | None] = Memo()
+        self._items: Memo[tuple[int, str, str | None], tuple[tuple[Reason, str], ...]] = Memo()
 
     def points(self, m: Mention, item_mentions: tuple[Mention, ...]) -> tuple[int, str]:
         category = category_of(m.substance)
@@ -75,33 +76,38 @@ class SubstanceRule:
     def evaluate(self, shipment: ShipmentIn) -> list[Reason]:
         best: dict[str, Reason] = {}
         for line, item in enumerate(shipment.items, start=1):
-            context = self.context.read(item)
-            for reason, key in self._item(line, item, context):
+            found = self._items.lookup((line, item.description, item.hs_code), self._read_item)
+            for reason, key in found:
                 old = best.get(key)
                 if old is None or reason.points > old.points:
                     best[key] = reason
         return capped(list(best.values()), self.c["max_points"])
 
-    def _item(self, line: int, item: ItemIn, context: ItemContext) -> list[tuple[Reason, str]]:
+    def _read_item(self, key: tuple[int, str, str | None]) -> tuple[tuple[Reason, str], ...]:
+        """The reasons of one item (memoised: the same line, words and code score alike)."""
+        line, description, hs_code = key
+        return tuple(self._item(line, description, self.context.read_text(description, hs_code)))
+
+    def _item(self, line: int, description: str, context: ItemContext) -> list[tuple[Reason, str]]:
         out = []
-        mentions = self.matcher.find(item.description, ordinary=context.drug_form)
+        mentions = self.matcher.find(description, ordinary=context.drug_form)
         for m in mentions:
             if m.name_kind == "slang":
-                reason = self._street(line, item, m, context)
+                reason = self._street(line, description, m, context)
                 if reason is not None:
                     out.append((reason, m.substance.key))
                 continue
-            if m.ordinary and not self.context.names_only(item.description, m.found):
+            if m.ordinary and not self.context.names_only(description, m.found):
                 continue  # "heroine" in "heroine action figure" is the English word
             points, category = self.points(m, mentions)
-            text = _sentence(line, item.description, m)
+            text = _sentence(line, description, m)
             if context.goods is not None:
                 points = min(points, self.c["in_goods"])
                 text += f"; but the code and words say it is goods of chapter {context.goods}"
             out.append(
                 (Reason(self.name, points, text, _evidence(line, m, category)), m.substance.key)
             )
-        marker = self._marker(item.description)
+        marker = self._marker(description)
         if marker is not None and context.could_be_drug:
             points = self.c["pill_marker"] if context.pills else self.c["street_name"]
             where = "on pills" if context.pills else "without saying what the item is"
@@ -110,7 +116,7 @@ class SubstanceRule:
                     Reason(
                         self.name,
                         points,
-                        f"item {line} {quote(item.description)} gives the imprint "
+                        f"item {line} {quote(description)} gives the imprint "
                         f"'{marker.imprint}', {marker.meaning}, {where}",
                         {"item": line, "imprint": marker.imprint, "pills": context.pills},
                     ),
@@ -119,19 +125,21 @@ class SubstanceRule:
             )
         return out
 
-    def _street(self, line: int, item: ItemIn, m: Mention, context: ItemContext) -> Reason | None:
+    def _street(
+        self, line: int, description: str, m: Mention, context: ItemContext
+    ) -> Reason | None:
         """A street name weighs only where the item could be a drug, and most where it is in
         a drug's form (pills, powder, grams)."""
         if not context.could_be_drug:
             return None
-        if m.ordinary and not self.context.names_only(item.description, m.found):
+        if m.ordinary and not self.context.names_only(description, m.found):
             return None  # "green tea leaves", "rock salt": the words name the goods
         key = "street_name_in_drug_form" if context.drug_form else "street_name"
         form = " in a drug's form" if context.drug_form else ""
         return Reason(
             self.name,
             self.c[key],
-            f"item {line} {quote(item.description)} says '{m.found}', a DEA-listed street "
+            f"item {line} {quote(description)} says '{m.found}', a DEA-listed street "
             f"name for {m.substance.name}{form}",
             _evidence(line, m, key),
         )
