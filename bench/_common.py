@@ -119,3 +119,34 @@ def json_at(rev: str, script: str, *args: str) -> Any:
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT,
                            check=False)  # fmt: skip
+
+
+@contextmanager
+def demo_engine(prefix: str = "watchfloor-demo-") -> Iterator[Any]:
+    """A scratch SQLite database with the schema, the catalogue and the demo (without
+    listings): the instance an officer meets, for measuring what it says."""
+    from watchfloor.db import build_engine, session_scope
+    from watchfloor.demo import load_demo
+    from watchfloor.migrate import upgrade
+    from watchfloor.reference.loader import load_catalogue
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        engine = build_engine(f"sqlite:///{Path(tmp) / 'demo.db'}")
+        upgrade(engine)
+        with session_scope(engine) as s:
+            load_catalogue(s)
+        with session_scope(engine) as s:
+            load_demo(s, with_listings=False)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
+
+
+def baseline_of(args: Any, evaluation_set: Path, script: str) -> tuple[str, Any]:
+    """The revision to compare with (``--baseline``, else the commit that added the set) and
+    the JSON the script prints there; ("", None) with ``--no-baseline`` or outside git."""
+    if args.no_baseline:
+        return "", None
+    rev = args.baseline or added_in(evaluation_set) or ""
+    return rev, json_at(rev, script, "--json", "--no-baseline") if rev else None

@@ -24,12 +24,11 @@ import argparse
 import csv
 import datetime as dt
 import json
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, added_in, json_at
+from _common import ROOT, baseline_of, demo_engine
 
 SET = ROOT / "tests" / "fixtures" / "declarations" / "declarations.csv"
 AGENCY = {"US": "US-CBP", "MX": "MX-ANAM", "CA": "CA-CBSA"}
@@ -75,10 +74,7 @@ def measure(path: Path) -> list[dict[str, Any]]:
     """Score every row of the set with this checkout's rules; one result per row."""
     from sqlalchemy import select
 
-    from watchfloor.db import build_engine, session_scope
-    from watchfloor.demo import load_demo
-    from watchfloor.migrate import upgrade
-    from watchfloor.reference.loader import load_catalogue
+    from watchfloor.db import session_scope
     from watchfloor.security import Office
     from watchfloor.security.service import get_agency, system_principal
     from watchfloor.shipments import intake
@@ -86,13 +82,7 @@ def measure(path: Path) -> list[dict[str, Any]]:
 
     rows = read_set(path)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    with tempfile.TemporaryDirectory(prefix="watchfloor-decl-") as tmp:
-        engine = build_engine(f"sqlite:///{Path(tmp) / 'decl.db'}")
-        upgrade(engine)
-        with session_scope(engine) as s:
-            load_catalogue(s)
-        with session_scope(engine) as s:
-            load_demo(s, with_listings=False)
+    with demo_engine("watchfloor-decl-") as engine:
         with session_scope(engine) as s:
             offices = {o.code: o for o in s.scalars(select(Office))}
             by_agency: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -128,7 +118,6 @@ def measure(path: Path) -> list[dict[str, Any]]:
                         "reasons": [r.get("text", "") for r in reasons][:3],
                     }
                 )
-        engine.dispose()
     return out
 
 
@@ -185,13 +174,9 @@ def main() -> None:
     if args.json:
         print(json.dumps(results))
         return
-    base, rev = None, ""
-    if not args.no_baseline:
-        rev = args.baseline or added_in(SET) or ""
-        if rev:
-            base = json_at(rev, __file__, "--json", "--no-baseline")
-        else:
-            print("no baseline: the set is not committed in a git checkout here")
+    rev, base = baseline_of(args, SET, __file__)
+    if not args.no_baseline and not rev:
+        print("no baseline: the set is not committed in a git checkout here")
     report(results, base, rev)
 
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, added_in, json_at
+from _common import ROOT, baseline_of
 
 SET = ROOT / "tests" / "fixtures" / "screening" / "name_pairs.csv"
 
@@ -70,10 +70,8 @@ def main() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    base, rev = None, ""
-    if not args.no_baseline:
-        rev = args.baseline or added_in(SET) or ""
-        base = figures(json_at(rev, __file__, "--json", "--no-baseline")) if rev else None
+    rev, got = baseline_of(args, SET, __file__)
+    base = figures(got) if got is not None else None
     ours = figures(results)
     table = Table(title="Name pairs called a match at the threshold")
     for col in (

@@ -23,12 +23,10 @@ import argparse
 import csv
 import json
 import random
-import tempfile
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-from _common import ROOT, json_at
+from _common import ROOT, demo_engine, json_at
 
 OUT = ROOT / "var" / "bench" / "warnings-sample.csv"
 
@@ -36,21 +34,12 @@ OUT = ROOT / "var" / "bench" / "warnings-sample.csv"
 def measure() -> dict[str, Any]:
     from sqlalchemy import select
 
-    from watchfloor.db import build_engine, session_scope
-    from watchfloor.demo import load_demo
-    from watchfloor.migrate import upgrade
-    from watchfloor.reference.loader import load_catalogue
+    from watchfloor.db import session_scope
     from watchfloor.security.service import get_agency, system_principal
     from watchfloor.warning import service
     from watchfloor.warning.models import EarlyWarning
 
-    with tempfile.TemporaryDirectory(prefix="watchfloor-warn-") as tmp:
-        engine = build_engine(f"sqlite:///{Path(tmp) / 'w.db'}")
-        upgrade(engine)
-        with session_scope(engine) as s:
-            load_catalogue(s)
-        with session_scope(engine) as s:
-            load_demo(s, with_listings=False)
+    with demo_engine("watchfloor-warn-") as engine:
         for code in ("US-CBP", "MX-ANAM"):
             with session_scope(engine) as s:
                 service.scan(s, system_principal(get_agency(s, code)), recent=None)
@@ -75,7 +64,6 @@ def measure() -> dict[str, Any]:
                 }
                 for w in warnings
             ]
-        engine.dispose()
     return {"rows": rows}
 
 
