@@ -189,3 +189,25 @@ def test_the_model_page_lets_admins_choose(client, engine) -> None:  # type: ign
     assert f"Shipments are scored by the rules and <strong>{version}</strong>" in page
     assert browser_login(client, "us.cbp.officer").status_code in (200, 303)
     assert "Score with it" not in client.get("/shipments/model").text
+
+
+def test_points_are_called_a_probability_only_where_a_calibrated_model_gave_one(
+    client, engine
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import browser_login, csrf_from
+
+    assert browser_login(client, "us.cbp.admin").status_code in (200, 303)
+    page = client.get("/shipments/model").text
+    form = {"csrf_token": csrf_from(page), "version": "", "reason": "rules alone for a test"}
+    assert client.post("/shipments/model", data=form, follow_redirects=False).status_code == 303
+    model_page = client.get("/shipments/model").text
+    assert "No model scores shipments, so no score is a probability" in model_page
+    targets = client.get("/shipments/targets?office=JFK-IMF").text
+    assert "Expected yield" not in targets and "expected finds" not in targets.lower()
+    assert "not chances of a find" in targets
+    # with a model scoring, the page draws the reliability curve of its held-out outcomes
+    version = re.search(r'name="version" value="([^"]+)"', model_page).group(1)  # type: ignore[union-attr]
+    form = {"csrf_token": csrf_from(model_page), "version": version, "reason": "back on"}
+    assert client.post("/shipments/model", data=form, follow_redirects=False).status_code == 303
+    with_model = client.get("/shipments/model").text
+    assert 'id="reliability-chart"' in with_model or 'id="no-reliability"' in with_model
