@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from watchfloor import exports
 from watchfloor.db import get_engine, session_scope
 
 app = typer.Typer(help="Entities: parties from every source, screening.", no_args_is_help=True)
@@ -131,7 +132,7 @@ def screen_command(
         err.print(f"[red]{file}: no 'name' column[/] (columns: {', '.join(SCREEN_COLUMNS)})")
         raise typer.Exit(2)
     sink = output.open("w", newline="", encoding="utf-8") if output else sys.stdout
-    writer = csv.writer(sink)
+    writer = exports.Writer(sink)
     writer.writerow(["line", "name", "candidate", "party_id", "source", "score", "passes", "why"])
     bad = hits = 0
     with session_scope(get_engine()) as session, _bar(output is None) as bar:

@@ -17,7 +17,6 @@ published: every authenticated caller may read any platform's.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import Counter
@@ -29,6 +28,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from watchfloor import exports
 from watchfloor.db import utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound
 from watchfloor.listings import dsa
@@ -220,7 +220,7 @@ CSV_COLUMNS = tuple(PeriodOut.model_fields)
 def report_csv(found: ReportOut) -> str:
     """One row per period and a last row for the whole report, with the platform named."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = exports.Writer(buf, lineterminator="\n")
     writer.writerow(("platform", "since", "until", *CSV_COLUMNS))
     for row in [*found.periods, found.totals]:
         values = row.model_dump()

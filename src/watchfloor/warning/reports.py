@@ -10,7 +10,6 @@ doses, litres), with the countries of origin and the modes of transport named in
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections import Counter, defaultdict
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from watchfloor import exports
 from watchfloor.cooperation.pen import PreExportNotification
 from watchfloor.cooperation.seizures import Seizure
 from watchfloor.errors import FieldProblem, Invalid
@@ -108,7 +108,7 @@ def arq_summary(session: Session, principal: Principal, year: int) -> ArqSummary
 
 def arq_csv(summary: ArqSummary) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = exports.Writer(buf)
     w.writerow(["reporting_agency", "country", "year", "drug", "catalogue_key", "quantity",
                 "unit", "seizure_cases", "countries_of_origin", "modes",
                 *[f"cases_{m:02d}" for m in range(1, 13)]])  # fmt: skip
@@ -233,7 +233,7 @@ def country_json(p: CountryProfile) -> dict[str, Any]:
 def country_csv(p: CountryProfile) -> str:
     """The country page's monthly seizure events and its substances as one CSV table."""
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = exports.Writer(buf)
     w.writerow(["country", "table", "key", "events", "kg"])
     for source, series in p.monthly.items():
         for m, v in zip(series["periods"], series["values"], strict=True):

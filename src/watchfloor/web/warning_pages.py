@@ -4,7 +4,6 @@ ARQ-shaped summary. Services only."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
@@ -13,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from watchfloor import exports
 from watchfloor.security.deps import Db, RecordId
 from watchfloor.security.service import require_role
 from watchfloor.sharing.grants import read_record
@@ -118,7 +118,7 @@ def warnings_export(
     cols = ["id", "kind", "algorithm", "source", "measure", "substance", "substance_label",
             "place_kind", "place", "country", "period", "period_start", "observed", "expected",
             "statistic", "threshold", "owner", "tlp", "summary"]  # fmt: skip
-    out = csv.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
+    out = exports.DictWriter(buf, fieldnames=cols, extrasaction="ignore")
     out.writeheader()
     out.writerows(items)
     return Response(buf.getvalue(), media_type="text/csv", headers=_attachment("warnings.csv"))
@@ -179,7 +179,7 @@ def evaluation_export(
         )
     if fmt == "csv":
         buf = io.StringIO()
-        out = csv.writer(buf)
+        out = exports.Writer(buf)
         out.writerow(
             ["intervention", "design", "scale", "period", "observed", "fitted", "counterfactual",
              "effect", "effect_low", "effect_high", "p_value"]
