@@ -4,8 +4,9 @@ configuration (``scoring.toml``), never from code."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from watchfloor.shipments.schemas import ShipmentIn
 
@@ -42,6 +43,20 @@ def capped(reasons: list[Reason], cap: int) -> list[Reason]:
         total += points
         out.append(r if points == r.points else Reason(r.rule, points, r.text, r.evidence))
     return out
+
+
+T = TypeVar("T")
+
+
+def joined_in(words: list[str], table: Mapping[str, T], most: int = 3) -> T | None:
+    """The entry of ``table`` that one to ``most`` consecutive words name when joined, the
+    fewest words first: "M 30", "M-30" and "m30" all meet the key "m30"."""
+    for size in range(1, most + 1):
+        for i in range(len(words) - size + 1):
+            hit = table.get("".join(words[i : i + size]))
+            if hit is not None:
+                return hit
+    return None
 
 
 def quote(text: str, limit: int = 60) -> str:

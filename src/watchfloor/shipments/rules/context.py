@@ -11,7 +11,6 @@ from typing import Any
 from watchfloor.memo import Memo
 from watchfloor.reference import tokens
 from watchfloor.shipments.hs import ChapterGuesser
-from watchfloor.shipments.schemas import ItemIn
 
 _QUANTITY = re.compile(r"^(?:x?\d+(?:mg|mcg|ug|g|gr|kg|oz|ml|l|pcs|pc|x)?|mg|g|kg|oz|ml)$")
 _COUNT_WORDS = frozenset(["pcs", "pieces", "piece", "units", "unit", "pack", "bag", "bags", "of"])
@@ -41,10 +40,7 @@ class ContextReader:
         self.guesser = guesser
         self._memo: Memo[tuple[str, str | None], ItemContext] = Memo()
 
-    def read(self, item: ItemIn) -> ItemContext:
-        return self.read_text(item.description, item.hs_code)
-
-    def read_text(self, description: str, hs_code: str | None) -> ItemContext:
+    def read(self, description: str, hs_code: str | None) -> ItemContext:
         return self._memo.lookup((description, hs_code), self._read)
 
     def _read(self, key: tuple[str, str | None]) -> ItemContext:

@@ -19,7 +19,7 @@ from typing import Any
 from watchfloor.memo import Memo
 from watchfloor.reference import tokens
 from watchfloor.shipments.hs import format_hs
-from watchfloor.shipments.rules import Reason, capped, quote
+from watchfloor.shipments.rules import Reason, capped, joined_in, quote
 from watchfloor.shipments.schemas import ItemIn, ShipmentIn
 
 _MODEL = re.compile(r"^(?:tdp|zp|thdp)\d*$")
@@ -73,7 +73,7 @@ class EquipmentRule:
     def _read(self, description: str) -> tuple[str, str, str | None] | None:
         """(machine | tooling, the words that say so, the imprint given) or None."""
         words = tokens(description)
-        imprint = self._imprint(words)
+        imprint = joined_in(words, self.imprints)
         for term in self.machines:
             if _contains(words, term):
                 return "machine", " ".join(term), imprint
@@ -84,14 +84,6 @@ class EquipmentRule:
         tool = next((w for w in words if w in self.tooling), None)
         if tool and (present & self.pill_words or imprint):
             return "tooling", tool, imprint
-        return None
-
-    def _imprint(self, words: list[str]) -> str | None:
-        for size in (1, 2, 3):
-            for i in range(len(words) - size + 1):
-                hit = self.imprints.get("".join(words[i : i + size]))
-                if hit:
-                    return hit
         return None
 
 

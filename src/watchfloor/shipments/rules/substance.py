@@ -14,7 +14,7 @@ from typing import Any
 
 from watchfloor.memo import Memo
 from watchfloor.reference import Mention, SubstanceFacts, SubstanceMatcher, tokens
-from watchfloor.shipments.rules import Reason, capped, quote
+from watchfloor.shipments.rules import Reason, capped, joined_in, quote
 from watchfloor.shipments.rules.context import ContextReader, ItemContext
 from watchfloor.shipments.schemas import ShipmentIn
 
@@ -86,7 +86,7 @@ class SubstanceRule:
     def _read_item(self, key: tuple[int, str, str | None]) -> tuple[tuple[Reason, str], ...]:
         """The reasons of one item (memoised: the same line, words and code score alike)."""
         line, description, hs_code = key
-        return tuple(self._item(line, description, self.context.read_text(description, hs_code)))
+        return tuple(self._item(line, description, self.context.read(description, hs_code)))
 
     def _item(self, line: int, description: str, context: ItemContext) -> list[tuple[Reason, str]]:
         out = []
@@ -150,13 +150,7 @@ class SubstanceRule:
     def _find_marker(self, description: str) -> PillMarker | None:
         """The pill imprint the description gives, however it is spaced ("M 30", "M-30",
         "m30"): one to three words that joined are the imprint."""
-        words = tokens(description)
-        for size in (1, 2, 3):
-            for i in range(len(words) - size + 1):
-                marker = self.markers.get("".join(words[i : i + size]))
-                if marker is not None:
-                    return marker
-        return None
+        return joined_in(tokens(description), self.markers)
 
 
 def _sentence(line: int, description: str, m: Mention) -> str:
