@@ -168,6 +168,7 @@ def name_tokens(name: str) -> tuple[str, ...]:
     return tuple(words) if chinese else tuple(w for w in words if w not in NOISE)
 
 
+@lru_cache(maxsize=200_000)
 def legal_form_of(name: str) -> bool:
     """Whether the name carries a legal form (then it is a company's)."""
     if _OTHER_LEGAL.search(unicodedata.normalize("NFKC", name)):

@@ -164,14 +164,14 @@ class SubstanceMatcher:
         )
         # spelling variants of drug names of 6+ letters; a variant shared by two substances
         # ("heroin"/"heroine" stay one, but two different drugs meeting is ambiguous) is dropped
-        variants: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
-        for compact, (key, name, kind) in self.exact.items():
-            if kind in ("name", "synonym") and len(compact) >= 6 and compact.isalpha():
-                variants[variant(compact)].add((key, name, kind))
+        variants: dict[str, list[tuple[tuple[str, str, str], str]]] = defaultdict(list)
+        for compact, entry in self.exact.items():
+            if entry[2] in ("name", "synonym") and len(compact) >= 6 and compact.isalpha():
+                variants[variant(compact)].append((entry, compact))
+        # variant -> (entry, the compact name it is a variant of): the first in the order of
+        # self.exact (names before synonyms), so that every process chooses the same one
         self.variants = {
-            v: next(iter(entries))
-            for v, entries in variants.items()
-            if len({e[0] for e in entries}) == 1
+            v: entries[0] for v, entries in variants.items() if len({e[0][0] for e in entries}) == 1
         }
         # fuzzy matching only against proper names of 7+ letters, bucketed by length
         self.fuzzy: dict[int, list[str]] = defaultdict(list)
@@ -272,12 +272,13 @@ class SubstanceMatcher:
         compact = "".join(window)
         if len(compact) < 6 or not compact.isalpha():
             return None
-        entry = self.variants.get(variant(compact))
-        if entry is None:
+        hit = self.variants.get(variant(compact))
+        if hit is None:
             return None
+        entry, of = hit
         # a name with an "e" added is often an English word of its own ("heroine"): it
         # counts only where the caller allows ordinary words (see find)
-        plain = compact == "".join(tokens(entry[1])) + "e"
+        plain = compact == of + "e"
         return (entry, "variant-ordinary" if plain else "variant", 0)
 
     def _exact_windows(self, toks: list[str], *, ordinary: bool = False) -> list[tuple[int, int]]:
