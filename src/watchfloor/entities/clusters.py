@@ -307,6 +307,18 @@ def recluster(session: Session, cluster_id: int) -> list[int]:
     return sorted(set(session.scalars(select(EntityCluster.id))) - before)
 
 
+def clusters_of(session: Session, party_ids: list[int]) -> dict[int, int]:
+    """The cluster of each of ``party_ids`` that is in one."""
+    if not party_ids:
+        return {}
+    rows = session.execute(
+        select(ClusterMember.party_id, ClusterMember.cluster_id).where(
+            ClusterMember.party_id.in_(party_ids)
+        )
+    )
+    return {p: c for p, c in rows}
+
+
 def cluster_of(session: Session, party_id: int) -> int | None:
     return session.scalar(
         select(ClusterMember.cluster_id).where(ClusterMember.party_id == party_id)

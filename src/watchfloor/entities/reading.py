@@ -65,11 +65,9 @@ def party_readable(session: Session, principal: Principal, party_id: int) -> Par
 
 def read_party(session: Session, principal: Principal, party_id: int) -> EntityPartyOut:
     """One party; 404 unless its record is readable by the caller."""
-    found = _readable(session, principal, [party_id])
-    if not found:
-        raise NotFound(f"party {party_id} not found")
-    audit_foreign(session, principal, found, "party.read")
-    return party_out(session, found[0], owner_codes(session, found).get(found[0].owner_agency_id))
+    party = party_readable(session, principal, party_id)
+    audit_foreign(session, principal, [party], "party.read")
+    return party_out(session, party, owner_codes(session, [party]).get(party.owner_agency_id))
 
 
 def read_cluster(session: Session, principal: Principal, cluster_id: int) -> EntityClusterOut:

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.db import engine_of
-from watchfloor.entities import extract, policy, reading
+from watchfloor.entities import clusters, extract, policy, reading
 from watchfloor.entities.index import PartyIndex
 from watchfloor.entities.matching import Candidate, Match, MatchingConfig, Query, config
-from watchfloor.entities.models import ClusterMember, Party, ScreeningDecision
+from watchfloor.entities.models import Party, ScreeningDecision
 from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.identifiers import name_key
 from watchfloor.security import Principal, require_role
@@ -134,19 +134,19 @@ def screen(
         if wanted
         else {}
     )
-    clusters = _clusters_of(session, wanted)
+    groups = clusters.clusters_of(session, wanted)
     rows: dict[int | str, Screened] = {}
     owners = reading.owner_codes(session, list(parties.values()))
     labels = _sanctions_labels(session, list(parties.values()))
     for m in kept:  # best first: the first of an entity is its row
         p = parties[m.candidate.id]
-        group: int | str = clusters.get(p.id, f"party:{p.id}")
+        group: int | str = groups.get(p.id, f"party:{p.id}")
         if group in rows:
             rows[group].others.append(p)
         elif len(rows) < limit:
             rows[group] = Screened(
                 m, p, owners.get(p.owner_agency_id), labels.get(p.id) or p.source_type,
-                clusters.get(p.id),
+                groups.get(p.id),
             )  # fmt: skip
     out = list(rows.values())
     _attach_decisions(session, principal, query.name, out)
@@ -158,17 +158,6 @@ def screen(
         query=query.name,
     )
     return out, cfg
-
-
-def _clusters_of(session: Session, party_ids: list[int]) -> dict[int, int]:
-    if not party_ids:
-        return {}
-    rows = session.execute(
-        select(ClusterMember.party_id, ClusterMember.cluster_id).where(
-            ClusterMember.party_id.in_(party_ids)
-        )
-    )
-    return {p: c for p, c in rows}
 
 
 def decide(
@@ -197,7 +186,7 @@ def decide(
         query=query[:400],
         query_key=name_key(query) or query[:400],
         party_id=party.id,
-        cluster_id=_clusters_of(session, [party.id]).get(party.id),
+        cluster_id=clusters.cluster_of(session, party.id),
         decision=decision,
         reason=reason,
         score=score,
