@@ -143,10 +143,11 @@ def demo_engine(prefix: str = "watchfloor-demo-") -> Iterator[Any]:
             engine.dispose()
 
 
-def baseline_of(args: Any, evaluation_set: Path, script: str) -> tuple[str, Any]:
+def baseline_of(args: Any, evaluation_set: Path, script: str, *extra: str) -> tuple[str, Any]:
     """The revision to compare with (``--baseline``, else the commit that added the set) and
-    the JSON the script prints there; ("", None) with ``--no-baseline`` or outside git."""
+    the JSON the script prints there (given ``extra`` arguments too); ("", None) with
+    ``--no-baseline`` or outside git."""
     if args.no_baseline:
         return "", None
     rev = args.baseline or added_in(evaluation_set) or ""
-    return rev, json_at(rev, script, "--json", "--no-baseline") if rev else None
+    return rev, json_at(rev, script, "--json", "--no-baseline", *extra) if rev else None
