@@ -9,7 +9,7 @@ TSTAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?= -n 3
 PYTEST_ARGS_FAST ?=
 
-.PHONY: run test test-fast bench lint model reference clean
+.PHONY: run test test-fast bench lint model reference names-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ lint: $(TSTAMP)
 # Retrain the shipped listing classifier from ../shared/data/agora-listings (developers only).
 model: $(STAMP)
 	$(BIN)/watchfloor listings train
+
+# Rebuild the shipped name data (legal forms, spellings of names) from rigour's wheel.
+names-data: $(STAMP)
+	$(BIN)/python scripts/build_names_data.py
 
 reference: $(STAMP)
 	$(BIN)/pip install --quiet -c constraints.txt openpyxl  # reads the DEA's spreadsheet

@@ -16,7 +16,16 @@ CFG = config()
     [
         ("Rafael Caro Quintero", "CARO QUINTERO, Rafael", 1.0, "word by word"),
         ("Vladimir Putin", "Владимир Путин", 1.0, "word by word"),
-        ("Xi Jinping", "习近平", 1.0, "spacing aside"),
+        ("Xi Jinping", "习近平", 1.0, "word by word"),
+        ("Xi Jin Ping", "XIJINPING", 1.0, "spacing aside"),
+        # legal forms written out, from the maintained lists (cleanco, rigour's org types)
+        ("Nordlicht Aktiengesellschaft", "NORDLICHT AG", 1.0, "word by word"),
+        ("Vostok Khim Public Joint Stock Company", "PJSC Vostok Khim", 1.0, "word by word"),
+        # spellings of one name in other transliterations (Wikidata's names, via rigour)
+        ("Yevgeniy Prigozhin", "Евгений Пригожин", 0.9, "word by word"),
+        ("Husain Haqqani", "Hussein Haqqani", 0.9, "word by word"),
+        ("Igor Koval'chuk", "Igor Kovalchuk", 1.0, "word by word"),
+        ("Abdelkarim Omar", "Abdel Karim Omar", 1.0, "word by word"),
         ("Mohammed bin Salman", "محمد بن سلمان", 1.0, "consonants"),
         ("J. A. Guzman Loera", "GUZMAN LOERA, Joaquin Archivaldo", 0.8, "word by word"),
         ("Joaquin Guzman", "GUZMAN LOERA, Joaquin Archivaldo", 0.8, "word by word"),
@@ -35,6 +44,10 @@ def test_names_agree_across_order_script_spacing_and_initials(
     ("query", "listed", "below"),
     [
         ("Ming Chang", "Ming Chung", 0.7),  # short names must agree almost exactly
+        # two people sharing two of three names: each has a name the other lacks
+        ("Joaquin Guzman Loera", "Joaquin Guzman Lopez", 0.7),
+        ("Pedro Ivanovich Sokolov", "Pedro Ivanovich Sokolovsky", 0.7),  # a name built on one
+        ("Wang Xiaoping Trading", "Wang Xiaoming Trading", 0.7),  # pinyin syllables differ
         ("Acme Trading", "Zeta Logistics", 0.1),
         ("Maria Lopez", "Mario Lopes Garcia", 0.7),
         ("Hubei Chemical Co", "Shanghai Chemical Co", 0.7),

@@ -32,8 +32,10 @@ from watchfloor.identifiers import (
     fold,
     legal_form_of,
     name_tokens,
+    one_name,
     phonetic,
-    skeleton,
+    pinyin_syllables,
+    token_skeleton,
     unvowelled,
 )
 
@@ -128,6 +130,9 @@ class NameScore:
     method: str
 
 
+SPELLING = 0.95  # two spellings of one name (a transliteration): as good as agreeing
+
+
 def _letters(token: str) -> float:
     """What a word weighs in a name: its letters, a quarter of them for a trade word."""
     return len(token) * (0.25 if token in TRADE else 1.0)
@@ -139,26 +144,59 @@ def _misspelt(t: str, u: str) -> bool:
     script), and starting alike (Hernandez is not Fernandez) unless they sound alike."""
     if min(len(t), len(u)) < 5:
         return False
+    short, long = sorted((t, u), key=len)
+    if long.startswith(short) and len(long) - len(short) >= 3:
+        return False  # a name built on another (Ivanov, Ivanovsky; Martin, Martineau)
+    st, su = pinyin_syllables(t), pinyin_syllables(u)
+    if st and su and len(st) == len(su):
+        return False  # Chinese names differ by whole syllables: Xiaoping is not Xiaoming
     return t[0] == u[0] or phonetic(t) == phonetic(u)
 
 
-def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[float, float]:
+def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[float, float, bool]:
     """Shares of each name's weight found in the other, word by word (best partner each):
-    (``q`` in ``o``, ``o`` in ``q``). One matrix of word similarities serves both."""
+    (``q`` in ``o``, ``o`` in ``q``), and whether each name has a distinctive word the other
+    lacks entirely (Guzmán Loera, Guzmán López: two people, not one written two ways). One
+    matrix of word similarities serves all three."""
     sim = cdist(q, o, scorer=fuzz.ratio, dtype=np.float64) / 100
     sim[sim < 0.75] = 0.0  # a word that is not there at all, not a misspelling
+    near = sim > 0  # a letter or two apart: maybe a typing error, no proof of two people
     for i, t in enumerate(q):
         for j, u in enumerate(o):
             if (len(t) == 1 and u.startswith(t)) or (len(u) == 1 and t.startswith(u)):
                 sim[i, j] = initial  # initials: "J" stands for "Joaquin", and back
+            elif sim[i, j] < SPELLING and t != u and one_name(t, u):
+                sim[i, j] = SPELLING  # Yevgeny / Evgenii, Hussein / Husain: one name
             elif 0 < sim[i, j] < 1 and not _misspelt(t, u):
                 sim[i, j] = 0.0
     wq = np.array([_letters(t) for t in q], dtype=np.float64)
     wo = np.array([_letters(u) for u in o], dtype=np.float64)
-    return (
-        float((sim.max(axis=1) * wq).sum() / wq.sum()),
-        float((sim.max(axis=0) * wo).sum() / wo.sum()),
+    in_o, in_q = sim.max(axis=1), sim.max(axis=0)
+    apart = ~near & (sim == 0)
+    conflict = any(apart[i].all() and t not in TRADE for i, t in enumerate(q)) and any(
+        apart[:, j].all() and u not in TRADE for j, u in enumerate(o)
     )
+    return (
+        float((in_o * wq).sum() / wq.sum()),
+        float((in_q * wo).sum() / wo.sum()),
+        conflict,
+    )
+
+
+def _respaced(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """``a`` with two neighbouring words run together where ``b`` writes them as one word
+    ("Abdel Rahman" against "Abdelrahman", "Bio Chemical" against "Biochemical")."""
+    out = list(a)
+    i = 0
+    while i < len(out) - 1:
+        joined = out[i] + out[i + 1]
+        if min(len(out[i]), len(out[i + 1])) < 2 or (
+            joined not in b and not any(fuzz.ratio(joined, u) >= 90 for u in b if len(u) > 5)
+        ):
+            i += 1
+            continue
+        out[i : i + 2] = [joined]
+    return tuple(out)
 
 
 def _distinctive(toks: tuple[str, ...]) -> tuple[str, ...]:
@@ -179,11 +217,14 @@ def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore
         return NameScore(0.0, "no comparable words")
     # word by word, in any order: the query's words found in the party's name count most,
     # the party's words left over less (a partial name is a weaker match, not none)
-    found, left = _aligned(q, o, settings.initial)
+    q, o = _respaced(q, o), _respaced(o, q)
+    found, left, conflict = _aligned(q, o, settings.initial)
     # a person may be screened by part of their name; a company's name is its whole
     # designation, so a distinctive word missing on either side counts in full
     company = any(t in TRADE for t in (*q, *o)) or legal_form_of(query) or legal_form_of(other)
     aligned = min(found, left) if company else 0.75 * found + 0.25 * left
+    if conflict:  # a word of each name that the other does not have: it tells them apart
+        aligned = max(0.0, min(found, left) - (1 - max(found, left)))
     best = NameScore(aligned, "word by word")
     if len(q) != len(o):  # "Xi Jin Ping" / "Xi Jinping": the same letters, spaced otherwise
         # of the distinctive words only: generic words joined in would carry the match
@@ -199,10 +240,12 @@ def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore
             best = NameScore(joined, "spacing aside")
     if unvowelled(query) != unvowelled(other):  # only across scripts: both in Arabic
         # script write the same letters, and their long vowels are letters that count
-        skel = fuzz.ratio(skeleton(query), skeleton(other)) / 100
+        skel = fuzz.ratio(token_skeleton(query), token_skeleton(other)) / 100
         if skel > best.score:
             best = NameScore(skel, "consonants (the script writes no short vowels)")
-    letters = min(len("".join(q)), len("".join(o)))
+    # a name written without short vowels is not short for lack of them: count the other's
+    shown = [t for t, name in ((q, query), (o, other)) if not unvowelled(name)] or [q, o]
+    letters = min(len("".join(t)) for t in shown)
     if letters < settings.short_letters and best.score < 1.0:
         return NameScore(
             max(0.0, best.score - settings.short_penalty * (1 - best.score)),

@@ -49,9 +49,12 @@ from watchfloor.identifiers.names import (
     legal_form_of,
     name_key,
     name_tokens,
+    one_name,
     phonetic,
+    pinyin_syllables,
     screenable,
     skeleton,
+    token_skeleton,
     unvowelled,
 )
 from watchfloor.identifiers.wallets import B58
@@ -116,6 +119,7 @@ def normalise(kind: str, raw: str, *, region: str | None = None) -> str | None:
 
 
 __all__ = [
+    "one_name",
     "B58",
     "KINDS",
     "Kind",
@@ -134,10 +138,12 @@ __all__ = [
     "normalise_phone",
     "normalise_url",
     "phonetic",
+    "pinyin_syllables",
     "quick_email",
     "quick_phone",
     "screenable",
     "skeleton",
+    "token_skeleton",
     "unvowelled",
     "validate_country",
     "validate_currency",

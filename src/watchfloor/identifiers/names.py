@@ -19,25 +19,32 @@ True
 
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import jellyfish
 from unidecode import unidecode
 
 _WORD = re.compile(r"[a-z0-9]+")
 _VOWELS = re.compile(r"[aeiouy]")
+_VOWELS_W = re.compile(r"[aeiouyw]")
+_APOSTROPHES = re.compile(r"(?<=[a-z])['`](?=[a-z])|(?<![a-z])['`]")
 _DOUBLES = re.compile(r"(.)\1+")
 
-# Honorifics and particles: they tell nothing about who a party is. Legal forms are the
-# cleanco package's (see legal_forms below), not a list of ours.
+# Honorifics and particles (articles of Arabic, Spanish and English among them): they tell
+# nothing about who a party is. Legal forms come from maintained lists (see legal_forms).
 NOISE = frozenset(
     """
     the de del y e and und et mr mrs ms dr sr sra don dona prof univ ing dipl bsc msc ba ma
-    phd mag lic ph d
+    phd mag lic ph d al el
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
+ARTICLES = frozenset(("al", "el"))
 # Generic trade words: they make a name a company's, and say little about which company it
 # is ("Hubei Chemical" and "Shanghai Chemical" share only "chemical"). English, and the same
 # words in the languages company names here are most often written in.
@@ -86,18 +93,79 @@ OTHER_LEGAL_FORMS = (
 _GENERIC = re.compile("|".join(sorted(map(re.escape, GENERIC_WORDS), key=len, reverse=True)))
 _OTHER_LEGAL = re.compile("|".join(map(re.escape, OTHER_LEGAL_FORMS)))
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Arabic writes its article joined to the word (الحسيني, al-Husseini): set apart, it is a
+# particle like the Latin "al" it is written as
+# (but not in الله, God's name, which ends so many names: Abdullah, Nasrallah)
+_ARABIC_ARTICLE = re.compile(
+    r"(?<![\u0600-\u06ff])ال(?=[\u0600-\u06ff]{2})(?!له(?![\u0600-\u06ff]))"
+)
 _DOTTED = re.compile(r"\b(?:[^\W\d_]\.){2,}")  # G.m.b.H., S.A., L.L.C.
+
+
+# Chinese place names whose English names are not their pinyin (Hong Kong, not Xianggang)
+PLACES = {"香港": "Hong Kong", "澳门": "Macau", "澳門": "Macau", "九龙": "Kowloon",
+          "九龍": "Kowloon", "台北": "Taipei"}  # fmt: skip
+_PLACES = re.compile("|".join(PLACES))
+# a division of the country before a company's name (深圳市, 广东省): English drops the word
+_DIVISION = re.compile(r"^((?:[\u3400-\u9fff]{2,3}[省市])+)")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+def romanise_cjk(text: str) -> str:
+    """Chinese characters as Mandarin pinyin syllables (pypinyin, which reads characters in
+    their words: 重庆 is Chongqing, 银行 yinhang), other text unchanged.
+
+    >>> romanise_cjk("武汉 Co")
+    ' wu han  Co'
+    """
+    from pypinyin import lazy_pinyin
+
+    return _CJK_RUN.sub(lambda m: " " + " ".join(lazy_pinyin(m.group(0))) + " ", text)
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every syllable of Mandarin pinyin, without tones (from pypinyin's readings of every
+    character), less the interjections without a vowel (m, ng, hm)."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    read = {unidecode(r).lower() for v in pinyin_dict.values() for r in v.split(",")}
+    return frozenset(r for r in read if _VOWELS.search(r))
+
+
+@lru_cache(maxsize=50_000)
+def pinyin_syllables(word: str) -> tuple[str, ...] | None:
+    """A folded word read as pinyin syllables, fewest first ("xiaoping": xiao, ping), or
+    None when it is not pinyin ("martin").
+
+    >>> pinyin_syllables("zhuoyue"), pinyin_syllables("martin")
+    (('zhuo', 'yue'), None)
+    """
+    known = _syllables()
+    best: list[tuple[str, ...] | None] = [()] + [None] * len(word)
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - 6), end):
+            before, here = best[start], best[end]
+            if before is None or word[start:end] not in known:
+                continue
+            if here is None or len(before) + 1 < len(here):
+                best[end] = (*before, word[start:end])
+    return best[-1]
 
 
 def _pinyin(cjk: str) -> re.Pattern[str]:
     """The Chinese words as written in pinyin, with or without spaces between syllables."""
-    syllables = [unidecode(ch).strip().lower() for ch in cjk]
+    syllables = [unidecode(ch).strip().lower() for ch in cjk]  # right for these words
     return re.compile(r"\b" + r"\s?".join(map(re.escape, syllables)) + r"\b")
 
 
-# the same generic words and legal forms written in pinyin ("Keji Youxian Gongsi")
-_PINYIN_GENERIC = [(_pinyin(k), v) for k, v in GENERIC_WORDS.items() if _CJK.match(k)]
-_PINYIN_LEGAL = [_pinyin(f) for f in OTHER_LEGAL_FORMS if _CJK.match(f)]
+@lru_cache(maxsize=1)
+def _pinyin_words() -> tuple[list[re.Pattern[str]], list[tuple[re.Pattern[str], str]]]:
+    """The legal forms and generic words of Chinese as written in pinyin ("Keji Youxian
+    Gongsi")."""
+    legal = [_pinyin(f) for f in OTHER_LEGAL_FORMS if _CJK.match(f)]
+    generic = [(_pinyin(k), v) for k, v in GENERIC_WORDS.items() if _CJK.match(k)]
+    return legal, generic
 
 
 def fold(text: str) -> str:
@@ -105,14 +173,53 @@ def fold(text: str) -> str:
     return unidecode(unicodedata.normalize("NFKC", text)).lower()
 
 
+def _data(name: str) -> resources.abc.Traversable:
+    return resources.files("watchfloor.identifiers").joinpath("data", name)
+
+
 @lru_cache(maxsize=1)
 def legal_forms() -> tuple[tuple[str, ...], ...]:
-    """Every legal form cleanco knows (GmbH & Co. KG, S. de R.L. de C.V., OOO, Pvt Ltd...),
-    as folded words, longest first."""
+    """Every legal form of two maintained lists, as folded words, longest first: cleanco's
+    (GmbH & Co. KG, S. de R.L. de C.V., OOO, Pvt Ltd...) and OpenSanctions' organisation
+    types, which write them out too (Aktiebolag, Public Joint Stock Company; data/, built
+    by scripts/build_names_data.py from the ISO 20275 code list, OCCRP and Wikipedia)."""
     from cleanco import prepare_default_terms
 
     forms = {tuple(_WORD.findall(fold(" ".join(words)))) for _, words in prepare_default_terms()}
+    rows = csv.DictReader(io.StringIO(_data("legal_forms.csv").read_text(encoding="utf-8")))
+    forms.update(tuple(_WORD.findall(fold(row["alias"]))) for row in rows)
     return tuple(sorted((f for f in forms if f), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _name_items() -> dict[str, int | tuple[int, ...]]:
+    """Each folded spelling of a given name or surname and the Wikidata name items it writes
+    (data/name_parts.txt.gz, built from OpenSanctions' rigour; see its SOURCE.md)."""
+    items: dict[str, int | tuple[int, ...]] = {}
+    with gzip.open(str(_data("name_parts.txt.gz")), "rt", encoding="utf-8") as fh:
+        for n, line in enumerate(fh):
+            for form in line.split()[1:]:
+                had = items.get(form)
+                items[form] = (
+                    n if had is None else (*(had if isinstance(had, tuple) else (had,)), n)
+                )
+    return items
+
+
+def one_name(a: str, b: str) -> bool:
+    """Whether two folded words are spellings of one name, by Wikidata's names in many
+    scripts and transliterations: "yevgeny" and "evgenii" (Евгений), "hussein" and
+    "husain", "mohamed" and "muhammad".
+
+    >>> one_name("yevgeny", "evgenii"), one_name("hassan", "hussein")
+    (True, False)
+    """
+    items = _name_items()
+    x, y = items.get(a), items.get(b)
+    if x is None or y is None:
+        return False
+    xs = x if isinstance(x, tuple) else (x,)
+    return any(i in xs for i in (y if isinstance(y, tuple) else (y,)))
 
 
 @lru_cache(maxsize=1)
@@ -155,17 +262,29 @@ def name_tokens(name: str) -> tuple[str, ...]:
     and Arabic trade words written as the English word they mean."""
     text = unicodedata.normalize("NFKC", name)
     text = _OTHER_LEGAL.sub(" ", text)
+    text = _ARABIC_ARTICLE.sub(" al ", text)
     text = _DOTTED.sub(lambda m: m.group(0).replace(".", "") + " ", text)
     text = _GENERIC.sub(lambda m: f" {GENERIC_WORDS[m.group(0)]} ", text)
     chinese = bool(_CJK.search(text))
-    folded = fold(text)
-    for legal in _PINYIN_LEGAL:
+    if chinese:
+        text = _DIVISION.sub(lambda m: re.sub("[省市]", " ", m.group(0)), text.strip())
+        text = romanise_cjk(_PLACES.sub(lambda m: f" {PLACES[m.group(0)]} ", text))
+    latin = not non_latin(text)
+    # an apostrophe is no word break: O'Brien, Koval'chuk (Ковальчук's soft sign), 'Umar
+    folded = _APOSTROPHES.sub("", fold(text))
+    legal_forms_pinyin, generic_pinyin = _pinyin_words()
+    for legal in legal_forms_pinyin:
         folded = legal.sub(" ", folded)
-    for generic, word in _PINYIN_GENERIC:
+    for generic, word in generic_pinyin:
         folded = generic.sub(f" {word} ", folded)
-    words = strip_legal_forms(_WORD.findall(folded))
-    # a Chinese name's syllables are its characters: "de" (德) is not a particle there
-    return tuple(words) if chinese else tuple(w for w in words if w not in NOISE)
+    words = _WORD.findall(folded)
+    if not unvowelled(name):  # Arabic script writes its own legal forms (stripped above)
+        words = strip_legal_forms(words)
+    # a Chinese name's syllables are its characters: "de" (德) is not a particle there; a
+    # name in another script holds no Latin honorific ("mr" is Arabic عمر, Omar, folded)
+    if chinese:
+        return tuple(words)
+    return tuple(w for w in words if w not in (NOISE if latin else ARTICLES))
 
 
 @lru_cache(maxsize=200_000)
@@ -195,6 +314,14 @@ def phonetic(token: str) -> str:
 def skeleton(name: str) -> str:
     """Consonants of the name's words, doubled letters collapsed, words kept apart."""
     return " ".join(_DOUBLES.sub(r"\1", _VOWELS.sub("", w)) or w for w in _WORD.findall(fold(name)))
+
+
+@lru_cache(maxsize=50_000)
+def token_skeleton(name: str) -> str:
+    """The consonants of the name's identifying words (``name_tokens``: articles and legal
+    forms left out) run together: "عبد الرحمن" and "Abdul Rahman" are bdrhmn and bdlrhmn.
+    W goes with the vowels: Arabic writes a long u or o with the letter it folds to."""
+    return _DOUBLES.sub(r"\1", _VOWELS_W.sub("", "".join(name_tokens(name))))
 
 
 @lru_cache(maxsize=200_000)
