@@ -162,3 +162,25 @@ def test_catalogue_matches_the_public_sources() -> None:
         assert mine["hs2022"] == r["hs2022"]
         assert mine["un_1988_table"] == r["un_1988_table"]
         assert mine["un_1988_year"] == r["year_added"]
+
+
+def test_the_recogniser_knows_the_substances_of_the_1961_and_1971_conventions() -> None:
+    from pathlib import Path
+
+    from watchfloor.reference.matcher import SubstanceMatcher
+
+    listed = Path(__file__).parents[1] / "fixtures" / "conventions" / "un_1961_1971.txt"
+    names = [n for n in listed.read_text("utf-8").splitlines() if n and not n.startswith("#")]
+    assert len(names) >= 250
+    matcher = SubstanceMatcher.shipped()
+    unknown = [n for n in names if not matcher.find(n)]
+    assert unknown == []
+    found = {n: matcher.find(n)[0].substance for n in names}
+    assert {f.kind for f in found.values()} == {"drug"}
+    # the names the conventions use for a substance the DEA lists under another name lead
+    # to that one substance, with its schedule under the convention
+    assert found["amfepramone"].key == "diethylpropion"
+    assert found["amfepramone"].un_1971 == "IV"
+    assert found["etryptamine"].key == "alpha-ethyltryptamine"
+    # "PMMA" is acrylic glass: the convention's PMMA is known by its chemical name only
+    assert not matcher.find("PMMA sheet 3mm, acrylic glass")
