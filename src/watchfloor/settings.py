@@ -42,7 +42,9 @@ class Settings(BaseSettings):
         default=12.0, gt=0, le=24 * 30, description="Lifetime of a browser session in hours."
     )
     cookie_secure: bool = Field(
-        default=False, description="Mark cookies Secure (set true behind HTTPS)."
+        default=False,
+        description="Mark cookies Secure on every request; they are marked Secure anyway "
+        "whenever the request came over HTTPS (behind a proxy: X-Forwarded-Proto).",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info")
     db_connect_timeout: int = Field(default=5, ge=1, le=120, description="Seconds.")

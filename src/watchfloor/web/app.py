@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from watchfloor import __version__, wiring
 from watchfloor.db import check_connection, get_engine
 from watchfloor.web import problems
+from watchfloor.web.headers import secure_cookies, security_headers
 
 STATIC = Path(__file__).parent / "static"
 CSRF_COOKIE = "wf_csrf"
@@ -89,16 +90,14 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         response = await call_next(request)
         await _publish_outbox(app, request)
         response.headers["X-Request-ID"] = request.state.request_id
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        security_headers(request, response)
         if fresh and not request.url.path.startswith("/api/"):
             response.set_cookie(
                 CSRF_COOKIE,
                 request.state.csrf_token,
                 httponly=True,
                 samesite="strict",
-                secure=_secure(),
+                secure=secure_cookies(request),
                 path="/",
             )
         return response
@@ -227,9 +226,3 @@ async def _publish_outbox(app: FastAPI, request: Request) -> None:
         await app.state.bus.publish_many([(f"{root}.{tail}", payload) for tail, payload in ready])
     except Exception:  # the bus is down or refused: the records stand
         log.exception("could not publish %d events after %s", len(ready), request.url.path)
-
-
-def _secure() -> bool:
-    from watchfloor.settings import get_settings
-
-    return get_settings().cookie_secure

@@ -27,6 +27,7 @@ from watchfloor.security.deps import (
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
 from watchfloor.shipments.hs import format_hs
+from watchfloor.web.headers import secure_cookies
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["country_name"] = country_name
@@ -150,7 +151,7 @@ def login(
         token,
         httponly=True,
         samesite="lax",
-        secure=get_settings().cookie_secure,
+        secure=secure_cookies(request),
         max_age=int(get_settings().session_hours * 3600),
         path="/",
     )

@@ -1,0 +1,45 @@
+"""Every answer carries the security headers; nothing with data may be cached; cookies are
+Secure whenever the request came over HTTPS."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from tests.helpers import api_headers, browser_login
+
+
+def test_answers_with_data_are_not_stored_and_api_answers_run_nothing(  # type: ignore[no-untyped-def]
+    client, engine: Engine
+) -> None:
+    api = client.get("/api/v1/me", headers=api_headers(engine, "US-CBP", "officer"))
+    assert api.status_code == 200
+    assert api.headers["cache-control"] == "no-store"
+    assert api.headers["content-security-policy"].startswith("default-src 'none'")
+    assert "frame-ancestors 'none'" in api.headers["content-security-policy"]
+    assert api.headers["x-content-type-options"] == "nosniff"
+    assert api.headers["x-frame-options"] == "DENY"
+    refused = client.get("/api/v1/me")  # an error answer carries them too
+    assert refused.status_code == 401
+    assert refused.headers["cache-control"] == "no-store"
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert "strict-transport-security" not in page.headers  # plain HTTP here
+    static = client.get("/static/style.css")
+    assert static.status_code == 200
+    assert static.headers.get("cache-control") != "no-store"  # no data in it: cacheable
+
+
+def test_cookies_are_secure_over_https_only(client) -> None:  # type: ignore[no-untyped-def]
+    plain = browser_login(client, "us.cbp.analyst")
+    assert plain.status_code == 303
+    assert all("secure" not in c.lower() for c in plain.headers.get_list("set-cookie"))
+    client.cookies.clear()
+    client.base_url = client.base_url.copy_with(scheme="https")
+    tls = browser_login(client, "us.cbp.analyst")
+    assert tls.status_code == 303
+    cookies = tls.headers.get_list("set-cookie")
+    assert any(c.startswith("wf_session=") for c in cookies)
+    assert all("; secure" in c.lower() for c in cookies)
+    assert tls.headers["strict-transport-security"].startswith("max-age=")
