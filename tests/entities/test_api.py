@@ -29,13 +29,16 @@ def test_a_sanctioned_trafficker_is_found_in_any_word_order_and_explained(client
     assert best["owner_agency"] is None
     outcomes = {f["feature"]: f["outcome"] for f in best["features"]}
     assert outcomes["date_of_birth"] == "agree" and outcomes["country"] == "agree"
-    assert outcomes["name"] == "partial"  # "Karo" is a misspelling, and it says so
+    # "Karo" is another spelling of "Caro" (Wikidata's names), and the reason says so
+    name = next(f for f in best["features"] if f["feature"] == "name")
+    assert "spellings of one name: karo/caro" in name["detail"], name
     assert body["threshold"] == 0.7 and body["config_version"]
     assert best["label"] == "potential match — review"
-    # the same name born thirty years later is another person: it no longer passes, and
-    # falls below the floor of what is listed at all
+    # the same name born thirty years later is another person: it no longer passes (it is
+    # listed below the threshold, the name alone being so close); nothing below the floor is
     later = match(client, cbp, name="Rafael Karo Quintero", date_of_birth="1985-01-01")
-    assert best["party_id"] not in {c["party_id"] for c in later["results"]}
+    again = [c for c in later["results"] if c["party_id"] == best["party_id"]]
+    assert again and not again[0]["passes"] and again[0]["score"] < 0.7, again
     assert all(c["score"] >= 0.5 for c in later["results"])
 
 

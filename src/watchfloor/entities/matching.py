@@ -156,17 +156,20 @@ def _misspelt(t: str, u: str) -> bool:
 def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[float, float, bool]:
     """Shares of each name's weight found in the other, word by word (best partner each):
     (``q`` in ``o``, ``o`` in ``q``), and whether each name has a distinctive word the other
-    lacks entirely (Guzmán Loera, Guzmán López: two people, not one written two ways). One
-    matrix of word similarities serves all three."""
+    lacks entirely (Guzmán Loera, Guzmán López: two people, not one written two ways), and
+    the words taken as spellings of one name ("karo/caro"). One matrix of word similarities
+    serves all of them."""
     sim = cdist(q, o, scorer=fuzz.ratio, dtype=np.float64) / 100
     sim[sim < 0.75] = 0.0  # a word that is not there at all, not a misspelling
     near = sim > 0  # a letter or two apart: maybe a typing error, no proof of two people
+    spelt = []
     for i, t in enumerate(q):
         for j, u in enumerate(o):
             if (len(t) == 1 and u.startswith(t)) or (len(u) == 1 and t.startswith(u)):
                 sim[i, j] = initial  # initials: "J" stands for "Joaquin", and back
             elif sim[i, j] < SPELLING and t != u and one_name(t, u):
                 sim[i, j] = SPELLING  # Yevgeny / Evgenii, Hussein / Husain: one name
+                spelt.append(f"{t}/{u}")
             elif 0 < sim[i, j] < 1 and not _misspelt(t, u):
                 sim[i, j] = 0.0
     wq = np.array([_letters(t) for t in q], dtype=np.float64)
@@ -180,6 +183,7 @@ def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[fl
         float((in_o * wq).sum() / wq.sum()),
         float((in_q * wo).sum() / wo.sum()),
         conflict,
+        spelt,
     )
 
 
@@ -218,14 +222,17 @@ def name_similarity(query: str, other: str, settings: NameSettings) -> NameScore
     # word by word, in any order: the query's words found in the party's name count most,
     # the party's words left over less (a partial name is a weaker match, not none)
     q, o = _respaced(q, o), _respaced(o, q)
-    found, left, conflict = _aligned(q, o, settings.initial)
+    found, left, conflict, spelt = _aligned(q, o, settings.initial)
     # a person may be screened by part of their name; a company's name is its whole
     # designation, so a distinctive word missing on either side counts in full
     company = any(t in TRADE for t in (*q, *o)) or legal_form_of(query) or legal_form_of(other)
     aligned = min(found, left) if company else 0.75 * found + 0.25 * left
     if conflict:  # a word of each name that the other does not have: it tells them apart
         aligned = max(0.0, min(found, left) - (1 - max(found, left)))
-    best = NameScore(aligned, "word by word")
+    best = NameScore(
+        aligned,
+        f"word by word, spellings of one name: {', '.join(spelt)}" if spelt else "word by word",
+    )
     if len(q) != len(o):  # "Xi Jin Ping" / "Xi Jinping": the same letters, spaced otherwise
         # of the distinctive words only: generic words joined in would carry the match
         dq, do = _distinctive(q), _distinctive(o)
