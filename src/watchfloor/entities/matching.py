@@ -153,7 +153,9 @@ def _misspelt(t: str, u: str) -> bool:
     return t[0] == u[0] or phonetic(t) == phonetic(u)
 
 
-def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[float, float, bool]:
+def _aligned(
+    q: tuple[str, ...], o: tuple[str, ...], initial: float
+) -> tuple[float, float, bool, list[str]]:
     """Shares of each name's weight found in the other, word by word (best partner each):
     (``q`` in ``o``, ``o`` in ``q``), and whether each name has a distinctive word the other
     lacks entirely (Guzmán Loera, Guzmán López: two people, not one written two ways), and
@@ -162,7 +164,7 @@ def _aligned(q: tuple[str, ...], o: tuple[str, ...], initial: float) -> tuple[fl
     sim = cdist(q, o, scorer=fuzz.ratio, dtype=np.float64) / 100
     sim[sim < 0.75] = 0.0  # a word that is not there at all, not a misspelling
     near = sim > 0  # a letter or two apart: maybe a typing error, no proof of two people
-    spelt = []
+    spelt: list[str] = []
     for i, t in enumerate(q):
         for j, u in enumerate(o):
             if (len(t) == 1 and u.startswith(t)) or (len(u) == 1 and t.startswith(u)):
