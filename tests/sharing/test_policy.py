@@ -250,3 +250,79 @@ def test_listings_and_alerts_are_shared_from_the_api_too(client, engine) -> None
     assert (
         client.put(f"{alert_url}/sharing", json={"tlp": "red"}, headers=viewer).status_code == 403
     )
+
+
+def _seizure_of(client, engine, owner: str, reference: str, sharing: dict) -> str:  # type: ignore[no-untyped-def]
+    from tests.helpers import api_headers
+
+    body = {"reference": reference, "seized_on": "2026-11-02", "country": "MX",
+            "substance": "fentanyl", "quantity": 2, "unit": "kg", "sharing": sharing}  # fmt: skip
+    r = client.post(
+        "/api/v1/sharing/seizures", json=body, headers=api_headers(engine, owner, "officer")
+    )
+    assert r.status_code == 201, r.text
+    return f"/api/v1/sharing/seizures/{r.json()['id']}"
+
+
+def test_a_recipient_never_rewrites_the_owners_terms(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import api_headers
+
+    terms = {"tlp": "amber", "recipients": ["US-CBP"], "legal_basis": "MLA treaty MX-US",
+             "expires_at": "2027-06-30T00:00:00Z"}  # fmt: skip
+    url = _seizure_of(client, engine, "MX-ANAM", "TERMS-1", terms)
+    us, ca = api_headers(engine, "US-CBP", "officer"), api_headers(engine, "CA-CBSA", "analyst")
+    for change in (
+        {"expires_at": "2026-01-01T00:00:00Z"},  # would lock every recipient out
+        {"expires_at": "2030-01-01T00:00:00Z"},  # would outlast the owner's term
+        {"legal_basis": "none"},
+        {"tlp": "green"},
+    ):
+        r = client.put(f"{url}/sharing", json={**terms, **change}, headers=us)
+        assert r.status_code == 403, (change, r.text)
+        field = next(iter(change))
+        assert any(e["field"] == f"sharing.{field}" for e in r.json()["errors"]), r.json()
+    # widening without the terms keeps them: the expiry and legal basis are the owner's
+    r = client.put(f"{url}/sharing", json={"tlp": "amber", "recipients": ["CA-CBSA"]}, headers=us)
+    assert r.status_code == 200, r.text
+    got = client.get(url, headers=api_headers(engine, "MX-ANAM", "analyst")).json()["sharing"]
+    assert got["expires_at"].startswith("2027-06-30") and got["legal_basis"] == "MLA treaty MX-US"
+    assert got["recipients"] == ["CA-CBSA", "US-CBP"]
+    assert client.get(url, headers=ca).status_code == 200
+    # nor can the recipient remove anyone; the owner can change every term
+    r = client.put(f"{url}/sharing", json={"tlp": "amber", "recipients": []}, headers=us)
+    assert r.status_code == 200 and client.get(url, headers=ca).status_code == 200
+    mx = api_headers(engine, "MX-ANAM", "officer")
+    r = client.put(f"{url}/sharing", json={"tlp": "amber", "recipients": ["US-CBP"]}, headers=mx)
+    assert r.status_code == 200, r.text
+    assert r.json()["sharing"]["expires_at"] is None
+    assert client.get(url, headers=ca).status_code == 404
+
+
+def test_onward_sharing_by_a_recipient_never_reaches_a_platform(client, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import api_headers
+
+    url = _seizure_of(client, engine, "MX-ANAM", "GREEN-1", {"tlp": "green"})
+    platform = api_headers(engine, "PLATFORM-EXAMPLE", "analyst")
+    assert client.get(url, headers=platform).status_code == 404  # outside GREEN
+    us = api_headers(engine, "US-CBP", "officer")
+    named = client.put(
+        f"{url}/sharing", json={"tlp": "green", "recipients": ["PLATFORM-EXAMPLE"]}, headers=us
+    )
+    assert named.status_code == 403, named.text
+    assert named.json()["errors"] == [
+        {"field": "sharing.recipients", "reason": "PLATFORM-EXAMPLE is a platform"}
+    ]
+    grouped = client.put(
+        f"{url}/sharing", json={"tlp": "green", "communities": ["ONLINE-FENTANYL"]}, headers=us
+    )
+    assert grouped.status_code == 403, grouped.text
+    assert client.get(url, headers=platform).status_code == 404
+    # an agency may still widen to agencies; the owner may name the platform itself
+    ok = client.put(f"{url}/sharing", json={"tlp": "green", "recipients": ["NL-FIOD"]}, headers=us)
+    assert ok.status_code == 200, ok.text
+    mx = api_headers(engine, "MX-ANAM", "officer")
+    owned = client.put(
+        f"{url}/sharing", json={"tlp": "green", "recipients": ["PLATFORM-EXAMPLE"]}, headers=mx
+    )
+    assert owned.status_code == 200, owned.text
+    assert client.get(url, headers=platform).status_code == 200

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit, events
 from watchfloor.db import get_engine, session_factory
-from watchfloor.errors import Unauthenticated
+from watchfloor.errors import Forbidden, Unauthenticated
+from watchfloor.security.platforms import is_platform, platform_may
 from watchfloor.security.service import (
     Principal,
     Role,
@@ -50,7 +51,21 @@ Db = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def optional_principal(request: Request, db: Db) -> Principal | None:
-    """The caller by bearer key or session cookie, or None when anonymous."""
+    """The caller by bearer key or session cookie, or None when anonymous. A platform's
+    account is refused (403) on every route its job does not need (``security.platforms``),
+    here, where every route learns its caller."""
+    principal = _principal(request, db)
+    if principal is not None and is_platform(principal.agency_kind):
+        route = request.scope.get("route")
+        template = getattr(route, "path", request.url.path)
+        if not platform_may(request.method, template):
+            raise Forbidden(
+                f"platform accounts may not use {request.method} {template}: it is for agencies"
+            )
+    return principal
+
+
+def _principal(request: Request, db: Session) -> Principal | None:
     auth = request.headers.get("authorization", "")
     if auth:
         scheme, _, token = auth.partition(" ")

@@ -17,7 +17,7 @@ from watchfloor.security import Agency, Principal
 from watchfloor.sharing import communities
 from watchfloor.sharing.changes import record_changes
 from watchfloor.sharing.models import Shareable, ShareRecipient
-from watchfloor.sharing.policy import can_read, can_share
+from watchfloor.sharing.policy import COMMUNITY_EXCLUDES, can_read, can_share
 from watchfloor.sharing.schemas import SharingIn, SharingOut
 
 S = TypeVar("S", bound=Shareable)
@@ -55,25 +55,30 @@ def apply_sharing(
     *,
     field: str = "sharing",
 ) -> None:
-    """Set the policy of ``record``; the caller must be allowed to share it."""
+    """Set the policy of ``record``; the caller must be allowed to share it.
+
+    Only the owner agency sets TLP, originator control, legal basis and expiry, and names
+    or removes recipients. A recipient allowed to share onward (:func:`can_share`) may only
+    add recipients, never a platform (platforms are outside the community, and only the
+    owner decides what reaches one); the owner's terms stay as they are."""
     allowed, reason = can_share(principal, record)
     if not allowed:
         raise Forbidden(f"you may not share this record: {reason}")
-    if record.owner_agency_id != principal.agency_id and (
-        sharing.tlp != record.tlp or sharing.originator_control != record.originator_control
-    ):
-        raise Forbidden("only the owner agency may change TLP or originator control")
+    owner = record.owner_agency_id == principal.agency_id
     if sharing.expires_at is not None and sharing.expires_at.tzinfo is None:
         raise Invalid(
             "expires_at needs a time zone",
             [FieldProblem(f"{field}.expires_at", "timestamp without time zone")],
         )
+    if not owner:
+        _recipient_keeps_terms(record, sharing, field)
     agencies = _agencies_by_code(session, sharing.recipients, f"{field}.recipients")
     groups = _communities(sharing.communities, f"{field}.communities")
-    record.tlp = sharing.tlp
-    record.originator_control = sharing.originator_control
-    record.legal_basis = sharing.legal_basis
-    record.share_expires_at = sharing.expires_at
+    if owner:
+        record.tlp = sharing.tlp
+        record.originator_control = sharing.originator_control
+        record.legal_basis = sharing.legal_basis
+        record.share_expires_at = sharing.expires_at
     rtype, rid = type(record).share_type, record.id  # type: ignore[attr-defined]
     rows = {
         (r.agency_id, r.community): r
@@ -87,9 +92,11 @@ def apply_sharing(
         (a.id, None) for a in agencies if a.id != record.owner_agency_id
     }
     wanted |= {(None, c) for c in groups}
-    if record.owner_agency_id == principal.agency_id:  # recipients may only widen
+    if owner:  # recipients may only widen
         for key in set(rows) - wanted:
             session.delete(rows[key])
+    else:
+        _no_platform_onward(session, agencies, groups, set(wanted) - set(rows), field)
     for agency_id, community in sorted(set(wanted) - set(rows), key=str):
         session.add(
             ShareRecipient(
@@ -110,13 +117,69 @@ def apply_sharing(
         object_type=rtype,
         object_id=rid,
         detail={
-            "tlp": sharing.tlp,
+            "tlp": record.tlp,
             "recipients": sorted(a.code for a in agencies),
             "communities": groups,
-            "originator_control": sharing.originator_control,
-            "expires_at": sharing.expires_at,
+            "originator_control": record.originator_control,
+            "expires_at": record.share_expires_at,
+            **({} if owner else {"onward_by": principal.agency_code}),
         },
     )
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def _recipient_keeps_terms(record: Shareable, sharing: SharingIn, field: str) -> None:
+    """A recipient sharing onward leaves the owner's terms as they are: the same TLP and
+    originator control, and no other legal basis or expiry (leaving those out keeps the
+    owner's)."""
+    changed = []
+    if sharing.tlp != record.tlp:
+        changed.append(FieldProblem(f"{field}.tlp", f"the owner set TLP:{record.tlp.upper()}"))
+    if sharing.originator_control != record.originator_control:
+        changed.append(FieldProblem(f"{field}.originator_control", "set by the owner"))
+    if sharing.legal_basis is not None and sharing.legal_basis != record.legal_basis:
+        changed.append(FieldProblem(f"{field}.legal_basis", "set by the owner"))
+    if sharing.expires_at is not None and _utc(sharing.expires_at) != _utc(record.share_expires_at):
+        changed.append(FieldProblem(f"{field}.expires_at", "set by the owner"))
+    if changed:
+        raise Forbidden(
+            "only the owner agency may change TLP, originator control, legal basis or expiry",
+            changed,
+        )
+
+
+def _no_platform_onward(
+    session: Session,
+    agencies: list[Agency],
+    groups: list[str],
+    added: set[tuple[int | None, str | None]],
+    field: str,
+) -> None:
+    """Refuse a recipient's onward share that would reach a platform, named or as a member
+    of a community."""
+    new_agencies = {a for a, _ in added if a is not None}
+    new_groups = {c for _, c in added if c is not None}
+    problems = [
+        FieldProblem(f"{field}.recipients", f"{a.code} is a platform")
+        for a in agencies
+        if a.id in new_agencies and a.kind in COMMUNITY_EXCLUDES
+    ]
+    for code in sorted(new_groups & set(groups)):
+        members = communities.members(code)
+        platforms = session.scalars(
+            select(Agency.code).where(
+                Agency.code.in_(sorted(members)), Agency.kind.in_(COMMUNITY_EXCLUDES)
+            )
+        ).all()
+        problems += [
+            FieldProblem(f"{field}.communities", f"{code} includes the platform {p}")
+            for p in sorted(platforms)
+        ]
+    if problems:
+        raise Forbidden("only the owner agency may share its record with a platform", problems)
 
 
 def name_recipients(

@@ -24,6 +24,7 @@ from watchfloor.security.deps import (
     Db,
     optional_principal,
 )
+from watchfloor.security.platforms import PLATFORM_PAGES, is_platform
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
 from watchfloor.shipments.hs import format_hs
@@ -49,7 +50,10 @@ NAV = [
 def render(
     request: Request, template: str, principal: Principal | None, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
-    ctx.update(request=request, me=principal, nav=NAV, csrf_token=request.state.csrf_token)
+    nav = NAV
+    if principal is not None and is_platform(principal.agency_kind):
+        nav = [n for n in NAV if n[0] in PLATFORM_PAGES]  # what a platform may open
+    ctx.update(request=request, me=principal, nav=nav, csrf_token=request.state.csrf_token)
     return templates.TemplateResponse(request, template, ctx, status_code=status)
 
 
