@@ -98,14 +98,15 @@ def test_deconfliction_across_agencies(client, engine) -> None:  # type: ignore[
     assert sent.status_code == 200, sent.text
     shipment_id = sent.json()["results"][0]["id"]
 
-    # CBSA sees both hits: who and what kind of record, not which record
+    # CBSA sees both hits: what kind of record, not which record, nor whose: the shipment
+    # is CBP's alone, so CBSA learns only that an agency had a hit (and may open a case)
     hits_ca = client.get("/api/v1/sharing/watchlist/hits", headers=ca).json()
     mine = {
         h["entry_reference"]: h for h in hits_ca if h["entry_reference"] in ("WL-RED", "WL-AMBER")
     }
     assert set(mine) == {"WL-RED", "WL-AMBER"}
     assert {(h["hit_agency"], h["record_type"], h["record_id"]) for h in mine.values()} == {
-        ("US-CBP", "shipment", None)
+        (None, "shipment", None)
     }
     assert mine["WL-RED"]["field"] == "consignee_email"
     # CBP learns of the amber entry it may read, never of the red one
@@ -115,7 +116,8 @@ def test_deconfliction_across_agencies(client, engine) -> None:  # type: ignore[
     assert client.get(f"/api/v1/sharing/watchlist/{red_id}", headers=us).status_code == 404
     new_ca = alerts_of(engine, "CA-CBSA")[before_ca:]
     new_us = alerts_of(engine, "US-CBP")[before_us:]
-    assert len(new_ca) == 2 and all("US-CBP had a hit" in t for t in new_ca)
+    assert len(new_ca) == 2 and all("an agency had a hit" in t for t in new_ca)
+    assert not any("US-CBP" in t for t in new_ca)
     assert len(new_us) == 1 and "WL-AMBER" in new_us[0] and "WL-RED" not in new_us[0]
 
     # the same shipment again, unchanged, is no new hit
@@ -194,12 +196,26 @@ def test_seizure_parties_hit_and_entries_publish_as_tokens(client, engine) -> No
         headers=co,
     )
     assert seized.status_code == 200, seized.text
-    hits = client.get("/api/v1/sharing/watchlist/hits", headers=mx).json()
-    assert [
-        (h["entry_reference"], h["hit_agency"], h["record_type"], h["field"])
-        for h in hits
-        if h["entry_reference"] == "MX-WL-1"
-    ] == [("MX-WL-1", "CO-DIAN", "seizure", "parties[0].name")]
+
+    def seen() -> list[tuple[str, str | None, str, str]]:
+        hits = client.get("/api/v1/sharing/watchlist/hits", headers=mx).json()
+        return [
+            (h["entry_reference"], h["hit_agency"], h["record_type"], h["field"])
+            for h in hits
+            if h["entry_reference"] == "MX-WL-1"
+        ]
+
+    # the seizure is DIAN's alone (TLP:AMBER, nobody named): ANAM learns of a hit, not whose
+    assert seen() == [("MX-WL-1", None, "seizure", "parties[0].name")]
+    # once DIAN shares the seizure with ANAM, the hit names DIAN
+    seizure_id = seized.json()["results"][0]["id"]
+    shared = client.put(
+        f"/api/v1/sharing/seizures/{seizure_id}/sharing",
+        json={"tlp": "amber", "recipients": ["MX-ANAM"]},
+        headers=co,
+    )
+    assert shared.status_code == 200, shared.text
+    assert seen() == [("MX-WL-1", "CO-DIAN", "seizure", "parties[0].name")]
 
     published = client.post(
         "/api/v1/listings/signal-sets",

@@ -7,7 +7,9 @@ and they come through here instead of an import (:mod:`watchfloor.wiring` connec
 - a seizure or incident may name one of its owner's shipments by reference:
   :func:`resolve` asks the lookup that the shipments domain provided;
 - when watchlist entries change, whoever keeps caches built from them (the shipment
-  scorers) is told: :func:`changed` calls each listener given to :func:`on_change`.
+  scorers) is told: :func:`changed` calls each listener given to :func:`on_change`;
+- a watchlist hit in a record of another agency is told to the entry's owner in full only
+  if that owner may read the record: :func:`readable` asks the domain of the record.
 
 >>> provide("demo", lambda session, agency_id, refs: {r: 1 for r in refs})
 >>> resolve(None, "demo", 7, ["A"])
@@ -23,7 +25,11 @@ from typing import Any, Literal
 Lookup = Callable[[Any, int, Sequence[str]], dict[str, int]]
 Changed = Literal["seizure", "incident", "watchlist_entry"]
 
+# (session, principal, record id) -> whether the principal may read that record
+Reader = Callable[[Any, Any, int], bool]
+
 _lookups: dict[str, Lookup] = {}
+_readers: dict[str, Reader] = {}
 _listeners: list[Callable[[Changed], None]] = []
 
 
@@ -47,6 +53,18 @@ def resolve(session: Any, record_type: str, agency_id: int, refs: Sequence[str])
             f"nothing provides {record_type} references: call watchfloor.wiring.connect()"
         ) from None
     return lookup(session, agency_id, refs)
+
+
+def provide_reader(record_type: str, reader: Reader) -> None:
+    """Let cooperation ask whether a principal may read a record of ``record_type``."""
+    _readers[record_type] = reader
+
+
+def readable(session: Any, principal: Any, record_type: str, record_id: int) -> bool:
+    """Whether ``principal`` may read that record (False for a kind nobody provided: what
+    cannot be checked is not shown)."""
+    reader = _readers.get(record_type)
+    return reader is not None and reader(session, principal, record_id)
 
 
 def on_change(listener: Callable[[Changed], None]) -> None:

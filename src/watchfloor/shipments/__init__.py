@@ -1,8 +1,9 @@
 """Shipments: advance data intake, risk scoring, targeting, holds and inspection outcomes.
 
 Importing the package hands cooperation (below it) what it asks of shipments: the lookup
-of an agency's shipments by reference, and a listener that makes the scorers forget the
-watchlist entries they cached when entries change (:mod:`watchfloor.cooperation.links`).
+of an agency's shipments by reference, whether a caller may read a shipment, and a
+listener that makes the scorers forget the watchlist entries they cached when entries
+change (:mod:`watchfloor.cooperation.links`).
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ def _forget_scorers(kind: str) -> None:
         scoring.invalidate()
 
 
+def _readable(session: Any, principal: Any, shipment_id: int) -> bool:
+    """A shipment is its agency's alone (advance data is not shared)."""
+    shipment = session.get(Shipment, shipment_id)
+    return shipment is not None and shipment.owner_agency_id == principal.agency_id
+
+
 _links.provide("shipment", _shipment_ids)
+_links.provide_reader("shipment", _readable)
 _links.on_change(_forget_scorers)
 
 

@@ -16,6 +16,7 @@ from watchfloor.alerts import service as alerts
 from watchfloor.cooperation import links
 from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry, WatchlistHit
 from watchfloor.cooperation.watchlists.schemas import CaseIn, CaseOut, HitOut, WatchlistEntryOut
+from watchfloor.cooperation.watchlists.screening import owner_may_know
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.security import Agency, Principal, require_role
@@ -92,20 +93,22 @@ def deactivate(session: Session, principal: Principal, entry_id: int) -> Watchli
 # --- hits ---------------------------------------------------------------------------------
 
 
-def _hit_view(principal: Principal, hit: WatchlistHit) -> HitOut | None:
+def _hit_view(session: Session, principal: Principal, hit: WatchlistHit) -> HitOut | None:
     """The hit as the principal may see it, or None: the entry's owner sees every hit on
-    its entries, the hitting agency those on entries it may read."""
+    its entries (and who had it only where it may read the record), the hitting agency
+    those on entries it may read."""
     owner = hit.entry_owner_id == principal.agency_id
     hitter = hit.hit_agency_id == principal.agency_id
     readable = owner or can_read(principal, hit.entry)
     if not owner and not (hitter and readable):
         return None
+    named = hitter or owner_may_know(session, hit, hit.entry.owner)
     return HitOut(
         id=hit.id,
         entry_owner=hit.entry.owner.code,
         entry_id=hit.entry_id if readable else None,
         entry_reference=hit.entry.reference if readable else None,
-        hit_agency=hit.hit_agency.code,
+        hit_agency=hit.hit_agency.code if named else None,
         record_type=hit.record_type,
         record_id=hit.record_id if hitter else None,
         field=hit.field,
@@ -131,7 +134,7 @@ def list_hits(
     # hits, and when those ran out before the page was full the cursor carries on after them
     rows = list(session.scalars(stmt.order_by(WatchlistHit.id.desc()).limit(window)))
     for hit in rows:
-        view = _hit_view(principal, hit)
+        view = _hit_view(session, principal, hit)
         if view is not None:
             out.append(view)
             if len(out) == limit:
@@ -141,7 +144,7 @@ def list_hits(
 
 def get_hit(session: Session, principal: Principal, hit_id: int) -> tuple[WatchlistHit, HitOut]:
     hit = session.get(WatchlistHit, hit_id)
-    view = _hit_view(principal, hit) if hit is not None else None
+    view = _hit_view(session, principal, hit) if hit is not None else None
     if hit is None or view is None:
         raise NotFound(f"watchlist hit {hit_id} not found")
     return hit, view

@@ -72,7 +72,11 @@ class HitOut(BaseModel):
     entry_owner: str = Field(description="Whose entry was hit.", examples=["CA-CBSA"])
     entry_id: int | None = Field(description="The entry, when you may read it.", examples=[12])
     entry_reference: str | None = Field(examples=["CBSA-WL-0042"])
-    hit_agency: str = Field(description="Whose record hit it.", examples=["US-CBP"])
+    hit_agency: str | None = Field(
+        description="Whose record hit it: shown to the entry's owner only where the record's "
+        "policy lets it read the record (otherwise: open a joint case from the hit to ask).",
+        examples=["US-CBP"],
+    )
     record_type: str = Field(examples=["shipment"])
     record_id: int | None = Field(
         description="The record, when it is your agency's.", examples=[1043]

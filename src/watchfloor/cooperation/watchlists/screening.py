@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import identifiers
 from watchfloor.alerts import NewAlert, raise_alerts
+from watchfloor.cooperation import links
 from watchfloor.cooperation.watchlists.models import WatchlistEntry, WatchlistHit
 from watchfloor.db import engine_of, utcnow
 from watchfloor.security import Agency, Principal, system_principal
@@ -195,30 +196,56 @@ def screen(
         session.add(hit)
         hits.append((hit, entry, kind))
     session.flush()
-    told = [a for hit, entry, kind in hits for a in _tell(hit, entry, kind, hitter, reader)]
+    told = [
+        a for hit, entry, kind in hits for a in _tell(session, hit, entry, kind, hitter, reader)
+    ]
     raise_alerts(session, told, actor="system:watchlists", agency=hitter.code)
     return [h for h, _, _ in hits]
 
 
+def owner_may_know(session: Session, hit: WatchlistHit, owner: Agency) -> bool:
+    """Whether the entry's owner may learn which agency had the hit: only when the record's
+    own policy lets the owner read it. Otherwise the owner learns that an agency had a hit,
+    and asks it through a joint case opened from the hit, which reaches that agency."""
+    if hit.hit_agency_id == owner.id:
+        return True
+    return links.readable(session, system_principal(owner), hit.record_type, hit.record_id)
+
+
 def _tell(
-    hit: WatchlistHit, entry: WatchlistEntry, kind: str, hitter: Agency, reader: Principal
+    session: Session,
+    hit: WatchlistHit,
+    entry: WatchlistEntry,
+    kind: str,
+    hitter: Agency,
+    reader: Principal,
 ) -> list[NewAlert]:
-    """The owner's alert says who had a hit, not what the record holds; the hitting
-    agency's, sent only when it may read the entry, names the entry and its reason."""
+    """The owner's alert says that there was a hit, and who had it only where the owner may
+    read the record (:func:`owner_may_know`); the hitting agency's, sent only when it may
+    read the entry, names the entry and its reason."""
     mine = entry.owner_agency_id == hitter.id
+    if mine:
+        title = (
+            f"your {hit.record_type} {hit.record_id} matches your watchlist entry "
+            f"{entry.reference} ({kind})"
+        )
+    elif owner_may_know(session, hit, entry.owner):
+        title = (
+            f"{hitter.code} had a hit on your watchlist entry {entry.reference} "
+            f"({kind}, in {hit.record_type} {hit.record_id})"
+        )
+    else:
+        title = (
+            f"an agency had a hit on your watchlist entry {entry.reference} ({kind}, in a "
+            f"{hit.record_type}); open a joint case from the hit to ask it"
+        )
     told = [
         NewAlert(
             owner_agency_id=entry.owner_agency_id,
             kind="watchlist_hit",
             object_type="watchlist_hit",
             object_id=hit.id,
-            title=(
-                f"your {hit.record_type} {hit.record_id} matches your watchlist entry "
-                f"{entry.reference} ({kind})"
-                if mine
-                else f"{hitter.code} had a hit on your watchlist entry {entry.reference} "
-                f"({kind}, in a {hit.record_type})"
-            ),
+            title=title,
         )
     ]
     if not mine and can_read(reader, entry):
