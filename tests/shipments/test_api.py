@@ -362,3 +362,58 @@ def test_a_batch_prepared_before_another_stored_its_reference_is_prepared_again(
             select(Shipment.id, Shipment.reference).where(Shipment.reference.like("STALE-%"))
         ).all()
     assert {r.id: r.reference for r in result.results} == dict(stored)
+
+
+def test_a_revoked_or_expired_seizure_stops_counting_at_once(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28 item 4: the scorers forget a record when its owner revokes it (not at the
+    next periodic refresh) and when its share expires; a stored reason that quoted it then
+    names nothing of it, and while it quoted a readable record the read was audited."""
+    import time
+
+    from watchfloor.audit import AuditEvent
+
+    mx, us = api_headers(engine, "MX-ANAM", "officer"), api_headers(engine, "US-CBP", "officer")
+    trader = "Tianjin Hengxing Precursor Trading Ltd"
+
+    def seizure(reference: str, sharing: dict) -> int:  # type: ignore[type-arg]
+        body = {"reference": reference, "seized_on": TODAY.isoformat(), "country": "MX",
+                "substance": "NPP", "quantity": 40, "unit": "kg", "sharing": sharing,
+                "parties": [{"role": "sender", "name": trader, "country": "CN"}]}  # fmt: skip
+        r = client.post("/api/v1/sharing/seizures", json=body, headers=mx)
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def party_reasons(ref: str) -> tuple[int, list[dict]]:  # type: ignore[type-arg]
+        sent = record(ref, sender={"name": trader.upper(), "country": "CN"})
+        sid = client.post("/api/v1/shipments", json=sent, headers=us).json()["results"][0]["id"]
+        got = client.get(f"/api/v1/shipments/{sid}", headers=us).json()
+        return sid, [r for r in got["reasons"] if r["rule"] == "parties"]
+
+    sid = seizure("MX-REVOKE-1", {"tlp": "amber", "recipients": ["US-CBP"]})
+    first, reasons = party_reasons("REV-1")
+    assert reasons and "MX-REVOKE-1" in reasons[0]["text"], reasons
+    with session_scope(engine) as s:
+        read = s.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "seizure.read", AuditEvent.object_id == str(sid)
+            )  # fmt: skip
+        ).all()
+        assert any("score reason" in (e.detail or "") for e in read)
+    revoked = client.put(f"/api/v1/sharing/seizures/{sid}/sharing",
+                         json={"tlp": "amber", "recipients": []}, headers=mx)  # fmt: skip
+    assert revoked.status_code == 200, revoked.text
+    _, after = party_reasons("REV-2")
+    assert after == []  # the scorer forgot the seizure at once
+    stored = client.get(f"/api/v1/shipments/{first}", headers=us).json()["reasons"]
+    quoted = [r for r in stored if r["rule"] == "parties"]
+    assert quoted and "no longer shared" in quoted[0]["text"]
+    assert "MX-REVOKE-1" not in str(quoted) and trader.lower() not in str(quoted).lower()
+
+    ends = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
+    seizure("MX-EXPIRE-1", {"tlp": "amber", "recipients": ["US-CBP"],
+                            "expires_at": ends.isoformat()})  # fmt: skip
+    _, shared = party_reasons("EXP-1")
+    assert shared and "MX-EXPIRE-1" in shared[0]["text"], shared
+    time.sleep(max(0.0, (ends - dt.datetime.now(dt.UTC)).total_seconds()) + 0.5)
+    _, expired = party_reasons("EXP-2")
+    assert expired == []

@@ -423,8 +423,8 @@ def _stored(
                 for v, rid in stored
             ),
         )
-    if kind is WATCHLIST:
-        links.changed("watchlist_entry")
+    # the scorers read seizures' parties and name entries: new ones count from now on
+    links.changed(kind.noun)  # type: ignore[arg-type]
 
 
 def _audit(

@@ -1,9 +1,17 @@
 """The change log: shareable records created, changed or shared anew, in order. Federation
-reads its feed from it; every domain that writes a federated record notes the change."""
+reads its feed from it; every domain that writes a federated record notes the change.
+
+And the listeners of policy changes: whoever keeps what it built from records it may read
+(the shipment scorers, which quote other agencies' seizures and watchlist entries) is told
+when a record's policy changes, when the change is made and again once it is committed,
+so that a revocation takes effect at once, not at the next periodic refresh.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import Integer, String, insert
+from collections.abc import Callable
+
+from sqlalchemy import Integer, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from watchfloor.db import Base
@@ -27,3 +35,24 @@ def record_changes(session: Session, record_type: str, ids: list[int]) -> None:
     """Note that records changed (created, updated, shared anew) for the peers' feeds."""
     if record_type in FEDERATED_TYPES and ids:
         session.execute(insert(Change), [{"record_type": record_type, "record_id": i} for i in ids])
+
+
+_listeners: list[Callable[[str], None]] = []
+
+
+def on_policy_change(listener: Callable[[str], None]) -> None:
+    """Call ``listener`` with the record type whenever a record's sharing policy changes."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def policy_changed(session: Session, record_type: str) -> None:
+    """Tell the listeners now, and again after ``session`` commits (what was rebuilt in
+    between read the policy as it was before)."""
+
+    def tell(_: Session | None = None) -> None:
+        for listener in _listeners:
+            listener(record_type)
+
+    tell()
+    event.listen(session, "after_commit", tell, once=True)

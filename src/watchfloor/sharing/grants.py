@@ -15,7 +15,7 @@ from watchfloor.batches import chunks
 from watchfloor.errors import FieldProblem, Forbidden, Invalid, NotFound
 from watchfloor.security import Agency, Principal
 from watchfloor.sharing import communities
-from watchfloor.sharing.changes import record_changes
+from watchfloor.sharing.changes import policy_changed, record_changes
 from watchfloor.sharing.models import Shareable, ShareRecipient
 from watchfloor.sharing.policy import COMMUNITY_EXCLUDES, can_read, can_share
 from watchfloor.sharing.schemas import SharingIn, SharingOut
@@ -109,6 +109,7 @@ def apply_sharing(
         )
     session.flush()
     record_changes(session, rtype, [rid])
+    policy_changed(session, rtype)
     session.expire(record, ["recipients"])
     audit.record_by(
         session,

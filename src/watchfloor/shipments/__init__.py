@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from watchfloor.cooperation import links as _links
+from watchfloor.sharing.changes import on_policy_change as _on_policy_change
 from watchfloor.shipments.models import Outcome, Shipment  # what other domains may import
 
 
@@ -34,9 +35,15 @@ def _readable(session: Any, principal: Any, shipment_id: int) -> bool:
     return shipment is not None and shipment.owner_agency_id == principal.agency_id
 
 
+def _forget_if_read(kind: str) -> None:
+    if kind in ("seizure", "incident", "watchlist_entry"):  # what the scorers read
+        _forget_scorers(kind)
+
+
 _links.provide("shipment", _shipment_ids)
 _links.provide_reader("shipment", _readable)
 _links.on_change(_forget_scorers)
+_on_policy_change(_forget_if_read)  # a seizure or entry revoked, narrowed or widened
 
 
 __all__ = ["Outcome", "Shipment"]

@@ -150,7 +150,7 @@ def put_active_model(db: Db, body: ModelChoice, principal: Admin) -> list[ModelO
 @router.get("/{shipment_id}", response_model=ShipmentOut)
 def get_shipment(db: Db, principal: CurrentPrincipal, shipment_id: RecordId) -> ShipmentOut:
     """One shipment with its items and every reason of its score."""
-    return service.shipment_out(service.get_shipment(db, principal, shipment_id))
+    return service.shipment_out(service.get_shipment(db, principal, shipment_id), db, principal)
 
 
 @router.post("/{shipment_id}/hold", response_model=ShipmentOut)
@@ -158,7 +158,7 @@ def post_hold(db: Db, shipment_id: RecordId, body: HoldIn, principal: Officer) -
     """Hold a shipment for inspection."""
     shipment = service.hold(db, principal, shipment_id, body.reason)
     db.commit()
-    return service.shipment_out(shipment)
+    return service.shipment_out(shipment, db, principal)
 
 
 @router.post(

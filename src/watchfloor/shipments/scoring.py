@@ -162,6 +162,9 @@ class Scorer:
         self.model = model
         self.lock = threading.Lock()
         self.built_at = time.monotonic()
+        # the first moment a record it read stops being readable (an expiry): after it, the
+        # scorer is out of date like after an invalidation
+        self.valid_until: dt.datetime | None = None
 
     def score_many(self, shipments: Sequence[ShipmentIn]) -> list[Assessment]:
         reasons_of: list[list[Reason]] = []
@@ -405,6 +408,30 @@ def peer_stats(session: Session, agency: Agency) -> PeerStats:
     return stats
 
 
+def _first_expiry(session: Session, agency: Agency, seizures: list[Seizure]) -> dt.datetime | None:
+    """When the first of the other agencies' records a scorer reads stops being readable:
+    a seizure's share expiry, a watchlist entry's expiry or share expiry."""
+    from watchfloor.cooperation.watchlists import WatchlistEntry
+
+    now = dt.datetime.now(dt.UTC)
+    times = [s.share_expires_at for s in seizures if s.owner_agency_id != agency.id]
+    principal = system_principal(agency)
+    for ends in session.execute(
+        select(WatchlistEntry.expires_at, WatchlistEntry.share_expires_at).where(
+            visible(principal, WatchlistEntry),
+            WatchlistEntry.kind == "name",
+            WatchlistEntry.active.is_(True),
+        )
+    ):
+        times.extend(ends)
+    later = [_aware(t) for t in times if t is not None and _aware(t) > now]
+    return min(later, default=None)
+
+
+def _aware(t: dt.datetime) -> dt.datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
 def build_scorer(
     session: Session, agency: Agency, config: Config | None = None, previous: Scorer | None = None
 ) -> Scorer:
@@ -414,6 +441,7 @@ def build_scorer(
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=config["route"]["window_days"])
     seizures = _visible_seizures(session, agency, since)
     own = NameIndex(seizure_parties(seizures, agency) + watchlist_names(session, agency))
+    valid_until = _first_expiry(session, agency, seizures)
     scorer = Scorer(
         config,
         matcher=SubstanceMatcher.shipped(),
@@ -422,6 +450,7 @@ def build_scorer(
         peers=previous.anomaly.stats if previous is not None else peer_stats(session, agency),
         model=risk_model.load_active(session, agency.id),
     )
+    scorer.valid_until = valid_until
     if previous is not None:
         scorer.lock = previous.lock
     global builds
@@ -451,7 +480,11 @@ def scorer_for(session: Session, agency: Agency) -> Scorer:
     key = (str(engine.url), agency.id)
     with _lock:
         scorer = _scorers.get(key)
-        current = scorer is not None and _built_generation.get(key) == _generation
+        current = (
+            scorer is not None
+            and _built_generation.get(key) == _generation
+            and (scorer.valid_until is None or dt.datetime.now(dt.UTC) < scorer.valid_until)
+        )
         if scorer is not None and current:
             if time.monotonic() - scorer.built_at >= REFRESH_SECONDS and key not in _refreshing:
                 _refreshing.add(key)

@@ -47,7 +47,48 @@ def get_shipment(session: Session, principal: Principal, shipment_id: int) -> Sh
     return shipment
 
 
-def shipment_out(shipment: Shipment) -> ShipmentOut:
+# a reason's evidence names the shared record it rests on by one of these keys
+QUOTED = {"seizure_id": "seizure", "watchlist_entry_id": "watchlist_entry"}
+
+
+def shown_reasons(session: Session, reader: Principal, raw: str | None) -> list[dict[str, Any]]:
+    """A shipment's stored reasons as ``reader`` may see them now: a reason resting on
+    another agency's seizure or watchlist entry is shown only while ``reader`` may read that
+    record (the read is audited like a read by id); once it was revoked, narrowed or
+    expired, the reason keeps its points and says only that a record no longer shared
+    matched, naming nothing of it."""
+    from watchfloor.cooperation.seizures import Seizure
+    from watchfloor.cooperation.watchlists import WatchlistEntry
+    from watchfloor.sharing import can_read
+
+    models: dict[str, Any] = {"seizure": Seizure, "watchlist_entry": WatchlistEntry}
+    out = []
+    for reason in json.loads(raw or "[]"):
+        evidence = reason.get("evidence") or {}
+        quoted = [(QUOTED[k], v) for k, v in evidence.items() if k in QUOTED]
+        for kind, record_id in quoted:
+            record = session.get(models[kind], record_id)
+            if record is not None and record.owner_agency_id == reader.agency_id:
+                continue
+            if record is not None and can_read(reader, record):
+                via = {"owner": record.owner.code, "via": "score reason"}
+                audit.record_read(
+                    session, reader, action=f"{kind}.read", object_type=kind,
+                    object_id=record_id, detail=via,
+                )  # fmt: skip
+                continue
+            role = evidence.get("role", "a party")
+            reason = {
+                **reason,
+                "text": f"{role} matches a record that is no longer shared with your agency",
+                "evidence": {"role": role, "source": evidence.get("source"), "withdrawn": True},
+            }
+            break
+        out.append(reason)
+    return out
+
+
+def shipment_out(shipment: Shipment, session: Session, reader: Principal) -> ShipmentOut:
     def party(prefix: str) -> PartyOut:
         return PartyOut(
             name=getattr(shipment, f"{prefix}_name"),
@@ -78,7 +119,7 @@ def shipment_out(shipment: Shipment) -> ShipmentOut:
         status=shipment.status,
         score=shipment.score,
         probability=shipment.probability,
-        reasons=[ReasonOut(**r) for r in json.loads(shipment.reasons or "[]")],
+        reasons=[ReasonOut(**r) for r in shown_reasons(session, reader, shipment.reasons)],
         received_at=shipment.received_at,
     )
 
@@ -206,7 +247,7 @@ def targets(session: Session, principal: Principal, office_code: str, day: dt.da
     total: float | None = 0.0
     for rank, s in enumerate(rows, start=1):
         total = None if total is None or s.probability is None else total + s.probability
-        reasons = json.loads(s.reasons or "[]")
+        reasons = shown_reasons(session, principal, s.reasons)
         items.append(
             Target(
                 rank=rank,

@@ -146,7 +146,7 @@ def _shipment_view(request, db, me, shipment, errors=(), status=200):
         me,
         status=status,
         active="shipments",
-        s=service.shipment_out(shipment),
+        s=service.shipment_out(shipment, db, me),
         history=service.assessments(db, me, shipment.id),
         outcomes=service.outcomes(db, me, shipment.id),
         errors=list(errors),
