@@ -4,7 +4,7 @@ It imports no domain; every domain decides visibility through it."""
 
 # what other domains may import (scripts/check_public.py checks it)
 from watchfloor.sharing import communities, policy
-from watchfloor.sharing.changes import Change, record_changes
+from watchfloor.sharing.changes import Change, on_policy_change, record_changes
 from watchfloor.sharing.communities import CODE
 from watchfloor.sharing.grants import (
     apply_sharing,
@@ -33,6 +33,7 @@ __all__ = [
     "communities",
     "forget_recipients",
     "name_recipients",
+    "on_policy_change",
     "policy",
     "read_record",
     "record_changes",

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from watchfloor.cooperation import links as _links
-from watchfloor.sharing.changes import on_policy_change as _on_policy_change
+from watchfloor.sharing import on_policy_change as _on_policy_change
 from watchfloor.shipments.models import Outcome, Shipment  # what other domains may import
 
 
