@@ -19,6 +19,7 @@ import orjson
 
 from watchfloor.batches import BatchResult
 from watchfloor.errors import FieldProblem, Invalid
+from watchfloor.inputs import json_loads
 
 
 @dataclass
@@ -165,7 +166,7 @@ def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, An
     for i, raw in enumerate(raws):
         if isinstance(raw, bytes):
             try:
-                raw = orjson.loads(raw)
+                raw = json_loads(raw)
             except orjson.JSONDecodeError as exc:
                 errors[i] = f"not valid JSON: {exc}"
                 raw = None

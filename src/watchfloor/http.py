@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from watchfloor.audit import Acting
 from watchfloor.batches import MAX_BATCH, BatchResult, batch_event
 from watchfloor.errors import BadRequest, FieldProblem, Invalid, TooLarge
+from watchfloor.inputs import json_loads
 
 
 async def read_rows(
@@ -35,7 +36,7 @@ async def read_rows(
     if len(raw) > max_body:
         raise TooLarge(limit)
     try:
-        body = orjson.loads(raw)
+        body = json_loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadRequest(
             f"the body is not JSON: {exc}", [FieldProblem("body", "not valid JSON")]

@@ -6,14 +6,73 @@ the edge, with the field named, keeps both backends alike and never lets it reac
 Two bases: :class:`Input` checks every model it validates; :class:`Record` leaves the
 check to the batch intakes, which serialise each record anyway (for its digest) and so see
 in one pass whether any text holds the character (:func:`nul_field`).
+
+Numbers and dates that no real record holds are refused where they enter too, with the
+field named: no float of any input is infinite or NaN (``1e999`` parses as infinity), and
+the types below bound quantities, counts, dates and times and refuse ``true`` or ``false``
+where a number is due, so that no sum overflows and no year 1 or 9999 reaches a query.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+MAX_AMOUNT = 1e12  # a quantity, value or weight: more than any real shipment or seizure
+FIRST_YEAR, LAST_YEAR = 1900, 2100
+
+
+def json_loads(raw: bytes | str) -> Any:
+    """JSON text parsed (orjson). A number beyond a float's range (``1e999``), which orjson
+    refuses, is read as infinity by the standard parser instead, so that the model refuses
+    it with its field named rather than the whole body being "not JSON"; raises
+    ``orjson.JSONDecodeError`` for what neither reads (nor nests too deep to read)."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        import json
+
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise exc from None
+
+
+def _no_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def _sane_day(value: dt.date) -> dt.date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"year {value.year} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return value
+
+
+def sane_moment(value: dt.datetime) -> dt.datetime:
+    _sane_day(value.date())
+    return value
+
+
+def _in_future(value: dt.datetime | None) -> dt.datetime | None:
+    if value is not None and value.tzinfo is not None and value <= dt.datetime.now(dt.UTC):
+        raise ValueError("must be in the future")
+    return value
+
+
+# a non-negative quantity, value or weight, finite and below MAX_AMOUNT
+Amount = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=MAX_AMOUNT)]
+# a count of things (events, capacity)
+Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=1_000_000_000)]
+# a calendar day and a moment within FIRST_YEAR-LAST_YEAR
+Day = Annotated[dt.date, AfterValidator(_sane_day)]
+Moment = Annotated[dt.datetime, AfterValidator(sane_moment)]
+# an expiry: a moment still to come
+Expiry = Annotated[dt.datetime, AfterValidator(sane_moment), AfterValidator(_in_future)]
 
 
 def _is_nul_text(value: Any) -> bool:
@@ -64,7 +123,7 @@ def nul_field(record: Any, dumped: bytes | None = None) -> str | None:
 class Record(BaseModel):
     """A record of a batch intake, which refuses U+0000 itself (:func:`nul_field`)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
 
 class Input(Record):

@@ -272,7 +272,7 @@ def test_a_recipient_never_rewrites_the_owners_terms(client, engine) -> None:  #
     url = _seizure_of(client, engine, "MX-ANAM", "TERMS-1", terms)
     us, ca = api_headers(engine, "US-CBP", "officer"), api_headers(engine, "CA-CBSA", "analyst")
     for change in (
-        {"expires_at": "2026-01-01T00:00:00Z"},  # would lock every recipient out
+        {"expires_at": "2026-12-31T00:00:00Z"},  # would cut the recipients' access short
         {"expires_at": "2030-01-01T00:00:00Z"},  # would outlast the owner's term
         {"legal_basis": "none"},
         {"tlp": "green"},

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
 from watchfloor.identifiers import validate_country, validate_currency
-from watchfloor.inputs import Input, Record
+from watchfloor.inputs import Amount, Input, Record
 from watchfloor.listings.classifier import CLASSES
 from watchfloor.sharing import SharingIn
 
@@ -73,7 +73,7 @@ class ListingIn(Record):
         description="The listing's text (HTML is reduced to its visible text); up to 1 MB.",
         examples=["Champagne rocks, tested. Stealth shipping worldwide."],
     )
-    price: float | None = Field(default=None, ge=0, examples=[0.05])
+    price: Amount | None = Field(default=None, examples=[0.05])
     currency: Currency | None = Field(
         default=None, description="ISO 4217, or BTC, XMR, ETH, LTC, USDT, USDC.", examples=["BTC"]
     )

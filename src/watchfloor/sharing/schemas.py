@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from watchfloor.inputs import Input
+from watchfloor.inputs import Expiry, Input
 
 date_type = dt.date  # a field named like the type would shadow it
 
@@ -20,11 +20,13 @@ class SharingIn(Input):
     )
     recipients: list[str] = Field(
         default_factory=list,
+        max_length=200,
         description="Codes of named recipient agencies.",
         examples=[["US-CBP", "CA-CBSA"]],
     )
     communities: list[str] = Field(
         default_factory=list,
+        max_length=50,
         description="Codes of recipient communities (groups of agencies, "
         "GET /api/v1/sharing/communities).",
         examples=[["NA-PRECURSORS"]],
@@ -38,9 +40,9 @@ class SharingIn(Input):
         description="Legal basis for sharing.",
         examples=["MLA treaty MX-US, art. 4"],
     )
-    expires_at: dt.datetime | None = Field(
+    expires_at: Expiry | None = Field(
         default=None,
-        description="After this UTC time recipients lose access.",
+        description="After this UTC time recipients lose access (a time still to come).",
         examples=["2027-06-30T00:00:00Z"],
     )
 

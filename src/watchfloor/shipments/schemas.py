@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from watchfloor.identifiers import validate_country, validate_currency
-from watchfloor.inputs import Input, Record
+from watchfloor.inputs import Amount, Input, Record, sane_moment
 from watchfloor.sharing import SharingIn
 from watchfloor.shipments.hs import check_hs
 
@@ -56,7 +56,7 @@ HsCode = Annotated[str, AfterValidator(check_hs)]
 Email = Annotated[str, AfterValidator(_email)]
 Phone = Annotated[str, AfterValidator(_phone)]
 
-Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+AwareMoment = Annotated[AwareDatetime, AfterValidator(sane_moment)]
 
 
 class PartyIn(Record):
@@ -92,8 +92,8 @@ class ShipmentIn(Record):
         None, description="Submitting agency code; when given it must be the caller's."
     )
     mode: Literal["post", "express", "cargo"]
-    declared_at: AwareDatetime
-    arrival_at: AwareDatetime | None = None
+    declared_at: AwareMoment
+    arrival_at: AwareMoment | None = None
     origin_country: Country
     transit_countries: Annotated[list[Country], BeforeValidator(_countries)] = Field(
         default_factory=list, max_length=10

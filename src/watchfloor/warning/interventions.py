@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.errors import FieldProblem, Invalid, NotFound
-from watchfloor.inputs import Input
+from watchfloor.inputs import Day, Input
 from watchfloor.security import Principal, require_role
 from watchfloor.sharing import read_record, visible
 from watchfloor.warning import evaluation as ev
@@ -59,8 +59,8 @@ class SeriesSpec(Input):
 
 class EvaluationOptions(Input):
     scale: Literal["level", "log"] = "level"
-    window_from: dt.date | None = None
-    window_to: dt.date | None = None
+    window_from: Day | None = None
+    window_to: Day | None = None
     alpha: float = Field(0.05, gt=0, lt=0.5)
 
 

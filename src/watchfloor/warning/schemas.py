@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from watchfloor.inputs import Input
+from watchfloor.inputs import Day, Input
 from watchfloor.warning.findings import ALGORITHM_NAMES
 from watchfloor.warning.interventions import EvaluationOptions, SeriesSpec
 from watchfloor.warning.models import WARNING_KINDS
@@ -65,7 +65,7 @@ class ScanIn(Input):
     algorithms: list[Algorithm] = Field(
         default_factory=lambda: list[Algorithm](ALGORITHM_NAMES)  # type: ignore[arg-type]
     )
-    since: dt.date | None = Field(None, description="Report spikes and sightings from this date.")
+    since: Day | None = Field(None, description="Report spikes and sightings from this date.")
     recent: int = Field(3, ge=1, le=24, description="Report the last N periods of each source "
                         "(a backtest of the whole history is `watchfloor warning scan --recent 0`)."
                         )  # fmt: skip
@@ -125,7 +125,7 @@ class InterventionIn(Input):
     kind: Literal["takedown", "scheduling", "enforcement", "other"] = "other"
     description: str = Field("", max_length=5000)
     country: str | None = Field(None, min_length=2, max_length=2, examples=["US"])
-    started_on: dt.date = Field(examples=["2018-02-06"])
+    started_on: Day = Field(examples=["2018-02-06"])
     target: SeriesSpec
     controls: list[SeriesSpec] = Field(default_factory=list, max_length=50)
     options: EvaluationOptions = Field(default_factory=EvaluationOptions)

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from watchfloor.cooperation.seizures.schemas import Mode, Unit
-from watchfloor.inputs import Input
+from watchfloor.inputs import Amount, Day, Input
 from watchfloor.sharing import SharingIn, SharingOut
 
 Decision = Literal["confirm", "object", "request_info"]
@@ -39,7 +39,7 @@ class NotificationIn(Input):
     non_scheduled: bool = Field(
         default=False, description="The chemical is watched but not in Table I or II."
     )
-    quantity: float = Field(gt=0, examples=[500])
+    quantity: Amount = Field(gt=0, examples=[500])
     unit: Unit = Field(examples=["kg"])
     exporter: PenPartyIn
     importer: PenPartyIn
@@ -47,7 +47,7 @@ class NotificationIn(Input):
     route: list[str] = Field(default_factory=list, max_length=10, description="Transit, in order.")
     mode: Mode | None = Field(default=None, examples=["cargo"])
     carrier: str | None = Field(default=None, max_length=200)
-    ship_on: dt.date = Field(description="Expected date of shipment.", examples=["2026-12-20"])
+    ship_on: Day = Field(description="Expected date of shipment.", examples=["2026-12-20"])
     sharing: SharingIn = Field(
         default_factory=SharingIn,
         description="Whom else to tell; the importing authority and the international body "

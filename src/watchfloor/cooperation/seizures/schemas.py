@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from watchfloor.inputs import Input
+from watchfloor.inputs import Amount, Day, Input
 from watchfloor.sharing import SharingIn, SharingOut
 
 date_type = dt.date  # a field named like the type would shadow it
@@ -41,7 +41,7 @@ class SeizureIn(Input):
         description="The agency's own reference; unique per agency.",
         examples=["ANAM-2026-000123"],
     )
-    seized_on: dt.date = Field(description="Date of the seizure.", examples=["2026-10-02"])
+    seized_on: Day = Field(description="Date of the seizure.", examples=["2026-10-02"])
     country: str = Field(
         min_length=2, max_length=2, description="ISO 3166-1 alpha-2.", examples=["MX"]
     )
@@ -52,7 +52,7 @@ class SeizureIn(Input):
         description="Substance as reported; matched to the catalogue.",
         examples=["fentanyl"],
     )
-    quantity: float = Field(ge=0, description="Quantity in `unit`.", examples=[12.5])
+    quantity: Amount = Field(description="Quantity in `unit`.", examples=[12.5])
     unit: Unit = Field(examples=["kg"])
     mode: Mode | None = Field(default=None, examples=["cargo"])
     origin_country: str | None = Field(
@@ -150,7 +150,7 @@ class ChemicalIn(Input):
         description="Chemical as reported (name, synonym or CAS number).",
         examples=["4-piperidone"],
     )
-    quantity: float | None = Field(default=None, ge=0, examples=[25.0])
+    quantity: Amount | None = Field(default=None, examples=[25.0])
     unit: Unit | None = Field(default=None, examples=["kg"])
 
 
@@ -173,7 +173,7 @@ class IncidentIn(Input):
         examples=["ANAM-INC-2026-0042"],
     )
     kind: IncidentKind = Field(examples=["stopped_shipment"])
-    occurred_on: date_type = Field(examples=["2026-10-02"])
+    occurred_on: Day = Field(examples=["2026-10-02"])
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2.")
     place: str | None = Field(default=None, max_length=200, examples=["Lázaro Cárdenas"])
     description: str = Field(

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from watchfloor.identifiers import Kind
-from watchfloor.inputs import Input
+from watchfloor.inputs import Expiry, Input
 from watchfloor.sharing import SharingIn, SharingOut
 
 date_type = dt.date  # a field named like the type would shadow it
@@ -41,7 +41,7 @@ class WatchlistEntryIn(Input):
         description="Why it is watched (shown to agencies that may read the entry).",
         examples=["consignee of two precursor shipments stopped in 2026"],
     )
-    expires_at: dt.datetime | None = Field(
+    expires_at: Expiry | None = Field(
         default=None, description="After this UTC time the entry stops matching."
     )
     sharing: SharingIn = Field(default_factory=SharingIn)
