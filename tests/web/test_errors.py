@@ -116,3 +116,31 @@ def test_nul_in_the_address_is_a_422_problem_on_every_backend(client, engine) ->
     assert r.headers["content-type"].startswith("application/problem+json")
     assert "NUL" in r.json()["detail"]
     assert client.get("/api/v1/sharing/seizures/1%00", headers=h).status_code == 422
+
+
+def test_bodies_over_their_limit_are_refused_while_read(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """Issue 28 item 10: every body has a limit (1 MB, larger for the batch intakes),
+    enforced from Content-Length at once and, for a body sent without one, as it arrives."""
+    from watchfloor.http import BODY_LIMIT as DEFAULT
+
+    h = {**api_headers(engine, "MX-ANAM", "officer"), "content-type": "application/json"}
+    big = b'{"tlp": "amber", "legal_basis": "' + b"x" * (DEFAULT + 10) + b'"}'
+    r = client.put("/api/v1/sharing/seizures/1/sharing", content=big, headers=h)
+    assert r.status_code == 413, r.text  # told at once from Content-Length, before reading
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield b'{"tlp": "amber", "legal_basis": "'
+        for _ in range(DEFAULT // 65536 + 2):
+            yield b"x" * 65536
+        yield b'"}'
+
+    streamed = client.put("/api/v1/sharing/seizures/1/sharing", content=chunks(), headers=h)
+    assert streamed.status_code == 413, streamed.text
+    assert streamed.headers["content-type"] == "application/problem+json"
+    # a batch of 2 MB is no problem for the shipments intake (its limit is 64 MB)
+    from tests.helpers import record
+
+    rows = [record(f"BIG-{i}", description="cotton t-shirt " + "y" * 300) for i in range(4000)]
+    cbp = api_headers(engine, "US-CBP", "officer")
+    r = client.post("/api/v1/shipments", json={"shipments": rows}, headers=cbp)
+    assert r.status_code in (200, 207), r.text[:300]

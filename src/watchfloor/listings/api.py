@@ -45,6 +45,7 @@ _INTAKE_BODY = intake_body("ListingIn", "listings")
 @router.post(
     "",
     response_model=BatchResult,
+    max_body_size=MAX_BODY,
     openapi_extra=_INTAKE_BODY,
     responses={
         207: {"model": BatchResult, "description": "Some rows accepted, some rejected."},

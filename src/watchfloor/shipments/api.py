@@ -29,7 +29,7 @@ from watchfloor.shipments.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
-MAX_BODY = 64 * 1024 * 1024
+MAX_BODY = 64 * 1024 * 1024  # also the route's max_body_size
 Officer = Annotated[Principal, Depends(requires("officer"))]
 Admin = Annotated[Principal, Depends(requires("admin"))]
 
@@ -39,6 +39,7 @@ _INTAKE_BODY = intake_body("ShipmentIn", "shipments")
 @router.post(
     "",
     response_model=BatchResult,
+    max_body_size=MAX_BODY,
     openapi_extra=_INTAKE_BODY,
     responses={
         207: {"model": BatchResult, "description": "Some rows accepted, some rejected."},

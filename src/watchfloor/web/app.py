@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from watchfloor import __version__, wiring
 from watchfloor.db import check_connection, get_engine
+from watchfloor.http import BODY_LIMIT
 from watchfloor.web import problems
 from watchfloor.web.headers import secure_cookies, security_headers
 
@@ -65,6 +66,8 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         version=__version__,
         summary="A shared watch floor against the supply of illicit drugs.",
         lifespan=lifespan,
+        # every body, counted as it arrives (the batch intakes name larger limits)
+        max_body_size=BODY_LIMIT,
     )
     app.state.engine = engine or get_engine()
     app.state.bus = None

@@ -77,6 +77,7 @@ def post_seizure(db: Db, body: SeizureIn, principal: Officer) -> SeizureOut:
     response_model=BatchResult,
     openapi_extra=intake_body("SeizureIn", "seizures"),
     responses=BATCH_RESPONSES,
+    max_body_size=MAX_BODY,
 )
 async def post_seizure_batch(request: Request, db: Db, principal: Officer) -> JSONResponse:
     """Submit one seizure or a batch of up to 10,000 (`{"seizures": [...]}`), with a result
@@ -144,6 +145,7 @@ def put_seizure_sharing(
     response_model=BatchResult,
     openapi_extra=intake_body("IncidentIn", "incidents"),
     responses=BATCH_RESPONSES,
+    max_body_size=MAX_BODY,
 )
 async def post_incidents(request: Request, db: Db, principal: Officer) -> JSONResponse:
     """Report one precursor incident or a batch (`{"incidents": [...]}`), after INCB PICS:

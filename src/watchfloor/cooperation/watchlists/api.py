@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from watchfloor.batches import BatchResult
 from watchfloor.cooperation import intake
-from watchfloor.cooperation.seizures.api import BATCH_RESPONSES, batch_intake
+from watchfloor.cooperation.seizures.api import BATCH_RESPONSES, MAX_BODY, batch_intake
 from watchfloor.cooperation.watchlists import deconfliction
 from watchfloor.cooperation.watchlists.models import JointCase, WatchlistEntry
 from watchfloor.cooperation.watchlists.schemas import (
@@ -37,6 +37,7 @@ Analyst = Annotated[Principal, Depends(requires("analyst"))]
     response_model=BatchResult,
     openapi_extra=intake_body("WatchlistEntryIn", "entries"),
     responses=BATCH_RESPONSES,
+    max_body_size=MAX_BODY,
 )
 async def post_entries(request: Request, db: Db, principal: Officer) -> JSONResponse:
     """Add one watchlist entry or a batch (`{"entries": [...]}`), with a result per row. A
