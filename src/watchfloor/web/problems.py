@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from watchfloor.db import DatabaseUnavailable
@@ -56,6 +57,13 @@ def _field(loc: tuple[Any, ...] | list[Any]) -> str:
     return field_path(parts)
 
 
+def _unique_key(exc: IntegrityError) -> bool:
+    """Whether a unique key refused the write (PostgreSQL's 23505, SQLite's message)."""
+    return getattr(exc.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(
+        exc.orig
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(WatchfloorError)
     async def domain_error(request: Request, exc: WatchfloorError) -> Response:
@@ -92,6 +100,23 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def db_down(request: Request, exc: DatabaseUnavailable) -> Response:
         return problem(request, 503, "Database unavailable", str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def conflict(request: Request, exc: IntegrityError) -> Response:
+        # two requests stored the same record at the same moment: the one that came second
+        # found the other's row (a unique key) and wrote nothing; sending it again gives
+        # "unchanged" or "updated". Never a 500: it is the caller's race, not our fault.
+        if not _unique_key(exc):
+            return await unexpected(request, exc)
+        log.info("unique key met on %s: %s", request.url.path, exc.orig)
+        return problem(
+            request,
+            409,
+            "Conflict",
+            "another request stored the same record at this very moment; nothing of this "
+            "request was written: send it again",
+            [{"field": "body", "reason": "stored meanwhile by an identical submission"}],
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
