@@ -77,6 +77,7 @@ def test_identical_submissions_at_once_never_give_500(server: str, engine: Engin
     from watchfloor.db import session_scope
     from watchfloor.listings.models import Listing
     from watchfloor.shipments.models import Shipment
+    from watchfloor.warning.models import Subscription
 
     with session_scope(engine) as s:
         for model, column, key in (
@@ -86,6 +87,7 @@ def test_identical_submissions_at_once_never_give_500(server: str, engine: Engin
             (Seizure, Seizure.reference, "RACE-SZ2"),
             (Incident, Incident.reference, "RACE-IN"),
             (WatchlistEntry, WatchlistEntry.reference, "RACE-WL"),
+            (Subscription, Subscription.name, "Race"),
         ):
             n = s.scalar(select(func.count()).select_from(model).where(column == key))
             assert n == 1, (model.__name__, key, n)

@@ -94,6 +94,14 @@ def test_subscriptions_are_the_agencys_own(client, engine) -> None:  # type: ign
     assert made.status_code == 201, made.text
     sub = made.json()
     assert sub["places"] == ["US-OH"] and sub["active"]
+    # sent again the same: the same subscription (200), not a second one; with other
+    # filters under the same name: 409 naming the name
+    again = client.post(f"{API}/subscriptions", headers=cbp,
+                        json={"name": "Ohio", "places": ["US-OH"], "kinds": ["spike"]})  # fmt: skip
+    assert again.status_code == 200 and again.json()["id"] == sub["id"], again.text
+    other = client.post(f"{API}/subscriptions", headers=cbp,
+                        json={"name": "Ohio", "places": ["US-KY"], "kinds": ["spike"]})  # fmt: skip
+    assert other.status_code == 409 and other.json()["errors"][0]["field"] == "name"
     anam = api_headers(engine, "MX-ANAM", "analyst")
     assert sub["id"] not in [
         s["id"] for s in client.get(f"{API}/subscriptions", headers=anam).json()

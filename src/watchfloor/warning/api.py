@@ -7,6 +7,7 @@ import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from watchfloor.errors import FieldProblem, Invalid
@@ -198,16 +199,26 @@ def get_subscriptions(db: Db, principal: CurrentPrincipal) -> list[SubscriptionO
     return [subscription_out(s) for s in service.subscriptions(db, principal)]
 
 
-@router.post("/subscriptions", response_model=SubscriptionOut, status_code=status.HTTP_201_CREATED)
-def post_subscription(db: Db, principal: Analyst, body: SubscriptionIn) -> SubscriptionOut:
+@router.post(
+    "/subscriptions",
+    response_model=SubscriptionOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": SubscriptionOut, "description": "The same subscription already held."},
+        409: {"description": "An active subscription of that name has other filters."},
+    },
+)
+def post_subscription(db: Db, principal: Analyst, body: SubscriptionIn) -> JSONResponse:
     """Subscribe your agency to warnings on these substances in these places (empty lists
-    mean any): each new matching warning of your scans becomes one of your alerts."""
-    sub = service.subscribe(
+    mean any): each new matching warning of your scans becomes one of your alerts. The
+    name is the subscription's: sent again the same, it is answered 200 and not made twice."""
+    sub, made = service.subscribe(
         db, principal, name=body.name, substances=body.substances, places=body.places,
         kinds=list(body.kinds), tlp=body.tlp, audience=body.audience,
     )  # fmt: skip
     db.commit()
-    return subscription_out(sub)
+    out = subscription_out(sub).model_dump(mode="json")
+    return JSONResponse(out, status_code=201 if made else 200)
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)

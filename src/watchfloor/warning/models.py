@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -120,6 +121,17 @@ class Subscription(Base):
     its alerts. Empty lists mean any."""
 
     __tablename__ = "warning_subscriptions"
+    __table_args__ = (
+        # one active subscription per agency and name (migration 0019)
+        Index(
+            "uq_warning_subscriptions_active_name",
+            "agency_id",
+            "name",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)

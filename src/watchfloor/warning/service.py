@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from watchfloor import audit
 from watchfloor.alerts import NewAlert, raise_alerts
 from watchfloor.db import utcnow
-from watchfloor.errors import FieldProblem, Invalid, NotFound
+from watchfloor.errors import Conflict, FieldProblem, Invalid, NotFound
 from watchfloor.security import Principal, require_role
 from watchfloor.sharing import audit_list_reads, visible
 from watchfloor.warning import findings as fnd
@@ -291,7 +291,9 @@ def subscribe(
     kinds: list[str],
     tlp: str = "amber",
     audience: str = "analysts",
-) -> Subscription:
+) -> tuple[Subscription, bool]:
+    """The agency's active subscription of that name, made now (True) or as it already was
+    (False: an identical submission is no second subscription)."""
     require_role(principal, "analyst")
     bad = [k for k in kinds if k not in WARNING_KINDS]
     if bad:
@@ -299,15 +301,29 @@ def subscribe(
             "unknown warning kind",
             [FieldProblem("kinds", f"{k!r} is not one of {list(WARNING_KINDS)}") for k in bad],
         )
+    wanted = {
+        "substances": json.dumps(sorted(set(substances))),
+        "places": json.dumps(sorted(set(places))),
+        "kinds": json.dumps(sorted(set(kinds))),
+        "tlp": tlp,
+        "audience": audience,
+    }
+    held = session.scalar(
+        select(Subscription).where(
+            Subscription.agency_id == principal.agency_id,
+            Subscription.name == name,
+            Subscription.active.is_(True),
+        )
+    )
+    if held is not None:  # the same subscription sent again: unchanged, or a clash of names
+        if all(getattr(held, k) == v for k, v in wanted.items()):
+            return held, False
+        raise Conflict(
+            f"your agency already has a subscription named {name!r} with other filters",
+            [FieldProblem("name", "in use by an active subscription; end it or choose another")],
+        )
     sub = Subscription(
-        agency_id=principal.agency_id,
-        name=name,
-        substances=json.dumps(sorted(set(substances))),
-        places=json.dumps(sorted(set(places))),
-        kinds=json.dumps(sorted(set(kinds))),
-        tlp=tlp,
-        audience=audience,
-        created_by=principal.actor,
+        agency_id=principal.agency_id, name=name, created_by=principal.actor, **wanted
     )
     session.add(sub)
     session.flush()
@@ -319,7 +335,7 @@ def subscribe(
         object_id=sub.id,
         detail={"name": name},
     )
-    return sub
+    return sub, True
 
 
 def subscriptions(session: Session, principal: Principal) -> list[Subscription]:
