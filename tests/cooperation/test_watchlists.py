@@ -113,6 +113,16 @@ def test_deconfliction_across_agencies(client, engine) -> None:  # type: ignore[
     hits_us = client.get("/api/v1/sharing/watchlist/hits", headers=us).json()
     seen = [(h["entry_reference"], h["record_id"]) for h in hits_us if ours(h)]
     assert seen == [("WL-AMBER", shipment_id)]
+    # what the hit told CBP of CBSA's entry is a read of CBSA's data, audited
+    from watchfloor.audit import AuditEvent
+
+    with session_scope(engine) as s:
+        told = s.scalars(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == "watchlist_entry.read", AuditEvent.agency == "US-CBP"
+            )
+        ).all()
+    assert any("watchlist hit" in (d or "") for d in told), told
     assert client.get(f"/api/v1/sharing/watchlist/{red_id}", headers=us).status_code == 404
     new_ca = alerts_of(engine, "CA-CBSA")[before_ca:]
     new_us = alerts_of(engine, "US-CBP")[before_us:]

@@ -161,11 +161,13 @@ def test_a_network_shows_another_agencys_entity_only_as_restricted(client, engin
         ("MX-ANAM", seizure_with_suspect("NET-1", "Abundio Ledezma Rios", {"tlp": "red"})),
         ("US-CBP", seizure_with_suspect("NET-2", "Clemente Ybarra Solis", {"tlp": "red"})),
     ]
+    made = {}
     for code, row in post:
         row["parties"][0]["phone"] = phone  # the same phone, two names: a link, not one person
         r = client.post("/api/v1/sharing/seizures/batch", json=row,
                         headers=api_headers(engine, code, "officer"))  # fmt: skip
         assert r.status_code == 200, r.text
+        made[code] = r.json()["results"][0]["id"]
     mx = api_headers(engine, "MX-ANAM", "analyst")
     (own,) = [c for c in match(client, mx, name="Abundio Ledezma Rios")["results"][:1]]
     r = client.get(f"/api/v1/entities/{own['party_id']}/network?depth=2", headers=mx)
@@ -186,3 +188,17 @@ def test_a_network_shows_another_agencys_entity_only_as_restricted(client, engin
     assert client.get(f"/api/v1/entities/{theirs}/network", headers=ca).status_code == 404
     bad = client.get(f"/api/v1/entities/{theirs}/network?depth=9", headers=us)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.depth"
+    # once MX-ANAM names US-CBP, CBP's network shows ANAM's suspect, and that read of
+    # another agency's party is audited like a read by id
+    shared = client.put(f"/api/v1/sharing/seizures/{made['MX-ANAM']}/sharing",
+                        json={"tlp": "red", "recipients": ["US-CBP"]},
+                        headers=api_headers(engine, "MX-ANAM", "officer"))  # fmt: skip
+    assert shared.status_code == 200, shared.text
+    body = client.get(f"/api/v1/entities/{theirs}/network", headers=us).json()
+    assert [n["kind"] for n in body["nodes"]] == ["entity", "entity"]
+    from watchfloor.audit import AuditEvent
+
+    with session_scope(engine) as s:
+        reads = s.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "party.read", AuditEvent.agency == "US-CBP")).all()  # fmt: skip
+    assert any("network" in (d or "") for d in reads), reads

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from watchfloor.entities import policy
 from watchfloor.entities.models import ClusterMember, Party, PartyContact
+from watchfloor.entities.reading import audit_foreign
 from watchfloor.errors import NotFound
 from watchfloor.identifiers import name_tokens
 from watchfloor.security import Principal
@@ -267,6 +268,8 @@ def network(session: Session, principal: Principal, party_id: int, *, depth: int
             break
         if not frontier:
             break
+    shown = list(session.scalars(select(Party).where(Party.id.in_(sorted(readable)))))
+    audit_foreign(session, principal, shown, "party.read", via="network")
     return _assemble(session, node_of, readable, hidden, links, node_of[party_id], depth, truncated)
 
 

@@ -128,18 +128,44 @@ def list_hits(
     )
     if cursor:
         stmt = stmt.where(WatchlistHit.id < cursor)
-    out: list[HitOut] = []
     window = limit * 4 + 50
     # the entries' policies decide part of it in Python: a page reads at most ``window``
     # hits, and when those ran out before the page was full the cursor carries on after them
     rows = list(session.scalars(stmt.order_by(WatchlistHit.id.desc()).limit(window)))
+    shown: list[tuple[WatchlistHit, HitOut]] = []
+    after = rows[-1].id if len(rows) == window else None
     for hit in rows:
         view = _hit_view(session, principal, hit)
         if view is not None:
-            out.append(view)
-            if len(out) == limit:
-                return out, hit.id
-    return out, (rows[-1].id if len(rows) == window else None)
+            shown.append((hit, view))
+            if len(shown) == limit:
+                after = hit.id
+                break
+    _audit_hit_reads(session, principal, shown)
+    return [v for _, v in shown], after
+
+
+def _audit_hit_reads(
+    session: Session, principal: Principal, shown: list[tuple[WatchlistHit, HitOut]]
+) -> None:
+    """What hits told of other agencies' data is audited like a read by id: another
+    agency's entry that a hit named, and the record of another agency that hit one's own
+    entry, where the hit said whose (the caller commits)."""
+    mine = principal.agency_id
+    entries = sorted(
+        {h.entry_id for h, v in shown if v.entry_id is not None and h.entry_owner_id != mine}
+    )
+    records: dict[str, set[int]] = {}
+    for h, v in shown:
+        if v.hit_agency is not None and h.hit_agency_id != principal.agency_id:
+            records.setdefault(h.record_type, set()).add(h.record_id)
+    if entries:
+        audit.record_read(session, principal, action="watchlist_entry.read",
+                          object_type="watchlist_entry",
+                          detail={"foreign_ids": entries, "via": "watchlist hit"})  # fmt: skip
+    for kind, ids in sorted(records.items()):
+        audit.record_read(session, principal, action=f"{kind}.read", object_type=kind,
+                          detail={"foreign_ids": sorted(ids), "via": "watchlist hit"})  # fmt: skip
 
 
 def get_hit(session: Session, principal: Principal, hit_id: int) -> tuple[WatchlistHit, HitOut]:
@@ -147,6 +173,7 @@ def get_hit(session: Session, principal: Principal, hit_id: int) -> tuple[Watchl
     view = _hit_view(session, principal, hit) if hit is not None else None
     if hit is None or view is None:
         raise NotFound(f"watchlist hit {hit_id} not found")
+    _audit_hit_reads(session, principal, [(hit, view)])
     return hit, view
 
 
