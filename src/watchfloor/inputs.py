@@ -9,7 +9,7 @@ in one pass whether any text holds the character (:func:`nul_field`).
 
 Numbers and dates that no real record holds are refused where they enter too, with the
 field named: no float of any input is infinite or NaN (``1e999`` parses as infinity), and
-the types below bound quantities, counts, dates and times and refuse ``true`` or ``false``
+the types below bound quantities, dates and times and refuse ``true`` or ``false``
 where a number is due, so that no sum overflows and no year 1 or 9999 reaches a query.
 """
 
@@ -66,11 +66,8 @@ def _in_future(value: dt.datetime | None) -> dt.datetime | None:
 
 # a non-negative quantity, value or weight, finite and below MAX_AMOUNT
 Amount = Annotated[float, BeforeValidator(_no_bool), Field(ge=0, le=MAX_AMOUNT)]
-# a count of things (events, capacity)
-Count = Annotated[int, BeforeValidator(_no_bool), Field(ge=0, le=1_000_000_000)]
-# a calendar day and a moment within FIRST_YEAR-LAST_YEAR
+# a calendar day within FIRST_YEAR-LAST_YEAR (a moment: sane_moment)
 Day = Annotated[dt.date, AfterValidator(_sane_day)]
-Moment = Annotated[dt.datetime, AfterValidator(sane_moment)]
 # an expiry: a moment still to come
 Expiry = Annotated[dt.datetime, AfterValidator(sane_moment), AfterValidator(_in_future)]
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from watchfloor.sharing import can_read
+
 # (session, owner agency id, references) -> {reference: id} of the owner's records found
 Lookup = Callable[[Any, int, Sequence[str]], dict[str, int]]
 Changed = Literal["seizure", "incident", "watchlist_entry"]
@@ -58,6 +60,16 @@ def resolve(session: Any, record_type: str, agency_id: int, refs: Sequence[str])
 def provide_reader(record_type: str, reader: Reader) -> None:
     """Let cooperation ask whether a principal may read a record of ``record_type``."""
     _readers[record_type] = reader
+
+
+def provide_shareable(record_type: str, model: type[Any]) -> None:
+    """:func:`provide_reader` for a shareable model: the sharing policy decides."""
+
+    def reader(session: Any, principal: Any, record_id: int) -> bool:
+        record = session.get(model, record_id)
+        return record is not None and can_read(principal, record)
+
+    provide_reader(record_type, reader)
 
 
 def readable(session: Any, principal: Any, record_type: str, record_id: int) -> bool:

@@ -36,15 +36,16 @@ _VOWELS_W = re.compile(r"[aeiouyw]")
 _APOSTROPHES = re.compile(r"(?<=[a-z])['`](?=[a-z])|(?<![a-z])['`]")
 _DOUBLES = re.compile(r"(.)\1+")
 
-# Honorifics and particles (articles of Arabic, Spanish and English among them): they tell
-# nothing about who a party is. Legal forms come from maintained lists (see legal_forms).
-NOISE = frozenset(
+# The articles of Arabic names as written in Latin letters (and Spanish "el"); with the
+# honorifics and particles below, they tell nothing about who a party is. Legal forms come
+# from maintained lists (see legal_forms).
+ARTICLES = frozenset(("al", "el"))
+NOISE = ARTICLES | frozenset(
     """
     the de del y e and und et mr mrs ms dr sr sra don dona prof univ ing dipl bsc msc ba ma
-    phd mag lic ph d al el
+    phd mag lic ph d
     """.split()  # noqa: SIM905 (a word list reads better as text)
 )
-ARTICLES = frozenset(("al", "el"))
 # Generic trade words: they make a name a company's, and say little about which company it
 # is ("Hubei Chemical" and "Shanghai Chemical" share only "chemical"). English, and the same
 # words in the languages company names here are most often written in.
@@ -159,13 +160,9 @@ def _pinyin(cjk: str) -> re.Pattern[str]:
     return re.compile(r"\b" + r"\s?".join(map(re.escape, syllables)) + r"\b")
 
 
-@lru_cache(maxsize=1)
-def _pinyin_words() -> tuple[list[re.Pattern[str]], list[tuple[re.Pattern[str], str]]]:
-    """The legal forms and generic words of Chinese as written in pinyin ("Keji Youxian
-    Gongsi")."""
-    legal = [_pinyin(f) for f in OTHER_LEGAL_FORMS if _CJK.match(f)]
-    generic = [(_pinyin(k), v) for k, v in GENERIC_WORDS.items() if _CJK.match(k)]
-    return legal, generic
+# the same generic words and legal forms written in pinyin ("Keji Youxian Gongsi")
+_PINYIN_GENERIC = [(_pinyin(k), v) for k, v in GENERIC_WORDS.items() if _CJK.match(k)]
+_PINYIN_LEGAL = [_pinyin(f) for f in OTHER_LEGAL_FORMS if _CJK.match(f)]
 
 
 def fold(text: str) -> str:
@@ -272,10 +269,9 @@ def name_tokens(name: str) -> tuple[str, ...]:
     latin = not non_latin(text)
     # an apostrophe is no word break: O'Brien, Koval'chuk (Ковальчук's soft sign), 'Umar
     folded = _APOSTROPHES.sub("", fold(text))
-    legal_forms_pinyin, generic_pinyin = _pinyin_words()
-    for legal in legal_forms_pinyin:
+    for legal in _PINYIN_LEGAL:
         folded = legal.sub(" ", folded)
-    for generic, word in generic_pinyin:
+    for generic, word in _PINYIN_GENERIC:
         folded = generic.sub(f" {word} ", folded)
     words = _WORD.findall(folded)
     if not unvowelled(name):  # Arabic script writes its own legal forms (stripped above)

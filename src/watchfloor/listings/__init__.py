@@ -6,18 +6,9 @@ which it asks before naming who had a watchlist hit (:mod:`watchfloor.cooperatio
 
 from __future__ import annotations
 
-from typing import Any
-
 from watchfloor.cooperation import links as _links
 from watchfloor.listings.models import Listing, ListingSignal
-from watchfloor.sharing import can_read as _can_read
 
-
-def _readable(session: Any, principal: Any, listing_id: int) -> bool:
-    listing = session.get(Listing, listing_id)
-    return listing is not None and _can_read(principal, listing)
-
-
-_links.provide_reader("listing", _readable)
+_links.provide_shareable("listing", Listing)
 
 __all__ = ["Listing", "ListingSignal"]

@@ -62,9 +62,7 @@ async def post_listings(request: Request, db: Db, principal: Reporter) -> JSONRe
     the same listing again changes nothing, a changed one is updated. A single listing
     whose body is over 1 MB is refused with 413; in a batch, that row is rejected.
     """
-    rows, single = await read_rows(
-        request, key="listings", natural_key="external_id", max_body=MAX_BODY
-    )
+    rows, single = await read_rows(request, key="listings", natural_key="external_id")
     if single and isinstance(rows[0].get("body"), str) and len(rows[0]["body"]) > MAX_TEXT:
         raise TooLarge(
             f"the listing body has {len(rows[0]['body']):,} characters; the limit is 1 MB"

@@ -128,10 +128,6 @@ def apply_sharing(
     )
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
-
-
 def _recipient_keeps_terms(record: Shareable, sharing: SharingIn, field: str) -> None:
     """A recipient sharing onward leaves the owner's terms as they are: the same TLP and
     originator control, and no other legal basis or expiry (leaving those out keeps the
@@ -143,7 +139,7 @@ def _recipient_keeps_terms(record: Shareable, sharing: SharingIn, field: str) ->
         changed.append(FieldProblem(f"{field}.originator_control", "set by the owner"))
     if sharing.legal_basis is not None and sharing.legal_basis != record.legal_basis:
         changed.append(FieldProblem(f"{field}.legal_basis", "set by the owner"))
-    if sharing.expires_at is not None and _utc(sharing.expires_at) != _utc(record.share_expires_at):
+    if sharing.expires_at is not None and sharing.expires_at != record.share_expires_at:
         changed.append(FieldProblem(f"{field}.expires_at", "set by the owner"))
     if changed:
         raise Forbidden(
@@ -232,11 +228,14 @@ def sharing_out(record: Shareable) -> SharingOut:
     )
 
 
-def read_record(session: Session, principal: Principal, model: type[S], record_id: int) -> S:
+def read_record(
+    session: Session, principal: Principal, model: type[S], record_id: int, *, via: str = ""
+) -> S:
     """Fetch a record the principal may read; 404 (not 403) otherwise, so existence never leaks.
 
     A read of another agency's record is written to the audit log, in the caller's
-    transaction (:func:`watchfloor.audit.record_read`).
+    transaction (:func:`watchfloor.audit.record_read`), with ``via`` what showed it where
+    that was not the record itself (a score reason).
     """
     record = session.get(model, record_id)
     if record is None or not can_read(principal, record):
@@ -248,7 +247,7 @@ def read_record(session: Session, principal: Principal, model: type[S], record_i
             action=f"{model.share_type}.read",
             object_type=model.share_type,
             object_id=record_id,
-            detail={"owner": record.owner.code},
+            detail={"owner": record.owner.code, **({"via": via} if via else {})},
         )
     return record
 

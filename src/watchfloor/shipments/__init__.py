@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from watchfloor.cooperation import links as _links
 from watchfloor.sharing import on_policy_change as _on_policy_change
@@ -36,7 +36,7 @@ def _readable(session: Any, principal: Any, shipment_id: int) -> bool:
 
 
 def _forget_if_read(kind: str) -> None:
-    if kind in ("seizure", "incident", "watchlist_entry"):  # what the scorers read
+    if kind in get_args(_links.Changed):  # what the scorers read
         _forget_scorers(kind)
 
 

@@ -29,7 +29,7 @@ from watchfloor.shipments.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/shipments", tags=["shipments"])
-MAX_BODY = 64 * 1024 * 1024  # also the route's max_body_size
+MAX_BODY = 64 * 1024 * 1024  # the route's max_body_size
 Officer = Annotated[Principal, Depends(requires("officer"))]
 Admin = Annotated[Principal, Depends(requires("admin"))]
 
@@ -60,9 +60,7 @@ async def post_shipments(request: Request, db: Db, principal: Officer) -> JSONRe
     all rows were accepted, 207 when some were, 422 when none were, and 409 when another
     submission stored one of the batch's new references at that very moment (send again).
     """
-    rows, single = await read_rows(
-        request, key="shipments", natural_key="reference", max_body=MAX_BODY
-    )
+    rows, single = await read_rows(request, key="shipments", natural_key="reference")
 
     return await run_intake(
         request,

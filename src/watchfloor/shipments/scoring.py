@@ -29,6 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from watchfloor.cooperation.seizures import Seizure
+from watchfloor.cooperation.watchlists import WatchlistEntry
 from watchfloor.db import engine_of
 from watchfloor.errors import Conflict
 from watchfloor.memo import Memo
@@ -289,20 +290,24 @@ def _whose(owner_id: int, owner_code: str, agency: Agency) -> str:
     return "your" if owner_id == agency.id else f"{owner_code}'s"
 
 
-def watchlist_names(session: Session, agency: Agency) -> list[Listed]:
+def name_entries(session: Session, agency: Agency) -> list[WatchlistEntry]:
     """The active name entries of the watchlists the agency may read (a pre-export
-    objection's importer among them)."""
-    from watchfloor.cooperation.watchlists import WatchlistEntry
-
-    now = dt.datetime.now(dt.UTC)
+    objection's importer among them), expired or not."""
     principal = system_principal(agency)
-    rows = session.scalars(
-        select(WatchlistEntry).where(
-            visible(principal, WatchlistEntry),
-            WatchlistEntry.kind == "name",
-            WatchlistEntry.active.is_(True),
+    return list(
+        session.scalars(
+            select(WatchlistEntry).where(
+                visible(principal, WatchlistEntry),
+                WatchlistEntry.kind == "name",
+                WatchlistEntry.active.is_(True),
+            )
         )
     )
+
+
+def watchlist_names(entries: list[WatchlistEntry], agency: Agency) -> list[Listed]:
+    """The names of those entries that have not expired, as the index lists them."""
+    now = dt.datetime.now(dt.UTC)
     return [
         Listed(
             name=e.value,
@@ -313,7 +318,7 @@ def watchlist_names(session: Session, agency: Agency) -> list[Listed]:
             countries=frozenset(),
             ref={"watchlist_entry_id": e.id},
         )
-        for e in rows
+        for e in entries
         if e.expires_at is None or e.expires_at > now
     ]
 
@@ -408,28 +413,16 @@ def peer_stats(session: Session, agency: Agency) -> PeerStats:
     return stats
 
 
-def _first_expiry(session: Session, agency: Agency, seizures: list[Seizure]) -> dt.datetime | None:
+def _first_expiry(
+    agency: Agency, seizures: list[Seizure], entries: list[WatchlistEntry]
+) -> dt.datetime | None:
     """When the first of the other agencies' records a scorer reads stops being readable:
     a seizure's share expiry, a watchlist entry's expiry or share expiry."""
-    from watchfloor.cooperation.watchlists import WatchlistEntry
-
     now = dt.datetime.now(dt.UTC)
     times = [s.share_expires_at for s in seizures if s.owner_agency_id != agency.id]
-    principal = system_principal(agency)
-    for ends in session.execute(
-        select(WatchlistEntry.expires_at, WatchlistEntry.share_expires_at).where(
-            visible(principal, WatchlistEntry),
-            WatchlistEntry.kind == "name",
-            WatchlistEntry.active.is_(True),
-        )
-    ):
-        times.extend(ends)
-    later = [_aware(t) for t in times if t is not None and _aware(t) > now]
-    return min(later, default=None)
-
-
-def _aware(t: dt.datetime) -> dt.datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+    for e in entries:
+        times += [e.expires_at, e.share_expires_at]
+    return min((t for t in times if t is not None and t > now), default=None)
 
 
 def build_scorer(
@@ -440,8 +433,9 @@ def build_scorer(
     config = config or shipped_config()
     since = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=config["route"]["window_days"])
     seizures = _visible_seizures(session, agency, since)
-    own = NameIndex(seizure_parties(seizures, agency) + watchlist_names(session, agency))
-    valid_until = _first_expiry(session, agency, seizures)
+    entries = name_entries(session, agency)
+    own = NameIndex(seizure_parties(seizures, agency) + watchlist_names(entries, agency))
+    valid_until = _first_expiry(agency, seizures, entries)
     scorer = Scorer(
         config,
         matcher=SubstanceMatcher.shipped(),

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from watchfloor import audit
 from watchfloor.alerts import service as alerts
-from watchfloor.cooperation.seizures import SeizureIn, SeizurePartyIn, create_seizure
+from watchfloor.cooperation.seizures import Seizure, SeizureIn, SeizurePartyIn, create_seizure
+from watchfloor.cooperation.watchlists import WatchlistEntry
 from watchfloor.db import fetch_page, utcnow
 from watchfloor.errors import Conflict, FieldProblem, Invalid, NotFound
 from watchfloor.security import Agency, Office, Principal, require_role
-from watchfloor.sharing import SharingIn
+from watchfloor.sharing import Shareable, SharingIn, read_record
 from watchfloor.shipments import model as risk_model
 from watchfloor.shipments import scoring
 from watchfloor.shipments.models import Outcome, RiskAssessment, RiskModel, Shipment
@@ -48,7 +49,7 @@ def get_shipment(session: Session, principal: Principal, shipment_id: int) -> Sh
 
 
 # a reason's evidence names the shared record it rests on by one of these keys
-QUOTED = {"seizure_id": "seizure", "watchlist_entry_id": "watchlist_entry"}
+QUOTED: dict[str, type[Shareable]] = {"seizure_id": Seizure, "watchlist_entry_id": WatchlistEntry}
 
 
 def shown_reasons(session: Session, reader: Principal, raw: str | None) -> list[dict[str, Any]]:
@@ -57,33 +58,21 @@ def shown_reasons(session: Session, reader: Principal, raw: str | None) -> list[
     record (the read is audited like a read by id); once it was revoked, narrowed or
     expired, the reason keeps its points and says only that a record no longer shared
     matched, naming nothing of it."""
-    from watchfloor.cooperation.seizures import Seizure
-    from watchfloor.cooperation.watchlists import WatchlistEntry
-    from watchfloor.sharing import can_read
-
-    models: dict[str, Any] = {"seizure": Seizure, "watchlist_entry": WatchlistEntry}
     out = []
     for reason in json.loads(raw or "[]"):
         evidence = reason.get("evidence") or {}
         quoted = [(QUOTED[k], v) for k, v in evidence.items() if k in QUOTED]
-        for kind, record_id in quoted:
-            record = session.get(models[kind], record_id)
-            if record is not None and record.owner_agency_id == reader.agency_id:
-                continue
-            if record is not None and can_read(reader, record):
-                via = {"owner": record.owner.code, "via": "score reason"}
-                audit.record_read(
-                    session, reader, action=f"{kind}.read", object_type=kind,
-                    object_id=record_id, detail=via,
-                )  # fmt: skip
-                continue
-            role = evidence.get("role", "a party")
-            reason = {
-                **reason,
-                "text": f"{role} matches a record that is no longer shared with your agency",
-                "evidence": {"role": role, "source": evidence.get("source"), "withdrawn": True},
-            }
-            break
+        for model, record_id in quoted:
+            try:
+                read_record(session, reader, model, record_id, via="score reason")
+            except NotFound:
+                role = evidence.get("role", "a party")
+                reason = {
+                    **reason,
+                    "text": f"{role} matches a record that is no longer shared with your agency",
+                    "evidence": {"role": role, "source": evidence.get("source"), "withdrawn": True},
+                }
+                break
         out.append(reason)
     return out
 

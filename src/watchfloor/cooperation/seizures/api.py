@@ -50,7 +50,7 @@ async def batch_intake(
 ) -> JSONResponse:
     """The body of every records batch endpoint: one record or ``{key: [...]}``, stored
     through :func:`intake.submit` with a result per row, announced on the bus."""
-    rows, single = await read_rows(request, key=key, natural_key="reference", max_body=MAX_BODY)
+    rows, single = await read_rows(request, key=key, natural_key="reference")
     return await run_intake(
         request,
         db,
