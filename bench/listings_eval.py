@@ -144,12 +144,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--retrain", action="store_true", help="train from Agora January-March first")
     ap.add_argument("--show", action="store_true", help="list the written sets' errors")
+    ap.add_argument("--model", type=Path, help="a model file to measure instead of the shipped")
     args = ap.parse_args()
     if not (DATA / "agora-listings" / "arules").is_dir():
         console.print(f"skipped: the evaluation sets are not at {DATA}")
         return
     matcher = SubstanceMatcher.shipped()
-    model = shipped_model()
+    model = ListingModel.load(args.model) if args.model else shipped_model()
     if args.retrain:
         start = time.perf_counter()
         model = train_from_agora(DATA / "agora-listings")

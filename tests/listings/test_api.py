@@ -39,6 +39,10 @@ def test_a_batch_stores_good_rows_classified_and_reports_bad_ones(client, engine
     mdma = client.get(f"/api/v1/listings/{results[0]['id']}", headers=h).json()
     assert mdma["is_drug_sale"] and mdma["substance_class"] == "mdma", mdma
     assert mdma["terms"] and all(t["why"] for t in mdma["terms"])
+    assert mdma["class_terms"] and mdma["why"].startswith("A drug sale: an offer (")
+    assert "a price given with the listing" in mdma["offer"] and mdma["drug_probability"] > 0.5
+    shown = [t["term"] + t["why"] for t in mdma["terms"] + mdma["class_terms"]]
+    assert not any("wfname" in x or "wfslang" in x or "wfqty" in x for x in shown), shown
     assert mdma["body"].startswith("Champagne rocks, lab tested.")  # markup removed
     assert mdma["currency"] == "BTC" and mdma["ships_to"] == ["WW"]
     signals = {(s["kind"], s["value"]) for s in mdma["signals"]}
@@ -160,3 +164,24 @@ def test_listings_are_found_by_a_part_of_title_or_seller_within_what_may_be_read
     assert found("xanax", mine) == ["S4"]  # MX-ANAM reads only what was shared with it
     r = client.get("/api/v1/listings", params={"q": "x" * 201}, headers=h)
     assert r.status_code == 422 and "q" in r.text
+
+
+def test_the_same_text_gets_the_same_decision_on_every_platform(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """One agency's listings from three platforms, one with a price and one without: the
+    same words name the same drug of the same class; only the offer may differ."""
+    h = api_headers(engine, "US-CBP", "analyst")
+    title, body = "10x M30 blues (pressed)", "Percocet 30, DM on Telegram @pillman_us"
+    rows = [
+        listing("S1", title=title, body=body, platform="Market A"),
+        listing("S2", title=title, body=body, platform="Market B", price=None, currency=None),
+        listing("S3", title=title, body=body, platform="Social C", price=12, currency="USD"),
+    ]
+    r = client.post("/api/v1/listings", json={"listings": rows}, headers=h)
+    assert r.status_code == 200 and r.json()["accepted"] == 3, r.text
+    got = [
+        client.get(f"/api/v1/listings/{x['id']}", headers=h).json() for x in r.json()["results"]
+    ]
+    assert {x["platform"] for x in got} == {"Market A", "Market B", "Social C"}
+    decided = {(x["substance_class"], x["drug_probability"], x["is_drug_sale"]) for x in got}
+    assert len(decided) == 1, decided
+    assert [t["term"] for t in got[0]["terms"]] == [t["term"] for t in got[1]["terms"]]

@@ -39,7 +39,7 @@ def test_adapting_moves_the_model_where_the_labels_say_and_nowhere_else() -> Non
     y = [False] * (len(TEAS) + len(SHIRTS)) + [True] * len(WEED)
     classes = [None] * (len(TEAS) + len(SHIRTS)) + ["cannabis"] * len(WEED)
     model = adapt(base, docs, y, classes, version="t")
-    (tea,) = _docs(["Organic white tea 200g loose leaf"])  # not among the labels
+    (tea,) = _docs(["Organic white tea 200g loose leaf blend"])  # not among the labels
     (buds,) = _docs(["Gorilla glue 10g indoor buds"])
     assert base.decide([tea])[0].is_drug_sale  # the shipped model's mistake...
     assert not model.decide([tea])[0].is_drug_sale  # ...which the labels correct

@@ -67,8 +67,11 @@ def test_talk_about_a_drug_is_not_a_sale_and_the_explanation_says_why() -> None:
     # the same words with a price, or with a word of trade, are read as a sale...
     assert priced.is_drug_sale and priced.substance_class == "opioid", priced
     assert offered.is_drug_sale and offered.offer == ("words of trade: order",)
-    # ...and without either the probability is lowered by NO_OFFER, not set to a constant
-    assert not talk.is_drug_sale and talk.substance_class is None and talk.offer == ()
+    # ...and without either the probability is lowered by NO_OFFER, not set to a constant;
+    # what it names is the same drug, of the same class, sale or not
+    assert not talk.is_drug_sale and talk.offer == ()
+    assert talk.is_drug and talk.substance_class == "opioid"
+    assert "offers nothing" in talk.sentence() and "heroin" in talk.sentence()
     assert talk.probability == pytest.approx(priced.probability * offer.NO_OFFER, rel=1e-5)
     first = talk.terms[0]
     assert first.term == offer.NO_OFFER_TERM and first.weight < 0

@@ -143,5 +143,4 @@ def adapt(
             "class_labels": len(rows),
         },
         _index=None,
-        _pattern=None,
     )

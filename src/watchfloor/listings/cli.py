@@ -44,11 +44,11 @@ def train_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
 ) -> None:
     """Train the drug-sale classifier on the Agora 2014 product crawls (January-March) and
-    vendor descriptions, with the HS 2022 descriptions of ordinary goods (shipped in the
-    package's catalogue) as further examples of what is not a drug sale. The April-December
-    files and the ACL 2019 set are never read here: they are the evaluation sets of
-    bench/listings_eval.py. With --agency, adapt the shipped model to that agency's labels
-    instead."""
+    vendor descriptions, with descriptions of ordinary goods shipped in the package (USDA
+    foods, Google's product taxonomy, HS 2022) as further examples of what is not a drug.
+    The April-December files and the ACL 2019 set are never read here: they are the
+    evaluation sets of bench/listings_eval.py. With --agency, adapt the shipped model to that
+    agency's labels instead."""
     from watchfloor.listings.training import default_agora_folder, train_from_agora
 
     if agency:

@@ -38,7 +38,7 @@ from watchfloor.batches import (
 from watchfloor.cooperation.watchlists import screening as watchlists
 from watchfloor.db import RowWriter, allocate_ids, table_of, utcnow
 from watchfloor.listings import labels
-from watchfloor.listings.classifier import Decision, ListingModel, shipped_model
+from watchfloor.listings.classifier import Decision, ListingModel, Term, shipped_model
 from watchfloor.listings.models import Listing, ListingSignal
 from watchfloor.listings.schemas import MAX_TEXT, ListingIn
 from watchfloor.listings.signals import Signal, from_listing, from_text, text_of
@@ -235,7 +235,6 @@ def classify(rows: list[dict[str, Any]], model: ListingModel, matcher: Substance
 
 
 def _decision_columns(d: Decision, model: ListingModel) -> dict[str, Any]:
-    terms = d.class_terms or d.terms
     return {
         "probability": round(d.probability, 4),
         "is_drug_sale": d.is_drug_sale,
@@ -243,11 +242,24 @@ def _decision_columns(d: Decision, model: ListingModel) -> dict[str, Any]:
         "class_probability": (
             round(d.class_probability, 4) if d.class_probability is not None else None
         ),
-        "terms": json.dumps(
-            [{"term": t.term, "weight": t.weight, "why": t.describe()} for t in terms],
-            ensure_ascii=False,
-        ),
+        "terms": json.dumps(explanation(d), ensure_ascii=False),
         "model_version": model.version,
+    }
+
+
+def explanation(d: Decision) -> dict[str, Any]:
+    """A decision's explanation as stored with the listing (see ``ListingOut``)."""
+
+    def rows(terms: tuple[Term, ...]) -> list[dict[str, Any]]:
+        return [{"term": t.shown, "weight": t.weight, "why": t.describe()} for t in terms]
+
+    return {
+        "sentence": d.sentence(),
+        "offer": list(d.offer),
+        "drug_probability": round(d.drug_probability, 4),
+        "reads_as": d.reads_as,
+        "drug": rows(d.terms),
+        "class": rows(d.class_terms),
     }
 
 

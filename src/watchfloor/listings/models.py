@@ -57,7 +57,9 @@ class Listing(Shareable, Base):
     is_drug_sale: Mapped[bool] = mapped_column(Boolean, default=False)
     substance_class: Mapped[str | None] = mapped_column(String(20))
     class_probability: Mapped[float | None] = mapped_column(Float)
-    terms: Mapped[str] = mapped_column(Text, default="[]")  # JSON [{term, weight, why}]
+    # JSON: the explanation (listings.intake.explanation); a list of {term, weight, why}
+    # in listings decided before explanations were split
+    terms: Mapped[str] = mapped_column(Text, default="[]")
     model_version: Mapped[str] = mapped_column(String(40))
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -47,6 +47,16 @@ _TRADE_WORDS = """
     купить продам продажа продаю цена цены доставка заказ закладка закладки
 """
 _TRADE = frozenset(_TRADE_WORDS.split())
+# Words that say only that a text trades or in what money: evidence of an offer, never of
+# what is offered. The drug model does not read them (see listings.classifier.analyse), so a
+# shop's words ("order online", "in stock") weigh neither for nor against a drug.
+OFFER_WORDS = (
+    _TRADE
+    | frozenset(
+        f"{_CURRENCY}|dollar|euro|pound|online|shop|shops|store|stores".replace("?", "").split("|")
+    )
+    | frozenset(("dollars", "euros", "pounds"))
+)
 # phrases by their first word
 _TRADE_PHRASES = {
     phrase[0]: phrase

@@ -104,13 +104,13 @@ class ListingIn(Record):
 
 
 class TermOut(BaseModel):
-    """One term of a decision's explanation: for a drug sale, what made its class; for any
-    other listing, what weighed most for (above 0) and against (below 0) a drug sale, and
-    ``(base)``, the score every listing starts from."""
+    """One term of a decision's explanation, with its share of the score (a logit): for
+    ``terms``, of "what it names is a controlled drug" (above 0 for, below 0 against), with
+    ``(base)``, the score every listing starts from; for ``class_terms``, of its class."""
 
-    term: str
+    term: str = Field(description="The words; the catalogue's findings in brackets.")
     weight: float = Field(description="Its share of the score (a logit).")
-    why: str
+    why: str = Field(description="The term in words.")
 
 
 class SignalOut(BaseModel):
@@ -142,7 +142,20 @@ class ListingOut(BaseModel):
     substance_class: str | None = Field(description=f"One of {', '.join(CLASSES)}.")
     substance_label: str | None
     class_probability: float | None
-    terms: list[TermOut]
+    why: str = Field(description="The decision in one sentence.")
+    offer: list[str] = Field(
+        description="What makes it an offer (a price, an amount, words of trade, a way to "
+        "reach a seller); empty when nothing does."
+    )
+    drug_probability: float | None = Field(
+        description="That what it offers or names is a controlled drug (a drug sale needs "
+        "this and an offer)."
+    )
+    reads_as: str | None = Field(
+        description="The kind of ordinary goods it reads as, when it is not a drug."
+    )
+    terms: list[TermOut] = Field(description="What made it a controlled drug, or not.")
+    class_terms: list[TermOut] = Field(description="What made its substance class.")
     talk: bool = Field(
         description="No price, amount, word of trade or way to reach a seller: read as talk "
         "about drugs, not an offer (its terms then start with `(no offer)`)."

@@ -26,7 +26,10 @@ from watchfloor.sharing import audit_list_reads, read_record, visible
 
 
 def listing_out(x: Listing) -> ListingOut:
-    terms = [TermOut(**t) for t in json.loads(x.terms or "[]")]
+    stored = json.loads(x.terms or "[]")
+    if isinstance(stored, list):  # decided before explanations were split (listings-1)
+        stored = {"drug" if not x.is_drug_sale else "class": stored}
+    terms = [TermOut(**t) for t in stored.get("drug", [])]
     return ListingOut(
         id=x.id,
         agency=x.owner.code,
@@ -46,7 +49,12 @@ def listing_out(x: Listing) -> ListingOut:
         substance_class=x.substance_class,
         substance_label=CLASSES.get(x.substance_class) if x.substance_class else None,
         class_probability=x.class_probability,
+        why=stored.get("sentence", ""),
+        offer=stored.get("offer", []),
+        drug_probability=stored.get("drug_probability"),
+        reads_as=stored.get("reads_as"),
         terms=terms,
+        class_terms=[TermOut(**t) for t in stored.get("class", [])],
         talk=bool(terms) and terms[0].term == NO_OFFER_TERM,
         model_version=x.model_version,
         signals=[SignalOut.model_validate(s) for s in x.signals],
