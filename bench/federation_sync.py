@@ -23,6 +23,7 @@ from rich.table import Table  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from watchfloor.cooperation import intake
+from watchfloor.cooperation.federation import keys
 from watchfloor.cooperation.federation import service as federation  # noqa: E402
 from watchfloor.cooperation.seizures.models import Seizure  # noqa: E402
 from watchfloor.db import build_engine, session_factory, session_scope  # noqa: E402
@@ -78,9 +79,9 @@ def run(backend: str, n: int, batch: int) -> dict[str, float] | None:
             create_agency(
                 s, code="CA-CBSA", name="CBSA", country="CA", kind="customs", actor="bench"
             )
-            key_b = federation.public_key(s)
+            key_b = keys.public_key(s)
         with session_scope(engine_a) as s:
-            key_a = federation.public_key(s)
+            key_a = keys.public_key(s)
             federation.add_peer(
                 s,
                 name="wf-b",

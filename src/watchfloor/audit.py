@@ -6,6 +6,13 @@ stores the hash of event ``n-1``; its own hash is SHA-256 over its canonical JSO
 includes that previous hash). Altering, deleting, inserting or reordering any row therefore
 breaks the chain at a sequence number that :func:`verify` reports.
 
+Whoever holds the database could still rewrite an event and re-hash everything after it.
+So each event also carries a **keyed MAC**: HMAC-SHA256 of its hash under the audit key, which
+is kept outside the database (``WATCHFLOOR_AUDIT_KEY``, or the file ``audit.key`` in the data
+directory, made on first use). Rewriting an event then needs the key as well. Cutting events
+off the end leaves a valid shorter chain: signed checkpoints of the head, exported and kept
+elsewhere (``cooperation.federation.checkpoints``; federated peers keep each other's), show it.
+
 Concurrent writers never fork the chain: :func:`record` first updates the single
 ``audit_head`` row, which takes a row lock on PostgreSQL and the write lock on SQLite, so
 writers append strictly one after another.
@@ -19,15 +26,30 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
+import os
+import secrets
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Integer, String, Table, Text, bindparam, insert, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from watchfloor.db import Base, UTCDateTime, utcnow
+from watchfloor.settings import ConfigError, get_settings
 
 GENESIS = "0" * 64
 
@@ -47,6 +69,26 @@ class AuditEvent(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # HMAC-SHA256 of ``hash`` under the audit key; None in events written before keys
+    mac: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed statement that a chain held ``seq`` events ending in ``hash`` at ``at``:
+    this instance's own (``instance`` is its name), or a federated peer's, kept here so that
+    the peer cannot later cut its chain unseen."""
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("instance", "seq", name="uq_audit_checkpoint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance: Mapped[str] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[str] = mapped_column(String(40))  # as signed (ISO 8601)
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditHead(Base):
@@ -97,19 +139,78 @@ def event_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+_keys: dict[str, bytes] = {}
+
+
+def audit_key() -> bytes:
+    """The key of the audit MACs: ``WATCHFLOOR_AUDIT_KEY`` (hex, at least 32 bytes), else the
+    file ``audit.key`` in the data directory, made (mode 0600) on first use. Every process
+    writing to one database must hold the same key: set the variable (or share the file)
+    when several servers and workers run."""
+    key = known_audit_key()
+    if key is not None:
+        return key
+    path = get_settings().data_dir / "audit.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first
+        pass
+    else:
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32) + "\n")
+    found = known_audit_key()
+    assert found is not None
+    return found
+
+
+def known_audit_key() -> bytes | None:
+    """:func:`audit_key` where one exists already (never made here): what ``verify`` uses."""
+    env = os.environ.get("WATCHFLOOR_AUDIT_KEY", "").strip()
+    where = "env" if env else str(get_settings().data_dir / "audit.key")
+    if where in _keys:
+        return _keys[where]
+    if env:
+        try:
+            key = bytes.fromhex(env)
+        except ValueError:
+            key = b""
+        if len(key) < 32:
+            raise ConfigError("WATCHFLOOR_AUDIT_KEY must be at least 32 bytes, written in hex")
+    else:
+        path = Path(where)
+        if not path.exists():
+            return None
+        try:
+            key = bytes.fromhex(path.read_text().strip())
+        except ValueError:
+            key = b""
+        if len(key) < 32:
+            raise ConfigError(f"{path} must hold at least 32 bytes, written in hex")
+    _keys[where] = key
+    return key
+
+
+def event_mac(digest: str, key: bytes) -> str:
+    """The keyed MAC of an event: HMAC-SHA256 of its hash under the audit key, hex."""
+    return hmac.new(key, digest.encode("ascii"), hashlib.sha256).hexdigest()
+
+
 # Core statements, built once: an event is appended on every write and every read of shared
 # data, and the ORM's bulk UPDATE path and the statements' construction cost more than the
 # round trips themselves (a quarter of a one-shipment stream batch)
 _events = cast(Table, AuditEvent.__table__)
 _head = cast(Table, AuditHead.__table__)
-_FIELDS = tuple(c.name for c in _events.columns)
+_FIELDS = tuple(c.name for c in _events.columns if c.name not in ("hash", "mac"))
 _TAKE_HEAD = (
     update(_head)
     .where(_head.c.id == 1)
     .values(seq=_head.c.seq + 1)
     .returning(_head.c.seq, _head.c.hash)
 )
-_APPEND = insert(_events).values({f: bindparam(f"v_{f}", type_=_events.c[f].type) for f in _FIELDS})
+_APPEND = insert(_events).values(
+    {f: bindparam(f"v_{f}", type_=_events.c[f].type) for f in (*_FIELDS, "hash", "mac")}
+)
 _MOVE_HEAD = update(_head).where(_head.c.id == 1).values(hash=bindparam("v_hash"))
 # PostgreSQL: one round trip, the event appended in a CTE of the statement that moves the head
 _APPEND_AND_MOVE = _MOVE_HEAD.add_cte(_APPEND.cte("appended"))
@@ -161,13 +262,14 @@ def record(
     digest = event_hash(**fields)
     params = {f"v_{k}": v for k, v in fields.items()}
     params["v_hash"] = digest
+    params["v_mac"] = mac = event_mac(digest, audit_key())
     if connection.dialect.name == "postgresql":
         connection.execute(_APPEND_AND_MOVE, params)
     else:
         connection.execute(_APPEND, params)
         connection.execute(_MOVE_HEAD, params)
     # a plain copy of what was written: the row itself is never loaded into the session
-    return AuditEvent(**fields, hash=digest)
+    return AuditEvent(**fields, hash=digest, mac=mac)
 
 
 def record_many(
@@ -193,6 +295,7 @@ def record_many(
     ).one()
     first -= len(events) - 1  # the head now holds the last event's number
     at = utcnow()
+    key = audit_key()
     rows = []
     for n, event in enumerate(events):
         fields = _fields(
@@ -200,7 +303,10 @@ def record_many(
             event.get("object_type"), event.get("object_id"), event.get("detail"),
         )  # fmt: skip
         prev_hash = event_hash(**fields)
-        rows.append({f"v_{k}": v for k, v in fields.items()} | {"v_hash": prev_hash})
+        rows.append(
+            {f"v_{k}": v for k, v in fields.items()}
+            | {"v_hash": prev_hash, "v_mac": event_mac(prev_hash, key)}
+        )
     connection.execute(_APPEND, rows)
     connection.execute(_MOVE_HEAD, {"v_hash": prev_hash})
     return len(rows)
@@ -245,6 +351,10 @@ class VerifyResult:
     verified: int
     first_bad_seq: int | None = None
     reason: str | None = None
+    # the first event with a keyed MAC (events before it were written before keys); None
+    # when no event has one, or when the MACs were not checked (no key given)
+    keyed_from: int | None = None
+    macs_checked: bool = False
 
 
 def _in_order(session: Session) -> Iterator[AuditEvent]:
@@ -252,22 +362,38 @@ def _in_order(session: Session) -> Iterator[AuditEvent]:
     yield from session.scalars(stmt)
 
 
-def verify(session: Session) -> VerifyResult:
-    """Walk the chain from the first event; report the first sequence number that is wrong."""
+def _mac_problem(ev: AuditEvent, key: bytes) -> str | None:
+    if ev.mac is None:
+        return "keyed MAC missing after keyed events (removed, or written without the key)"
+    if not hmac.compare_digest(ev.mac, event_mac(ev.hash, key)):
+        return (
+            "keyed MAC does not match: the event was rewritten and re-hashed without the "
+            "audit key, or this is not its key"
+        )
+    return None
+
+
+def verify(session: Session, *, key: bytes | None = None) -> VerifyResult:
+    """Walk the chain from the first event; report the first sequence number that is wrong.
+    With ``key`` (the audit key), every event's MAC is checked too: once one event has a MAC,
+    every later one must have the right one."""
     expected_seq = 1
     prev = GENESIS
     count = 0
+    keyed_from: int | None = None
+
+    def bad(seq: int, why: str) -> VerifyResult:
+        return VerifyResult(False, count, seq, why, keyed_from, key is not None)
+
     for ev in _in_order(session):
         if ev.seq != expected_seq:
             if ev.seq > expected_seq:
                 why = f"event {expected_seq} is missing (next stored event is {ev.seq})"
             else:
                 why = f"unexpected sequence number {ev.seq} where {expected_seq} was due"
-            return VerifyResult(False, count, expected_seq, why)
+            return bad(expected_seq, why)
         if ev.prev_hash != prev:
-            return VerifyResult(
-                False, count, ev.seq, "previous-hash link broken (event moved, inserted or removed)"
-            )
+            return bad(ev.seq, "previous-hash link broken (event moved, inserted or removed)")
         digest = event_hash(
             seq=ev.seq,
             at=ev.at,
@@ -280,19 +406,21 @@ def verify(session: Session) -> VerifyResult:
             prev_hash=ev.prev_hash,
         )
         if digest != ev.hash:
-            return VerifyResult(False, count, ev.seq, "content does not match its hash (altered)")
+            return bad(ev.seq, "content does not match its hash (altered)")
+        if ev.mac is not None and keyed_from is None:
+            keyed_from = ev.seq
+        if key is not None and keyed_from is not None and (problem := _mac_problem(ev, key)):
+            return bad(ev.seq, problem)
         prev = ev.hash
         expected_seq += 1
         count += 1
     head = session.get(AuditHead, 1)
     if head is None:
-        return VerifyResult(False, count, expected_seq, "audit head row is missing")
+        return bad(expected_seq, "audit head row is missing")
     if head.seq != count or head.hash != prev:
-        return VerifyResult(
-            False,
-            count,
+        return bad(
             count + 1,
             f"chain ends at event {count} but the head records event {head.seq} "
             "(events removed from the end?)",
         )
-    return VerifyResult(True, count)
+    return VerifyResult(True, count, keyed_from=keyed_from, macs_checked=key is not None)

@@ -301,22 +301,79 @@ def keys_list(as_json: JsonOpt = False) -> None:
 
 
 @audit_app.command("verify")
-def audit_verify(as_json: JsonOpt = False) -> None:
-    """Walk the hash chain; exit 1 naming the first bad sequence number if it is broken."""
+def audit_verify(
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint file (from `watchfloor audit checkpoint`) the chain must still "
+            "hold; may be given more than once.",
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Walk the hash chain and check every event's keyed MAC (with the audit key of this
+    installation), then each checkpoint given and kept: exit 1 naming the first problem."""
     from watchfloor import audit
+    from watchfloor.cooperation.federation import checkpoints
 
+    given = []
+    for path in checkpoint or []:
+        try:
+            given.append((str(path), checkpoints.parse(json.loads(path.read_text()))))
+        except (OSError, ValueError, WatchfloorError) as exc:
+            err.print(f"[red]{path}[/]: not a checkpoint ({exc})")
+            raise typer.Exit(2) from None
     with session_scope(_engine()) as session:
-        result = audit.verify(session)
+        key = audit.known_audit_key()
+        result = audit.verify(session, key=key)
+        kept = [("kept", cp) for cp in checkpoints.kept(session)]
+        checks = [(where, cp, checkpoints.check(session, cp)) for where, cp in given + kept]
+    ok = result.ok and all(c.ok for _, _, c in checks)
     if as_json:
-        print(json.dumps(result.__dict__))
-    elif result.ok:
-        out.print(f"audit chain intact: {result.verified} events verified")
+        print(json.dumps(result.__dict__ | {"ok": ok, "checkpoints": [
+            {"from": w, "seq": cp["seq"], "ok": c.ok, "reason": c.reason} for w, cp, c in checks
+        ]}))  # fmt: skip
+        raise typer.Exit(0 if ok else 1)
+    if result.ok:
+        keyed = (
+            f"keyed MACs checked from event {result.keyed_from}"
+            if result.macs_checked and result.keyed_from
+            else "keyed MACs NOT checked (no audit key here: set WATCHFLOOR_AUDIT_KEY)"
+            if not result.macs_checked
+            else "no keyed events yet"
+        )
+        out.print(f"audit chain intact: {result.verified} events verified; {keyed}")
     else:
         err.print(
             f"audit chain BROKEN at sequence {result.first_bad_seq}: {result.reason} "
             f"({result.verified} events verified before it)"
         )
-    raise typer.Exit(0 if result.ok else 1)
+    for where, cp, c in checks:
+        line = f"checkpoint {where} (event {cp['seq']}, {cp['at']}): {c.reason}"
+        (out if c.ok else err).print(line if c.ok else f"[red]BROKEN[/] {line}")
+    raise typer.Exit(0 if ok else 1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write it here (default: print it).")
+    ] = None,
+) -> None:
+    """Sign a checkpoint of the chain's head with this instance's key, to publish or give to
+    an oversight body: `watchfloor audit verify --checkpoint FILE` later shows whether the
+    chain still holds it."""
+    from watchfloor.cooperation.federation import checkpoints
+
+    with session_scope(_engine()) as session:
+        cp = checkpoints.make(session)
+    text = json.dumps(cp, indent=2) + "\n"
+    if out_file:
+        out_file.write_text(text)
+        out.print(f"checkpoint of event {cp['seq']} written to {out_file}")
+    else:
+        print(text, end="")
 
 
 FormatOpt = Annotated[

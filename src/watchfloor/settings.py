@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="How often the worker pulls every peer's feed (0: never; "
         "`watchfloor cooperation federation sync PEER` pulls on demand).",
     )
+    audit_checkpoint_seconds: float = Field(
+        default=3600,
+        ge=0,
+        description="How often the worker signs a checkpoint of the audit chain's head and "
+        "keeps it (0: never; `watchfloor audit checkpoint` signs one on demand).",
+    )
     warning_scan_seconds: float = Field(
         default=900,
         ge=0,

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 
 from watchfloor import throughput, wiring
 from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
+from watchfloor.cooperation.federation import checkpoints
 from watchfloor.db import session_factory, session_scope
 from watchfloor.errors import WatchfloorError
 from watchfloor.events import EventBus, Message, committed, connect_bus
@@ -288,7 +289,8 @@ def _periodic_tasks(
     stop: asyncio.Event,
 ) -> list[asyncio.Task[None]]:
     """The jobs the worker runs on a timer, each only when its setting is above zero:
-    overdue notices and notifications, early-warning scans, federation pulls."""
+    overdue notices and notifications, early-warning scans, federation pulls, audit
+    checkpoints."""
     tasks = []
     if settings.notice_check_seconds > 0:
         tasks.append(
@@ -306,7 +308,24 @@ def _periodic_tasks(
         tasks.append(
             asyncio.create_task(_sync_peers(engine, settings.federation_sync_seconds, stop))
         )
+    if settings.audit_checkpoint_seconds > 0:
+        tasks.append(
+            asyncio.create_task(_checkpoints(engine, settings.audit_checkpoint_seconds, stop))
+        )
     return tasks
+
+
+async def _checkpoints(engine: Engine, every: float, stop: asyncio.Event) -> None:
+    async def step() -> None:
+        await asyncio.to_thread(sign_checkpoint, engine)
+
+    await _periodically(every, stop, step, "audit checkpoint")
+
+
+def sign_checkpoint(engine: Engine) -> int:
+    """Sign and keep a checkpoint of the audit chain's head; returns its event number."""
+    with session_scope(engine) as session:
+        return int(checkpoints.make(session)["seq"])
 
 
 def scan_for_subscribers(engine: Engine) -> list[dict[str, Any]]:

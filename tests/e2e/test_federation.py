@@ -170,6 +170,14 @@ def test_records_travel_as_their_policy_allows(instances, monkeypatch) -> None: 
     assert r.status_code == 200 and r.json()["sharing"]["legal_basis"] == "MLA MX-CA"
     again = cli(b["db"], "wf-b", "cooperation", "federation", "sync", "wf-a", "--json")
     assert (again["stored"], again["revoked"]) == (0, 0)  # idempotent
+    # B keeps A's signed audit checkpoints, so that A cannot cut its chain unseen
+    from watchfloor.cooperation.federation import checkpoints
+
+    with session_scope(engine_b) as s:
+        kept = checkpoints.kept(s, "wf-a")
+    assert kept and kept[0]["instance"] == "wf-a" and checkpoints.signed(kept[0], a["key"])
+    with session_scope(engine_a) as s:
+        assert s.get(AuditEvent, kept[0]["seq"]).hash == kept[0]["hash"]  # type: ignore[union-attr]
 
     with session_scope(engine_a) as s:  # revoked on A: gone from B at the next sync
         row = s.get(Seizure, shared)

@@ -178,9 +178,7 @@ def test_the_same_text_gets_the_same_decision_on_every_platform(client, engine) 
     ]
     r = client.post("/api/v1/listings", json={"listings": rows}, headers=h)
     assert r.status_code == 200 and r.json()["accepted"] == 3, r.text
-    got = [
-        client.get(f"/api/v1/listings/{x['id']}", headers=h).json() for x in r.json()["results"]
-    ]
+    got = [client.get(f"/api/v1/listings/{x['id']}", headers=h).json() for x in r.json()["results"]]
     assert {x["platform"] for x in got} == {"Market A", "Market B", "Social C"}
     decided = {(x["substance_class"], x["drug_probability"], x["is_drug_sale"]) for x in got}
     assert len(decided) == 1, decided

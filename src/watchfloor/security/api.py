@@ -35,6 +35,10 @@ class AuditCheck(BaseModel):
     verified: int = Field(description="Events verified before the first bad one.", examples=[1204])
     first_bad_seq: int | None = Field(examples=[None])
     reason: str | None = Field(examples=[None])
+    macs_checked: bool = Field(
+        description="Whether every event's keyed MAC was checked (this server holds the key)."
+    )
+    keyed_from: int | None = Field(description="The first event with a keyed MAC.")
 
 
 @router.get("/me", response_model=Me)
@@ -58,10 +62,12 @@ def agencies(db: Db, principal: CurrentPrincipal) -> list[AgencyOut]:
 @router.get("/audit/verify", response_model=AuditCheck)
 def audit_verify(db: Db, principal: Annotated[Principal, Depends(requires("admin"))]) -> AuditCheck:
     """Walk the audit hash chain and report the first broken link (admins)."""
-    result = audit.verify(db)
+    result = audit.verify(db, key=audit.known_audit_key())
     return AuditCheck(
         ok=result.ok,
         verified=result.verified,
         first_bad_seq=result.first_bad_seq,
         reason=result.reason,
+        macs_checked=result.macs_checked,
+        keyed_from=result.keyed_from,
     )

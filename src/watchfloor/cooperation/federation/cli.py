@@ -21,11 +21,11 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for machines."
 @app.command("identity")
 def identity(as_json: JsonOpt = False) -> None:
     """This instance's name and Ed25519 public key (made on first use): what a peer registers."""
-    from watchfloor.cooperation.federation import service as federation
+    from watchfloor.cooperation.federation import keys
     from watchfloor.settings import get_settings
 
     with session_scope(get_engine()) as session:
-        key = federation.public_key(session)
+        key = keys.public_key(session)
     name = get_settings().instance_name
     if as_json:
         print(json.dumps({"name": name, "public_key": key}))

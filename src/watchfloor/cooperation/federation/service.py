@@ -28,12 +28,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
 from pydantic import BaseModel
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -42,7 +36,9 @@ from sqlalchemy.orm import Session
 from watchfloor import audit
 from watchfloor.batches import upsert
 from watchfloor.cooperation import links
-from watchfloor.cooperation.federation.models import InstanceKey, Peer, SeenNonce, Sent
+from watchfloor.cooperation.federation import checkpoints
+from watchfloor.cooperation.federation.keys import canonical, sign, verify
+from watchfloor.cooperation.federation.models import Peer, SeenNonce, Sent
 from watchfloor.cooperation.seizures.models import Incident, Seizure
 from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import analyze, utcnow
@@ -66,46 +62,6 @@ class Rejected(WatchfloorError):
 
     status = 502
     title = "Peer batch rejected"
-
-
-def canonical(obj: Any) -> bytes:
-    return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
-
-
-# --- keys and signatures --------------------------------------------------------------------
-
-
-def _key_row(session: Session) -> InstanceKey:
-    row = session.scalar(select(InstanceKey).order_by(InstanceKey.id).limit(1))
-    if row is None:
-        key = Ed25519PrivateKey.generate()
-        row = InstanceKey(
-            private_key=key.private_bytes_raw().hex(),
-            public_key=key.public_key().public_bytes_raw().hex(),
-        )
-        session.add(row)
-        session.flush()
-    return row
-
-
-def public_key(session: Session) -> str:
-    """This instance's public key, hex (give it to peers)."""
-    return _key_row(session).public_key
-
-
-def sign(session: Session, data: bytes) -> str:
-    key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(_key_row(session).private_key))
-    return key.sign(data).hex()
-
-
-def verify(public_hex: str, data: bytes, signature_hex: str) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(bytes.fromhex(public_hex)).verify(
-            bytes.fromhex(signature_hex), data
-        )
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def request_message(method: str, path: str, at: str) -> bytes:
@@ -596,6 +552,14 @@ def sync(
                     raise Rejected(f"{peer.name} answered {r.status_code}: {r.text[:300]}")
                 batch = check(session, peer, r.json(), since)
                 stored, revoked = store(session, peer, batch)
+                wrong = checkpoints.keep_peers(
+                    session, peer.name, peer.public_key, batch.get("checkpoint")
+                )
+                if wrong:
+                    audit.record(
+                        session, actor=ACTOR, action="federation.checkpoint_refused",
+                        object_type="peer", object_id=peer.name, detail={"reason": wrong},
+                    )  # fmt: skip
                 session.commit()
                 if report.stored + stored >= refresh_at:
                     # PostgreSQL plans the origin lookups by its statistics: a table that
