@@ -82,6 +82,11 @@ class TooLarge(WatchfloorError):
     title = "Payload too large"
 
 
+class TooManyRequests(WatchfloorError):
+    status = 429
+    title = "Too many requests"
+
+
 class BadRequest(WatchfloorError):
     status = 400
     title = "Bad request"

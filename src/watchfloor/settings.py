@@ -41,6 +41,25 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=12.0, gt=0, le=24 * 30, description="Lifetime of a browser session in hours."
     )
+    session_idle_minutes: float = Field(
+        default=30.0,
+        ge=0,
+        le=24 * 60,
+        description="A browser session unused this long ends (0: only its lifetime ends it).",
+    )
+    login_failures_per_account: int = Field(
+        default=5, ge=1, le=1000,
+        description="Failed logins to one account within login_window_minutes that lock it.",
+    )  # fmt: skip
+    login_failures_per_address: int = Field(
+        default=20, ge=1, le=100_000,
+        description="Failed logins from one address within login_window_minutes that lock "
+        "it out of every account.",
+    )  # fmt: skip
+    login_window_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    login_lockout_minutes: float = Field(
+        default=15.0, gt=0, le=7 * 24 * 60, description="How long a lockout lasts."
+    )
     cookie_secure: bool = Field(
         default=False,
         description="Mark cookies Secure on every request; they are marked Secure anyway "

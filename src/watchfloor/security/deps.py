@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -13,12 +14,14 @@ from watchfloor.db import get_engine, session_factory
 from watchfloor.errors import Forbidden, Unauthenticated
 from watchfloor.security.platforms import is_platform, platform_may
 from watchfloor.security.service import (
+    TOUCHED,
     Principal,
     Role,
     key_principal,
     require_role,
     session_principal,
 )
+from watchfloor.settings import get_settings
 
 SESSION_COOKIE = "wf_session"
 MAX_ID = 2_147_483_647  # ids are 32-bit integers on every backend
@@ -37,7 +40,7 @@ def get_db(request: Request) -> Iterator[Session]:
     session = session_factory(engine)()
     try:
         yield session
-        if audit.reads_pending(session):
+        if audit.reads_pending(session) | bool(session.info.pop(TOUCHED, False)):
             session.commit()
         ready = events.committed(session)
         if ready:  # the app publishes them once the route is done (web/app.py)
@@ -77,7 +80,9 @@ def _principal(request: Request, db: Session) -> Principal | None:
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
-        return session_principal(db, cookie)
+        minutes = get_settings().session_idle_minutes
+        idle = dt.timedelta(minutes=minutes) if minutes else None
+        return session_principal(db, cookie, idle=idle)
     return None
 
 

@@ -49,6 +49,7 @@ PLATFORM_WRITES: frozenset[tuple[str, str]] = frozenset(
         # pages of the same
         ("POST", "/login"),
         ("POST", "/logout"),
+        ("POST", "/sessions/end-others"),
         ("POST", "/listings/reclassify"),
         ("POST", "/listings/classifier"),
         ("POST", "/listings/{listing_id}/label"),

@@ -183,15 +183,7 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
         _hasher.verify(password, _dummy_hash())
         raise Unauthenticated("wrong username or password")
     valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
-    if not valid:
-        audit.record(
-            session,
-            actor=f"user:{user.username}",
-            agency=user.agency.code,
-            action="login.failed",
-            object_type="user",
-            object_id=user.id,
-        )
+    if not valid:  # counted, and a lockout audited, by security.logins
         raise Unauthenticated("wrong username or password")
     if new_hash:
         user.password_hash = new_hash
@@ -204,11 +196,13 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
 def open_session(session: Session, user: User, *, hours: float) -> str:
     """Start a browser session for ``user``; return the token for the cookie (shown once)."""
     token = secrets.token_urlsafe(32)
+    now = utcnow()
     session.add(
         WebSession(
             token_hash=_sha256(token),
             user_id=user.id,
-            expires_at=utcnow() + dt.timedelta(hours=hours),
+            expires_at=now + dt.timedelta(hours=hours),
+            last_seen_at=now,
         )
     )
     audit.record(
@@ -222,11 +216,57 @@ def open_session(session: Session, user: User, *, hours: float) -> str:
     return token
 
 
-def session_principal(session: Session, token: str) -> Principal | None:
+SEEN_EVERY = dt.timedelta(minutes=1)  # how often a session's last use is written down
+TOUCHED = "watchfloor.security.touched"  # session.info: a session's last use to commit
+
+
+def session_principal(
+    session: Session, token: str, *, idle: dt.timedelta | None = None
+) -> Principal | None:
+    """The user of a live browser session: not expired, not idle longer than ``idle``.
+    Its last use is written down at most once a minute (``TOUCHED`` asks the request's
+    session to commit it)."""
     ws = session.get(WebSession, _sha256(token))
-    if ws is None or ws.expires_at <= utcnow() or not ws.user.active:
+    now = utcnow()
+    if ws is None or ws.expires_at <= now or not ws.user.active:
         return None
+    seen = ws.last_seen_at or ws.created_at
+    if idle is not None and now - seen > idle:
+        return None
+    if now - seen >= SEEN_EVERY:
+        ws.last_seen_at = now
+        session.info[TOUCHED] = True
     return principal_for_user(ws.user)
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token of a browser session: derived from its secret token, so it is bound
+    to that session and changes with it."""
+    return hmac.new(session_token.encode(), b"watchfloor csrf", hashlib.sha256).hexdigest()
+
+
+def end_other_sessions(session: Session, token: str) -> int:
+    """End every browser session of the user of ``token`` but that one; returns how many."""
+    ws = session.get(WebSession, _sha256(token))
+    if ws is None:
+        return 0
+    others = session.scalars(
+        select(WebSession).where(
+            WebSession.user_id == ws.user_id, WebSession.token_hash != ws.token_hash
+        )
+    ).all()
+    for other in others:
+        session.delete(other)
+    audit.record(
+        session,
+        actor=f"user:{ws.user.username}",
+        agency=ws.user.agency.code,
+        action="sessions.ended",
+        object_type="user",
+        object_id=ws.user_id,
+        detail={"sessions": len(others)},
+    )
+    return len(others)
 
 
 def close_session(session: Session, token: str) -> None:

@@ -17,6 +17,8 @@ from sqlalchemy import Engine
 from watchfloor import __version__, wiring
 from watchfloor.db import check_connection, get_engine
 from watchfloor.http import BODY_LIMIT
+from watchfloor.security.deps import SESSION_COOKIE
+from watchfloor.security.service import csrf_token_for
 from watchfloor.web import problems
 from watchfloor.web.headers import secure_cookies, security_headers
 
@@ -87,14 +89,20 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
                 "the address may not contain NUL characters (%00)",
                 [{"field": "query", "reason": "contains a NUL character (U+0000)"}],
             )
+        # a logged-in browser's forms carry a token bound to its session; before login, the
+        # login form's token is a cookie of its own (login CSRF)
+        signed_in = request.cookies.get(SESSION_COOKIE)
         token = request.cookies.get(CSRF_COOKIE)
         fresh = token is None or len(token) < 32
-        request.state.csrf_token = secrets.token_urlsafe(32) if fresh else token
+        if signed_in:
+            request.state.csrf_token = csrf_token_for(signed_in)
+        else:
+            request.state.csrf_token = secrets.token_urlsafe(32) if fresh else token
         response = await call_next(request)
         await _publish_outbox(app, request)
         response.headers["X-Request-ID"] = request.state.request_id
         security_headers(request, response)
-        if fresh and not request.url.path.startswith("/api/"):
+        if fresh and not signed_in and not request.url.path.startswith("/api/"):
             response.set_cookie(
                 CSRF_COOKIE,
                 request.state.csrf_token,

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from watchfloor.batches import error_list
 from watchfloor.dashboard import dashboard as dashboard_figures
-from watchfloor.errors import Forbidden, Unauthenticated, WatchfloorError
+from watchfloor.errors import Forbidden, TooManyRequests, Unauthenticated, WatchfloorError
 from watchfloor.identifiers.countries import country_name
 from watchfloor.reference.service import get_substance, search_substances
 from watchfloor.security import service as security
@@ -24,6 +24,7 @@ from watchfloor.security.deps import (
     Db,
     optional_principal,
 )
+from watchfloor.security.logins import log_in
 from watchfloor.security.platforms import PLATFORM_PAGES, is_platform
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
@@ -94,8 +95,14 @@ def refused(
 
 
 def check_csrf(request: Request, token: str) -> None:
-    cookie = request.cookies.get("wf_csrf", "")
-    if not cookie or not token or not hmac.compare_digest(cookie, token):
+    """A form's token must be its browser session's (``csrf_token_for``); before login, the
+    login form's cookie."""
+    session_token = request.cookies.get(SESSION_COOKIE)
+    expected = (
+        security.csrf_token_for(session_token) if session_token
+        else request.cookies.get("wf_csrf", "")
+    )  # fmt: skip
+    if not expected or not token or not hmac.compare_digest(expected, token):
         raise Forbidden("the form's CSRF token is missing or wrong; reload the page and try again")
 
 
@@ -134,19 +141,23 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     check_csrf(request, csrf_token)
+    address = request.client.host if request.client else None
     try:
-        user = security.authenticate_password(db, username, password)
-    except Unauthenticated as exc:
-        db.commit()  # keep the audit record of the failed attempt
+        user = log_in(db, username, password, address)
+    except (Unauthenticated, TooManyRequests) as exc:
+        db.commit()  # keep the count of failures (and a lockout's audit event)
         return render(
             request,
             "login.html",
             None,
-            status=401,
+            status=exc.status,
             error=str(exc),
             next=_safe_next(next),
             message=None,
         )
+    old = request.cookies.get(SESSION_COOKIE)
+    if old:  # sessions rotate at login: whatever session this browser had ends
+        security.close_session(db, old)
     token = security.open_session(db, user, hours=get_settings().session_hours)
     db.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
@@ -172,6 +183,19 @@ def logout(request: Request, db: Db, csrf_token: Annotated[str, Form()] = "") ->
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.post("/sessions/end-others")
+def end_other_sessions(
+    request: Request, db: Db, me: Me, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    """End every other browser session of the logged-in user (another device, a browser
+    left open elsewhere); API keys are not sessions (see `watchfloor keys revoke`)."""
+    check_csrf(request, csrf_token)
+    token = request.cookies.get(SESSION_COOKIE)
+    ended = security.end_other_sessions(db, token) if token else 0
+    db.commit()
+    return RedirectResponse(f"/?ended={ended}", status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
