@@ -1,7 +1,7 @@
 """Agencies, users, roles, API keys and the principal a request acts as."""
 
 # what other domains may import (scripts/check_public.py checks it)
-from watchfloor.security import models
+from watchfloor.security import models, refusals
 from watchfloor.security.models import Agency, Office, User
 from watchfloor.security.service import (
     Principal,
@@ -21,6 +21,7 @@ __all__ = [
     "get_agency",
     "models",
     "principal_for_user",
+    "refusals",
     "require_role",
     "system_principal",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from watchfloor import audit
+from watchfloor.security import refusals
 from watchfloor.security.deps import CurrentPrincipal, Db, requires
 from watchfloor.security.models import Agency
 from watchfloor.security.service import Principal
@@ -71,3 +73,25 @@ def audit_verify(db: Db, principal: Annotated[Principal, Depends(requires("admin
         macs_checked=result.macs_checked,
         keyed_from=result.keyed_from,
     )
+
+
+class RefusalOut(BaseModel):
+    kind: str = Field(description="What was refused: federation, ...", examples=["federation"])
+    source: str = Field(description="Who the caller said it was (an instance name).")
+    hour: dt.datetime = Field(description="The hour counted (UTC).")
+    count: int = Field(description="Refusals in that hour.")
+    first_reason: str = Field(description="Why the first of them was refused.")
+
+
+@router.get("/refusals", response_model=list[RefusalOut])
+def list_refusals(
+    db: Db, principal: Annotated[Principal, Depends(requires("admin"))]
+) -> list[RefusalOut]:
+    """Requests of unknown callers refused in the last 7 days, counted per kind, source and
+    hour (admins); the first of each hour is also in the audit log as a sample."""
+    return [
+        RefusalOut(
+            kind=r.kind, source=r.source, hour=r.hour, count=r.count, first_reason=r.first_reason
+        )
+        for r in refusals.recent(db)
+    ]

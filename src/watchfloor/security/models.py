@@ -106,3 +106,18 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_start: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class RefusalCount(Base):
+    """Refused requests of unknown callers in one hour, by kind and source (see
+    ``security.refusals``): counted, the first one audited as a sample."""
+
+    __tablename__ = "refusal_counts"
+    __table_args__ = (UniqueConstraint("kind", "source", "hour", name="uq_refusal_counts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))  # "federation", "login"
+    source: Mapped[str] = mapped_column(String(200))  # the instance name or address given
+    hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    first_reason: Mapped[str] = mapped_column(String(300))

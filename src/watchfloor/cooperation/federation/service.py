@@ -43,7 +43,7 @@ from watchfloor.cooperation.seizures.models import Incident, Seizure
 from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import analyze, utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound, Unauthenticated, WatchfloorError
-from watchfloor.security import Agency, system_principal
+from watchfloor.security import Agency, refusals, system_principal
 from watchfloor.settings import get_settings
 from watchfloor.sharing import Change, can_read, forget_recipients, name_recipients, sharing_out
 
@@ -127,7 +127,7 @@ def get_peer(session: Session, name: str) -> Peer:
 
 
 def authenticate(session: Session, method: str, path: str, headers: Any) -> Peer:
-    """The peer that signed this request, or 401 (audited)."""
+    """The peer that signed this request, or 401 (counted, and sampled into the audit log)."""
     name = headers.get("x-watchfloor-instance", "")
     at = headers.get("x-watchfloor-time", "")
     signature = headers.get("x-watchfloor-signature", "")
@@ -143,13 +143,8 @@ def authenticate(session: Session, method: str, path: str, headers: Any) -> Peer
         reason = "request time missing or more than 5 minutes off"
     elif not verify(peer.public_key, request_message(method, path, at), signature):
         reason = "bad signature"
-    if reason:
-        audit.record(
-            session,
-            actor=ACTOR,
-            action="federation.refused",
-            detail={"from": name, "reason": reason},
-        )
+    if reason:  # counted; the first of the hour from this name audited (security.refusals)
+        refusals.note(session, kind="federation", source=name, reason=reason, actor=ACTOR)
         session.commit()
         raise Unauthenticated(f"federation request refused: {reason}")
     return peer  # type: ignore[return-value]
