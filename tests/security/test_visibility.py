@@ -70,6 +70,8 @@ NOT_RECORDS = {
     "/api/v1/me": "the caller itself",
     "/api/v1/agencies": "the directory of agencies",
     "/api/v1/audit/verify": "the chain's integrity, no contents",
+    "/api/v1/federation/checkpoint": "the chain's head (event number and hash), signed",
+    "/api/v1/refusals": "counts of refused unknown callers, no agency's records",
     "/api/v1/reference/substances": "public reference catalogue",
     "/api/v1/reference/substances/{key}": "public reference catalogue",
     "/api/v1/reference/hs/{code}": "public reference catalogue",
