@@ -1,12 +1,20 @@
-"""Bulk files, shared by every import (shipments, listings): JSON Lines read line by line,
-records gathered into batches, the import report, and the rejects file (JSON Lines: the
-record's line, its reasons, the record), written after each batch commits."""
+"""Bulk files, shared by every import (shipments, listings, seizures, incidents): JSON Lines
+and CSV read line by line, plain or gzipped, records gathered into batches, the import
+report, and the rejects file (JSON Lines: the record's line, its reasons, the record),
+written after each batch commits.
+
+Input that breaks things spoils only what it touches, and memory stays bounded: a line
+longer than :data:`MAX_LINE` bytes, a CSV row with bytes that are not UTF-8, and the place
+where gzip data is cut off or corrupt become rejected records naming their line (the good
+records around them are kept); gzip data that inflates more than :data:`MAX_RATIO` times its
+size (past :data:`MIN_INFLATED`) is a decompression bomb, and reading stops there with a
+rejected record that says so."""
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
@@ -21,11 +29,67 @@ from watchfloor.batches import BatchResult
 from watchfloor.errors import FieldProblem, Invalid
 from watchfloor.inputs import json_loads
 
+MAX_LINE = 8 * 1024 * 1024  # bytes of one line (a record); the API takes 1 MB a record
+MAX_RATIO = 200  # gzip inflating more than this many times its size is a bomb...
+MIN_INFLATED = 256 * 1024 * 1024  # ...once past this many bytes
+_READ_ERRORS = (EOFError, OSError, zlib.error)  # gzip.BadGzipFile is an OSError
+
 
 @dataclass
 class Record:
     line: int  # first line of the record in the file (1-based; the CSV header is line 1)
     data: Any  # a CSV record as a dict, or a JSON line as bytes (parsed by parse_rows)
+
+
+@dataclass(frozen=True)
+class Spoiled:
+    """A record that could not be read (see the module's docstring): rejected as is."""
+
+    reason: str
+
+
+class Bomb(OSError):
+    """Gzip data that inflates too far (an OSError, so that reading stops as at any broken
+    gzip stream)."""
+
+
+class _Gunzip(io.RawIOBase):
+    """Gzip data inflated as it is read, chunk by chunk, with a cap on what it inflates to.
+    Unlike ``gzip.GzipFile`` it hands over everything it could inflate before the data ends
+    early or turns corrupt, then raises (``EOFError``, ``zlib.error``); concatenated members
+    are read one after another."""
+
+    def __init__(self, raw: Any, cap: int) -> None:
+        self.raw, self.cap, self.inflated = raw, cap, 0
+        self._z = zlib.decompressobj(31)  # gzip framing
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            if self._z.unconsumed_tail:
+                chunk = self._z.unconsumed_tail
+            elif self._z.eof and self._z.unused_data:  # the next member
+                chunk, self._z = self._z.unused_data, zlib.decompressobj(31)
+            else:
+                chunk = self.raw.read(1 << 16)
+                if not chunk:
+                    if not self._z.eof:
+                        raise EOFError("gzip data ended before its end marker")
+                    return 0
+            self._pending = self._z.decompress(chunk, 1 << 16)
+            self.inflated += len(self._pending)
+            if self.inflated > self.cap:
+                raise Bomb(
+                    f"the gzip data inflates to more than {self.cap:,} bytes ({MAX_RATIO} "
+                    "times its size): refused as a decompression bomb"
+                )
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
 
 
 def detect_format(path: Path) -> str:
@@ -45,38 +109,116 @@ def detect_format(path: Path) -> str:
 
 @contextmanager
 def open_data(path: Path) -> Iterator[tuple[Any, Callable[[], int]]]:
-    """The file's bytes (gunzipped for ``.gz``) and how far into the file on disk reading
-    has come, for a progress bar against its size."""
+    """The file's bytes (gunzipped, with a cap, for ``.gz`` or data that starts like gzip)
+    and how far into the file on disk reading has come, for a progress bar against its
+    size."""
     with open(path, "rb") as raw:
-        if path.suffix.lower() != ".gz":
+        if path.suffix.lower() != ".gz" and raw.peek(2)[:2] != b"\x1f\x8b":
             yield raw, raw.tell
             return
-        with gzip.GzipFile(fileobj=raw) as fh:
-            yield fh, raw.tell
+        cap = max(MIN_INFLATED, MAX_RATIO * path.stat().st_size)
+        yield io.BufferedReader(_Gunzip(raw, cap), 1 << 16), raw.tell
 
 
-def csv_records(
-    fh: io.BufferedReader, columns: tuple[str, ...], noun: str
-) -> tuple[io.TextIOWrapper, csv.DictReader[str]]:
-    """A CSV file's text and its reader, once its header names only known ``columns``;
-    detach the text when done, so that the caller's binary file stays open (a progress
-    bar reads its position)."""
-    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
-    unknown = [c for c in reader.fieldnames or [] if c not in columns]
+SPOILED = "\x00spoiled"  # the key of a CSV row that could not be read (its reason)
+
+
+def csv_records(fh: Any, columns: tuple[str, ...], noun: str) -> CsvRows:
+    """A CSV file's rows, once its header names only known ``columns``."""
+    rows = CsvRows(fh)
+    unknown = [c for c in rows.fieldnames if c not in columns]
     if unknown:
         raise Invalid(
             f"unknown CSV columns: {', '.join(unknown)}",
             [FieldProblem(c, f"not a {noun} column") for c in unknown],
         )
-    return text, reader
+    return rows
+
+
+class CsvRows:
+    """The rows of a CSV file as dicts (``csv.DictReader``), read through :func:`lines`: a
+    row that a spoiled line touches (too long, not UTF-8, or where the gzip data breaks)
+    comes as ``{SPOILED: reason}``; ``line_num`` is the last line read."""
+
+    def __init__(self, fh: Any) -> None:
+        self._spoiled: dict[int, str] = {}
+        self._reader = csv.DictReader(self._text(fh))
+        self.fieldnames = [f for f in self._reader.fieldnames or [] if f]
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def _text(self, fh: Any) -> Iterator[str]:
+        for n, line in lines(fh):
+            if isinstance(line, Spoiled):
+                self._spoiled[n] = line.reason
+                yield SPOILED + "\n"  # a row of its own, unless inside a quoted field
+                continue
+            try:
+                yield line.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                self._spoiled[n] = f"line {n} is not UTF-8 (byte {exc.start + 1}: {exc.reason})"
+                yield SPOILED + "\n"
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        last = self._reader.line_num
+        while True:
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # a field over the csv module's limit, a stray NUL
+                last = self._reader.line_num
+                yield {SPOILED: f"line {last}: {exc}"}
+                continue
+            n = self._reader.line_num
+            bad = [self._spoiled.pop(k) for k in range(last + 1, n + 1) if k in self._spoiled]
+            last = n
+            yield {SPOILED: "; ".join(bad)} if bad else row
+        for reason in self._spoiled.values():  # after the last row: where gzip broke
+            yield {SPOILED: reason}
+
+
+def spoiled(row: dict[str, Any]) -> Spoiled | None:
+    """The :class:`Spoiled` record of a CSV row that could not be read, else None."""
+    return Spoiled(row[SPOILED]) if SPOILED in row else None
+
+
+def lines(fh: Any) -> Iterator[tuple[int, bytes | Spoiled]]:
+    """The lines of a file as bytes, numbered from 1: a line longer than :data:`MAX_LINE`
+    is skipped (without holding it) as :class:`Spoiled`, and a read that fails (gzip data
+    cut off, corrupt, or a bomb) ends the lines with a :class:`Spoiled` one."""
+    line_no = 0
+    try:
+        while True:
+            line = fh.readline(MAX_LINE + 1)
+            if not line:
+                return
+            line_no += 1
+            if len(line) > MAX_LINE and not line.endswith(b"\n"):
+                while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                yield line_no, Spoiled(f"line {line_no} is longer than {MAX_LINE:,} bytes")
+                continue
+            yield line_no, line
+    except _READ_ERRORS as exc:
+        yield line_no + 1, Spoiled(f"unreadable from line {line_no + 1} on: {_read_error(exc)}")
+
+
+def _read_error(exc: BaseException) -> str:
+    if isinstance(exc, Bomb):
+        return str(exc)
+    if isinstance(exc, EOFError):
+        return "the gzip data is cut off (the rest of the file is lost)"
+    return f"the gzip data is corrupt ({exc})"
 
 
 def read_jsonl(fh: io.BufferedReader) -> Iterator[Record]:
     """Records of a JSON Lines file, each line left as bytes for the validating process to
     parse (:func:`parse_rows`)."""
-    for line_no, line in enumerate(fh, start=1):
-        if line.strip():
+    for line_no, line in lines(fh):
+        if isinstance(line, Spoiled) or line.strip():
             yield Record(line_no, line)
 
 
@@ -154,7 +296,7 @@ class RejectsFile:
 
 
 def _data(record: Record) -> Any:
-    return None if isinstance(record.data, bytes) else record.data
+    return None if isinstance(record.data, bytes | Spoiled) else record.data
 
 
 def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, Any]]:
@@ -164,7 +306,11 @@ def parse_rows(raws: list[Any]) -> tuple[list[Any], dict[int, str], dict[int, An
     errors: dict[int, str] = {}
     parsed: dict[int, Any] = {}
     for i, raw in enumerate(raws):
-        if isinstance(raw, bytes):
+        if isinstance(raw, Spoiled):
+            errors[i] = raw.reason
+            parsed[i] = None
+            raw = None
+        elif isinstance(raw, bytes):
             try:
                 raw = json_loads(raw)
             except orjson.JSONDecodeError as exc:

@@ -30,9 +30,11 @@ from watchfloor.bulk import (
     batches_of,
     csv_records,
     detect_format,
+    open_data,
     parse_rows,
     pipeline,
     read_jsonl,
+    spoiled,
 )
 from watchfloor.db import session_factory
 from watchfloor.listings import intake, labels
@@ -47,9 +49,13 @@ CSV_COLUMNS = (
 
 
 def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
-    text, reader = csv_records(fh, CSV_COLUMNS, "listing")
+    reader = csv_records(fh, CSV_COLUMNS, "listing")
     start = reader.line_num + 1
     for row in reader:
+        if (bad := spoiled(row)) is not None:
+            yield Record(start, bad)
+            start = reader.line_num + 1
+            continue
         cells: dict[str, Any] = {
             k: v.strip() for k, v in row.items() if k and v is not None and v.strip() != ""
         }
@@ -60,7 +66,6 @@ def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
             cells["image_hashes"] = cells["image_hashes"].split()
         yield Record(start, cells)
         start = reader.line_num + 1
-    text.detach()
 
 
 PARALLEL_MIN_BATCHES = 3  # smaller files are not worth starting other processes for
@@ -98,7 +103,7 @@ def import_listings(
     with make() as session:  # the agency's own classifier, if it has one
         model = labels.model_for(session, principal.agency_id)
     blob = model.dumps() if model is not None else None
-    with open(path, "rb") as fh, batch_gc():
+    with open_data(path) as (fh, position), batch_gc():
         records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)
 
         def store(batch: list[Record], work: tuple[intake.Prepared, dict[int, Any]]) -> None:
@@ -109,7 +114,7 @@ def import_listings(
             rejected = {i for i, r in enumerate(result.results) if r.status == "rejected"}
             writer.write(batch, result, {i: v for i, v in parsed.items() if i in rejected})
             if progress:
-                progress(fh.tell(), total)
+                progress(position(), total)
 
         batches = batches_of(records, batch_size, report)
         if parallel:

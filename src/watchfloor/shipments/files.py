@@ -34,9 +34,11 @@ from watchfloor.bulk import (
     batches_of,
     csv_records,
     detect_format,
+    open_data,
     parse_rows,
     pipeline,
     read_jsonl,
+    spoiled,
 )
 from watchfloor.security import Principal
 from watchfloor.throughput import batch_collection, batch_gc, tune_for_batches
@@ -83,11 +85,17 @@ def _csv_row(row: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
-    text, reader = csv_records(fh, CSV_COLUMNS, "shipment")
+    reader = csv_records(fh, CSV_COLUMNS, "shipment")
     current: dict[str, Any] | None = None
     start = 0
     for row in reader:
         line = reader.line_num
+        if (bad := spoiled(row)) is not None:
+            if current is not None:
+                yield Record(start, current)
+                current = None
+            yield Record(line, bad)
+            continue
         shipment, item = _csv_row(row)
         ref = shipment.get("reference")
         if current is not None and ref is not None and ref == current.get("reference"):
@@ -99,7 +107,6 @@ def read_csv(fh: io.BufferedReader) -> Iterator[Record]:
         start = line
     if current is not None:
         yield Record(start, current)
-    text.detach()  # leave the binary file open for the caller (progress reads its position)
 
 
 PARALLEL_MIN_BATCHES = 3  # smaller files are not worth starting a second process for
@@ -136,10 +143,10 @@ def import_file(
     fmt = fmt or detect_format(path)
     if parallel is None:
         parallel = total > PARALLEL_MIN_BATCHES * batch_size * 400  # ~400 bytes a shipment
-    with open(path, "rb") as fh, batch_gc():
+    with open_data(path) as (fh, position), batch_gc():
         records = read_jsonl(fh) if fmt == "jsonl" else read_csv(fh)
         batches = batches_of(records, batch_size, report)
-        tick = (lambda: progress(fh.tell(), total)) if progress else (lambda: None)
+        tick = (lambda: progress(position(), total)) if progress else (lambda: None)
         if parallel:
             _import_parallel(engine, principal, batches, writer, report, source, tick, workers)
         else:

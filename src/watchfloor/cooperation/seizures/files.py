@@ -42,6 +42,7 @@ from watchfloor.bulk import (
     open_data,
     parse_rows,
     read_jsonl,
+    spoiled,
 )
 from watchfloor.cooperation import intake
 from watchfloor.db import session_factory
@@ -91,20 +92,27 @@ def _cells(row: dict[str, str | None]) -> dict[str, Any]:
 
 
 def read_seizures_csv(fh: io.BufferedReader) -> Iterator[Record]:
-    text, reader = csv_records(fh, SEIZURE_COLUMNS, "seizure")
+    reader = csv_records(fh, SEIZURE_COLUMNS, "seizure")
     start = reader.line_num + 1
     for row in reader:
-        yield Record(start, _cells(row))
+        bad = spoiled(row)
+        yield Record(start, bad if bad is not None else _cells(row))
         start = reader.line_num + 1
-    text.detach()
 
 
 def read_incidents_csv(fh: io.BufferedReader) -> Iterator[Record]:
     """Incidents from rows of chemicals: a new reference starts a new incident."""
-    text, reader = csv_records(fh, INCIDENT_COLUMNS, "incident")
+    reader = csv_records(fh, INCIDENT_COLUMNS, "incident")
     current: Record | None = None
     start = reader.line_num + 1
     for row in reader:
+        if (bad := spoiled(row)) is not None:
+            if current is not None:
+                yield current
+                current = None
+            yield Record(start, bad)
+            start = reader.line_num + 1
+            continue
         cells = _cells(row)
         chemical = {k: cells.pop(k) for k in _CHEMICAL if k in cells}
         if current is not None and cells.get("reference") == current.data.get("reference"):
@@ -116,7 +124,6 @@ def read_incidents_csv(fh: io.BufferedReader) -> Iterator[Record]:
         start = reader.line_num + 1
     if current is not None:
         yield current
-    text.detach()
 
 
 def _own_rows(principal: Principal, rows: list[Any]) -> tuple[list[Any], dict[int, RowResult]]:
