@@ -205,14 +205,7 @@ def open_session(session: Session, user: User, *, hours: float) -> str:
             last_seen_at=now,
         )
     )
-    audit.record(
-        session,
-        actor=f"user:{user.username}",
-        agency=user.agency.code,
-        action="login",
-        object_type="user",
-        object_id=user.id,
-    )
+    _audit_user(session, user, "login")
     return token
 
 
@@ -257,30 +250,28 @@ def end_other_sessions(session: Session, token: str) -> int:
     ).all()
     for other in others:
         session.delete(other)
-    audit.record(
-        session,
-        actor=f"user:{ws.user.username}",
-        agency=ws.user.agency.code,
-        action="sessions.ended",
-        object_type="user",
-        object_id=ws.user_id,
-        detail={"sessions": len(others)},
-    )
+    _audit_user(session, ws.user, "sessions.ended", sessions=len(others))
     return len(others)
 
 
 def close_session(session: Session, token: str) -> None:
     ws = session.get(WebSession, _sha256(token))
     if ws is not None:
-        audit.record(
-            session,
-            actor=f"user:{ws.user.username}",
-            agency=ws.user.agency.code,
-            action="logout",
-            object_type="user",
-            object_id=ws.user_id,
-        )
+        _audit_user(session, ws.user, "logout")
         session.delete(ws)
+
+
+def _audit_user(session: Session, user: User, action: str, **detail: object) -> None:
+    """An event of a user's own browser sessions (login, logout, others ended)."""
+    audit.record(
+        session,
+        actor=f"user:{user.username}",
+        agency=user.agency.code,
+        action=action,
+        object_type="user",
+        object_id=user.id,
+        detail=detail or None,
+    )
 
 
 # --- API keys ---------------------------------------------------------------------------------
