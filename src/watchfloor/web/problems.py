@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from watchfloor.db import DatabaseUnavailable
@@ -100,6 +100,18 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def db_down(request: Request, exc: DatabaseUnavailable) -> Response:
         return problem(request, 503, "Database unavailable", str(exc))
+
+    @app.exception_handler(OperationalError)
+    async def db_gone(request: Request, exc: OperationalError) -> Response:
+        # the database went away (or stayed locked) while the request ran: the caller may
+        # try again; one line of the driver's reason, never a traceback or a password
+        reason = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else "no answer"
+        log.warning("database error on %s: %s", request.url.path, reason)
+        response = problem(
+            request, 503, "Database unavailable", f"the database did not answer: {reason}"
+        )
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(IntegrityError)
     async def conflict(request: Request, exc: IntegrityError) -> Response:
