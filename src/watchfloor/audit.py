@@ -171,23 +171,23 @@ def known_audit_key() -> bytes | None:
     if where in _keys:
         return _keys[where]
     if env:
-        try:
-            key = bytes.fromhex(env)
-        except ValueError:
-            key = b""
-        if len(key) < 32:
-            raise ConfigError("WATCHFLOOR_AUDIT_KEY must be at least 32 bytes, written in hex")
+        key = _hex_key(env, "WATCHFLOOR_AUDIT_KEY must be")
     else:
         path = Path(where)
         if not path.exists():
             return None
-        try:
-            key = bytes.fromhex(path.read_text().strip())
-        except ValueError:
-            key = b""
-        if len(key) < 32:
-            raise ConfigError(f"{path} must hold at least 32 bytes, written in hex")
+        key = _hex_key(path.read_text().strip(), f"{path} must hold")
     _keys[where] = key
+    return key
+
+
+def _hex_key(text: str, what: str) -> bytes:
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 32:
+        raise ConfigError(f"{what} at least 32 bytes, written in hex")
     return key
 
 

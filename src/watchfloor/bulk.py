@@ -32,7 +32,7 @@ from watchfloor.inputs import json_loads
 MAX_LINE = 8 * 1024 * 1024  # bytes of one line (a record); the API takes 1 MB a record
 MAX_RATIO = 200  # gzip inflating more than this many times its size is a bomb...
 MIN_INFLATED = 256 * 1024 * 1024  # ...once past this many bytes
-_READ_ERRORS = (EOFError, OSError, zlib.error)  # gzip.BadGzipFile is an OSError
+_READ_ERRORS = (EOFError, OSError, zlib.error)  # a Bomb is an OSError
 
 
 @dataclass

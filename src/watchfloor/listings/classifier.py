@@ -92,7 +92,7 @@ def analyse(document: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
 
 
-_SKIP = offer.OFFER_WORDS | FORM_WORDS | {f"{MARKER}qty_mass", f"{MARKER}qty_count"}
+_SKIP = offer.OFFER_WORDS | FORM_WORDS | frozenset(offer.AMOUNT_MARKERS)
 _AMOUNT_START = frozenset("0123456789x")
 VECTORISER = {
     "analyzer": analyse,
@@ -296,14 +296,12 @@ class ListingModel:
             class_terms: tuple[Term, ...] = ()
             reads_as = None
             if p_drug >= 0.5:
-                probs = _softmax(self.class_coef[:, idx] @ vals + self.class_intercept)
-                k = int(probs.argmax())
-                cls, cls_p = self.classes[k], float(probs[k])
+                k, cls_p = _likeliest(self.class_coef, self.class_intercept, idx, vals)
+                cls = self.classes[k]
                 class_terms = self._top(idx, vals * self.class_coef[k, idx], explain)
             elif self.kinds:
-                probs = _softmax(self.kind_coef[:, idx] @ vals + self.kind_intercept)
-                k = int(probs.argmax())
-                reads_as = self.kinds[k] if probs[k] >= READS_AS else None
+                k, kind_p = _likeliest(self.kind_coef, self.kind_intercept, idx, vals)
+                reads_as = self.kinds[k] if kind_p >= READS_AS else None
             p = p_drug
             if not found:
                 p = offer.NO_OFFER * p_drug
@@ -392,9 +390,14 @@ class ListingModel:
         return cls.loads(path.read_bytes())
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def _likeliest(
+    coef: np.ndarray, intercept: np.ndarray, idx: np.ndarray, vals: np.ndarray
+) -> tuple[int, float]:
+    """The likeliest class of a multinomial model for one document, and its probability."""
+    logits = coef[:, idx] @ vals + intercept
     odds = np.exp(logits - logits.max())
-    return odds / odds.sum()
+    k = int(odds.argmax())
+    return k, float(odds[k] / odds.sum())
 
 
 @lru_cache(maxsize=1)
@@ -491,10 +494,9 @@ def train(
     kinds: list[str] = []
     kind_coef = np.zeros((0, 0), dtype=np.float32)
     kind_intercept = np.zeros(0, dtype=np.float32)
-    kinded = [len(documents) + i for i, k in enumerate(ordinary_kinds) if k]
-    if len({ordinary_kinds[i - len(documents)] for i in kinded}) > 1:
-        goods = _fit(x[kinded], [ordinary_kinds[i - len(documents)] for i in kinded],
-                     c=c_class, seed=seed)  # fmt: skip
+    kinded = [(len(documents) + i, k) for i, k in enumerate(ordinary_kinds) if k]
+    if len({k for _, k in kinded}) > 1:
+        goods = _fit(x[[i for i, _ in kinded]], [k for _, k in kinded], c=c_class, seed=seed)
         kinds = [str(k) for k in goods.classes_]
         kind_coef, kind_intercept = _both_rows(goods)
     vocabulary = [""] * len(vectoriser.vocabulary_)

@@ -24,7 +24,8 @@ from watchfloor.listings.text import MARKER
 
 # a number next to a currency sign, code or word, either way round; looked for only where a
 # sign or a code is (the cheap test finds them in one pass)
-_CURRENCY = r"usd|eur|gbp|aud|cad|chf|btc|xmr|eth|ltc|dollars?|euros?|bucks|pounds"
+_MONEY_WORDS = "usd eur gbp aud cad chf btc xmr eth ltc dollars dollar euros euro bucks pounds"
+_CURRENCY = "|".join(_MONEY_WORDS.split())
 _PRICE_HINT = re.compile(rf"[$€£¥₽₹฿]|{_CURRENCY}")
 _PRICE = re.compile(
     r"[$€£¥₽₹฿]\s?\d|\d\s?[$€£¥₽₹]"
@@ -50,13 +51,7 @@ _TRADE = frozenset(_TRADE_WORDS.split())
 # Words that say only that a text trades or in what money: evidence of an offer, never of
 # what is offered. The drug model does not read them (see listings.classifier.analyse), so a
 # shop's words ("order online", "in stock") weigh neither for nor against a drug.
-OFFER_WORDS = (
-    _TRADE
-    | frozenset(
-        f"{_CURRENCY}|dollar|euro|pound|online|shop|shops|store|stores".replace("?", "").split("|")
-    )
-    | frozenset(("dollars", "euros", "pounds"))
-)
+OFFER_WORDS = _TRADE | frozenset(f"{_MONEY_WORDS} pound online shop shops store stores".split())
 # phrases by their first word
 _TRADE_PHRASES = {
     phrase[0]: phrase
@@ -84,7 +79,7 @@ _PHONE = re.compile(
     r"\+\d{1,3}[\s.-]?\d[\d\s.-]{6,14}\d|\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}[-.]\d{3}[-.]\d{4}\b"
 )
 _WALLET = re.compile(r"bc1[a-z0-9]{25,60}|[13][a-z0-9]{25,34}|0x[0-9a-f]{40}|4[0-9ab][0-9a-z]{93}")
-_AMOUNT = (f"{MARKER}qty_mass", f"{MARKER}qty_count")
+AMOUNT_MARKERS = (f"{MARKER}qty_mass", f"{MARKER}qty_count")  # see listings.text
 
 # How far the drug-sale probability of a text with no sign of an offer is lowered: it stays
 # in the queue's order below every offer of the same score, and never reaches one half
@@ -102,7 +97,7 @@ def evidence(document: str, *, priced: bool = False) -> tuple[str, ...]:
         found.append("a price given with the listing")
     elif _PRICE_HINT.search(document) and _PRICE.search(document):
         found.append("a price")
-    if any(marker in document for marker in _AMOUNT):
+    if any(marker in document for marker in AMOUNT_MARKERS):
         found.append("an amount")
     words = _WORD.findall(document)
     trade = dict.fromkeys(_trade(words))

@@ -1,7 +1,8 @@
 """Training the listing classifier from the Agora 2014 crawls (see :mod:`.agora`), with
 descriptions of ordinary goods as further examples of what is not a drug: the foods of USDA
-FoodData Central and the categories of Google's product taxonomy (``data/goods.csv.gz``, see
-``data/SOURCE.md`` and ``scripts/build_goods_data.py``) and the HS 2022 nomenclature.
+FoodData Central, the categories of Google's product taxonomy and WordNet's non-drug senses
+of street names (``data/goods.csv.gz``, see ``data/SOURCE.md`` and
+``scripts/build_goods_data.py``), and the HS 2022 nomenclature.
 
 ``watchfloor listings train`` runs :func:`train_from_agora` and writes the model the package
 ships (``listings/data/classifier.npz``); the same data and seed give the same model.

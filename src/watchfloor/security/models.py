@@ -116,7 +116,7 @@ class RefusalCount(Base):
     __table_args__ = (UniqueConstraint("kind", "source", "hour", name="uq_refusal_counts"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))  # "federation", "login"
+    kind: Mapped[str] = mapped_column(String(40))  # "federation" (logins: login_throttles)
     source: Mapped[str] = mapped_column(String(200))  # the instance name or address given
     hour: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     count: Mapped[int] = mapped_column(Integer, default=0)
