@@ -42,10 +42,8 @@ def test_login_dashboard_logout(server: str, backend: str, engine, chromium) -> 
         timeout=30,
     )  # fmt: skip
     assert r.status_code == 201, r.text
-    page.wait_for_function(
-        f"document.getElementById('seizures-visible').textContent === '{seen + 1}'",
-        timeout=15_000,
-    )
+    # (a selector, not a JavaScript predicate: the page's policy forbids evaluating strings)
+    page.wait_for_selector(f"#seizures-visible:text-is('{seen + 1}')", timeout=15_000)
     page.screenshot(path=str(shots / f"dashboard-{backend}.png"), full_page=True)
     page.click("nav >> text=Cooperation")
     page.wait_for_selector("#by-country")

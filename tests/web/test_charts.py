@@ -1,5 +1,5 @@
-"""Charts are written as plotly.js data inside a <script>: what a user typed stays text, and
-dates, gaps and numpy values arrive as plotly.js reads them."""
+"""Charts are written as plotly.js data inside a JSON <script> that nothing runs: what a user
+typed stays text, and dates, gaps and numpy values arrive as plotly.js reads them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from watchfloor.web.charts import alarm_chart, lines_chart, series_chart
 
 
 def spec_of(html: str) -> list:  # type: ignore[type-arg]
-    m = re.search(r"\}\)\((.*)\);</script>$", html, re.S)
+    m = re.search(r'<script type="application/json" id="[\w-]+">(.*)</script>$', html, re.S)
     assert m, html[:300]
     return json.loads(m.group(1))
 

@@ -25,6 +25,11 @@ def test_answers_with_data_are_not_stored_and_api_answers_run_nothing(  # type: 
     assert page.status_code == 200
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["referrer-policy"] == "same-origin"
+    policy = dict(
+        d.strip().split(" ", 1) for d in page.headers["content-security-policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'" and policy["object-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'" and policy["base-uri"] == "'none'"
     assert "strict-transport-security" not in page.headers  # plain HTTP here
     static = client.get("/static/style.css")
     assert static.status_code == 200

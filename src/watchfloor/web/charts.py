@@ -7,6 +7,7 @@ request went to building and writing its one chart)."""
 from __future__ import annotations
 
 import decimal
+import html
 from typing import Any
 
 import orjson
@@ -65,12 +66,17 @@ class Figure:
     def update_layout(self, **layout: Any) -> None:
         self.layout.update(_titled(layout))
 
-    def to_html(self, div_id: str, *, config: dict[str, Any] | None = None) -> str:
+    def to_html(
+        self, div_id: str, *, config: dict[str, Any] | None = None, click_href: str = ""
+    ) -> str:
+        """The chart's <div> and its data as a JSON block that nothing runs: static/watchfloor.js
+        draws it (pages allow no inline script). ``click_href`` is where a click on a point
+        goes, ``{}`` standing for the point's customdata."""
         spec = script_json([self.data, self.layout, {"responsive": True, **(config or {})}])
+        click = f' data-click-href="{html.escape(click_href)}"' if click_href else ""
         return (
-            f'<div id="{div_id}" class="plotly-graph-div" style="width:100%;"></div>'
-            f"<script>(function (s) {{ Plotly.newPlot({script_json(div_id)}, s[0], s[1], s[2]);"
-            f" }})({spec});</script>"
+            f'<div id="{div_id}" class="plotly-graph-div chart" data-chart="{div_id}-data"{click}>'
+            f'</div><script type="application/json" id="{div_id}-data">{spec}</script>'
         )
 
 
@@ -322,7 +328,7 @@ def network_chart(net: Any, div_id: str = "network-chart") -> str:
         xaxis={"visible": False, "range": [min(xs_) - pad, max(xs_) + pad]},
         yaxis={"visible": False, "range": [min(ys_) - pad / 2, max(ys_) + pad / 2]},
     )  # fmt: skip
-    return fig.to_html(div_id, config={"scrollZoom": True})
+    return fig.to_html(div_id, config={"scrollZoom": True}, click_href="/entities/parties/{}")
 
 
 ALARM_SYMBOLS = {
