@@ -12,4 +12,5 @@ from __future__ import annotations
 
 def connect() -> None:
     """Import every providing domain (idempotent, cheap after the first call)."""
+    import watchfloor.listings  # noqa: F401 - registers its reader and stored signals
     import watchfloor.shipments  # noqa: F401 - registers its lookup and listener

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from tests.helpers import api_headers, record
+from tests.helpers import api_headers, listing, record
 from watchfloor.alerts.models import Alert
 from watchfloor.cooperation.watchlists.models import WatchlistHit
 from watchfloor.cooperation.watchlists.screening import normalise
@@ -296,3 +296,79 @@ def test_an_entry_is_shared_from_its_page(client, engine) -> None:  # type: igno
     assert client.get(api, headers=nl).status_code == 200
     shown = client.get(f"/cooperation/watchlist/{entry_id}").text
     assert "NL-FIOD" in shown and "community NA-PRECURSORS" in shown
+
+
+def test_a_new_entry_finds_the_records_stored_before_it(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """Yesterday's shipment, seizure and listing carry a value that is watched from today: the
+    new entry finds them at once, each hit told as at intake, and only once."""
+    us = api_headers(engine, "US-CBP", "officer")
+    sender = {"name": "Orlov Trading", "country": "CN", "phone": "+86 20 8888 1234",
+              "address": "88 Huangpu Road, Guangzhou"}  # fmt: skip
+    sent = client.post("/api/v1/shipments", json=record("RETRO-S1", sender=sender), headers=us)
+    assert sent.status_code == 200, sent.text
+    shipment_id = sent.json()["results"][0]["id"]
+    seized = client.post(
+        "/api/v1/sharing/seizures/batch",
+        json={"reference": "RETRO-SZ", "seized_on": "2026-11-20", "country": "CO",
+              "substance": "cocaine", "quantity": 3, "unit": "kg",
+              "parties": [{"role": "carrier", "name": "Someone Else"},
+                          {"role": "suspect", "name": "ORLOV, Piotr Ivanovich"}]},
+        headers=api_headers(engine, "CO-DIAN", "officer"),
+    )  # fmt: skip
+    assert seized.status_code == 200, seized.text
+    seizure_id = seized.json()["results"][0]["id"]
+    listed = client.post(
+        "/api/v1/listings",
+        json={"listings": [listing("RETRO-L1", body="Orders on WhatsApp +86 20 8888 1234")]},
+        headers=api_headers(engine, "PLATFORM-EXAMPLE", "analyst"),
+    )
+    assert listed.status_code == 200, listed.text
+    listing_id = listed.json()["results"][0]["id"]
+
+    ca = api_headers(engine, "CA-CBSA", "officer")
+    entries = [
+        entry("RETRO-PHONE", "phone", "0086 20 8888 1234",
+              sharing={"tlp": "amber", "recipients": ["US-CBP"]}),
+        entry("RETRO-NAME", "name", "Piotr Ivanovich Orlov", sharing={"tlp": "red"}),
+        entry("RETRO-ADDR", "address", "88 Huangpu Rd. Guangzhou"),  # "Rd." is not "Road"
+    ]  # fmt: skip
+    before_ca, before_us = len(alerts_of(engine, "CA-CBSA")), len(alerts_of(engine, "US-CBP"))
+    made = client.post("/api/v1/sharing/watchlist", json={"entries": entries}, headers=ca)
+    assert made.status_code == 200, made.text
+
+    def hits() -> set[tuple[str, str, int, str]]:
+        with session_scope(engine) as s:
+            from watchfloor.cooperation.watchlists.models import WatchlistEntry
+
+            rows = s.execute(
+                select(
+                    WatchlistEntry.reference,
+                    WatchlistHit.record_type,
+                    WatchlistHit.record_id,
+                    WatchlistHit.field,
+                )
+                .join(WatchlistEntry, WatchlistEntry.id == WatchlistHit.entry_id)
+                .where(WatchlistEntry.reference.like("RETRO-%"))
+            ).all()
+        return {tuple(r) for r in rows}  # type: ignore[misc]
+
+    assert hits() == {
+        ("RETRO-PHONE", "shipment", shipment_id, "sender_phone"),
+        ("RETRO-PHONE", "listing", listing_id, "signal.phone"),
+        ("RETRO-NAME", "seizure", seizure_id, "parties[1].name"),
+    }
+    # told as at intake: the owner of the entries, without naming whose records they are;
+    # CBP reads the amber entry and is told of its shipment; nobody is told of the red one
+    new_ca = alerts_of(engine, "CA-CBSA")[before_ca:]
+    assert len(new_ca) == 3 and all("an agency had a hit" in t for t in new_ca), new_ca
+    new_us = alerts_of(engine, "US-CBP")[before_us:]
+    assert len(new_us) == 1 and "RETRO-PHONE" in new_us[0], new_us
+    # the same entries again: nothing changed, nothing found twice
+    again = client.post("/api/v1/sharing/watchlist", json={"entries": entries}, headers=ca)
+    assert {r["status"] for r in again.json()["results"]} == {"unchanged"}
+    assert len(hits()) == 3 and len(alerts_of(engine, "CA-CBSA")) == before_ca + 3
+    # a changed entry is screened again: the address written as the shipment has it
+    entries[2]["value"] = "88 Huangpu Road, Guangzhou"
+    changed = client.post("/api/v1/sharing/watchlist", json={"entries": entries}, headers=ca)
+    assert changed.json()["results"][2]["status"] == "updated", changed.text
+    assert ("RETRO-ADDR", "shipment", shipment_id, "sender_address") in hits()

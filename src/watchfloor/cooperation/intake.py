@@ -404,7 +404,8 @@ def _stored(
     session: Session, principal: Principal, kind: Kind, stored: list[tuple[_Valid, int]]
 ) -> None:
     """What follows a write: the change log for federation, the parties screened against
-    the watchlists, and the listeners told of changed entries."""
+    the watchlists, new entries screened against stored records, and the listeners told of
+    changed entries."""
     record_changes(session, kind.model.share_type, [rid for _, rid in stored])
     if "parties" in stored[0][0].values:
         watchlists.screen_fields(
@@ -423,6 +424,8 @@ def _stored(
                 for v, rid in stored
             ),
         )
+    if kind.model is WatchlistEntry:  # a new or changed entry meets what is stored already
+        watchlists.screen_stored(session, [rid for _, rid in stored])
     # the scorers read seizures' parties and name entries: new ones count from now on
     links.changed(kind.noun)  # type: ignore[arg-type]
 

@@ -9,7 +9,9 @@ and they come through here instead of an import (:mod:`watchfloor.wiring` connec
 - when watchlist entries change, whoever keeps caches built from them (the shipment
   scorers) is told: :func:`changed` calls each listener given to :func:`on_change`;
 - a watchlist hit in a record of another agency is told to the entry's owner in full only
-  if that owner may read the record: :func:`readable` asks the domain of the record.
+  if that owner may read the record: :func:`readable` asks the domain of the record;
+- a new watchlist entry is screened against the records stored before it:
+  :func:`stored_values` asks each domain for the records carrying a watched value.
 
 >>> provide("demo", lambda session, agency_id, refs: {r: 1 for r in refs})
 >>> resolve(None, "demo", 7, ["A"])
@@ -18,7 +20,7 @@ and they come through here instead of an import (:mod:`watchfloor.wiring` connec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, Literal
 
 from watchfloor.sharing import can_read
@@ -30,7 +32,13 @@ Changed = Literal["seizure", "incident", "watchlist_entry"]
 # (session, principal, record id) -> whether the principal may read that record
 Reader = Callable[[Any, Any, int], bool]
 
+# (session, watched (kind, normalised value) pairs) -> (record type, owner agency id,
+# [(record id, field, kind, value)]) for each stored record that carries one of them
+Carried = tuple[str, int, list[tuple[int, str, str, str]]]
+StoredValues = Callable[[Any, Collection[tuple[str, str]]], Iterator[Carried]]
+
 _lookups: dict[str, Lookup] = {}
+_stored: dict[str, StoredValues] = {}
 _readers: dict[str, Reader] = {}
 _listeners: list[Callable[[Changed], None]] = []
 
@@ -77,6 +85,17 @@ def readable(session: Any, principal: Any, record_type: str, record_id: int) -> 
     cannot be checked is not shown)."""
     reader = _readers.get(record_type)
     return reader is not None and reader(session, principal, record_id)
+
+
+def provide_stored(record_type: str, source: StoredValues) -> None:
+    """Let cooperation find the stored records of ``record_type`` that carry watched values."""
+    _stored[record_type] = source
+
+
+def stored_values(session: Any, wanted: Collection[tuple[str, str]]) -> Iterator[Carried]:
+    """What every providing domain stores of ``wanted`` (see :data:`StoredValues`)."""
+    for source in _stored.values():
+        yield from source(session, wanted)
 
 
 def on_change(listener: Callable[[Changed], None]) -> None:

@@ -40,6 +40,7 @@ from watchfloor.cooperation.federation import checkpoints
 from watchfloor.cooperation.federation.keys import canonical, sign, verify
 from watchfloor.cooperation.federation.models import Peer, SeenNonce, Sent
 from watchfloor.cooperation.seizures.models import Incident, Seizure
+from watchfloor.cooperation.watchlists import screening
 from watchfloor.cooperation.watchlists.models import WatchlistEntry
 from watchfloor.db import analyze, utcnow
 from watchfloor.errors import FieldProblem, Invalid, NotFound, Unauthenticated, WatchfloorError
@@ -501,6 +502,8 @@ def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int
             granted_by=f"federation:{peer.name}",
             at=now,
         )
+        if model is WatchlistEntry:  # a peer's entry meets the records stored here already
+            screening.screen_stored(session, [rid for _, rid in done.stored])
         for r in gone.values():
             session.delete(r)
         for obj in list(session.identity_map.values()):

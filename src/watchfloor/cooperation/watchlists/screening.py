@@ -21,10 +21,12 @@ e-mails in lower case; wallets and handles as the listings' signals store them.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -201,6 +203,101 @@ def screen(
     ]
     raise_alerts(session, told, actor="system:watchlists", agency=hitter.code)
     return [h for h, _, _ in hits]
+
+
+# --- new entries against the records already stored ---------------------------------------
+
+SCAN_CHUNK = 5_000
+
+
+def screen_stored(session: Session, entry_ids: Sequence[int]) -> list[WatchlistHit]:
+    """Screen the records already stored against the entries ``entry_ids`` (new or changed):
+    a value watched from today is found in yesterday's shipment too. Each domain finds its
+    own records (:func:`watchfloor.cooperation.links.stored_values`): seizures and incidents
+    here, shipments and listings in theirs; each hit is recorded and told as at intake, once
+    per entry and record (a second pass finds nothing new)."""
+    if not entry_ids:
+        return []
+    now = utcnow()
+    wanted: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for eid, kind, value, expires in session.execute(
+        select(
+            WatchlistEntry.id,
+            WatchlistEntry.kind,
+            WatchlistEntry.normalised,
+            WatchlistEntry.expires_at,
+        ).where(WatchlistEntry.id.in_(list(entry_ids)), WatchlistEntry.active.is_(True))
+    ):
+        if expires is None or expires > now:
+            wanted[(kind, value)].append(eid)
+    if not wanted:
+        return []
+    index = _Index((0, None), dict(wanted), frozenset(k for k, _ in wanted))
+    found: dict[tuple[str, int], list[tuple[int, str, str, str]]] = defaultdict(list)
+    for record_type, owner, values in links.stored_values(session, index.entries.keys()):
+        found[(record_type, owner)].extend(values)
+    hits = []
+    for (record_type, owner), values in sorted(found.items()):
+        hits += screen(session, owner, record_type, values, index=index)
+    return hits
+
+
+def carried(
+    wanted: Collection[tuple[str, str]], fields: Iterable[tuple[str, str | None]]
+) -> list[tuple[str, str, str]]:
+    """(field, kind, value) of the raw ``fields`` whose value is ``wanted``, compared in the
+    form intake compares them (a field's kind is its last word, as in :func:`screen_fields`)."""
+    out = []
+    for fieldname, raw in fields:
+        kind = _kind_of_field(fieldname)
+        if raw and kind in QUICK:
+            value = QUICK[kind](raw)
+            if value and (kind, value) in wanted:
+                out.append((fieldname, kind, value))
+    return out
+
+
+def quick_kinds(wanted: Collection[tuple[str, str]]) -> list[str]:
+    """The kinds of ``wanted`` that raw record fields are compared in (names, addresses,
+    phones, e-mails), sorted."""
+    return sorted({kind for kind, _ in wanted} & QUICK.keys())
+
+
+def _record_parties(
+    session: Session, wanted: Collection[tuple[str, str]]
+) -> Iterator[links.Carried]:
+    """Seizures and incidents whose listed parties carry a wanted value."""
+    from watchfloor.cooperation.seizures.models import Incident, Seizure
+
+    kinds = quick_kinds(wanted)
+    if not kinds:
+        return
+    for noun, model in (("seizure", Seizure), ("incident", Incident)):
+        stmt = select(model.id, model.owner_agency_id, model.parties)
+        for rows in chunks(session, stmt, model.id):
+            for rid, owner, parties in rows:
+                fields = (
+                    (f"parties[{i}].{k}", p.get(k))
+                    for i, p in enumerate(json.loads(parties or "[]"))
+                    for k in kinds
+                )
+                found = carried(wanted, fields)
+                if found:
+                    yield noun, owner, [(rid, *f) for f in found]
+
+
+links.provide_stored("seizure_or_incident", _record_parties)
+
+
+def chunks(session: Session, stmt: Any, key: Any) -> Iterator[Sequence[Any]]:
+    """The rows of ``stmt`` in chunks by ascending ``key`` (memory stays flat on any table)."""
+    after = 0
+    while True:
+        rows = session.execute(stmt.where(key > after).order_by(key).limit(SCAN_CHUNK)).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
 
 
 def owner_may_know(session: Session, hit: WatchlistHit, owner: Agency) -> bool:
