@@ -98,7 +98,10 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
             request.state.csrf_token = csrf_token_for(signed_in)
         else:
             request.state.csrf_token = secrets.token_urlsafe(32) if fresh else token
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:  # answered here: never reaches uvicorn (see problems.unexpected)
+            response = problems.unexpected(request, exc)
         await _publish_outbox(app, request)
         response.headers["X-Request-ID"] = request.state.request_id
         security_headers(request, response)

@@ -119,7 +119,7 @@ def install(app: FastAPI) -> None:
         # found the other's row (a unique key) and wrote nothing; sending it again gives
         # "unchanged" or "updated". Never a 500: it is the caller's race, not our fault.
         if not _unique_key(exc):
-            return await unexpected(request, exc)
+            return unexpected(request, exc)
         log.info("unique key met on %s: %s", request.url.path, exc.orig)
         return problem(
             request,
@@ -131,11 +131,19 @@ def install(app: FastAPI) -> None:
         )
 
     @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s", request.url.path)
-        return problem(
-            request,
-            500,
-            "Internal error",
-            f"an unexpected error occurred (request id {request.state.request_id})",
-        )
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        return unexpected(request, exc)
+
+
+def unexpected(request: Request, exc: Exception) -> Response:
+    """A 500 with the request id and nothing of the error; the traceback goes to the log.
+    The app's middleware answers with it itself: an error that reached uvicorn after the
+    answer had started would make it close the connection, and the client's next request
+    on that keep-alive connection would fail."""
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return problem(
+        request,
+        500,
+        "Internal error",
+        f"an unexpected error occurred (request id {request.state.request_id})",
+    )
