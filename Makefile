@@ -27,7 +27,7 @@ run: $(STAMP)
 	$(BIN)/watchfloor db upgrade
 	$(BIN)/watchfloor reference load
 	$(BIN)/watchfloor demo load
-	$(BIN)/watchfloor serve
+	$(BIN)/watchfloor serve --demo
 
 test: $(TSTAMP)
 	@set -e; eval "$$(bash scripts/services.sh)"; \

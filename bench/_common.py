@@ -61,7 +61,7 @@ def served(url: str, **env: str) -> Iterator[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
     clean.update(WATCHFLOOR_DATABASE_URL=url, WATCHFLOOR_NOTICE_CHECK_SECONDS="0", **env)
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("watchfloor")), "serve", "--port", str(port)],
+        [str(Path(sys.executable).with_name("watchfloor")), "serve", "--demo", "--port", str(port)],
         env=clean,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -28,6 +28,7 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 reference_app = typer.Typer(help="Reference catalogue.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo scenario.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+users_app = typer.Typer(help="People's accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit log.", no_args_is_help=True)
 shipments_app = typer.Typer(
     help="Shipments: intake, scoring, the learnt model.", no_args_is_help=True
@@ -52,6 +53,7 @@ for sub, name in [
     (reference_app, "reference"),
     (demo_app, "demo"),
     (keys_app, "keys"),
+    (users_app, "users"),
     (audit_app, "audit"),
 ]:
     app.add_typer(sub, name=name)
@@ -186,14 +188,36 @@ def demo_load(as_json: JsonOpt = False) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="This instance is a demo: its users may keep the demo password "
+            "(also WATCHFLOOR_DEMO=1). Never for an instance with real data.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the web UI and the JSON API."""
+    """Serve the web UI and the JSON API. An instance that is not a demo does not start
+    while any active user still has the demo password."""
     import uvicorn
 
+    from watchfloor.security import users
     from watchfloor.web.app import create_app
 
     settings = get_settings()
-    _engine()
+    engine = _engine()
+    if not (demo or settings.demo):
+        with session_scope(engine) as session:
+            left = users.demo_password_users(session)
+        if left:
+            shown = ", ".join(left[:5]) + (f" and {len(left) - 5} more" if len(left) > 5 else "")
+            err.print(
+                f"[red]not serving: {len(left)} active user(s) still have the demo password "
+                f"({shown}).[/red] Give each a password of its own "
+                "(`watchfloor users password NAME`) or disable it (`watchfloor users disable "
+                "NAME`); or serve a demo instance with `watchfloor serve --demo`."
+            )
+            raise typer.Exit(2)
     uvicorn.run(
         create_app(background=True),
         host=host or settings.host,
@@ -229,6 +253,118 @@ def worker(
         )
     except KeyboardInterrupt:
         err.print("worker stopped")
+
+
+PasswordStdin = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+]
+
+
+def _new_password(from_stdin: bool) -> str:
+    """A password from standard input (scripts), or typed twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(typer.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="Login name, e.g. jdoe.cbp.")],
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. US-CBP.")],
+    role: Annotated[str, typer.Option(help="viewer, analyst, officer or admin.")],
+    name: Annotated[str, typer.Option(help="The person's name as pages show it.")] = "",
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Create an account. The password must meet the policy (15 characters or more, not a
+    known breached password, not built on the username or the agency)."""
+    from watchfloor.security import users
+    from watchfloor.security.service import get_agency
+
+    password = _new_password(password_stdin)
+    with session_scope(_engine()) as session:
+        user = users.add_user(
+            session,
+            agency=get_agency(session, agency),
+            username=username,
+            password=password,
+            role=role,
+            display_name=name or None,
+            actor=users.OPERATOR,
+        )
+        out.print(f"created {user.username} ({user.agency.code}, {user.role})")
+
+
+@users_app.command("password")
+def users_password(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a new password; every browser session of the user ends."""
+    from watchfloor.security import users
+
+    password = _new_password(password_stdin)
+    with session_scope(_engine()) as session:
+        users.set_password(
+            session, users.get_user(session, username), password, actor=users.OPERATOR
+        )
+        out.print(f"new password set for {username}; their sessions have ended")
+
+
+@users_app.command("disable")
+def users_disable(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Disable an account: it cannot log in, and its browser sessions end at once."""
+    from watchfloor.security import users
+
+    with session_scope(_engine()) as session:
+        users.set_active(session, users.get_user(session, username), False, actor=users.OPERATOR)
+        out.print(f"disabled {username}")
+
+
+@users_app.command("enable")
+def users_enable(username: Annotated[str, typer.Argument(help="Login name.")]) -> None:
+    """Enable a disabled account again."""
+    from watchfloor.security import users
+
+    with session_scope(_engine()) as session:
+        users.set_active(session, users.get_user(session, username), True, actor=users.OPERATOR)
+        out.print(f"enabled {username}")
+
+
+@users_app.command("list")
+def users_list(
+    agency: Annotated[str | None, typer.Option(help="Only this agency's users.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List accounts: agency, role, whether active, and whether the demo password is left."""
+    from watchfloor.security import users
+    from watchfloor.security.service import get_agency
+
+    columns = ("username", "agency", "role", "name", "active", "demo_password", "created_at")
+    with session_scope(_engine()) as session:
+        rows = [
+            {
+                "username": u.username,
+                "agency": u.agency.code,
+                "role": u.role,
+                "name": u.display_name,
+                "active": u.active,
+                "demo_password": u.demo_password,
+                "created_at": u.created_at.isoformat(),
+            }
+            for u in users.list_users(session, get_agency(session, agency) if agency else None)
+        ]
+    if as_json:
+        print(json.dumps(rows))
+        return
+    table = Table()
+    for col in columns:
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r[c]) for c in columns))
+    out.print(table)
 
 
 @keys_app.command("create")
@@ -628,6 +764,8 @@ def main() -> None:
         app()
     except (ConfigError, DatabaseUnavailable, WatchfloorError) as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        for problem in getattr(exc, "problems", ()):  # each field and reason, a line each
+            err.print(f"  {problem.field}: {problem.reason}", highlight=False, markup=False)
         sys.exit(2)
 
 

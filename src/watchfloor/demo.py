@@ -271,6 +271,7 @@ def load_demo(
                 password=DEMO_PASSWORD,
                 role=role,
                 actor=actor,
+                demo=True,
                 display_name=f"{code} {suffix}",
             )
             created_users += 1

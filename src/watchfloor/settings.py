@@ -36,6 +36,10 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="First token of every subject; the stream holds '<root>.>'.",
     )
+    demo: bool = Field(
+        default=False,
+        description="A demo instance: users may keep the demo password (never with real data).",
+    )
     host: str = Field(default="127.0.0.1", description="Address the web server binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port the web server binds to.")
     session_hours: float = Field(

@@ -27,7 +27,7 @@ def server(db_url: str) -> Iterator[str]:
         "WATCHFLOOR_DATABASE_URL": db_url,
     }
     proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("watchfloor")), "serve", "--port", str(port)],
+        [str(Path(sys.executable).with_name("watchfloor")), "serve", "--demo", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

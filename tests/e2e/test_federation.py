@@ -61,7 +61,7 @@ def instances(make_db) -> Iterator[dict[str, Any]]:  # type: ignore[no-untyped-d
             env.update(WATCHFLOOR_DATABASE_URL=url, WATCHFLOOR_INSTANCE_NAME=name)
             procs.append(
                 subprocess.Popen(
-                    [WATCHFLOOR, "serve", "--port", str(port)],
+                    [WATCHFLOOR, "serve", "--demo", "--port", str(port)],
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

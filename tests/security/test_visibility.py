@@ -115,6 +115,8 @@ PAGE_LINKS: dict[str, type] = {
 PAGE_PARAMS = {"/countries/{code}": ["/countries/US", "/countries/MX", "/countries/NL"]}
 PAGES_WITHOUT_RECORDS = {
     "/login", "/warning", "/reference", "/reference/substances/{key}", "/listings/notices/new",
+    "/account/password",  # a form for the caller's own password
+    "/admin/users",  # the admin's own agency's accounts (tests/web/test_users.py)
 }  # fmt: skip
 CALLERS = [
     *(

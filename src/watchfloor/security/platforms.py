@@ -5,7 +5,8 @@ It reads what the sharing policy shows it, like any caller: platforms are outsid
 community, so it sees only what an owner named it a recipient of (and TLP:CLEAR). What it
 may change is narrow, its job: it reports listings and shares its own, labels them and
 trains its own classifier (which decides only what it reports), acknowledges and answers
-the notices agencies send it, keeps signal sets and works its own alerts. Every other
+the notices agencies send it, keeps signal sets, works its own alerts and manages its own
+people's accounts. Every other
 write (shipments, seizures, incidents, watchlist entries, joint cases, pre-export
 notifications, entity decisions and cluster splits, notices sent, early-warning
 subscriptions, federation) belongs to agencies, and a platform account is refused there
@@ -50,6 +51,10 @@ PLATFORM_WRITES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/login"),
         ("POST", "/logout"),
         ("POST", "/sessions/end-others"),
+        # its own people's accounts: a password of one's own, and the admin's users page
+        ("POST", "/account/password"),
+        ("POST", "/admin/users"),
+        ("POST", "/admin/users/{username}"),
         ("POST", "/listings/reclassify"),
         ("POST", "/listings/classifier"),
         ("POST", "/listings/{listing_id}/label"),

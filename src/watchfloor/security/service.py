@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from watchfloor import audit
 from watchfloor.db import utcnow
 from watchfloor.errors import Conflict, Forbidden, Invalid, NotFound, Unauthenticated
+from watchfloor.security import passwords
 from watchfloor.security.models import AGENCY_KINDS, ROLES, Agency, ApiKey, User, WebSession
 
 Role = Literal["viewer", "analyst", "officer", "admin"]
@@ -79,7 +80,12 @@ def _sha256(secret: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher.hash(passwords.normal(password))
+
+
+def session_token_hash(token: str) -> str:
+    """How a browser session's token is stored (and found)."""
+    return _sha256(token)
 
 
 # --- agencies and users -------------------------------------------------------------------
@@ -134,7 +140,11 @@ def create_user(
     role: str,
     display_name: str | None = None,
     actor: str,
+    demo: bool = False,
 ) -> User:
+    """An account. The password policy is checked by ``users.add_user``, which people and
+    the CLI go through; ``demo`` marks the demo loader's shared password, which a non-demo
+    instance refuses to serve with."""
     if role not in ROLES:
         raise Invalid(f"user {username}: role must be one of {', '.join(ROLES)}")
     if len(password) < 10:
@@ -148,6 +158,7 @@ def create_user(
         role=role,
         display_name=display_name or username,
         password_hash=hash_password(password),
+        demo_password=demo,
     )
     session.add(user)
     session.flush()
@@ -182,7 +193,7 @@ def authenticate_password(session: Session, username: str, password: str) -> Use
     if user is None or not user.active:
         _hasher.verify(password, _dummy_hash())
         raise Unauthenticated("wrong username or password")
-    valid, new_hash = _hasher.verify_and_update(password, user.password_hash)
+    valid, new_hash = _hasher.verify_and_update(passwords.normal(password), user.password_hash)
     if not valid:  # counted, and a lockout audited, by security.logins
         raise Unauthenticated("wrong username or password")
     if new_hash:

@@ -141,6 +141,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     from watchfloor.web.pages import router as pages_router
     from watchfloor.web.pen_pages import router as pen_pages_router
     from watchfloor.web.shipments_pages import router as shipments_pages_router
+    from watchfloor.web.users_pages import router as users_pages_router
     from watchfloor.web.warning_pages import router as warning_pages_router
     from watchfloor.web.watchlist_pages import router as watchlist_pages_router
 
@@ -173,6 +174,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     app.include_router(watchlist_pages_router)
     app.include_router(entities_pages_router)
     app.include_router(warning_pages_router)
+    app.include_router(users_pages_router)
     app.include_router(pages_router)
 
     @app.get("/assets/plotly.min.js", include_in_schema=False)
