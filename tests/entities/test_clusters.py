@@ -54,7 +54,7 @@ def resolve(engine) -> None:  # type: ignore[no-untyped-def]
 def test_clusters_join_spellings_across_agencies_and_show_each_what_it_may_read(
     client, engine
 ) -> None:  # type: ignore[no-untyped-def]
-    mx = api_headers(engine, "MX-ANAM", "analyst")
+    mx = api_headers(engine, "MX-ANAM", "admin")
     us = api_headers(engine, "US-CBP", "officer")
     post(client, api_headers(engine, "MX-ANAM", "officer"), [
         seizure("ER-1", "Ovidio Guzmán López", {"tlp": "red"}, phone=PHONE),
@@ -109,11 +109,10 @@ def test_clusters_join_spellings_across_agencies_and_show_each_what_it_may_read(
         headers=mx,
     )
     assert hidden.status_code == 404, hidden.text
-    viewer = api_headers(engine, "MX-ANAM", "viewer")
-    assert (
-        client.post(f"/api/v1/entities/clusters/{cluster_id}/confirm", headers=viewer).status_code
-        == 403
-    )
+    for role in ("viewer", "analyst"):  # a decision for every agency's view: admins only
+        other = api_headers(engine, "MX-ANAM", role)
+        url = f"/api/v1/entities/clusters/{cluster_id}/confirm"
+        assert client.post(url, headers=other).status_code == 403
 
     # a party stored later joins its cluster without a new run
     post(client, api_headers(engine, "MX-ANAM", "officer"),
@@ -127,3 +126,45 @@ def test_clusters_join_spellings_across_agencies_and_show_each_what_it_may_read(
     with session_scope(engine) as s:
         assert clusters.cluster_of(s, d) == clusters.cluster_of(s, a)
         assert clusters.cluster_of(s, d) != clusters.cluster_of(s, listed[0])
+
+
+@pytest.mark.slow
+def test_an_admin_decides_about_its_own_records_only(client, engine) -> None:  # type: ignore[no-untyped-def]
+    """A split or a confirmation holds for every agency's view and every later run: an
+    agency's admin may hold its own records apart from others' (or together with them), but
+    not another agency's records apart from each other, nor decide a cluster it holds none of."""
+    to_us = {"tlp": "amber", "recipients": ["US-CBP", "CA-CBSA"]}
+    to_mx = {"tlp": "amber", "recipients": ["MX-ANAM", "CA-CBSA"]}
+    post(client, api_headers(engine, "MX-ANAM", "officer"),
+         [seizure("OWN-1", "Ismael Zambada Garcia", to_us, phone="+52 667 100 2000")])  # fmt: skip
+    post(client, api_headers(engine, "US-CBP", "officer"),
+         [seizure("OWN-2", "ZAMBADA GARCIA, Ismael", to_mx, phone="+52 667 100 2000"),
+          seizure("OWN-3", "Ismael Zambada García", to_mx, phone="+52 667 100 2000")])  # fmt: skip
+    resolve(engine)
+    mx_p, us_a = (
+        party_id(engine, "Ismael Zambada Garcia"),
+        party_id(engine, "ZAMBADA GARCIA, Ismael"),
+    )
+    us_b = party_id(engine, "Ismael Zambada García")
+    cluster_id = clusters_of(engine, mx_p)
+    assert (
+        cluster_id is not None
+        and clusters_of(engine, us_a) == clusters_of(engine, us_b) == cluster_id
+    )
+    split = f"/api/v1/entities/clusters/{cluster_id}/split"
+    mx = api_headers(engine, "MX-ANAM", "admin")
+    # MX-ANAM may not hold US-CBP's two records apart from each other
+    theirs = client.post(split, json={"party_ids": [us_a]}, headers=mx)
+    assert theirs.status_code == 403, theirs.text
+    assert "US-CBP" in theirs.json()["detail"] and str(us_a) in theirs.json()["detail"]
+    # CA-CBSA reads every member but holds none of them: no decision of its own
+    ca = api_headers(engine, "CA-CBSA", "admin")
+    assert client.post(split, json={"party_ids": [us_a]}, headers=ca).status_code == 403
+    confirm = f"/api/v1/entities/clusters/{cluster_id}/confirm"
+    assert client.post(confirm, headers=ca).status_code == 403
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(PairDecision)) == 0
+    # its own record apart from the others: allowed, and kept for every agency
+    mine = client.post(split, json={"party_ids": [mx_p]}, headers=mx)
+    assert mine.status_code == 200, mine.text
+    assert clusters_of(engine, mx_p) != clusters_of(engine, us_a) == clusters_of(engine, us_b)

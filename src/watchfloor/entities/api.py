@@ -28,6 +28,7 @@ from watchfloor.security.deps import CurrentPrincipal, Db, RecordId, requires
 
 router = APIRouter(prefix="/api/v1/entities", tags=["entities"])
 Analyst = Annotated[Principal, Depends(requires("analyst"))]
+Admin = Annotated[Principal, Depends(requires("admin"))]
 
 
 def query_of(body: MatchIn) -> Screening:
@@ -131,17 +132,21 @@ def get_cluster(db: Db, principal: CurrentPrincipal, cluster_id: RecordId) -> En
 
 
 @router.post("/clusters/{cluster_id}/confirm", response_model=EntityClusterOut)
-def post_confirm(db: Db, principal: Analyst, cluster_id: RecordId) -> EntityClusterOut:
-    """Hold the members you may read to be one identity; later runs keep them together."""
+def post_confirm(db: Db, principal: Admin, cluster_id: RecordId) -> EntityClusterOut:
+    """Hold your agency's members to be one identity with the members you may read; later
+    runs keep them together. Admins of an agency whose records the cluster holds (403
+    otherwise: the decision holds for every agency's view)."""
     out = reading.confirm(db, principal, cluster_id)
     db.commit()
     return out
 
 
 @router.post("/clusters/{cluster_id}/split", response_model=SplitOut)
-def post_split(db: Db, principal: Analyst, cluster_id: RecordId, body: SplitIn) -> SplitOut:
+def post_split(db: Db, principal: Admin, cluster_id: RecordId, body: SplitIn) -> SplitOut:
     """Hold the named members not to be the others; the cluster is formed again without
-    joining them, and later runs never join them."""
+    joining them, and later runs never join them. Admins only, about their agency's own
+    records: either the named members or the others must all be the agency's (403
+    otherwise, naming the records and their owners)."""
     after = reading.split(db, principal, cluster_id, body.party_ids)
     db.commit()
     return SplitOut(clusters=after)

@@ -1,4 +1,4 @@
-"""Reading parties and clusters as the caller may, and analysts' confirm and split.
+"""Reading parties and clusters as the caller may, and admins' confirm and split.
 
 A cluster shows only the parties whose records the caller may read; the others are counted
 as restricted, never named. A party or cluster the caller may not read at all is a 404, so
@@ -14,8 +14,8 @@ from watchfloor import audit
 from watchfloor.entities import clusters, policy
 from watchfloor.entities.models import EntityCluster, Party
 from watchfloor.entities.schemas import EntityClusterOut, EntityPartyOut, LinkOut
-from watchfloor.errors import NotFound
-from watchfloor.security import Agency, Principal
+from watchfloor.errors import Forbidden, NotFound
+from watchfloor.security import Agency, Principal, require_role
 
 
 def party_out(session: Session, p: Party, owner: str | None) -> EntityPartyOut:
@@ -104,11 +104,28 @@ def read_cluster(session: Session, principal: Principal, cluster_id: int) -> Ent
     )
 
 
+def _decider(principal: Principal, cluster_id: int, shown: EntityClusterOut) -> set[int]:
+    """Who may hold parties of a cluster together or apart: an admin of an agency whose
+    records the cluster holds, and only about its own records (each decided pair has one).
+    The decision is kept for every agency's view and every later run, so it is never one
+    agency's about two records of others. Returns the caller's own members."""
+    require_role(principal, "admin")
+    own = {m.id for m in shown.members if m.owner_agency == principal.agency_code}
+    if not own:
+        raise Forbidden(
+            f"cluster {cluster_id} holds no record of {principal.agency_code}: holding its "
+            "parties together or apart is for the admins of the agencies whose records they are"
+        )
+    return own
+
+
 def confirm(session: Session, principal: Principal, cluster_id: int) -> EntityClusterOut:
-    """The analyst holds every member they may read to be one: kept across runs."""
+    """The agency's admin holds each of its own members to be one with every member they
+    may read: kept across runs."""
     shown = read_cluster(session, principal, cluster_id)
+    own = _decider(principal, cluster_id, shown)
     ids = [m.id for m in shown.members]
-    n = clusters.decide(session, party_ids=ids, same=True, against=ids,
+    n = clusters.decide(session, party_ids=sorted(own), same=True, against=ids,
                         actor=principal.actor, agency_id=principal.agency_id)  # fmt: skip
     audit.record_by(session, principal, action="cluster.confirm", object_type="entity_cluster",
                     object_id=cluster_id, detail={"parties": ids, "pairs": n})  # fmt: skip
@@ -118,14 +135,25 @@ def confirm(session: Session, principal: Principal, cluster_id: int) -> EntityCl
 def split(
     session: Session, principal: Principal, cluster_id: int, party_ids: list[int]
 ) -> list[int]:
-    """The analyst holds ``party_ids`` not to be the other members: the cluster is formed
-    again without joining them (now and in every later run)."""
+    """The agency's admin holds ``party_ids`` not to be the other members: the cluster is
+    formed again without joining them (now and in every later run). Either side must be all
+    the agency's own records (:func:`_decider`)."""
     shown = read_cluster(session, principal, cluster_id)
     ids = {m.id for m in shown.members}
     unknown = [p for p in party_ids if p not in ids]
     if unknown:
         raise NotFound(f"party {unknown[0]} is not a member of cluster {cluster_id} you can read")
     others = sorted(ids - set(party_ids))
+    own = _decider(principal, cluster_id, shown)
+    theirs = sorted({p for p in party_ids if p not in own} | {o for o in others if o not in own})
+    if not (set(party_ids) <= own or set(others) <= own):
+        owners = sorted({m.owner_agency or "the sanctions list" for m in shown.members
+                         if m.id in theirs})  # fmt: skip
+        raise Forbidden(
+            f"parties {', '.join(map(str, theirs))} are records of {', '.join(owners)}: "
+            f"{principal.agency_code} may hold its own records apart from the others, not "
+            "another agency's from each other; ask that agency's admin"
+        )
     clusters.decide(session, party_ids=party_ids, same=False, against=others,
                     actor=principal.actor, agency_id=principal.agency_id)  # fmt: skip
     after = clusters.recluster(session, cluster_id)

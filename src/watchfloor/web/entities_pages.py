@@ -135,7 +135,7 @@ def split_form(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    require_role(me, "analyst")
+    require_role(me, "admin")
     if not apart:
         errors = [{"field": "apart", "reason": "tick the parties that are someone else"}]
         return _party_page(request, db, me, party, errors=errors, status=422)
@@ -154,7 +154,7 @@ def confirm_form(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    require_role(me, "analyst")
+    require_role(me, "admin")
     reading.confirm(db, me, cluster_id)
     db.commit()
     return RedirectResponse(f"/entities/parties/{party}", status_code=303)
