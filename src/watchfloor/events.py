@@ -26,6 +26,7 @@ import inspect
 import itertools
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -111,7 +112,18 @@ class EventBus(Protocol):
         self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256
     ) -> None: ...
 
+    async def listen(self, subject: str, handler: Handler) -> None:
+        """Every process that listens gets every event on ``subject`` from now on (fan-out,
+        not kept for a process that is down): for what each process must hear, such as a
+        cache to drop."""
+        ...
+
     async def close(self) -> None: ...
+
+
+# this process among the others on one bus: a process ignores its own fan-out events
+PROCESS = secrets.token_hex(8)
+CACHE_SUBJECT = "cache.changed"  # a kind of record that scorers read changed: drop caches
 
 
 @dataclass
@@ -154,6 +166,9 @@ class InProcessBus:
             await handler([Message(subj, payload, headers)])
 
         self._subs.append((subject, one, True))
+
+    async def listen(self, subject: str, handler: Handler) -> None:
+        self._subs.append((subject, handler, wants_headers(handler)))
 
     async def close(self) -> None:
         self._subs.clear()
@@ -271,6 +286,18 @@ class JetStreamBus:
     async def subscribe(self, subject: str, handler: Handler, *, durable: str) -> None:
         sub = await self._pull(subject, durable)
         self._start(self._consume(sub, handler))
+
+    async def listen(self, subject: str, handler: Handler) -> None:
+        """A plain NATS subscription of this connection: JetStream's publishes reach it too,
+        and every listening process gets each event (no durable consumer shares them out)."""
+
+        async def deliver(msg: Any) -> None:
+            try:
+                await handler(msg.subject, decode(msg.data))
+            except Exception:
+                log.exception("listener failed on %s", msg.subject)
+
+        await self._nc.subscribe(subject, cb=deliver)
 
     async def subscribe_batches(
         self, subject: str, handler: BatchHandler, *, durable: str, max_batch: int = 256

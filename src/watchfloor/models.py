@@ -1,6 +1,7 @@
 """Import every table so that Base.metadata is complete (Alembic, tests)."""
 
 from watchfloor import audit  # noqa: F401
+from watchfloor import jobs as job_models  # noqa: F401
 from watchfloor.alerts import models as alert_models  # noqa: F401
 from watchfloor.cooperation.federation import models as federation_models  # noqa: F401
 from watchfloor.cooperation.pen import models as pen_models  # noqa: F401

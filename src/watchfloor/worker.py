@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from watchfloor import throughput, wiring
+from watchfloor import jobs, throughput, wiring
 from watchfloor.batches import MAX_BATCH, BatchResult, RowResult, batch_event
 from watchfloor.cooperation.federation import checkpoints
 from watchfloor.db import session_factory, session_scope
@@ -262,6 +262,7 @@ async def run(
     async def announce(tail: str, payload: dict[str, Any]) -> None:
         await bus.publish(f"{root}.{tail}", payload)
 
+    await wiring.listen_for_changes(bus, root)  # other processes' changes drop our caches
     tasks = _periodic_tasks(settings, engine, announce, stop)
     for kind in (SHIPMENTS, LISTINGS):
         await bus.subscribe_batches(
@@ -271,8 +272,10 @@ async def run(
     try:
         while not stop.is_set():
             try:
-                await asyncio.wait_for(stop.wait(), timeout=retrain_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=jobs.until_next(retrain_seconds))
             except TimeoutError:
+                if not await asyncio.to_thread(jobs.claim, engine, "retrain", retrain_seconds):
+                    continue  # another worker has this period
                 for version in await asyncio.to_thread(retrain_due_agencies, engine):
                     await bus.publish(f"{root}.models.trained", {"version": version})
                 await asyncio.to_thread(take_parties, engine)
@@ -319,7 +322,7 @@ async def _checkpoints(engine: Engine, every: float, stop: asyncio.Event) -> Non
     async def step() -> None:
         await asyncio.to_thread(sign_checkpoint, engine)
 
-    await _periodically(every, stop, step, "audit checkpoint")
+    await _periodically(engine, every, stop, step, "audit checkpoint")
 
 
 def sign_checkpoint(engine: Engine) -> int:
@@ -351,24 +354,26 @@ def scan_for_subscribers(engine: Engine) -> list[dict[str, Any]]:
 
 
 async def _periodically(
-    every: float, stop: asyncio.Event, step: Callable[[], Awaitable[None]], what: str, *,
-    wait_first: bool = False,
+    engine: Engine, every: float, stop: asyncio.Event, step: Callable[[], Awaitable[None]],
+    what: str, *, wait_first: bool = False,
 ) -> None:  # fmt: skip
-    """Run ``step`` every ``every`` seconds until ``stop``; a failed pass is logged and the
-    loop outlives it (a peer's or the database's hiccup)."""
+    """Run ``step`` every ``every`` seconds until ``stop``, in the one process of the
+    instance that claims each period (:func:`watchfloor.jobs.claim`); a failed pass is
+    logged and the loop outlives it (a peer's or the database's hiccup)."""
     while not stop.is_set():
         if wait_first:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every)
+                await asyncio.wait_for(stop.wait(), timeout=jobs.until_next(every))
             if stop.is_set():
                 break
         try:
-            await step()
+            if await asyncio.to_thread(jobs.claim, engine, what, every):
+                await step()
         except Exception:
             log.exception("%s failed", what)
         if not wait_first:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=every)
+                await asyncio.wait_for(stop.wait(), timeout=jobs.until_next(every))
 
 
 async def _scan_for_subscribers(
@@ -379,7 +384,7 @@ async def _scan_for_subscribers(
             await announce("warning.raised", event)
 
     # after the first interval: a worker's start is busy enough
-    await _periodically(every, stop, step, "early-warning scan", wait_first=True)
+    await _periodically(engine, every, stop, step, "early-warning scan", wait_first=True)
 
 
 def take_parties(engine: Engine) -> None:
@@ -423,4 +428,4 @@ async def _sync_peers(engine: Engine, every: float, stop: asyncio.Event) -> None
     async def step() -> None:
         await asyncio.to_thread(sync_all_peers, engine)
 
-    await _periodically(every, stop, step, "federation sync")
+    await _periodically(engine, every, stop, step, "federation sync")

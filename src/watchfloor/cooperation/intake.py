@@ -427,7 +427,7 @@ def _stored(
     if kind.model is WatchlistEntry:  # a new or changed entry meets what is stored already
         watchlists.screen_stored(session, [rid for _, rid in stored])
     # the scorers read seizures' parties and name entries: new ones count from now on
-    links.changed(kind.noun)  # type: ignore[arg-type]
+    links.changed(kind.noun, session)  # type: ignore[arg-type]
 
 
 def _audit(

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import Any, Literal
 
+from watchfloor import events
 from watchfloor.sharing import can_read
 
 # (session, owner agency id, references) -> {reference: id} of the owner's records found
@@ -104,7 +105,11 @@ def on_change(listener: Callable[[Changed], None]) -> None:
         _listeners.append(listener)
 
 
-def changed(kind: Changed) -> None:
-    """Tell every listener that records of ``kind`` changed (in this process)."""
+def changed(kind: Changed, session: Any = None) -> None:
+    """Tell every listener that records of ``kind`` changed; with the ``session`` that
+    changed them, the other processes on the bus too, once it commits (``cache.changed``,
+    heard by :func:`watchfloor.wiring.cache_changed`)."""
     for listener in _listeners:
         listener(kind)
+    if session is not None:
+        events.queue(session, events.CACHE_SUBJECT, {"kind": kind, "origin": events.PROCESS})

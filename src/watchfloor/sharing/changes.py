@@ -4,7 +4,8 @@ reads its feed from it; every domain that writes a federated record notes the ch
 And the listeners of policy changes: whoever keeps what it built from records it may read
 (the shipment scorers, which quote other agencies' seizures and watchlist entries) is told
 when a record's policy changes, when the change is made and again once it is committed,
-so that a revocation takes effect at once, not at the next periodic refresh.
+so that a revocation takes effect at once, not at the next periodic refresh. Other
+processes on the same bus hear of it too (``cache.changed``, published once committed).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import Integer, String, event, insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from watchfloor import events
 from watchfloor.db import Base
 
 
@@ -51,8 +53,15 @@ def policy_changed(session: Session, record_type: str) -> None:
     between read the policy as it was before)."""
 
     def tell(_: Session | None = None) -> None:
-        for listener in _listeners:
-            listener(record_type)
+        tell_listeners(record_type)
 
     tell()
     event.listen(session, "after_commit", tell, once=True)
+    # and the other processes, once committed (:func:`watchfloor.wiring.cache_changed`)
+    events.queue(session, events.CACHE_SUBJECT, {"kind": record_type, "origin": events.PROCESS})
+
+
+def tell_listeners(record_type: str) -> None:
+    """Tell this process's listeners (another process's change, heard over the bus)."""
+    for listener in _listeners:
+        listener(record_type)

@@ -19,6 +19,7 @@ from watchfloor.db import check_connection, get_engine
 from watchfloor.http import BODY_LIMIT
 from watchfloor.security.deps import SESSION_COOKIE
 from watchfloor.security.service import csrf_token_for
+from watchfloor.settings import Settings
 from watchfloor.web import problems
 from watchfloor.web.headers import secure_cookies, security_headers
 
@@ -39,7 +40,6 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         check_connection(app.state.engine)
         from watchfloor.cooperation.pen import config as pen_config
-        from watchfloor.events import connect_bus
         from watchfloor.listings import platforms
         from watchfloor.sharing import communities
 
@@ -50,8 +50,7 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         from watchfloor.settings import get_settings
 
         settings = get_settings()
-        app.state.bus = await connect_bus(settings) if settings.nats_url else None
-        app.state.subject_root = settings.nats_subject_root
+        await _start_bus(app, settings)
         checker = None
         if background and settings.notice_check_seconds > 0:
             checker = asyncio.create_task(_check_notices(app, settings.notice_check_seconds))
@@ -185,6 +184,17 @@ def create_app(engine: Engine | None = None, *, background: bool = False) -> Fas
         return FileResponse(_plotly_js(), media_type="text/javascript")
 
     return app
+
+
+async def _start_bus(app: FastAPI, settings: Settings) -> None:
+    """NATS when configured; the app then also hears other processes' changes, which drop
+    its caches (``wiring.listen_for_changes``)."""
+    from watchfloor.events import connect_bus
+
+    app.state.bus = await connect_bus(settings) if settings.nats_url else None
+    app.state.subject_root = settings.nats_subject_root
+    if app.state.bus is not None:
+        await wiring.listen_for_changes(app.state.bus, app.state.subject_root)
 
 
 async def _check_notices(app: FastAPI, every: float) -> None:

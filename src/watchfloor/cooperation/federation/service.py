@@ -512,7 +512,7 @@ def store(session: Session, peer: Peer, batch: dict[str, Any]) -> tuple[int, int
         stored += len(done.stored)
         revoked += len(gone)
     if any(r["type"] == "watchlist_entry" for r in batch["records"]) or batch["revoked"]:
-        links.changed("watchlist_entry")  # the scorers read the name entries
+        links.changed("watchlist_entry", session)  # the scorers read the name entries
     peer.cursor = batch["until"]
     peer.last_sync_at = now
     audit.record(

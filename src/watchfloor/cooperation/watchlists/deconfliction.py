@@ -79,7 +79,7 @@ def deactivate(session: Session, principal: Principal, entry_id: int) -> Watchli
         raise Forbidden(f"only {entry.owner.code} may withdraw its watchlist entry")
     entry.active, entry.updated_at = False, utcnow()
     record_changes(session, WatchlistEntry.share_type, [entry.id])  # peers learn of it too
-    links.changed("watchlist_entry")  # scorers read the name entries
+    links.changed("watchlist_entry", session)  # scorers read the name entries
     audit.record_by(
         session,
         principal,
