@@ -121,6 +121,15 @@ def _index(session: Session) -> _Index:
         index = _indexes.get(key)
         if index is not None and index.stamp == stamp:
             return index
+    entries = _active(session)
+    index = _Index(stamp, entries, frozenset(k for k, _ in entries))  # type: ignore[arg-type]
+    with _lock:
+        _indexes[key] = index
+    return index
+
+
+def _active(session: Session, *where: Any) -> dict[tuple[str, str], list[int]]:
+    """The ids of active, unexpired entries (among ``where``) by kind and normalised value."""
     now = utcnow()
     entries: dict[tuple[str, str], list[int]] = defaultdict(list)
     for eid, kind, value, expires in session.execute(
@@ -129,14 +138,11 @@ def _index(session: Session) -> _Index:
             WatchlistEntry.kind,
             WatchlistEntry.normalised,
             WatchlistEntry.expires_at,
-        ).where(WatchlistEntry.active.is_(True))
+        ).where(WatchlistEntry.active.is_(True), *where)
     ):
         if expires is None or expires > now:
             entries[(kind, value)].append(eid)
-    index = _Index(stamp, dict(entries), frozenset(k for k, _ in entries))  # type: ignore[arg-type]
-    with _lock:
-        _indexes[key] = index
-    return index
+    return dict(entries)
 
 
 def screen(
@@ -218,18 +224,7 @@ def screen_stored(session: Session, entry_ids: Sequence[int]) -> list[WatchlistH
     per entry and record (a second pass finds nothing new)."""
     if not entry_ids:
         return []
-    now = utcnow()
-    wanted: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for eid, kind, value, expires in session.execute(
-        select(
-            WatchlistEntry.id,
-            WatchlistEntry.kind,
-            WatchlistEntry.normalised,
-            WatchlistEntry.expires_at,
-        ).where(WatchlistEntry.id.in_(list(entry_ids)), WatchlistEntry.active.is_(True))
-    ):
-        if expires is None or expires > now:
-            wanted[(kind, value)].append(eid)
+    wanted = _active(session, WatchlistEntry.id.in_(list(entry_ids)))
     if not wanted:
         return []
     index = _Index((0, None), dict(wanted), frozenset(k for k, _ in wanted))
