@@ -35,8 +35,8 @@ TRADER = "Tianjin Hengxing Precursor Trading Ltd"
 
 
 @pytest.fixture
-def deployment(db_url: str) -> Iterator[tuple[list[str], dict[str, str]]]:
-    """Two servers and two workers; their URLs and the shared settings."""
+def deployment(db_url: str) -> Iterator[tuple[list[str], dict[str, str], float]]:
+    """Two servers and two workers; their URLs, the shared settings, when they started."""
     tag = uuid.uuid4().hex[:8]
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")},
@@ -52,6 +52,7 @@ def deployment(db_url: str) -> Iterator[tuple[list[str], dict[str, str]]]:
         "WATCHFLOOR_WARNING_SCAN_SECONDS": "2",
     }
     ports = [free_port(), free_port()]
+    started = time.time()
     procs = [
         subprocess.Popen([WATCHFLOOR, "serve", "--port", str(p)], env=env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -71,7 +72,7 @@ def deployment(db_url: str) -> Iterator[tuple[list[str], dict[str, str]]]:
                 except OSError:
                     assert all(p.poll() is None for p in procs), "a process died at start"
                     time.sleep(0.1)
-        yield bases, env
+        yield bases, env, started
     finally:
         for p in procs:
             p.terminate()
@@ -114,9 +115,8 @@ def stored(engine, ref: str, timeout: float = 30.0) -> int:  # type: ignore[no-u
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_two_servers_and_two_workers_act_once(deployment, db_url: str) -> None:  # type: ignore[no-untyped-def]
-    (one, two), env = deployment
+    (one, two), env, started = deployment
     engine = build_engine(db_url)
-    started = time.time()
     mx, us = api_headers(engine, "MX-ANAM", "officer"), api_headers(engine, "US-CBP", "officer")
 
     # MX-ANAM shares a seizure with US-CBP; every process's scorer learns of it
