@@ -87,6 +87,38 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+WRITER_WAIT = 30.0  # as SQLite's busy timeout: past it, SQLite's own waiting takes over
+
+
+def _one_writer(engine: Engine) -> None:
+    """SQLite has one writer at a time; a connection that finds the database locked sleeps
+    and tries again with growing pauses (up to 100 ms each), so under many writers of one
+    process a waiter often sleeps on after the lock is free. The threads of a process
+    therefore take their turn at a lock of their own, from their first write to the end of
+    their transaction, and are woken at once when it is theirs. Writers in other processes
+    (an import) still meet SQLite's own waiting."""
+    turn = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "writer" in conn.info or not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        conn.info["writer"] = turn.acquire(timeout=WRITER_WAIT)
+
+    def _give(conn: Any) -> None:
+        if conn.info.pop("writer", False):
+            turn.release()
+
+    def _returned(dbapi_conn: Any, record: Any) -> None:  # the pool rolls back what is left
+        if record.info.pop("writer", False):
+            turn.release()
+
+    event.listen(engine, "commit", _give)
+    event.listen(engine, "rollback", _give)
+    event.listen(engine, "checkin", _returned)
+
+
 def build_engine(url: str) -> Engine:
     """Create an engine for ``url`` with the settings each backend needs."""
     u = make_url(url)
@@ -97,6 +129,7 @@ def build_engine(url: str) -> Engine:
             Path(u.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        _one_writer(engine)
         return engine
     timeout = get_settings().db_connect_timeout
     # JIT compilation pays off for long analytical scans only; for the sharing filter over
