@@ -48,3 +48,23 @@ def test_cookies_are_secure_over_https_only(client) -> None:  # type: ignore[no-
     assert any(c.startswith("wf_session=") for c in cookies)
     assert all("; secure" in c.lower() for c in cookies)
     assert tls.headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_plotly_is_fingerprinted_compressed_and_kept(client) -> None:  # type: ignore[no-untyped-def]
+    """Chart pages link Plotly's bundle by a name that changes with its content, so the
+    browser keeps it a year; it travels gzip-compressed."""
+    import gzip
+    import re
+
+    assert browser_login(client, "us.cbp.analyst").status_code == 303
+    page = client.get("/shipments/model")
+    src = re.search(r'<script src="(/assets/plotly-[0-9a-f]{12}\.min\.js)"', page.text)
+    assert src, "the model page links no fingerprinted Plotly"
+    r = client.get(src.group(1), headers={"Accept-Encoding": "gzip"})
+    assert r.status_code == 200 and r.headers["content-encoding"] == "gzip"
+    assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+    raw = client.get(src.group(1), headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in raw.headers and b"plotly" in raw.content[:2000].lower()
+    assert len(gzip.compress(raw.content)) < len(raw.content) / 2
+    assert client.get("/assets/plotly-000000000000.min.js").status_code == 404
+    assert client.get("/static/favicon.svg").status_code == 200

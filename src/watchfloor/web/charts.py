@@ -7,7 +7,10 @@ request went to building and writing its one chart)."""
 from __future__ import annotations
 
 import decimal
+import functools
 import html
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -393,3 +396,28 @@ def lines_chart(
         fig.add_scatter(x=x, y=y, mode="lines+markers", name=name)
     fig.update_layout(yaxis={"title": measure, "rangemode": "tozero"}, xaxis={"type": "date"})
     return _fragment(fig, div_id, height=300)
+
+
+@dataclass(frozen=True)
+class PlotlyBundle:
+    plain: bytes
+    gzipped: bytes
+    fingerprint: str
+
+    @property
+    def src(self) -> str:
+        return f"/assets/plotly-{self.fingerprint}.min.js"
+
+
+@functools.cache
+def plotly_bundle() -> PlotlyBundle:
+    """The installed plotly.min.js, its gzip and its fingerprint, read once a process."""
+    import gzip
+    import hashlib
+
+    import plotly
+
+    plain = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_bytes()
+    return PlotlyBundle(
+        plain, gzip.compress(plain, 6, mtime=0), hashlib.sha256(plain).hexdigest()[:12]
+    )

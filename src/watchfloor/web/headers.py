@@ -43,7 +43,7 @@ def security_headers(request: Request, response: Response) -> None:
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "same-origin")
-    if not request.url.path.startswith("/static/"):
+    if not request.url.path.startswith(("/static/", "/assets/")):
         headers["Cache-Control"] = "no-store"
     path = request.url.path
     if path.startswith("/api/"):

@@ -29,10 +29,12 @@ from watchfloor.security.platforms import PLATFORM_PAGES, is_platform
 from watchfloor.security.service import Principal
 from watchfloor.settings import get_settings
 from watchfloor.shipments.hs import format_hs
+from watchfloor.web.charts import plotly_bundle
 from watchfloor.web.headers import secure_cookies
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.globals["country_name"] = country_name
+templates.env.globals["plotly_src"] = lambda: plotly_bundle().src  # fingerprinted, cached
 templates.env.filters["community"] = lambda code: f"community {code}"
 templates.env.filters["hs"] = format_hs  # 293337 -> 2933.37, as the reasons write it
 router = APIRouter(include_in_schema=False)
