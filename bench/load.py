@@ -241,6 +241,7 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--backends", default="sqlite,postgresql")
     ap.add_argument("--import-n", type=int, default=50_000)
+    ap.add_argument("--import-batch", type=int, default=5000, help="the import's --batch")
     ap.add_argument("--no-memory", action="store_true")
     args = ap.parse_args()
     backends = [b for b in args.backends.split(",") if b]
@@ -264,7 +265,8 @@ def main() -> None:
                     args.seconds, lambda rng: ("healthz", "GET", "/healthz"))}  # fmt: skip
                 runs["mixed"] = clients.run(args.seconds, mixed)
                 importing = subprocess.Popen(
-                    [WATCHFLOOR, "shipments", "import", str(source), "--agency", "US-CBP"],
+                    [WATCHFLOOR, "shipments", "import", str(source), "--agency", "US-CBP",
+                     "--batch", str(args.import_batch)],
                     env={**{k: v for k, v in os.environ.items()
                             if not k.startswith("WATCHFLOOR_")}, "WATCHFLOOR_DATABASE_URL": url},
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
