@@ -125,11 +125,13 @@ WATCHFLOOR = str(Path(sys.executable).with_name("watchfloor"))
 
 
 # from tests/cli/test_cli.py
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")}
     full.update(env or {})
     return subprocess.run(
-        [WATCHFLOOR, *args], env=full, capture_output=True, text=True, timeout=120
+        [WATCHFLOOR, *args], env=full, input=stdin, capture_output=True, text=True, timeout=120
     )
 
 

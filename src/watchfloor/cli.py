@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -356,15 +357,7 @@ def users_list(
             }
             for u in users.list_users(session, get_agency(session, agency) if agency else None)
         ]
-    if as_json:
-        print(json.dumps(rows))
-        return
-    table = Table()
-    for col in columns:
-        table.add_column(col)
-    for r in rows:
-        table.add_row(*(str(r[c]) for c in columns))
-    out.print(table)
+    _print_rows(rows, columns, as_json)
 
 
 @keys_app.command("create")
@@ -420,19 +413,21 @@ def keys_list(as_json: JsonOpt = False) -> None:
             }
             for k in list_api_keys(session)
         ]
+    _print_rows(rows, ("prefix", "agency", "role", "label", "created_at", "revoked_at"), as_json)
+
+
+def _print_rows(
+    rows: Sequence[Mapping[str, object]], columns: tuple[str, ...], as_json: bool
+) -> None:
+    """Rows as JSON for machines, or as a table of ``columns`` (nothing shown for None)."""
     if as_json:
         print(json.dumps(rows))
         return
     table = Table()
-    for col in ("prefix", "agency", "role", "label", "created_at", "revoked_at"):
+    for col in columns:
         table.add_column(col)
     for r in rows:
-        table.add_row(
-            *(
-                str(r[c] or "")
-                for c in ("prefix", "agency", "role", "label", "created_at", "revoked_at")
-            )
-        )
+        table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
     out.print(table)
 
 

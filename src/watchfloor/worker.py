@@ -264,21 +264,14 @@ async def run(
 
     await wiring.listen_for_changes(bus, root)  # other processes' changes drop our caches
     tasks = _periodic_tasks(settings, engine, announce, stop)
+    tasks.append(asyncio.create_task(_retrain(engine, retrain_seconds, announce, stop)))
     for kind in (SHIPMENTS, LISTINGS):
         await bus.subscribe_batches(
             f"{root}.{kind.name}.submit", consumer(kind), durable=f"watchfloor-{kind.name}-submit"
         )
         log.info("worker consuming %s.%s.submit", root, kind.name)
     try:
-        while not stop.is_set():
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=jobs.until_next(retrain_seconds))
-            except TimeoutError:
-                if not await asyncio.to_thread(jobs.claim, engine, "retrain", retrain_seconds):
-                    continue  # another worker has this period
-                for version in await asyncio.to_thread(retrain_due_agencies, engine):
-                    await bus.publish(f"{root}.models.trained", {"version": version})
-                await asyncio.to_thread(take_parties, engine)
+        await stop.wait()
     finally:
         for task in tasks:
             task.cancel()
@@ -316,6 +309,18 @@ def _periodic_tasks(
             asyncio.create_task(_checkpoints(engine, settings.audit_checkpoint_seconds, stop))
         )
     return tasks
+
+
+async def _retrain(engine: Engine, every: float, announce: Any, stop: asyncio.Event) -> None:
+    """Retrain the agencies whose new outcomes call for it, then place new parties in
+    clusters; the first pass after one interval."""
+
+    async def step() -> None:
+        for version in await asyncio.to_thread(retrain_due_agencies, engine):
+            await announce("models.trained", {"version": version})
+        await asyncio.to_thread(take_parties, engine)
+
+    await _periodically(engine, every, stop, step, "retrain", wait_first=True)
 
 
 async def _checkpoints(engine: Engine, every: float, stop: asyncio.Event) -> None:

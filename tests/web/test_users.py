@@ -141,10 +141,10 @@ def test_the_cli_manages_users_and_serve_refuses_demo_passwords(db_url: str, eng
     assert refused.returncode == 2
     assert "still have the demo password" in refused.stderr and "--demo" in refused.stderr
 
-    made = run_in("users", "create", "ops.cbp", "--agency", "US-CBP", "--role", "analyst",
+    made = run("users", "create", "ops.cbp", "--agency", "US-CBP", "--role", "analyst",
                   "--password-stdin", stdin=GOOD + "\n", env=env)  # fmt: skip
     assert made.returncode == 0, made.stderr
-    weak = run_in("users", "password", "ops.cbp", "--password-stdin", stdin="ops.cbp 12345678\n",
+    weak = run("users", "password", "ops.cbp", "--password-stdin", stdin="ops.cbp 12345678\n",
                   env=env)  # fmt: skip
     assert weak.returncode != 0 and "contains 'ops.cbp'" in weak.stderr + weak.stdout
     listed = json.loads(run("users", "list", "--agency", "US-CBP", "--json", env=env).stdout)
@@ -154,15 +154,3 @@ def test_the_cli_manages_users_and_serve_refuses_demo_passwords(db_url: str, eng
     with session_scope(engine) as s:
         assert s.scalar(select(User.active).where(User.username == "ops.cbp")) is False
     assert events(engine, "user.disable")[-1]["actor"] == "cli"
-
-
-def run_in(*args: str, stdin: str, env: dict[str, str]):  # type: ignore[no-untyped-def]
-    import os
-    import subprocess
-
-    from tests.helpers import WATCHFLOOR
-
-    full = {k: v for k, v in os.environ.items() if not k.startswith("WATCHFLOOR_")} | env
-    return subprocess.run(
-        [WATCHFLOOR, *args], env=full, input=stdin, capture_output=True, text=True, timeout=120
-    )

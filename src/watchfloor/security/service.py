@@ -15,7 +15,7 @@ from functools import cache
 from typing import Literal
 
 from pwdlib import PasswordHash
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from watchfloor import audit
@@ -81,11 +81,6 @@ def _sha256(secret: str) -> str:
 
 def hash_password(password: str) -> str:
     return _hasher.hash(passwords.normal(password))
-
-
-def session_token_hash(token: str) -> str:
-    """How a browser session's token is stored (and found)."""
-    return _sha256(token)
 
 
 # --- agencies and users -------------------------------------------------------------------
@@ -216,7 +211,7 @@ def open_session(session: Session, user: User, *, hours: float) -> str:
             last_seen_at=now,
         )
     )
-    _audit_user(session, user, "login")
+    audit_user(session, user, "login")
     return token
 
 
@@ -249,34 +244,40 @@ def csrf_token_for(session_token: str) -> str:
     return hmac.new(session_token.encode(), b"watchfloor csrf", hashlib.sha256).hexdigest()
 
 
+def end_sessions(session: Session, user: User, *, keep: str | None = None) -> int:
+    """End every browser session of ``user`` but the one of the token ``keep``; returns
+    how many ended."""
+    stmt = delete(WebSession).where(WebSession.user_id == user.id)
+    if keep is not None:
+        stmt = stmt.where(WebSession.token_hash != _sha256(keep))
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
 def end_other_sessions(session: Session, token: str) -> int:
     """End every browser session of the user of ``token`` but that one; returns how many."""
     ws = session.get(WebSession, _sha256(token))
     if ws is None:
         return 0
-    others = session.scalars(
-        select(WebSession).where(
-            WebSession.user_id == ws.user_id, WebSession.token_hash != ws.token_hash
-        )
-    ).all()
-    for other in others:
-        session.delete(other)
-    _audit_user(session, ws.user, "sessions.ended", sessions=len(others))
-    return len(others)
+    ended = end_sessions(session, ws.user, keep=token)
+    audit_user(session, ws.user, "sessions.ended", sessions=ended)
+    return ended
 
 
 def close_session(session: Session, token: str) -> None:
     ws = session.get(WebSession, _sha256(token))
     if ws is not None:
-        _audit_user(session, ws.user, "logout")
+        audit_user(session, ws.user, "logout")
         session.delete(ws)
 
 
-def _audit_user(session: Session, user: User, action: str, **detail: object) -> None:
-    """An event of a user's own browser sessions (login, logout, others ended)."""
+def audit_user(
+    session: Session, user: User, action: str, *, actor: str | None = None, **detail: object
+) -> None:
+    """An event of an account: by the user itself (login, logout, others ended) unless
+    ``actor`` (an admin, the CLI) made it."""
     audit.record(
         session,
-        actor=f"user:{user.username}",
+        actor=actor or f"user:{user.username}",
         agency=user.agency.code,
         action=action,
         object_type="user",

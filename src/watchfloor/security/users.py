@@ -9,10 +9,9 @@ agency keeps at least one active admin: the last one cannot be disabled or demot
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from watchfloor import audit
 from watchfloor.db import utcnow
 from watchfloor.errors import (
     Conflict,
@@ -23,13 +22,14 @@ from watchfloor.errors import (
     Unauthenticated,
 )
 from watchfloor.security import passwords
-from watchfloor.security.models import ROLES, Agency, User, WebSession
+from watchfloor.security.models import ROLES, Agency, User
 from watchfloor.security.service import (
     Principal,
+    audit_user,
     create_user,
+    end_sessions,
     hash_password,
     require_role,
-    session_token_hash,
 )
 
 OPERATOR = "cli"  # the actor of changes made with `watchfloor users`
@@ -96,7 +96,7 @@ def set_password(
     user.password_hash = hash_password(password)
     user.demo_password = False
     user.password_changed_at = utcnow()
-    ended = _end_sessions(session, user, keep=keep_token)
+    ended = end_sessions(session, user, keep=keep_token)
     _audit(session, user, "user.password", actor, sessions_ended=ended)
 
 
@@ -131,7 +131,7 @@ def set_active(session: Session, user: User, active: bool, *, actor: str) -> Non
     if not active:
         _keep_an_admin(session, user)
     user.active = active
-    ended = _end_sessions(session, user) if not active else 0
+    ended = end_sessions(session, user) if not active else 0
     _audit(session, user, "user.enable" if active else "user.disable", actor, sessions_ended=ended)
 
 
@@ -175,20 +175,5 @@ def _keep_an_admin(session: Session, user: User) -> None:
         )
 
 
-def _end_sessions(session: Session, user: User, *, keep: str | None = None) -> int:
-    stmt = delete(WebSession).where(WebSession.user_id == user.id)
-    if keep is not None:
-        stmt = stmt.where(WebSession.token_hash != session_token_hash(keep))
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
-
-
 def _audit(session: Session, user: User, action: str, actor: str, **detail: object) -> None:
-    audit.record(
-        session,
-        actor=actor,
-        agency=user.agency.code,
-        action=action,
-        object_type="user",
-        object_id=user.id,
-        detail={"username": user.username, **detail},
-    )
+    audit_user(session, user, action, actor=actor, username=user.username, **detail)

@@ -227,7 +227,7 @@ def screen_stored(session: Session, entry_ids: Sequence[int]) -> list[WatchlistH
     wanted = _active(session, WatchlistEntry.id.in_(list(entry_ids)))
     if not wanted:
         return []
-    index = _Index((0, None), dict(wanted), frozenset(k for k, _ in wanted))
+    index = _Index((0, None), wanted, frozenset(k for k, _ in wanted))
     found: dict[tuple[str, int], list[tuple[int, str, str, str]]] = defaultdict(list)
     for record_type, owner, values in links.stored_values(session, index.entries.keys()):
         found[(record_type, owner)].extend(values)
